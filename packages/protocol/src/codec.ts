@@ -1,0 +1,152 @@
+/** Header codec: base64 of UTF-8 JSON, strict and safe to run on hostile input. */
+import type { z } from 'zod'
+import { base64DecodeUtf8, base64EncodeUtf8 } from './base64'
+import { DEFAULT_MAX_HEADER_BYTES, MAX_UNITS } from './constants'
+import { Stripe402Error } from './errors'
+import { parseJsonSafely } from './json'
+import {
+  type PaymentPayload,
+  PaymentPayloadSchema,
+  type PaymentRequired,
+  PaymentRequiredSchema,
+  type PaymentResponse,
+  PaymentResponseSchema,
+} from './schemas'
+
+export interface DecodeOptions {
+  /**
+   * Largest encoded header accepted, in bytes; checked before any decoding. Default 8 KiB
+   * (`DEFAULT_MAX_HEADER_BYTES`). Must be a positive integer, or the decoder throws a `RangeError`.
+   */
+  maxBytes?: number
+}
+
+/** Encodes any JSON value as a header: padded base64 of its UTF-8 JSON, as v1 writes it. */
+export function encodeHeader(value: unknown): string {
+  return base64EncodeUtf8(JSON.stringify(value))
+}
+
+/**
+ * Decodes a header into plain JSON without validating its shape (size cap, base64 or
+ * base64url, UTF-8, JSON without forbidden keys or deep nesting are still enforced).
+ * Throws only `Stripe402Error` with code `invalid_payment`.
+ */
+export function decodeHeader(header: unknown, options: DecodeOptions = {}): unknown {
+  return decodeRaw(header, 'stripe402', options)
+}
+
+function decodeRaw(header: unknown, what: string, options: DecodeOptions = {}): unknown {
+  const maxBytes = options.maxBytes ?? DEFAULT_MAX_HEADER_BYTES
+  if (!Number.isSafeInteger(maxBytes) || maxBytes < 1) {
+    // A configuration mistake, not a bad header: fail loudly rather than answer 402 to everyone.
+    throw new RangeError(`DecodeOptions.maxBytes must be a positive integer, got ${String(maxBytes)}.`)
+  }
+  if (typeof header !== 'string') throw invalidHeader(what, 'it is missing or not a string')
+  // The cap comes first, before even trimming, so an oversized header costs nothing to refuse.
+  // Header values are ASCII when valid, so string length equals byte length for every header that could pass.
+  if (header.length > maxBytes) throw invalidHeader(what, `it is ${header.length} bytes; the limit is ${maxBytes}`)
+  const trimmed = trimOptionalWhitespace(header)
+  if (trimmed.length === 0) throw invalidHeader(what, 'it is empty')
+  const text = base64DecodeUtf8(trimmed)
+  if (text === undefined) throw invalidHeader(what, 'it is not base64 (or base64url) of UTF-8 text')
+  const parsed = parseJsonSafely(text)
+  if (!parsed.ok) throw invalidHeader(what, `its JSON ${parsed.reason}`)
+  return parsed.value
+}
+
+function decodeWith<S extends z.ZodType>(schema: S, what: string, header: unknown, options?: DecodeOptions): z.infer<S> {
+  const value = decodeRaw(header, what, options)
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw invalidHeader(what, 'it must hold a JSON object')
+  }
+  const result = schema.safeParse(value)
+  if (!result.success) {
+    const issue = result.error.issues[0]
+    const path = issue && issue.path.length > 0 ? issue.path.join('.') : what
+    throw invalidHeader(what, `${path}: ${issue?.message ?? 'does not match the schema'}`)
+  }
+  return result.data
+}
+
+function encodeWith<S extends z.ZodType>(schema: S, what: string, value: z.input<S>): string {
+  const result = schema.safeParse(value)
+  if (!result.success) {
+    const issue = result.error.issues[0]
+    throw new Stripe402Error(
+      'invalid_payment',
+      `Refusing to encode an invalid ${what}: ${issue?.path.join('.') || what}: ${issue?.message}.`,
+    )
+  }
+  return encodeValid(what, result.data)
+}
+
+function encodeValid(what: string, value: unknown): string {
+  const header = encodeHeader(value)
+  if (header.length > DEFAULT_MAX_HEADER_BYTES) {
+    // Peers refuse headers above the default cap, so sending one would strand the client.
+    throw new Stripe402Error(
+      'invalid_payment',
+      `Refusing to encode a ${what} header of ${header.length} bytes: peers refuse more than ${DEFAULT_MAX_HEADER_BYTES}. Shorten descriptions or offer fewer options.`,
+    )
+  }
+  return header
+}
+
+/**
+ * `PaymentResponseSchema`'s checks written out, because a server encodes a receipt on every paid
+ * response and the schema's safeParse costs more than the rest of encoding. Returns the object the
+ * schema would return (its keys in schema order, unknown ones left out), or undefined whenever it
+ * is not sure the schema accepts the value: the schema then decides, and words a refusal as ever.
+ * A property test holds the two to the same output.
+ */
+function checkedPaymentResponse(value: PaymentResponse): PaymentResponse | undefined {
+  if (typeof value !== 'object' || value === null) return undefined
+  const { success, chargeId, creditsRemaining, clientId, error, errorCode, amountCharged, currency } = value
+  const ok =
+    typeof success === 'boolean' &&
+    (chargeId === undefined || isText(chargeId, 255)) &&
+    isUnits(creditsRemaining) &&
+    isText(clientId, 255) &&
+    (error === undefined || isText(error, 1024)) &&
+    (errorCode === undefined || isText(errorCode, 64)) &&
+    (amountCharged === undefined || isUnits(amountCharged)) &&
+    (currency === undefined || (typeof currency === 'string' && CURRENCY.test(currency)))
+  // Absent fields are undefined here, and JSON.stringify leaves them out, as the schema does.
+  return ok ? { success, chargeId, creditsRemaining, clientId, error, errorCode, amountCharged, currency } : undefined
+}
+
+const CURRENCY = /^[a-z]{3}$/
+const isText = (value: unknown, max: number): boolean => typeof value === 'string' && value.length <= max
+const isUnits = (value: unknown): boolean => Number.isSafeInteger(value) && (value as number) >= 0 && (value as number) <= MAX_UNITS
+
+/** Strips HTTP optional whitespace (spaces and tabs) at both ends; a loop, so no regex backtracking. */
+function trimOptionalWhitespace(value: string): string {
+  let start = 0
+  let end = value.length
+  while (start < end && isOptionalWhitespace(value.charCodeAt(start))) start++
+  while (end > start && isOptionalWhitespace(value.charCodeAt(end - 1))) end--
+  return value.slice(start, end)
+}
+
+const isOptionalWhitespace = (code: number) => code === 0x20 || code === 0x09
+
+function invalidHeader(what: string, message: string): Stripe402Error {
+  return new Stripe402Error('invalid_payment', `Malformed ${what} header: ${message}.`)
+}
+
+export const encodePaymentRequired = (value: PaymentRequired): string =>
+  encodeWith(PaymentRequiredSchema, 'PaymentRequired', value)
+export const decodePaymentRequired = (header: unknown, options?: DecodeOptions): PaymentRequired =>
+  decodeWith(PaymentRequiredSchema, 'payment-required', header, options)
+
+export const encodePaymentPayload = (value: PaymentPayload): string =>
+  encodeWith(PaymentPayloadSchema, 'PaymentPayload', value)
+export const decodePaymentPayload = (header: unknown, options?: DecodeOptions): PaymentPayload =>
+  decodeWith(PaymentPayloadSchema, 'payment', header, options)
+
+export const encodePaymentResponse = (value: PaymentResponse): string => {
+  const checked = checkedPaymentResponse(value)
+  return checked ? encodeValid('PaymentResponse', checked) : encodeWith(PaymentResponseSchema, 'PaymentResponse', value)
+}
+export const decodePaymentResponse = (header: unknown, options?: DecodeOptions): PaymentResponse =>
+  decodeWith(PaymentResponseSchema, 'payment-response', header, options)
