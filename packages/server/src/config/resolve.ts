@@ -1,0 +1,193 @@
+/** Validates a `PaywallConfig` once at startup and fills in every default the engine relies on. */
+import type Stripe from 'stripe'
+import type { z } from 'zod'
+import { consoleLogger, type PaywallEvent, type PaywallLogger } from '../events'
+import type { Ledger } from '../ledger/types'
+import { compileRoutes, type RouteTable } from '../routes/match'
+import { paywallIdFor } from '../identity'
+import { normalizePath } from '../routes/normalize'
+import { defaultHttpClient } from '../stripe/gateway'
+import { Stripe402ConfigError } from './errors'
+import { type ResolvedRoute, resolveRoute } from './route'
+import { type PaywallConfig, PaywallConfigSchema, type RateLimit } from './schema'
+import { secretWeakness } from './secret'
+
+export interface ResolvedRateLimits {
+  failedPaymentsPerAddress?: RateLimit
+  failedPaymentsPerCard?: RateLimit
+  topUpsPerAccount?: RateLimit
+}
+
+export interface ResolvedConfig {
+  stripe: {
+    secretKey?: string
+    publishableKey: string
+    apiBase: string
+    timeoutMs: number
+    maxNetworkRetries: number
+    httpClient: 'node' | 'fetch'
+    client?: Stripe
+  }
+  /** Newest first. */
+  secrets: string[]
+  /** Stamped on this paywall's PaymentIntents. */
+  paywallId: string
+  /** PaymentIntents carrying one of these are this paywall's (every secret's derived id, during a rotation). */
+  paywallIds: ReadonlySet<string>
+  ledger: Ledger
+  routes: RouteTable<ResolvedRoute>
+  credentials: 'token' | 'account'
+  shouldReverse: (status: number) => boolean
+  webhook?: { secret: string; path: string }
+  freezeOnDispute: boolean
+  caseSensitive: boolean
+  rateLimits: ResolvedRateLimits
+  discoveryPath: string | null
+  onEvent?: (event: PaywallEvent) => void
+  logger: PaywallLogger
+  lockWaitMs: number
+  /** Preflight answers: `origins` null allows any origin (`*`); else the lower-cased origins echoed back. */
+  cors: { origins: ReadonlySet<string> | null; maxAge: number }
+}
+
+export type { ResolvedRoute }
+
+export const DEFAULTS = {
+  apiBase: 'https://api.stripe.com',
+  timeoutMs: 20_000,
+  maxNetworkRetries: 1,
+  webhookPath: '/stripe402/webhook',
+  discoveryPath: '/.well-known/stripe402',
+  lockWaitMs: 10_000,
+  corsMaxAge: 600,
+  /** Card testing runs many cards from one place: a handful of failures is a person, dozens are a script. */
+  rateLimits: {
+    failedPaymentsPerAddress: { limit: 20, windowMs: 10 * 60_000 },
+    failedPaymentsPerCard: { limit: 5, windowMs: 60 * 60_000 },
+    topUpsPerAccount: { limit: 30, windowMs: 60 * 60_000 },
+  },
+} as const
+
+/** Throws `Stripe402ConfigError` naming the field; warns (through the logger) about weak secrets outside production. */
+export function resolveConfig(input: PaywallConfig): ResolvedConfig {
+  const parsed = PaywallConfigSchema.safeParse(input)
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!
+    throw new Stripe402ConfigError(formatPath(issue.path) || 'config', issue.message)
+  }
+  const config = parsed.data
+  const logger = config.logger ?? consoleLogger
+  const caseSensitive = config.caseSensitive ?? false
+
+  if (!config.stripe.secretKey && !config.stripe.client) {
+    throw new Stripe402ConfigError('stripe.secretKey', 'a Stripe secret key (sk_…) is required unless stripe.client is given')
+  }
+  const mode = (key: string | undefined) => (key?.includes('_live_') ? 'live' : key?.includes('_test_') ? 'test' : undefined)
+  const keyMode = mode(config.stripe.secretKey)
+  const pkMode = mode(config.stripe.publishableKey)
+  if (keyMode && pkMode && keyMode !== pkMode) {
+    throw new Stripe402ConfigError('stripe.publishableKey', `is a ${pkMode} key but stripe.secretKey is a ${keyMode} key; use a pair from the same mode`)
+  }
+
+  const secrets = typeof config.secret === 'string' ? [config.secret] : config.secret
+  // Read through globalThis: Workers without nodejs_compat have no `process` at all.
+  const production = globalThis.process?.env?.NODE_ENV === 'production'
+  secrets.forEach((secret, index) => {
+    const weakness = secretWeakness(secret, config.stripe.secretKey)
+    if (!weakness) return
+    const field = secrets.length === 1 ? 'secret' : `secret[${index}]`
+    if (production) throw new Stripe402ConfigError(field, `refused in production: ${weakness}`)
+    logger.warn(`config ${field} is weak (${weakness}); createPaywall refuses it when NODE_ENV=production`)
+  })
+  if (!config.webhook) {
+    logger.warn(
+      'no webhook configured: a top-up charged but not credited (a crash, a lost Stripe answer that is never retried) and refunds or disputes reach the ledger only through paywall.reconcile(); configure webhook or run reconcile on a schedule',
+    )
+  }
+  // The oldest secret names the paywall, so adding a newer one (a rotation) does not change it.
+  const paywallId = config.paywallId ?? paywallIdFor(secrets[secrets.length - 1]!)
+  const paywallIds = new Set(config.paywallId ? [config.paywallId] : secrets.map(paywallIdFor))
+
+  let routes: RouteTable<ResolvedRoute>
+  try {
+    routes = compileRoutes(
+      Object.fromEntries(Object.entries(config.routes).map(([key, route]) => [key, resolveRoute(key, route)])),
+      { caseSensitive },
+    )
+  } catch (error) {
+    if (error instanceof Stripe402ConfigError) throw error
+    const message = (error as Error).message
+    const key = /^route "(.*?)": /.exec(message)?.[1]
+    throw new Stripe402ConfigError(key === undefined ? 'routes' : `routes[${JSON.stringify(key)}]`, message.replace(/^route ".*?": /, ''))
+  }
+
+  const webhookPath = config.webhook ? normalizeConfigPath(config.webhook.path ?? DEFAULTS.webhookPath, 'webhook.path', caseSensitive) : undefined
+  const discovery = config.discovery ?? true
+  const discoveryPath =
+    discovery === false
+      ? null
+      : normalizeConfigPath((discovery === true ? undefined : discovery.path) ?? DEFAULTS.discoveryPath, 'discovery.path', caseSensitive)
+
+  const reverse = config.reverseDebit ?? 'on-5xx'
+  return {
+    stripe: {
+      secretKey: config.stripe.secretKey,
+      publishableKey: config.stripe.publishableKey,
+      apiBase: config.stripe.apiBase ?? DEFAULTS.apiBase,
+      timeoutMs: config.stripe.timeoutMs ?? DEFAULTS.timeoutMs,
+      maxNetworkRetries: config.stripe.maxNetworkRetries ?? DEFAULTS.maxNetworkRetries,
+      httpClient: config.stripe.httpClient ?? defaultHttpClient(globalThis.process),
+      client: config.stripe.client,
+    },
+    secrets,
+    paywallId,
+    paywallIds,
+    ledger: config.ledger,
+    routes,
+    credentials: config.credentials ?? 'token',
+    shouldReverse: reverse === 'on-5xx' ? (status) => status >= 500 : reverse === 'never' ? () => false : reverse,
+    webhook: config.webhook && webhookPath ? { secret: config.webhook.secret, path: webhookPath } : undefined,
+    freezeOnDispute: config.freezeOnDispute ?? true,
+    caseSensitive,
+    rateLimits: resolveRateLimits(config.rateLimits),
+    discoveryPath,
+    onEvent: config.onEvent,
+    logger,
+    lockWaitMs: config.lockWaitMs ?? DEFAULTS.lockWaitMs,
+    cors: {
+      origins: config.cors?.origins === undefined || config.cors.origins === '*' ? null : new Set(config.cors.origins.map((o) => o.toLowerCase())),
+      maxAge: config.cors?.maxAge ?? DEFAULTS.corsMaxAge,
+    },
+  }
+}
+
+function resolveRateLimits(input: z.infer<typeof PaywallConfigSchema>['rateLimits']): ResolvedRateLimits {
+  if (input === false) return {}
+  const pick = <K extends keyof ResolvedRateLimits>(name: K): RateLimit | undefined => {
+    const value = input?.[name]
+    return value === false ? undefined : (value ?? DEFAULTS.rateLimits[name])
+  }
+  return {
+    failedPaymentsPerAddress: pick('failedPaymentsPerAddress'),
+    failedPaymentsPerCard: pick('failedPaymentsPerCard'),
+    topUpsPerAccount: pick('topUpsPerAccount'),
+  }
+}
+
+function normalizeConfigPath(path: string, field: string, caseSensitive: boolean): string {
+  const normalized = normalizePath(path, { caseSensitive })
+  if (!normalized.ok) throw new Stripe402ConfigError(field, normalized.reason)
+  return normalized.path
+}
+
+/** `['routes', 'GET /x', 'amount']` → `routes["GET /x"].amount`. */
+function formatPath(path: ReadonlyArray<PropertyKey>): string {
+  return path
+    .map((part, index) => {
+      if (typeof part === 'number') return `[${part}]`
+      const text = String(part)
+      if (/^[A-Za-z_$][\w$]*$/.test(text)) return index === 0 ? text : `.${text}`
+      return `[${JSON.stringify(text)}]`
+    })
+    .join('')
+}

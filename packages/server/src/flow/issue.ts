@@ -1,0 +1,49 @@
+/** Ends a successful card payment: hands out a credential for the account and builds the paid outcome. */
+import { issueToken } from '../credentials'
+import type { PaywallOutcome } from '../outcome'
+import type { Engine, PricedRequest } from './context'
+import { unavailable } from './deny'
+import { paidOutcome } from './paid'
+import { giveBack } from './settle'
+
+export interface CardDebit {
+  accountId: string
+  entryId: string
+  balance: number
+  chargeId?: string
+  /** A credential the request carried that the debit verified: handed back as it is (spec 7.2). */
+  clientId?: string
+}
+
+/**
+ * A payment that came with a valid credential for the card's account answers with that same
+ * credential: nothing is issued or written. Otherwise, in token mode, a fresh random token is
+ * issued (the ledger keeps only its hash, so an old one cannot be handed out again). If storing
+ * it fails, the request was debited but cannot be answered with a credential: the debit is
+ * given back and the answer is 503, so nothing is charged for a request that was not served.
+ */
+export async function finishCardPayment(engine: Engine, request: PricedRequest, debit: CardDebit): Promise<PaywallOutcome> {
+  const currency = request.route.currency
+  let clientId = debit.clientId ?? debit.accountId
+  if (debit.clientId === undefined && engine.config.credentials === 'token') {
+    const { token, credentialHash } = issueToken(debit.accountId)
+    try {
+      await engine.ledger.issueCredential(credentialHash, debit.accountId)
+    } catch (error) {
+      await giveBack(engine, { accountId: debit.accountId, currency, units: request.price, entryId: debit.entryId }, 503)
+      return unavailable(engine, { method: request.method, path: request.path, route: request.route.key }, 'ledger_unavailable', 'ledger', error, 'The credit ledger is unavailable; no credits were spent. Try again shortly.')
+    }
+    engine.emit({ type: 'credential_issued', accountId: debit.accountId })
+    clientId = token
+  }
+  engine.emit({ type: 'debit', accountId: debit.accountId, currency, units: request.price, balance: debit.balance, route: request.route.key, via: 'card' })
+  return paidOutcome(engine, {
+    accountId: debit.accountId,
+    currency,
+    units: request.price,
+    entryId: debit.entryId,
+    balance: debit.balance,
+    clientId,
+    ...(debit.chargeId !== undefined && { chargeId: debit.chargeId }),
+  })
+}

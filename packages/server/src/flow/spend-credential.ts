@@ -1,0 +1,82 @@
+/** The credit path: a `clientId` spends existing credits in exactly one ledger call. */
+import { parseClientId } from '../credentials'
+import type { PaywallOutcome } from '../outcome'
+import type { Engine, PricedRequest } from './context'
+import { challenge, refuse } from './deny'
+import { debitOf, viaDebit } from './doubt'
+import { viaLedger } from './failures'
+import { paidOutcome } from './paid'
+
+/**
+ * Spends credits for a request. Returns `'try_card'` when credits cannot pay and the
+ * payload also carries a PaymentMethod, so the caller can top up instead of refusing.
+ *
+ * This is the hot path of every paid call in steady state: parsing and hashing the token
+ * is local, and `ledger.spend` checks the credential, the frozen flag and the balance and
+ * debits in one round trip. No other ledger call, no rate-limit counter, happens here. If that
+ * call fails, the debit may have been applied: it is queued for repair and the 503 says so.
+ */
+export async function spendWithCredential(
+  engine: Engine,
+  request: PricedRequest,
+  clientId: string,
+  hasCard: boolean,
+): Promise<PaywallOutcome | 'try_card'> {
+  const parsed = parseClientId(clientId, engine.config.credentials)
+  if (!parsed) {
+    if (hasCard) return 'try_card'
+    return unknownCredential(engine, request, 'This clientId is not a credential issued by this server; pay with a card to get one.')
+  }
+  const currency = request.route.currency
+  const result = await viaDebit(engine, debitOf(request, parsed.accountId), () =>
+    engine.ledger.spend({
+      accountId: parsed.accountId,
+      ...(parsed.kind === 'token' && { credentialHash: parsed.credentialHash }),
+      currency,
+      units: request.price,
+      ref: request.ref,
+    }),
+  )
+  if (result.ok) {
+    engine.emit({
+      type: 'debit',
+      accountId: result.accountId,
+      currency,
+      units: request.price,
+      balance: result.balance,
+      route: request.route.key,
+      via: parsed.kind === 'token' ? 'credential' : 'account',
+    })
+    return paidOutcome(engine, { accountId: result.accountId, currency, units: request.price, entryId: result.entryId, balance: result.balance, clientId })
+  }
+  if (result.reason === 'account_frozen') {
+    return refuse(engine, { method: request.method, path: request.path, route: request.route.key }, 403, 'account_frozen', 'This account is frozen after a dispute; contact the API operator.')
+  }
+  if (hasCard) return 'try_card'
+  switch (result.reason) {
+    case 'insufficient_credits': {
+      // A refund or dispute may have left the account owing units: the next top-up pays them first, so minTopUp covers them too.
+      const owed = await viaLedger(() => engine.ledger.shortfall(result.accountId, currency))
+      return challenge(
+        engine,
+        request,
+        'insufficient_credits',
+        `This request costs ${request.price} units (${currency}) and ${result.balance} remain; top up with a card.`,
+        { creditsRemaining: result.balance, clientId },
+        owed,
+      )
+    }
+    case 'credential_revoked':
+      return challenge(engine, request, 'credential_revoked', 'This clientId was revoked; pay with a card to get a new one.', {})
+    default:
+      return unknownCredential(engine, request, 'Unknown clientId; pay with a card to get a new one.')
+  }
+}
+
+/**
+ * `insufficient_credits`, as spec §2.4 step 4 and §13.2 say: a v1 client pays only on that
+ * code (or none), so any other answer would strand one holding a stale clientId for good.
+ */
+function unknownCredential(engine: Engine, request: PricedRequest, message: string): PaywallOutcome {
+  return challenge(engine, request, 'insufficient_credits', message, { creditsRemaining: 0 })
+}

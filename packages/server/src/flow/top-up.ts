@@ -1,0 +1,87 @@
+/** The payment path: a PaymentMethod becomes an account, and a top-up is charged at most once per need. */
+import type { PaymentPayload } from '@stripe402/protocol'
+import { errorMessage } from '../events'
+import { resolveAccountId } from '../identity'
+import type { PaywallOutcome } from '../outcome'
+import { classifyStripeError } from '../stripe/errors'
+import type { CardPaymentMethod } from '../stripe/gateway'
+import { countFailure, rateLimited } from './abuse'
+import { cardPayer, spendByCard } from './card-debit'
+import { chargeAndSpend } from './charge'
+import type { Engine, PricedRequest } from './context'
+import { challenge, stripeUnavailable, type Where } from './deny'
+import { viaLedger } from './failures'
+import { waitForTopUp } from './wait'
+
+/** Stripe ids are short and plain; anything else is refused before a Stripe call is spent on it. */
+const PAYMENT_METHOD_ID = /^[A-Za-z0-9_]{3,255}$/
+
+/**
+ * Lifetime of the per-card top-up lock. Long enough for a normal top-up (up to three Stripe
+ * calls), short enough that a holder that crashed blocks its card for seconds, not a minute.
+ * A holder that outlives it is harmless: its charge is recorded as pending before it is sent,
+ * so the next holder replays that charge (same idempotency key) instead of making another.
+ */
+export const LOCK_TTL_MS = 15_000
+
+/**
+ * Order matters: checks that cost nothing come first (price ceiling, top-up bounds, id
+ * shape, local blocks), then one Stripe read for the fingerprint, then the ledger. A card
+ * whose balance already covers the price is debited without a charge. Otherwise a
+ * per-account lock makes concurrent payments with the same card charge once: the others
+ * wait for that top-up and spend from it.
+ */
+export async function payWithCard(engine: Engine, request: PricedRequest, payload: PaymentPayload & { paymentMethodId: string }): Promise<PaywallOutcome> {
+  const { route } = request
+  const where: Where = { method: request.method, path: request.path, route: route.key }
+  const requested = payload.topUpAmount
+  if (requested !== undefined && requested < route.minTopUp) {
+    return challenge(engine, request, 'top_up_below_minimum', `topUpAmount ${requested} is below this route's minimum top-up of ${route.minTopUp} units.`, {})
+  }
+  if (requested !== undefined && route.maxTopUp !== undefined && requested > route.maxTopUp) {
+    return challenge(engine, request, 'top_up_above_maximum', `topUpAmount ${requested} is above this route's maximum top-up of ${route.maxTopUp} units.`, {})
+  }
+  if (!PAYMENT_METHOD_ID.test(payload.paymentMethodId)) {
+    return challenge(engine, request, 'invalid_payment', 'paymentMethodId is not a Stripe PaymentMethod id.', {})
+  }
+  const addressWait = engine.guard.blocked('failed_payments_per_address', request.clientAddress)
+  if (addressWait !== undefined) return rateLimited(engine, where, 'failed_payments_per_address', addressWait)
+
+  let card: CardPaymentMethod | null
+  try {
+    card = await engine.gateway.cardOf(payload.paymentMethodId)
+  } catch (error) {
+    const failure = classifyStripeError(error)
+    if (failure.kind === 'unavailable') return stripeUnavailable(engine, where, error, failure.ourFault)
+    await countFailure(engine, request.clientAddress, undefined)
+    return challenge(engine, request, 'invalid_payment', 'The PaymentMethod could not be found with this server\'s Stripe account; create it with the publishableKey in this challenge.', {})
+  }
+  if (!card) {
+    await countFailure(engine, request.clientAddress, undefined)
+    return challenge(engine, request, 'payment_failed', 'The PaymentMethod is not a card; stripe402 charges cards.', {})
+  }
+
+  const accountId = await viaLedger(() => resolveAccountId(engine.config.secrets, card.fingerprint, engine.ledger))
+  const cardWait = engine.guard.blocked('failed_payments_per_card', accountId)
+  if (cardWait !== undefined) return rateLimited(engine, where, 'failed_payments_per_card', cardWait)
+
+  const payer = cardPayer(engine, accountId, payload.clientId)
+  const covered = await spendByCard(engine, request, payer)
+  if (!('insufficient' in covered)) return covered
+
+  const lockKey = `topup:${accountId}:${route.currency}`
+  let lock = await viaLedger(() => engine.ledger.acquireLock(lockKey, LOCK_TTL_MS))
+  if (!lock) {
+    const waited = await waitForTopUp(engine, request, payer, lockKey, LOCK_TTL_MS)
+    if (typeof waited !== 'string') return waited
+    lock = waited
+  }
+  try {
+    return await chargeAndSpend(engine, request, payload, payer, lock, card.customerId)
+  } finally {
+    const token = lock
+    await engine.ledger.releaseLock(lockKey, token).catch((error: unknown) => {
+      engine.logger.warn('could not release a top-up lock; it expires by itself', { error: errorMessage(error) })
+    })
+  }
+}

@@ -1,0 +1,8 @@
+/** The ledgers: one contract (types.ts), three stores. The engine re-exports all of it. */
+export type { ClawbackInput, CreditInput, JournalEntry, JournalKind, Ledger, SpendInput, SpendResult } from './types'
+export { LedgerUnavailableError } from './types'
+export { MemoryLedger } from './memory'
+export { PostgresLedger } from './postgres'
+export type { PostgresLedgerOptions, SqlClient } from './postgres'
+export { RedisLedger } from './redis'
+export type { RedisClientLike, RedisLedgerOptions } from './redis'

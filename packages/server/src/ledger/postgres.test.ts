@@ -1,0 +1,86 @@
+import pg from 'pg'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { requireService } from '../../../../test/services'
+import { runLedgerContract } from './contract'
+import { PostgresLedger } from './postgres'
+
+const svc = await requireService('postgres')
+// A schema per run: other engineers' tests share this database.
+const schemaName = (what: string) => `s402_${what}_${process.pid}_${Math.random().toString(36).slice(2, 8)}`
+
+async function dropSchema(pool: pg.Pool, schema: string): Promise<void> {
+  await pool.query(`drop schema if exists "${schema}" cascade`)
+}
+
+describe.skipIf(!svc.available)('PostgresLedger on PostgreSQL', () => {
+  runLedgerContract('PostgreSQL', async () => {
+    const pool = new pg.Pool({ connectionString: svc.url, max: 10 })
+    const schema = schemaName('contract')
+    const ledger = new PostgresLedger(pool, { schema })
+    await ledger.migrate()
+    return {
+      ledger,
+      unreachable: async () => {
+        // Port 1 on localhost: nothing listens there, so every connection is refused.
+        const down = new pg.Pool({ host: '127.0.0.1', port: 1, user: 'postgres', database: 'test', connectionTimeoutMillis: 2_000 })
+        return { ledger: new PostgresLedger(down, { schema }), teardown: () => down.end() }
+      },
+      teardown: async () => {
+        await dropSchema(pool, schema)
+        await pool.end()
+      },
+    }
+  })
+
+  describe('migrate()', () => {
+    const pools: pg.Pool[] = []
+    const schema = schemaName('migrate')
+    beforeAll(() => {
+      for (let i = 0; i < 4; i++) pools.push(new pg.Pool({ connectionString: svc.url, max: 2 }))
+    })
+    afterAll(async () => {
+      await dropSchema(pools[0] as pg.Pool, schema)
+      await Promise.all(pools.map((p) => p.end()))
+    })
+
+    it('is safe to run from several processes at once, and again later', async () => {
+      const ledgers = pools.map((pool) => new PostgresLedger(pool, { schema }))
+      await Promise.all(ledgers.flatMap((l) => [l.migrate(), l.migrate()]))
+      const [a, b] = ledgers as [PostgresLedger, PostgresLedger]
+      await a.credit({ accountId: 'acct', currency: 'usd', units: 900, kind: 'top_up', ref: 'pi_1' })
+      await b.migrate()
+      expect(await b.balance('acct', 'usd')).toBe(900)
+    })
+  })
+
+  describe('round trips', () => {
+    const schema = schemaName('trips')
+    const pool = new pg.Pool({ connectionString: svc.url, max: 4 })
+    const sent: string[] = []
+    // Counts what actually goes to the server, per connection, whoever sends it (pool or ledger).
+    pool.on('connect', (client) => {
+      const query = client.query.bind(client) as (...args: unknown[]) => unknown
+      ;(client as { query: unknown }).query = (...args: unknown[]) => {
+        const first = args[0]
+        sent.push(typeof first === 'string' ? first : JSON.stringify(first))
+        return query(...args)
+      }
+    })
+    const ledger = new PostgresLedger(pool, { schema })
+    beforeAll(() => ledger.migrate())
+    afterAll(async () => {
+      await dropSchema(pool, schema)
+      await pool.end()
+    })
+
+    it('spends in exactly one statement sent to PostgreSQL', async () => {
+      await ledger.credit({ accountId: 'acct', currency: 'usd', units: 1_000, kind: 'top_up', ref: 'pi_1' })
+      await ledger.issueCredential('h'.repeat(64), 'acct')
+      sent.length = 0
+      const result = await ledger.spend({ accountId: 'acct', credentialHash: 'h'.repeat(64), currency: 'usd', units: 100, ref: 'r' })
+      expect(result).toMatchObject({ ok: true, balance: 900 })
+      expect(sent).toHaveLength(1)
+      expect(sent[0]).toMatch(/\.spend\(/)
+    })
+  })
+})

@@ -1,0 +1,261 @@
+/** Ledger on PostgreSQL: a node-postgres Pool or Client, or PGlite as the embedded default, with the same SQL. */
+import { migrationSql, statements } from './postgres-sql'
+import { toLedgerError } from './postgres-errors'
+import type {
+  ClawbackInput,
+  CreditAndSpendInput,
+  CreditInput,
+  JournalEntry,
+  JournalKind,
+  Ledger,
+  SpendInput,
+  SpendResult,
+} from './types'
+import { checkClawback, checkCredit, checkCreditAndSpend, checkCurrency, checkId, checkMs, checkPendingValue, checkSpend } from './validate'
+
+/**
+ * The part of node-postgres (`Pool`, `Client`) and PGlite the ledger uses. Typed structurally so
+ * that neither package is needed to compile against this one.
+ */
+export interface SqlClient {
+  query(text: string, values?: unknown[]): Promise<{ rows: Record<string, unknown>[] }>
+  /** PGlite only: runs several statements at once (node-postgres does that through `query`). */
+  exec?(text: string): Promise<unknown>
+}
+
+export interface PostgresLedgerOptions {
+  /** Schema holding the ledger's tables and functions. Default `stripe402`. */
+  schema?: string
+}
+
+const JOURNAL_KINDS: ReadonlySet<string> = new Set(['top_up', 'debit', 'reversal', 'refund', 'dispute', 'adjustment', 'shortfall'])
+
+// node-postgres returns int8 as a string and PGlite as a number; both must come back exact.
+function units(value: unknown): number {
+  const n = typeof value === 'number' ? value : typeof value === 'string' || typeof value === 'bigint' ? Number(value) : NaN
+  if (!Number.isSafeInteger(n)) throw new Error(`stripe402 ledger: PostgreSQL returned ${String(value)} where a whole number was expected`)
+  return n
+}
+
+function text(value: unknown): string {
+  if (typeof value !== 'string') throw new Error(`stripe402 ledger: PostgreSQL returned ${String(value)} where text was expected`)
+  return value
+}
+
+function spendResult(row: Record<string, unknown>, accountId: string): SpendResult {
+  if (row.ok === true) return { ok: true, accountId, balance: units(row.balance), entryId: text(row.entry_id) }
+  const reason = text(row.reason)
+  if (reason === 'insufficient_credits') return { ok: false, reason, accountId, balance: units(row.balance) }
+  if (reason === 'unknown_credential' || reason === 'credential_revoked' || reason === 'account_frozen') {
+    return { ok: false, reason, accountId }
+  }
+  throw new Error(`stripe402 ledger: unexpected spend outcome ${reason}`)
+}
+
+function first(rows: Record<string, unknown>[]): Record<string, unknown> {
+  const row = rows[0]
+  if (!row) throw new Error('stripe402 ledger: PostgreSQL returned no row')
+  return row
+}
+
+/**
+ * Each method is one SQL statement (most call a plpgsql function created by `migrate()`), so it
+ * is atomic and costs one round trip. Correct under concurrency from any number of processes:
+ * balance changes take the (account, currency) row lock, and idempotent kinds are guarded by a
+ * unique index on (account_id, kind, ref).
+ *
+ * Configure the pool so an outage is a fast 503, not a hang: `connectionTimeoutMillis` (pg-pool
+ * waits forever by default) and `statement_timeout` / `query_timeout`. A timeout after the
+ * statement reached the server is ambiguous (it may still commit), as with any database.
+ * The functions assume the default READ COMMITTED isolation.
+ */
+export class PostgresLedger implements Ledger {
+  readonly kind = 'postgres'
+  readonly schema: string
+  private readonly sql: ReturnType<typeof statements>
+  private closeOwned: (() => Promise<void>) | undefined
+
+  constructor(
+    private readonly db: SqlClient,
+    options: PostgresLedgerOptions = {},
+  ) {
+    this.schema = options.schema ?? 'stripe402'
+    this.sql = statements(this.schema)
+  }
+
+  /**
+   * A ledger on a new PGlite (in memory, or persisted in `dataDir`), migrated and ready: the
+   * embedded default for demos and single-process apps. `close()` closes that PGlite.
+   */
+  static async embedded(dataDir?: string, options: PostgresLedgerOptions = {}): Promise<PostgresLedger> {
+    const { PGlite } = await import('@electric-sql/pglite').catch((err: unknown) => {
+      throw new Error('stripe402 ledger: PostgresLedger.embedded() needs the optional peer dependency @electric-sql/pglite (npm install @electric-sql/pglite)', {
+        cause: err,
+      })
+    })
+    const db = await PGlite.create(dataDir)
+    const ledger = new PostgresLedger(db, options)
+    ledger.closeOwned = () => db.close()
+    try {
+      await ledger.migrate()
+    } catch (err) {
+      await db.close()
+      throw err
+    }
+    return ledger
+  }
+
+  /**
+   * Creates the schema, tables and functions, or brings them up to date. Idempotent, and safe
+   * to run from several processes at once (an advisory lock serialises them).
+   */
+  async migrate(): Promise<void> {
+    const sql = migrationSql(this.schema)
+    try {
+      if (typeof this.db.exec === 'function') await this.db.exec(sql)
+      else await this.db.query(sql)
+    } catch (err) {
+      throw toLedgerError(err, this.schema)
+    }
+  }
+
+  async spend(input: SpendInput): Promise<SpendResult> {
+    checkSpend(input)
+    const { accountId } = input
+    const row = first(await this.run(this.sql.spend, [accountId, input.credentialHash ?? null, input.currency, input.units, input.ref]))
+    return spendResult(row, accountId)
+  }
+
+  async creditAndSpend(input: CreditAndSpendInput): Promise<{ applied: boolean; spend: SpendResult }> {
+    checkCreditAndSpend(input)
+    const { credit, spend } = input
+    const row = first(
+      await this.run(this.sql.creditAndSpend, [credit.accountId, credit.currency, credit.units, credit.kind, credit.ref, spend.credentialHash ?? null, spend.units, spend.ref]),
+    )
+    return { applied: row.applied === true, spend: spendResult(row, credit.accountId) }
+  }
+
+  async credit(input: CreditInput): Promise<{ applied: boolean; balance: number }> {
+    checkCredit(input)
+    const row = first(await this.run(this.sql.credit, [input.accountId, input.currency, input.units, input.kind, input.ref]))
+    return { applied: row.applied === true, balance: units(row.balance) }
+  }
+
+  async clawback(input: ClawbackInput): Promise<{ applied: boolean; taken: number; balance: number }> {
+    checkClawback(input)
+    const row = first(await this.run(this.sql.clawback, [input.accountId, input.currency, input.units, input.kind, input.ref]))
+    return { applied: row.applied === true, taken: units(row.taken), balance: units(row.balance) }
+  }
+
+  async balance(accountId: string, currency: string): Promise<number> {
+    checkId(accountId, 'accountId')
+    checkCurrency(currency)
+    return units(first(await this.run(this.sql.balance, [accountId, currency])).balance)
+  }
+
+  async shortfall(accountId: string, currency: string): Promise<number> {
+    checkId(accountId, 'accountId')
+    checkCurrency(currency)
+    return units(first(await this.run(this.sql.shortfall, [accountId, currency])).shortfall)
+  }
+
+  async hasHistory(accountId: string): Promise<boolean> {
+    checkId(accountId, 'accountId')
+    return first(await this.run(this.sql.hasHistory, [accountId])).found === true
+  }
+
+  async journal(accountId: string, currency?: string): Promise<JournalEntry[]> {
+    checkId(accountId, 'accountId')
+    if (currency !== undefined) checkCurrency(currency)
+    const rows = await this.run(this.sql.journal, [accountId, currency ?? null])
+    return rows.map((row) => {
+      const kind = text(row.kind)
+      if (!JOURNAL_KINDS.has(kind)) throw new Error(`stripe402 ledger: unknown journal kind ${kind}`)
+      return {
+        id: text(row.id),
+        accountId: text(row.account_id),
+        currency: text(row.currency),
+        kind: kind as JournalKind,
+        units: units(row.units),
+        ref: text(row.ref),
+        balanceAfter: units(row.balance_after),
+        at: units(row.at),
+      }
+    })
+  }
+
+  async hasEntry(accountId: string, kind: JournalKind, ref: string): Promise<boolean> {
+    checkId(accountId, 'accountId')
+    return first(await this.run(this.sql.hasEntry, [accountId, kind, ref])).found === true
+  }
+
+  async issueCredential(credentialHash: string, accountId: string): Promise<void> {
+    checkId(credentialHash, 'credentialHash')
+    checkId(accountId, 'accountId')
+    await this.run(this.sql.issueCredential, [credentialHash, accountId])
+  }
+
+  async revokeCredential(credentialHash: string): Promise<boolean> {
+    checkId(credentialHash, 'credentialHash')
+    return units(first(await this.run(this.sql.revokeCredential, [credentialHash])).revoked) > 0
+  }
+
+  async setFrozen(accountId: string, frozen: boolean): Promise<void> {
+    checkId(accountId, 'accountId')
+    await this.run(frozen ? this.sql.freeze : this.sql.unfreeze, [accountId])
+  }
+
+  async acquireLock(key: string, ttlMs: number): Promise<string | null> {
+    checkId(key, 'lock key')
+    checkMs(ttlMs, 'ttlMs')
+    // Unguessable, so no other holder can release a lock it does not own.
+    const token = globalThis.crypto.randomUUID()
+    const row = first(await this.run(this.sql.acquireLock, [key, token, ttlMs]))
+    return row.acquired === true ? token : null
+  }
+
+  async releaseLock(key: string, token: string): Promise<void> {
+    checkId(key, 'lock key')
+    await this.run(this.sql.releaseLock, [key, token])
+  }
+
+  async setPending(key: string, value: string, ttlMs: number): Promise<void> {
+    checkId(key, 'pending key')
+    checkPendingValue(value)
+    checkMs(ttlMs, 'ttlMs')
+    await this.run(this.sql.setPending, [key, value, ttlMs])
+  }
+
+  async getPending(key: string): Promise<string | null> {
+    checkId(key, 'pending key')
+    const row = (await this.run(this.sql.getPending, [key]))[0]
+    return row ? text(row.value) : null
+  }
+
+  async clearPending(key: string, value: string): Promise<void> {
+    checkId(key, 'pending key')
+    await this.run(this.sql.clearPending, [key, value])
+  }
+
+  async hit(key: string, windowMs: number): Promise<{ count: number; resetMs: number }> {
+    checkId(key, 'counter key')
+    checkMs(windowMs, 'windowMs')
+    const row = first(await this.run(this.sql.hit, [key, windowMs]))
+    return { count: units(row.count), resetMs: units(row.reset_ms) }
+  }
+
+  /** Closes the PGlite that `embedded()` created; a pool or client passed in stays open (its owner closes it). */
+  async close(): Promise<void> {
+    const close = this.closeOwned
+    this.closeOwned = undefined
+    if (close) await close()
+  }
+
+  private async run(sql: string, values: unknown[]): Promise<Record<string, unknown>[]> {
+    try {
+      return (await this.db.query(sql, values)).rows
+    } catch (err) {
+      throw toLedgerError(err, this.schema)
+    }
+  }
+}

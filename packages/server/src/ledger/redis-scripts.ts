@@ -1,0 +1,236 @@
+/**
+ * The Redis ledger's Lua scripts: one per operation, so each runs atomically in one round trip.
+ *
+ * Keys of an account share the hash tag `{accountId}` so a script only touches one Cluster slot:
+ *   P:{A}      hash: `b:<currency>` balance, `s:<currency>` shortfall, `c:<credentialHash>` '0' active / '1' revoked, `frozen`, `seq`
+ *   P:{A}:j    list: journal entries, oldest first, as JSON arrays [id, currency, kind, units, ref, balanceAfter, at]
+ *   P:{A}:r    set: `<kind>:<ref>` of every entry (the idempotency guard, and hasEntry)
+ * Outside any account: P:credidx:<hash> (credential → account), P:lock:<key>, P:pending:<key>, P:hit:<key>:<window start>.
+ */
+
+export interface LuaScript {
+  readonly lua: string
+  readonly keys: number
+}
+
+// Appends one journal entry. Integers are formatted by hand: cjson would print 14 significant
+// digits and round large balances. The id is unique per ledger: a per-account sequence plus a
+// digest of the account key.
+const APPEND = /* lua */ `
+local function append(currency, kind, units, ref, balance, at)
+  local seq = redis.call('HINCRBY', KEYS[1], 'seq', 1)
+  local id = string.format('%d', seq) .. '.' .. string.sub(redis.sha1hex(KEYS[1]), 1, 12)
+  redis.call('RPUSH', KEYS[2], '[' .. cjson.encode(id) .. ',' .. cjson.encode(currency) .. ',' .. cjson.encode(kind) .. ','
+    .. string.format('%d', units) .. ',' .. cjson.encode(ref) .. ',' .. string.format('%d', balance) .. ',' .. at .. ']')
+  redis.call('SADD', KEYS[3], kind .. ':' .. ref)
+  return id
+end
+`
+
+// The debit of `spend`, as a function so that CREDIT_AND_SPEND runs the same code.
+const SPEND_FN = /* lua */ `
+local function spend(currency, units, ref, credential, at)
+  local field = 'b:' .. currency
+  local state = redis.call('HMGET', KEYS[1], field, 'frozen', 'c:' .. credential)
+  if credential ~= '' then
+    if not state[3] then return {'unknown_credential'} end
+    if state[3] ~= '0' then return {'credential_revoked'} end
+  end
+  if state[2] then return {'account_frozen'} end
+  local balance = tonumber(state[1] or '0')
+  if balance < units then return {'insufficient_credits', balance} end
+  balance = redis.call('HINCRBY', KEYS[1], field, -units)
+  return {'ok', balance, append(currency, 'debit', -units, ref, balance, at)}
+end
+`
+
+// A credit once per (kind, ref). A shortfall is paid off first: the credit is journaled in full,
+// then a `shortfall` entry. Returns {applied, balance}, or an error reply.
+const CREDIT_FN = /* lua */ `
+local function credit(currency, units, kind, ref, at)
+  local field = 'b:' .. currency
+  local owed_field = 's:' .. currency
+  if redis.call('SISMEMBER', KEYS[3], kind .. ':' .. ref) == 1 then
+    return {0, tonumber(redis.call('HGET', KEYS[1], field) or '0')}
+  end
+  local before = tonumber(redis.call('HGET', KEYS[1], field) or '0')
+  if before + units > 9007199254740991 then
+    return redis.error_reply('stripe402 ledger: balance would exceed 2^53 - 1 units')
+  end
+  local paid = math.min(tonumber(redis.call('HGET', KEYS[1], owed_field) or '0'), units)
+  append(currency, kind, units, ref, before + units, at)
+  local balance = redis.call('HINCRBY', KEYS[1], field, units - paid)
+  if paid > 0 then
+    redis.call('HINCRBY', KEYS[1], owed_field, -paid)
+    append(currency, 'shortfall', -paid, kind .. ':' .. ref, balance, at)
+  end
+  return {1, balance}
+end
+`
+
+/** KEYS: account, journal, refs. ARGV: currency, units, ref, credentialHash ('' for none), at. */
+export const SPEND: LuaScript = {
+  keys: 3,
+  lua: `${APPEND}${SPEND_FN}
+return spend(ARGV[1], tonumber(ARGV[2]), ARGV[3], ARGV[4], ARGV[5])
+`,
+}
+
+/** KEYS: account, journal, refs. ARGV: currency, units, kind, ref, at. Returns {applied, balance}. */
+export const CREDIT: LuaScript = {
+  keys: 3,
+  lua: `${APPEND}${CREDIT_FN}
+return credit(ARGV[1], tonumber(ARGV[2]), ARGV[3], ARGV[4], ARGV[5])
+`,
+}
+
+/**
+ * KEYS: account, journal, refs. ARGV: currency, units, kind, ref, at, spend units, spend ref,
+ * credentialHash ('' for none). Returns {applied, ...the reply of SPEND}.
+ */
+export const CREDIT_AND_SPEND: LuaScript = {
+  keys: 3,
+  lua: `${APPEND}${CREDIT_FN}${SPEND_FN}
+local credited = credit(ARGV[1], tonumber(ARGV[2]), ARGV[3], ARGV[4], ARGV[5])
+if credited.err then return credited end
+local reply = {credited[1]}
+for i, value in ipairs(spend(ARGV[1], tonumber(ARGV[6]), ARGV[7], ARGV[8], ARGV[5])) do reply[i + 1] = value end
+return reply
+`,
+}
+
+/**
+ * KEYS: account, journal, refs. ARGV: currency, units, kind, ref, at. Returns {applied, taken, balance}.
+ * What the balance cannot cover is added to the shortfall.
+ */
+export const CLAWBACK: LuaScript = {
+  keys: 3,
+  lua: `${APPEND}
+local field = 'b:' .. ARGV[1]
+local balance = tonumber(redis.call('HGET', KEYS[1], field) or '0')
+if redis.call('SISMEMBER', KEYS[3], ARGV[3] .. ':' .. ARGV[4]) == 1 then return {0, 0, balance} end
+local units = tonumber(ARGV[2])
+local taken = math.min(balance, units)
+if taken > 0 then balance = redis.call('HINCRBY', KEYS[1], field, -taken) end
+if units > taken then redis.call('HINCRBY', KEYS[1], 's:' .. ARGV[1], units - taken) end
+append(ARGV[1], ARGV[3], -taken, ARGV[4], balance, ARGV[5])
+return {1, taken, balance}
+`,
+}
+
+/** KEYS: account. ARGV: currency. */
+export const BALANCE: LuaScript = {
+  keys: 1,
+  lua: `return tonumber(redis.call('HGET', KEYS[1], 'b:' .. ARGV[1]) or '0')`,
+}
+
+/** KEYS: account. ARGV: currency. */
+export const SHORTFALL: LuaScript = {
+  keys: 1,
+  lua: `return tonumber(redis.call('HGET', KEYS[1], 's:' .. ARGV[1]) or '0')`,
+}
+
+/** KEYS: account, journal. 1 when the account has a journal entry or is frozen. */
+export const HAS_HISTORY: LuaScript = {
+  keys: 2,
+  lua: `if redis.call('EXISTS', KEYS[2]) == 1 or redis.call('HEXISTS', KEYS[1], 'frozen') == 1 then return 1 end return 0`,
+}
+
+/** KEYS: journal. */
+export const JOURNAL: LuaScript = {
+  keys: 1,
+  lua: `return redis.call('LRANGE', KEYS[1], 0, -1)`,
+}
+
+/** KEYS: refs. ARGV: kind, ref. */
+export const HAS_ENTRY: LuaScript = {
+  keys: 1,
+  lua: `return redis.call('SISMEMBER', KEYS[1], ARGV[1] .. ':' .. ARGV[2])`,
+}
+
+/** KEYS: credential index. ARGV: accountId. Binds the credential to the account unless already bound; returns the owner. */
+export const BIND_CREDENTIAL: LuaScript = {
+  keys: 1,
+  lua: `
+local owner = redis.call('GET', KEYS[1])
+if owner then return owner end
+redis.call('SET', KEYS[1], ARGV[1])
+return ARGV[1]
+`,
+}
+
+/** KEYS: account. ARGV: credentialHash. HSETNX: issuing again never un-revokes. */
+export const ISSUE_CREDENTIAL: LuaScript = {
+  keys: 1,
+  lua: `return redis.call('HSETNX', KEYS[1], 'c:' .. ARGV[1], '0')`,
+}
+
+/** KEYS: credential index. */
+export const CREDENTIAL_OWNER: LuaScript = {
+  keys: 1,
+  lua: `return redis.call('GET', KEYS[1])`,
+}
+
+/** KEYS: account. ARGV: credentialHash. Returns 1 when it was active and is now revoked. */
+export const REVOKE_CREDENTIAL: LuaScript = {
+  keys: 1,
+  lua: `
+local field = 'c:' .. ARGV[1]
+if redis.call('HGET', KEYS[1], field) ~= '0' then return 0 end
+redis.call('HSET', KEYS[1], field, '1')
+return 1
+`,
+}
+
+/** KEYS: account. ARGV: '1' to freeze, '0' to unfreeze. */
+export const SET_FROZEN: LuaScript = {
+  keys: 1,
+  lua: `
+if ARGV[1] == '1' then redis.call('HSET', KEYS[1], 'frozen', '1') else redis.call('HDEL', KEYS[1], 'frozen') end
+return 1
+`,
+}
+
+/** KEYS: lock. ARGV: token, ttlMs. Expiry is Redis's own clock. */
+export const ACQUIRE_LOCK: LuaScript = {
+  keys: 1,
+  lua: `if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return 1 end return 0`,
+}
+
+/** KEYS: lock. ARGV: token. Compare-and-delete: a late owner never frees its successor's lock. */
+export const RELEASE_LOCK: LuaScript = {
+  keys: 1,
+  lua: `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`,
+}
+
+/** KEYS: pending. ARGV: value, ttlMs. */
+export const SET_PENDING: LuaScript = {
+  keys: 1,
+  lua: `redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) return 1`,
+}
+
+/** KEYS: pending. */
+export const GET_PENDING: LuaScript = {
+  keys: 1,
+  lua: `return redis.call('GET', KEYS[1])`,
+}
+
+/** KEYS: pending. ARGV: value. Compare-and-delete, like a lock. */
+export const CLEAR_PENDING: LuaScript = {
+  keys: 1,
+  lua: `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`,
+}
+
+/**
+ * KEYS: the counter of one clock-aligned window (its start is in the key). ARGV: ms until the
+ * window ends. Returns the count. Aligned like the memory and PostgreSQL ledgers' windows, so a
+ * limit means the same thing whatever the ledger.
+ */
+export const HIT: LuaScript = {
+  keys: 1,
+  lua: `
+local count = redis.call('INCR', KEYS[1])
+if count == 1 or redis.call('PTTL', KEYS[1]) < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+return count
+`,
+}

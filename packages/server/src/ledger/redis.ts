@@ -1,0 +1,276 @@
+/** Ledger on Redis (ioredis, standalone or Cluster): one Lua script per operation, keys hash-tagged per account. */
+import { createHash } from 'node:crypto'
+import { toLedgerError } from './redis-errors'
+import * as scripts from './redis-scripts'
+import type { LuaScript } from './redis-scripts'
+import type {
+  ClawbackInput,
+  CreditAndSpendInput,
+  CreditInput,
+  JournalEntry,
+  JournalKind,
+  Ledger,
+  SpendInput,
+  SpendResult,
+} from './types'
+import { checkClawback, checkCredit, checkCreditAndSpend, checkCurrency, checkId, checkMs, checkPendingValue, checkSpend } from './validate'
+
+/**
+ * The part of an ioredis `Redis` or `Cluster` the ledger uses: every operation is a script.
+ * Typed structurally so that ioredis is not needed to compile against this package.
+ */
+export interface RedisClientLike {
+  evalsha(sha1: string, numkeys: number, ...args: (string | number)[]): Promise<unknown>
+  eval(script: string, numkeys: number, ...args: (string | number)[]): Promise<unknown>
+}
+
+export interface RedisLedgerOptions {
+  /** Prefix of every key. Default `stripe402`. Must not contain `{` or `}` (they would move the hash tag). */
+  prefix?: string
+}
+
+const JOURNAL_KINDS: ReadonlySet<string> = new Set(['top_up', 'debit', 'reversal', 'refund', 'dispute', 'adjustment', 'shortfall'])
+
+const sha1 = (text: string) => createHash('sha1').update(text).digest('hex')
+
+function int(value: unknown): number {
+  const n = typeof value === 'string' ? Number(value) : value
+  if (typeof n !== 'number' || !Number.isSafeInteger(n)) throw new Error(`stripe402 ledger: Redis returned ${String(value)} where a whole number was expected`)
+  return n
+}
+
+function spendResult(reply: unknown[], accountId: string): SpendResult {
+  const [outcome, balance, entryId] = reply
+  if (outcome === 'ok') return { ok: true, accountId, balance: int(balance), entryId: String(entryId) }
+  if (outcome === 'insufficient_credits') return { ok: false, reason: outcome, accountId, balance: int(balance) }
+  if (outcome === 'unknown_credential' || outcome === 'credential_revoked' || outcome === 'account_frozen') {
+    return { ok: false, reason: outcome, accountId }
+  }
+  throw new Error(`stripe402 ledger: unexpected spend outcome ${String(outcome)}`)
+}
+
+function list(value: unknown): unknown[] {
+  if (!Array.isArray(value)) throw new Error('stripe402 ledger: Redis returned an unexpected reply')
+  return value
+}
+
+/**
+ * Each operation is one Lua script sent with EVALSHA: atomic, one round trip (the first call
+ * after a Redis restart or SCRIPT FLUSH costs one more, an EVAL that reloads the script).
+ * All keys of an account carry the hash tag `{accountId}`, so each script stays in one slot and
+ * the ledger runs on Redis Cluster. See `redis-scripts.ts` for the key layout.
+ *
+ * Credentials: the engine always passes the account with a credential hash, so spend checks it
+ * inside the account's hash. `revokeCredential(hash)` has no account, so issuing also writes a
+ * small global index `P:credidx:<hash>` → account: issue and revoke cost two round trips
+ * (index, then account). Neither is on the hot path.
+ *
+ * Configure the client so an outage is a fast 503, not a hang: `RedisLedger.clientOptions`
+ * (`enableOfflineQueue: false`, `maxRetriesPerRequest: 1`, `commandTimeout: 2000`,
+ * `autoResendUnfulfilledCommands: false`: a debit whose reply was lost must not run again by
+ * itself after a reconnect, or its first run would escape the engine's repair). With ioredis
+ * defaults a call waits through ~20 reconnection attempts before failing. With the offline queue
+ * off, wait for the client's `ready` event before serving. A command timeout is ambiguous (the
+ * script may still have run), as with any remote store.
+ */
+export class RedisLedger implements Ledger {
+  readonly kind = 'redis'
+  readonly prefix: string
+
+  /** Client options that make an outage fail fast (spread them into `new Redis(url, { ... })`). */
+  static readonly clientOptions = {
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    commandTimeout: 2_000,
+    autoResendUnfulfilledCommands: false,
+  } as const
+
+  constructor(
+    private readonly client: RedisClientLike,
+    options: RedisLedgerOptions = {},
+  ) {
+    const prefix = options.prefix ?? 'stripe402'
+    if (prefix.length === 0 || /[{}]/.test(prefix)) throw new TypeError(`stripe402 ledger: Redis prefix must be non-empty and free of { and }, got ${JSON.stringify(prefix)}`)
+    this.prefix = prefix
+  }
+
+  async spend(input: SpendInput): Promise<SpendResult> {
+    checkSpend(input)
+    const { accountId } = input
+    const reply = list(
+      await this.run(scripts.SPEND, this.accountKeys(accountId), [input.currency, input.units, input.ref, input.credentialHash ?? '', Date.now()]),
+    )
+    return spendResult(reply, accountId)
+  }
+
+  async creditAndSpend(input: CreditAndSpendInput): Promise<{ applied: boolean; spend: SpendResult }> {
+    checkCreditAndSpend(input)
+    const { credit, spend } = input
+    const [applied, ...spent] = list(
+      await this.run(scripts.CREDIT_AND_SPEND, this.accountKeys(credit.accountId), [
+        credit.currency, credit.units, credit.kind, credit.ref, Date.now(), spend.units, spend.ref, spend.credentialHash ?? '',
+      ]),
+    )
+    return { applied: applied === 1, spend: spendResult(spent, credit.accountId) }
+  }
+
+  async credit(input: CreditInput): Promise<{ applied: boolean; balance: number }> {
+    checkCredit(input)
+    const [applied, balance] = list(
+      await this.run(scripts.CREDIT, this.accountKeys(input.accountId), [input.currency, input.units, input.kind, input.ref, Date.now()]),
+    )
+    return { applied: applied === 1, balance: int(balance) }
+  }
+
+  async clawback(input: ClawbackInput): Promise<{ applied: boolean; taken: number; balance: number }> {
+    checkClawback(input)
+    const [applied, taken, balance] = list(
+      await this.run(scripts.CLAWBACK, this.accountKeys(input.accountId), [input.currency, input.units, input.kind, input.ref, Date.now()]),
+    )
+    return { applied: applied === 1, taken: int(taken), balance: int(balance) }
+  }
+
+  async balance(accountId: string, currency: string): Promise<number> {
+    checkId(accountId, 'accountId')
+    checkCurrency(currency)
+    return int(await this.run(scripts.BALANCE, [this.accountKey(accountId)], [currency]))
+  }
+
+  async shortfall(accountId: string, currency: string): Promise<number> {
+    checkId(accountId, 'accountId')
+    checkCurrency(currency)
+    return int(await this.run(scripts.SHORTFALL, [this.accountKey(accountId)], [currency]))
+  }
+
+  async hasHistory(accountId: string): Promise<boolean> {
+    checkId(accountId, 'accountId')
+    const key = this.accountKey(accountId)
+    return (await this.run(scripts.HAS_HISTORY, [key, `${key}:j`], [])) === 1
+  }
+
+  async journal(accountId: string, currency?: string): Promise<JournalEntry[]> {
+    checkId(accountId, 'accountId')
+    if (currency !== undefined) checkCurrency(currency)
+    const lines = list(await this.run(scripts.JOURNAL, [`${this.accountKey(accountId)}:j`], []))
+    const entries = lines.map((line): JournalEntry => {
+      const [id, entryCurrency, kind, units, ref, balanceAfter, at] = list(JSON.parse(String(line)))
+      if (typeof kind !== 'string' || !JOURNAL_KINDS.has(kind)) throw new Error(`stripe402 ledger: unknown journal kind ${String(kind)}`)
+      return {
+        id: String(id),
+        accountId,
+        currency: String(entryCurrency),
+        kind: kind as JournalKind,
+        units: int(units),
+        ref: String(ref),
+        balanceAfter: int(balanceAfter),
+        at: int(at),
+      }
+    })
+    return currency === undefined ? entries : entries.filter((e) => e.currency === currency)
+  }
+
+  async hasEntry(accountId: string, kind: JournalKind, ref: string): Promise<boolean> {
+    checkId(accountId, 'accountId')
+    return (await this.run(scripts.HAS_ENTRY, [`${this.accountKey(accountId)}:r`], [kind, ref])) === 1
+  }
+
+  async issueCredential(credentialHash: string, accountId: string): Promise<void> {
+    checkId(credentialHash, 'credentialHash')
+    checkId(accountId, 'accountId')
+    // Index first: a hash already bound to another account is never bound to this one too.
+    const owner = await this.run(scripts.BIND_CREDENTIAL, [this.credentialIndexKey(credentialHash)], [accountId])
+    if (owner !== accountId) return
+    await this.run(scripts.ISSUE_CREDENTIAL, [this.accountKey(accountId)], [credentialHash])
+  }
+
+  async revokeCredential(credentialHash: string): Promise<boolean> {
+    checkId(credentialHash, 'credentialHash')
+    const owner = await this.run(scripts.CREDENTIAL_OWNER, [this.credentialIndexKey(credentialHash)], [])
+    if (typeof owner !== 'string') return false
+    return (await this.run(scripts.REVOKE_CREDENTIAL, [this.accountKey(owner)], [credentialHash])) === 1
+  }
+
+  async setFrozen(accountId: string, frozen: boolean): Promise<void> {
+    checkId(accountId, 'accountId')
+    await this.run(scripts.SET_FROZEN, [this.accountKey(accountId)], [frozen ? '1' : '0'])
+  }
+
+  async acquireLock(key: string, ttlMs: number): Promise<string | null> {
+    checkId(key, 'lock key')
+    checkMs(ttlMs, 'ttlMs')
+    // Unguessable, so no other holder can release a lock it does not own.
+    const token = globalThis.crypto.randomUUID()
+    return (await this.run(scripts.ACQUIRE_LOCK, [`${this.prefix}:lock:${key}`], [token, ttlMs])) === 1 ? token : null
+  }
+
+  async releaseLock(key: string, token: string): Promise<void> {
+    checkId(key, 'lock key')
+    await this.run(scripts.RELEASE_LOCK, [`${this.prefix}:lock:${key}`], [token])
+  }
+
+  async setPending(key: string, value: string, ttlMs: number): Promise<void> {
+    checkId(key, 'pending key')
+    checkPendingValue(value)
+    checkMs(ttlMs, 'ttlMs')
+    await this.run(scripts.SET_PENDING, [`${this.prefix}:pending:${key}`], [value, ttlMs])
+  }
+
+  async getPending(key: string): Promise<string | null> {
+    checkId(key, 'pending key')
+    const value = await this.run(scripts.GET_PENDING, [`${this.prefix}:pending:${key}`], [])
+    return typeof value === 'string' ? value : null
+  }
+
+  async clearPending(key: string, value: string): Promise<void> {
+    checkId(key, 'pending key')
+    await this.run(scripts.CLEAR_PENDING, [`${this.prefix}:pending:${key}`], [value])
+  }
+
+  async hit(key: string, windowMs: number): Promise<{ count: number; resetMs: number }> {
+    checkId(key, 'counter key')
+    checkMs(windowMs, 'windowMs')
+    const now = Date.now()
+    const start = now - (now % windowMs)
+    const resetMs = start + windowMs - now
+    const count = await this.run(scripts.HIT, [`${this.prefix}:hit:${key}:${start}`], [resetMs])
+    return { count: int(count), resetMs }
+  }
+
+  /** The client belongs to the caller, who closes it. */
+  async close(): Promise<void> {}
+
+  // `P:{A}`, `P:{A}:j`, `P:{A}:r`. Fixed suffixes with no `}` keep two accounts' keys from ever colliding.
+  private accountKey(accountId: string): string {
+    return `${this.prefix}:{${accountId}}`
+  }
+
+  private accountKeys(accountId: string): string[] {
+    const key = this.accountKey(accountId)
+    return [key, `${key}:j`, `${key}:r`]
+  }
+
+  private credentialIndexKey(credentialHash: string): string {
+    return `${this.prefix}:credidx:${credentialHash}`
+  }
+
+  private readonly shas = new Map<LuaScript, string>()
+
+  private async run(script: LuaScript, keys: string[], args: (string | number)[]): Promise<unknown> {
+    let sha = this.shas.get(script)
+    if (sha === undefined) {
+      sha = sha1(script.lua)
+      this.shas.set(script, sha)
+    }
+    try {
+      try {
+        return await this.client.evalsha(sha, script.keys, ...keys, ...args)
+      } catch (err) {
+        // Redis restarted or its script cache was flushed: EVAL runs the script and caches it again.
+        if (!(err instanceof Error) || !err.message.startsWith('NOSCRIPT')) throw err
+        return await this.client.eval(script.lua, script.keys, ...keys, ...args)
+      }
+    } catch (err) {
+      throw toLedgerError(err)
+    }
+  }
+}
