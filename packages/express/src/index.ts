@@ -1,0 +1,66 @@
+/** Express 4 and 5 middleware: translates Express requests to the stripe402 engine and back. */
+import type { NextFunction, Request, RequestHandler, Response } from 'express'
+import { keepNodeResponsePrivate, type Paywall, type PaywallResponse, type WebhookOutcome } from '@stripe402/server'
+
+/**
+ * Puts the paywall in front of every route registered after it. Mount it before body
+ * parsers so the webhook endpoint receives the raw body Stripe signed.
+ */
+export function paywallMiddleware(paywall: Paywall): RequestHandler {
+  return (req: Request, res: Response, next: NextFunction) => {
+    handle(paywall, req, res, next).catch(next)
+  }
+}
+
+async function handle(paywall: Paywall, req: Request, res: Response, next: NextFunction): Promise<void> {
+  // originalUrl is the path the client sent, whatever app or router this is mounted on.
+  const outcome = await paywall.begin(
+    { method: req.method, url: req.originalUrl, headers: { get: (name) => header(req, name) } },
+    { clientAddress: req.ip ?? req.socket.remoteAddress, key: req },
+  )
+  switch (outcome.type) {
+    case 'free':
+      return next()
+    case 'deny':
+    case 'respond':
+      return send(res, outcome)
+    case 'webhook':
+      return send(res, await webhook(req, outcome))
+    case 'paid': {
+      // The client may have hung up while the engine debited: then nothing is served.
+      if (req.socket.destroyed) return void outcome.settle(500)
+      res.set(outcome.headers)
+      keepNodeResponsePrivate(res)
+      // 'close' comes after every answer. Once the head went out with a status the request was
+      // served, even if the client hangs up mid-body; closed before any head, it never was.
+      res.once('close', () => void outcome.settle(res.headersSent ? res.statusCode : 500))
+      return next()
+    }
+  }
+}
+
+function send(res: Response, answer: { status: number; headers: Record<string, string>; body: string }): void {
+  res.status(answer.status).set(answer.headers).end(answer.body)
+}
+
+function header(req: Request, name: string): string | null {
+  const value = req.headers[name.toLowerCase()]
+  return Array.isArray(value) ? value.join(', ') : (value ?? null)
+}
+
+/** The bytes Stripe signed: what a raw or text parser left in `req.body`, else the unread stream. */
+async function webhook(req: Request, outcome: WebhookOutcome): Promise<PaywallResponse> {
+  const body: unknown = req.body
+  if (Buffer.isBuffer(body) || typeof body === 'string') return outcome.handle(body)
+  if (req.readableEnded || req.readableDidRead) {
+    return outcome.bodyConsumed(`express.json() or another body parser ran first and left req.body as ${body === null ? 'null' : typeof body}`)
+  }
+  const chunks: Buffer[] = []
+  let size = 0
+  // Past the cap the rest is read and dropped: memory stays bounded and `handle` answers 413.
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    if (size <= outcome.maxBytes) chunks.push(chunk)
+    size += chunk.length
+  }
+  return outcome.handle(Buffer.concat(chunks))
+}

@@ -1,0 +1,363 @@
+/** One adapter suite, run over real HTTP against every adapter (Express 4/5, Koa 2/3, fetch). */
+import { decodePaymentRequired, decodePaymentResponse, encodePaymentPayload, HEADERS } from '@stripe402/protocol'
+import { createPaywall, MemoryLedger, type Ledger, type Paywall } from '@stripe402/server'
+import { startStripeEmulator, type StripeEmulator } from '@stripe402/stripe-emulator'
+import Stripe from 'stripe'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { request as httpRequest } from 'node:http'
+import { ADAPTERS, type AppHooks, PARAM_ROUTES, type RunningServer } from './servers'
+import { RedisLedger } from '@stripe402/server'
+import { Redis } from 'ioredis'
+import { requireService } from '../services'
+
+let emulator: StripeEmulator
+beforeAll(async () => {
+  emulator = await startStripeEmulator({ port: 0 })
+})
+afterAll(async () => {
+  await emulator?.close()
+})
+
+const redis = await requireService('redis')
+
+interface Variant {
+  name: string
+  adapter: (typeof ADAPTERS)[number]
+  ledger: () => Promise<{ ledger: Ledger; close(): Promise<void> }>
+}
+
+const memory = async () => ({ ledger: new MemoryLedger() as Ledger, close: async () => {} })
+const variants: Variant[] = ADAPTERS.map((adapter) => ({ name: `${adapter.name} + memory`, adapter, ledger: memory }))
+if (redis.available) {
+  variants.push({
+    name: 'express 5 + redis',
+    adapter: ADAPTERS[0]!,
+    ledger: async () => {
+      const client = new Redis(redis.url, { maxRetriesPerRequest: 1, enableOfflineQueue: true })
+      return {
+        ledger: new RedisLedger(client, { prefix: `s402test:${process.pid}:${Date.now()}` }),
+        close: async () => {
+          client.disconnect()
+        },
+      }
+    },
+  })
+}
+
+describe.each(variants)('adapter: $name', ({ name, adapter, ledger: makeLedger }) => {
+  const account = name.replace(/[^a-z0-9]/gi, '').toLowerCase()
+  let server: RunningServer
+  let paywall: Paywall
+  let closeLedger: () => Promise<void>
+  let releaseStream: () => void = () => {}
+  const hooks: AppHooks = {
+    hits: new Map(),
+    streamGate: () => new Promise<void>((resolve) => (releaseStream = resolve)),
+  }
+  let publishable: Stripe
+
+  beforeAll(async () => {
+    const keys = emulator.keys(account)
+    const { ledger, close } = await makeLedger()
+    closeLedger = close
+    paywall = createPaywall({
+      stripe: { secretKey: keys.secretKey, publishableKey: keys.publishableKey, apiBase: emulator.url },
+      secret: 'adapter-suite-secret-that-is-long-enough-0123456789',
+      ledger,
+      routes: {
+        'GET /api/joke': { amount: 500, minTopUp: 50000, description: 'A joke' },
+        'GET /api/quarter': { amount: 10000, minTopUp: 50000 },
+        'GET /api/pricey': { amount: 60000, minTopUp: 100000 },
+        'GET /api/fail': { amount: 500 },
+        'GET /api/throw': { amount: 500 },
+        'GET /api/stream': { amount: 500 },
+        'POST /api/echo': { amount: 500 },
+        'GET /v1/api/mounted': { amount: 500 },
+        'GET /users/:id': { amount: 500 },
+        'GET /files/*': { amount: 500 },
+        'GET /api/twice': { amount: 500 },
+        // Names no method: every method is priced, OPTIONS included (the handler is mounted with app.all).
+        '/api/report': { amount: 500 },
+      },
+      webhook: { secret: 'whsec_adapter_suite' },
+      rateLimits: false,
+    })
+    server = await adapter.start(paywall, hooks)
+    publishable = new Stripe(keys.publishableKey, { ...emulator.sdkConfig(), maxNetworkRetries: 0 })
+  })
+  afterAll(async () => {
+    await server?.close()
+    await closeLedger?.()
+  })
+
+  const charges = () => emulator.charges({ account })
+  const paymentMethod = async (number = '4242424242424242') =>
+    (await publishable.paymentMethods.create({ type: 'card', card: { number, exp_month: 12, exp_year: 2034, cvc: '123' } })).id
+  const payment = (payload: Record<string, unknown>) => encodePaymentPayload({ stripe402Version: 1, ...payload })
+  const get = (path: string, init: RequestInit = {}) => fetch(server.url + path, init)
+  const pay = async (path: string, card?: string, init: RequestInit = {}) => {
+    const res = await get(path, { ...init, headers: { ...(init.headers as object), [HEADERS.PAYMENT]: payment({ paymentMethodId: await paymentMethod(card) }) } })
+    return res
+  }
+  const responseOf = (res: Response) => decodePaymentResponse(res.headers.get(HEADERS.PAYMENT_RESPONSE))
+  /**
+   * A request with the path byte for byte (fetch() would resolve `.` and `..` before sending) and
+   * any header (fetch() may refuse the CORS ones a browser sets).
+   */
+  const rawRequest = (method: string, path: string, headers: Record<string, string> = {}) =>
+    new Promise<{ status: number; headers: Record<string, string | undefined>; body: string }>((resolve, reject) => {
+      const req = httpRequest(server.url + '/', { method, path, headers }, (res) => {
+        let body = ''
+        res.setEncoding('utf8')
+        res.on('data', (chunk: string) => (body += chunk))
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: Object.fromEntries(Object.entries(res.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : v])), body }))
+      })
+      req.on('error', reject)
+      req.end()
+    })
+  const hitsOf = (label: string) => hooks.hits.get(label) ?? 0
+  const withClient = (clientId: string, extra: Record<string, unknown> = {}) => ({ headers: { [HEADERS.PAYMENT]: payment({ clientId, ...extra }) } })
+
+  it('lets free routes through untouched', async () => {
+    const res = await get('/health')
+    expect(res.status).toBe(200)
+    expect(await res.text()).toBe('ok')
+    expect(res.headers.get(HEADERS.PAYMENT_REQUIRED)).toBeNull()
+    expect(res.headers.get(HEADERS.PAYMENT_RESPONSE)).toBeNull()
+  })
+
+  it('answers an unpaid request with a 402 whose header equals its body', async () => {
+    const before = hooks.hits.get('/api/joke') ?? 0
+    const res = await get('/api/joke')
+    expect(res.status).toBe(402)
+    const header = decodePaymentRequired(res.headers.get(HEADERS.PAYMENT_REQUIRED))
+    expect(await res.json()).toEqual(header)
+    expect(header.accepts[0]).toMatchObject({ scheme: 'stripe', currency: 'usd', amount: 500, minTopUp: 50000 })
+    expect(header.accepts[0]!.publishableKey).toBe(emulator.keys(account).publishableKey)
+    expect(res.headers.get('cache-control')).toContain('no-store')
+    const exposed = res.headers.get('access-control-expose-headers')?.toLowerCase() ?? ''
+    expect(exposed).toContain('payment-required')
+    expect(exposed).toContain('payment-response')
+    expect(hooks.hits.get('/api/joke') ?? 0).toBe(before)
+  })
+
+  let clientId = ''
+  it('charges a top-up once with a PaymentMethod and serves the request', async () => {
+    const res = await pay('/api/joke')
+    expect(res.status).toBe(200)
+    expect(await res.json()).toMatchObject({ path: '/api/joke' })
+    const response = responseOf(res)
+    expect(response).toMatchObject({ success: true, creditsRemaining: 49500 })
+    expect(response.chargeId).toMatch(/^pi_/)
+    expect(res.headers.get('access-control-expose-headers')?.toLowerCase()).toContain('payment-response')
+    expect(charges()).toHaveLength(1)
+    expect(charges()[0]).toMatchObject({ amount: 500, currency: 'usd' })
+    clientId = response.clientId
+  })
+
+  it('spends credits with the clientId alone, without charging again', async () => {
+    const res = await get('/api/joke', withClient(clientId))
+    expect(res.status).toBe(200)
+    expect(responseOf(res)).toMatchObject({ success: true, creditsRemaining: 49000 })
+    expect(responseOf(res).chargeId).toBeUndefined()
+    expect(charges()).toHaveLength(1)
+  })
+
+  it('refuses a call the balance cannot cover with insufficient_credits', async () => {
+    const res = await get('/api/pricey', withClient(clientId))
+    expect(res.status).toBe(402)
+    expect(decodePaymentRequired(res.headers.get(HEADERS.PAYMENT_REQUIRED)).error).toBe('insufficient_credits')
+    expect(hooks.hits.get('/api/pricey') ?? 0).toBe(0)
+    expect(await paywall.balance(clientId)).toBe(49000)
+  })
+
+  it.each(['/api/fail', '/api/throw'])('reverses the debit when %s fails', async (path) => {
+    const res = await get(path, withClient(clientId))
+    expect(res.status).toBe(500)
+    expect(hooks.hits.get(path)).toBe(1)
+    await expect.poll(() => paywall.balance(clientId)).toBe(49000)
+  })
+
+  it('prices HEAD like GET', async () => {
+    const head = await get('/api/joke', { method: 'HEAD' })
+    expect(head.status).toBe(402)
+  })
+
+  it.each(['/api/joke', '/api/report'])('answers a CORS preflight of %s itself, allowing the payment header, and runs no handler', async (path) => {
+    const before = [hitsOf('/api/joke'), hitsOf(PARAM_ROUTES.report)]
+    const res = await rawRequest('OPTIONS', path, {
+      origin: 'https://app.example',
+      'access-control-request-method': 'GET',
+      'access-control-request-headers': 'payment, content-type',
+    })
+    expect(res.status).toBe(204)
+    expect(res.body).toBe('')
+    expect(res.headers['access-control-allow-origin']).toBe('*')
+    expect(res.headers['access-control-allow-methods']).toBe('GET')
+    expect(res.headers['access-control-allow-headers']).toBe('payment, content-type')
+    expect(res.headers['access-control-expose-headers']).toBe('payment-required, payment-response')
+    expect(res.headers['access-control-max-age']).toBe('600')
+    expect([hitsOf('/api/joke'), hitsOf(PARAM_ROUTES.report)]).toEqual(before)
+  })
+
+  it('prices a plain OPTIONS of a route that names no method, and leaves one of a GET route to the app', async () => {
+    const before = hitsOf(PARAM_ROUTES.report)
+    const plain = await rawRequest('OPTIONS', '/api/report')
+    expect(plain.status).toBe(402)
+    expect(decodePaymentRequired(plain.headers[HEADERS.PAYMENT_REQUIRED]).accepts[0]?.amount).toBe(500)
+    // Like every other method.
+    expect((await rawRequest('POST', '/api/report')).status).toBe(402)
+    expect(hitsOf(PARAM_ROUTES.report)).toBe(before)
+    const jokes = hitsOf('/api/joke')
+    const appOptions = await rawRequest('OPTIONS', '/api/joke')
+    expect(appOptions.status).not.toBe(402)
+    expect(appOptions.headers[HEADERS.PAYMENT_REQUIRED]).toBeUndefined()
+    expect(hitsOf('/api/joke')).toBe(jokes)
+  })
+
+  it('streams a paid response chunk by chunk', async () => {
+    const res = await get('/api/stream', withClient(clientId))
+    expect(res.status).toBe(200)
+    expect(responseOf(res).creditsRemaining).toBe(48500)
+    const reader = res.body!.getReader()
+    const decoder = new TextDecoder()
+    let seen = ''
+    // The handler holds its second chunk until we release it: reading chunk 1 first proves streaming.
+    while (!seen.includes('chunk-1;')) {
+      const { value, done } = await reader.read()
+      if (done) break
+      seen += decoder.decode(value)
+    }
+    expect(seen).toBe('chunk-1;')
+    releaseStream()
+    for (;;) {
+      const { value, done } = await reader.read()
+      if (done) break
+      seen += decoder.decode(value)
+    }
+    expect(seen).toBe('chunk-1;chunk-2')
+  })
+
+  it('replays nothing and charges per call on POST with a body', async () => {
+    const res = await get('/api/echo', { method: 'POST', body: 'hello', headers: { 'content-type': 'text/plain', ...withClient(clientId).headers } })
+    expect(res.status).toBe(200)
+    expect(await res.text()).toBe('hello')
+    expect(responseOf(res).creditsRemaining).toBe(48000)
+  })
+
+  it('matches the configured route inside mounted apps', async () => {
+    const unpaid = await get('/v1/api/mounted')
+    expect(unpaid.status).toBe(402)
+    expect(decodePaymentRequired(unpaid.headers.get(HEADERS.PAYMENT_REQUIRED)).resource.url).toContain('/v1/api/mounted')
+    expect(hooks.hits.get('/v1/api/mounted') ?? 0).toBe(0)
+    const paid = await get('/v1/api/mounted', withClient(clientId))
+    expect(paid.status).toBe(200)
+    expect(responseOf(paid).creditsRemaining).toBe(47500)
+  })
+
+  it.each(['/api/joke/', '//api/joke', '/API/joke', '/api/%6Aoke', '/api/./joke', '/api/joke;x=1', '/x/../api/joke', '/api%2Fjoke', '/Api/Joke/'])(
+    'never serves the path variant %s unpaid',
+    async (variant) => {
+      const before = hooks.hits.get('/api/joke') ?? 0
+      const res = await get(variant)
+      expect(res.status).not.toBe(200)
+      expect(res.status).toBeLessThan(500)
+      expect(hooks.hits.get('/api/joke') ?? 0).toBe(before)
+    },
+  )
+
+  const rawGet = (path: string, headers: Record<string, string> = {}) => rawRequest('GET', path, headers)
+
+  it.each([
+    '/users/a%2Fb',
+    '/users/a%2fb',
+    '/users/%2E%2E',
+    '/users/%2e',
+    '/users/.',
+    '/users/..',
+    '/users/a;b',
+    '/users/;b',
+    '/users/%3B',
+    '/USERS/a%2Fb',
+    '/users/x%2F..%2F..',
+    '/files/..',
+    '/files/%2e%2e/x',
+    '/files/./x',
+    '/files/%2E%2E',
+    // Absolute-form request targets: Express and Koa route on their raw pathname, `..` unresolved.
+    'http://x/users/%2e%2e',
+    'http://x/users/%2E%2E',
+    'http://x/users/..',
+    'http://x/users/.',
+    'http://x/files/..',
+    'http://x/files/%2E%2E',
+    'http://x/files/%2e%2e/x',
+    'HTTP://x:1/USERS/..',
+  ])('never serves %s from a :param or * route unpaid', async (variant) => {
+    const before = hitsOf(PARAM_ROUTES.user) + hitsOf(PARAM_ROUTES.files)
+    const res = await rawGet(variant)
+    // A fetch server resolves `/users/.` to the free `/users` before routing (a 200 from it is fine);
+    // what must never happen is a paid handler running.
+    expect(res.status).toBeLessThan(500)
+    expect(hitsOf(PARAM_ROUTES.user) + hitsOf(PARAM_ROUTES.files)).toBe(before)
+  })
+
+  it('charges :param and * routes, including a parameter holding an encoded slash, and keeps /users free', async () => {
+    expect((await rawGet('/users/42')).status).toBe(402)
+    const before = (await paywall.balance(clientId))!
+    const paid = await rawGet('/users/a%2Fb', withClient(clientId).headers)
+    expect(paid.status).toBe(200)
+    expect(JSON.parse(paid.body)).toEqual({ id: 'a/b' })
+    expect((await rawGet('/files/a/b', withClient(clientId).headers)).status).toBe(200)
+    expect(await paywall.balance(clientId)).toBe(before - 1000)
+    const listed = hitsOf(PARAM_ROUTES.users)
+    const free = await rawGet('/users')
+    expect(free.status).toBe(200)
+    expect(hitsOf(PARAM_ROUTES.users)).toBe(listed + 1)
+    expect(await paywall.balance(clientId)).toBe(before - 1000)
+  })
+
+  it('debits once when the paywall is mounted both on the app and again on the route', async () => {
+    const before = (await paywall.balance(clientId))!
+    const res = await get('/api/twice', withClient(clientId))
+    expect(res.status).toBe(200)
+    expect(hitsOf(PARAM_ROUTES.twice)).toBe(1)
+    expect(responseOf(res).creditsRemaining).toBe(before - 500)
+    expect(await paywall.balance(clientId)).toBe(before - 500)
+  })
+
+  it('answers a malformed payment header with a 4xx code and no charge', async () => {
+    const before = charges().length
+    for (const bad of ['!!!', 'e30', btoa('{"stripe402Version":1,"topUpAmount":-5,"paymentMethodId":"pm_x"}'), 'x'.repeat(20000)]) {
+      const res = await get('/api/joke', { headers: { [HEADERS.PAYMENT]: bad } })
+      expect(res.status).toBeGreaterThanOrEqual(400)
+      expect(res.status).toBeLessThan(500)
+    }
+    expect(charges()).toHaveLength(before)
+  })
+
+  it('serves exactly 4 of 30 parallel calls when credits cover 4', async () => {
+    const first = await pay('/api/quarter', '5555555555554444')
+    expect(first.status).toBe(200)
+    const card = responseOf(first)
+    expect(card.creditsRemaining).toBe(40000)
+    const results = await Promise.all(Array.from({ length: 30 }, () => get('/api/quarter', withClient(card.clientId))))
+    const statuses = results.map((r) => r.status)
+    expect(statuses.filter((s) => s === 200)).toHaveLength(4)
+    expect(statuses.filter((s) => s === 402)).toHaveLength(26)
+    expect(await paywall.balance(card.clientId)).toBe(0)
+  })
+
+  it('publishes the price list and receives webhooks without user routes', async () => {
+    const list = await get('/.well-known/stripe402')
+    expect(list.status).toBe(200)
+    const doc = (await list.json()) as { routes: Array<{ path: string; amount: number | string }> }
+    expect(doc.routes.find((r) => r.path === '/api/joke')).toMatchObject({ amount: 500 })
+    const bad = await get('/stripe402/webhook', { method: 'POST', body: '{}', headers: { 'stripe-signature': 't=1,v1=00' } })
+    expect(bad.status).toBe(400)
+    const event = JSON.stringify({ id: 'evt_test', object: 'event', type: 'customer.created', data: { object: {} } })
+    const signature = Stripe.webhooks.generateTestHeaderString({ payload: event, secret: 'whsec_adapter_suite' })
+    const good = await get('/stripe402/webhook', { method: 'POST', body: event, headers: { 'stripe-signature': signature, 'content-type': 'application/json' } })
+    expect(good.status).toBe(200)
+  })
+})

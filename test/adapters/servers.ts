@@ -1,0 +1,306 @@
+/** The same small paid API on every adapter, served over real HTTP on listen(0). */
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { serve } from '@hono/node-server'
+import { paywallMiddleware as expressPaywall } from '@stripe402/express'
+import { withPaywall } from '@stripe402/fetch'
+import { paywallMiddleware as koaPaywall } from '@stripe402/koa'
+import type { Paywall } from '@stripe402/server'
+import express5 from 'express'
+import express4Untyped from 'express4'
+import { Hono } from 'hono'
+import Koa3 from 'koa'
+import Koa2Untyped from 'koa2'
+import mount from 'koa-mount'
+
+const express4 = express4Untyped as unknown as typeof express5
+const Koa2 = Koa2Untyped as unknown as typeof Koa3
+
+/** What the handlers let a test observe or control. */
+export interface AppHooks {
+  /** Handler invocations per path: proves a handler never ran unpaid. */
+  hits: Map<string, number>
+  /** The streaming handler waits on this between its two chunks. */
+  streamGate(): Promise<void>
+}
+
+export interface RunningServer {
+  url: string
+  close(): Promise<void>
+}
+
+export interface AdapterUnderTest {
+  name: string
+  start(paywall: Paywall, hooks: AppHooks): Promise<RunningServer>
+}
+
+const hit = (hooks: AppHooks, path: string) => hooks.hits.set(path, (hooks.hits.get(path) ?? 0) + 1)
+
+/**
+ * The `:param` and `*` routes as a router matches them: on the raw path, so `%2F`, `.`, `..`
+ * and `;` stay inside a segment (Express, @koa/router and Hono all dispatch like this).
+ */
+const USER = /^\/users\/([^/]+)\/?$/i
+const FILES = /^\/files\/(.+)$/i
+const USERS = /^\/users\/?$/i
+
+/** Hit labels of the routes above, and of `/api/report`, a paid route that names no method (served for every method). */
+export const PARAM_ROUTES = { user: '/users/:id', files: '/files/*', users: '/users', twice: '/api/twice', report: '/api/report' } as const
+
+function listen(server: Server): Promise<RunningServer> {
+  return new Promise((resolve) => {
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo
+      resolve({
+        url: `http://127.0.0.1:${port}`,
+        close: () =>
+          new Promise<void>((done) => {
+            server.closeAllConnections()
+            server.close(() => done())
+          }),
+      })
+    })
+  })
+}
+
+function expressApp(factory: typeof express5, paywall: Paywall, hooks: AppHooks) {
+  const app = factory()
+  const sub = factory()
+  sub.use(expressPaywall(paywall))
+  sub.get('/api/mounted', (_req, res) => {
+    hit(hooks, '/v1/api/mounted')
+    res.json({ mounted: true })
+  })
+  app.use('/v1', sub)
+  app.use(expressPaywall(paywall))
+  app.get('/health', (_req, res) => {
+    hit(hooks, '/health')
+    res.send('ok')
+  })
+  for (const path of ['/api/joke', '/api/quarter', '/api/pricey']) {
+    app.get(path, (_req, res) => {
+      hit(hooks, path)
+      res.json({ path, joke: 'A 402 walks into a bar.' })
+    })
+  }
+  // Mounted for every method, OPTIONS included: the paywall must price or answer each one.
+  app.all('/api/report', (_req, res) => {
+    hit(hooks, PARAM_ROUTES.report)
+    res.json({ report: true })
+  })
+  app.get('/api/fail', (_req, res) => {
+    hit(hooks, '/api/fail')
+    res.status(500).json({ error: 'boom' })
+  })
+  app.get('/api/throw', () => {
+    hit(hooks, '/api/throw')
+    throw new Error('handler threw')
+  })
+  app.get('/api/stream', async (_req, res) => {
+    hit(hooks, '/api/stream')
+    res.write('chunk-1;')
+    await hooks.streamGate()
+    res.end('chunk-2')
+  })
+  app.post('/api/echo', express5.text({ type: '*/*' }), (req, res) => {
+    hit(hooks, '/api/echo')
+    res.type('text/plain').send(String(req.body))
+  })
+  app.get('/users', (_req, res) => {
+    hit(hooks, PARAM_ROUTES.users)
+    res.json({ users: [] })
+  })
+  app.get('/users/:id', (req, res) => {
+    hit(hooks, PARAM_ROUTES.user)
+    res.json({ id: req.params.id })
+  })
+  app.get(factory === express5 ? '/files/*rest' : '/files/*', (_req, res) => {
+    hit(hooks, PARAM_ROUTES.files)
+    res.json({ file: true })
+  })
+  // The paywall again, in a router: one request must still be debited once.
+  const router = factory.Router()
+  router.use(expressPaywall(paywall))
+  router.get('/api/twice', (_req, res) => {
+    hit(hooks, PARAM_ROUTES.twice)
+    res.json({ twice: true })
+  })
+  app.use(router)
+  // Keep Express's HTML error page out of the way: the status is what matters.
+  app.use((_err: unknown, _req: express5.Request, res: express5.Response, _next: express5.NextFunction) => {
+    res.status(500).json({ error: 'internal' })
+  })
+  return app
+}
+
+function koaApp(Koa: typeof Koa3, paywall: Paywall, hooks: AppHooks) {
+  const app = new Koa()
+  app.silent = true
+  const sub = new Koa()
+  sub.use(koaPaywall(paywall))
+  sub.use(async (ctx) => {
+    if (ctx.path === '/api/mounted' && (ctx.method === 'GET' || ctx.method === 'HEAD')) {
+      hit(hooks, '/v1/api/mounted')
+      ctx.body = { mounted: true }
+    }
+  })
+  app.use(mount('/v1', sub))
+  app.use(koaPaywall(paywall))
+  // The paywall again, as a router would mount it for one route: one request must still be debited once.
+  const again = koaPaywall(paywall)
+  app.use((ctx, next) => (ctx.path === '/api/twice' ? again(ctx, next) : next()))
+  app.use(async (ctx) => {
+    const get = ctx.method === 'GET' || ctx.method === 'HEAD'
+    const path = ctx.path
+    const user = USER.exec(path)
+    if (path === PARAM_ROUTES.report) {
+      // Every method, OPTIONS included.
+      hit(hooks, PARAM_ROUTES.report)
+      ctx.body = { report: true }
+    } else if (get && USERS.test(path)) {
+      hit(hooks, PARAM_ROUTES.users)
+      ctx.body = { users: [] }
+    } else if (get && user) {
+      hit(hooks, PARAM_ROUTES.user)
+      ctx.body = { id: decodeURIComponent(user[1]!) }
+    } else if (get && FILES.test(path)) {
+      hit(hooks, PARAM_ROUTES.files)
+      ctx.body = { file: true }
+    } else if (get && path === '/api/twice') {
+      hit(hooks, PARAM_ROUTES.twice)
+      ctx.body = { twice: true }
+    } else if (get && path === '/health') {
+      hit(hooks, path)
+      ctx.body = 'ok'
+    } else if (get && ['/api/joke', '/api/quarter', '/api/pricey'].includes(path)) {
+      hit(hooks, path)
+      ctx.body = { path, joke: 'A 402 walks into a bar.' }
+    } else if (get && path === '/api/fail') {
+      hit(hooks, path)
+      ctx.status = 500
+      ctx.body = { error: 'boom' }
+    } else if (get && path === '/api/throw') {
+      hit(hooks, path)
+      throw new Error('handler threw')
+    } else if (get && path === '/api/stream') {
+      hit(hooks, path)
+      ctx.status = 200
+      ctx.respond = false
+      ctx.res.write('chunk-1;')
+      await hooks.streamGate()
+      ctx.res.end('chunk-2')
+    } else if (ctx.method === 'POST' && path === '/api/echo') {
+      hit(hooks, path)
+      const chunks: Buffer[] = []
+      for await (const chunk of ctx.req) chunks.push(chunk as Buffer)
+      ctx.type = 'text/plain'
+      ctx.body = Buffer.concat(chunks).toString('utf8')
+    }
+  })
+  return app
+}
+
+async function fetchRoutes(req: Request, hooks: AppHooks): Promise<Response> {
+  const { pathname } = new URL(req.url)
+  const get = req.method === 'GET' || req.method === 'HEAD'
+  if (pathname === PARAM_ROUTES.report) {
+    // Every method, OPTIONS included.
+    hit(hooks, PARAM_ROUTES.report)
+    return Response.json({ report: true })
+  }
+  if (get && pathname === '/health') {
+    hit(hooks, pathname)
+    return new Response('ok')
+  }
+  if (get && ['/api/joke', '/api/quarter', '/api/pricey', '/v1/api/mounted'].includes(pathname)) {
+    hit(hooks, pathname)
+    return Response.json({ path: pathname, joke: 'A 402 walks into a bar.' })
+  }
+  if (get && pathname === '/api/fail') {
+    hit(hooks, pathname)
+    return Response.json({ error: 'boom' }, { status: 500 })
+  }
+  if (get && pathname === '/api/throw') {
+    hit(hooks, pathname)
+    throw new Error('handler threw')
+  }
+  if (get && pathname === '/api/stream') {
+    hit(hooks, pathname)
+    const encoder = new TextEncoder()
+    const body = new ReadableStream<Uint8Array>({
+      async start(controller) {
+        controller.enqueue(encoder.encode('chunk-1;'))
+        await hooks.streamGate()
+        controller.enqueue(encoder.encode('chunk-2'))
+        controller.close()
+      },
+    })
+    return new Response(body, { headers: { 'content-type': 'text/plain' } })
+  }
+  if (req.method === 'POST' && pathname === '/api/echo') {
+    hit(hooks, pathname)
+    return new Response(await req.text(), { headers: { 'content-type': 'text/plain' } })
+  }
+  const user = USER.exec(pathname)
+  if (get && USERS.test(pathname)) {
+    hit(hooks, PARAM_ROUTES.users)
+    return Response.json({ users: [] })
+  }
+  if (get && user) {
+    hit(hooks, PARAM_ROUTES.user)
+    return Response.json({ id: decodeURIComponent(user[1]!) })
+  }
+  if (get && FILES.test(pathname)) {
+    hit(hooks, PARAM_ROUTES.files)
+    return Response.json({ file: true })
+  }
+  if (get && pathname === '/api/twice') {
+    hit(hooks, PARAM_ROUTES.twice)
+    return Response.json({ twice: true })
+  }
+  return new Response('not found', { status: 404 })
+}
+
+function serveFetch(handler: (req: Request) => Promise<Response>): Promise<RunningServer> {
+  return new Promise((resolve) => {
+    const server = serve({ fetch: handler, port: 0, hostname: '127.0.0.1' }, (info) => {
+      resolve({
+        url: `http://127.0.0.1:${info.port}`,
+        close: () =>
+          new Promise<void>((done) => {
+            ;(server as Server).closeAllConnections?.()
+            server.close(() => done())
+          }),
+      })
+    })
+  })
+}
+
+export const ADAPTERS: AdapterUnderTest[] = [
+  { name: 'express 5', start: async (paywall, hooks) => listen(createServer(expressApp(express5, paywall, hooks))) },
+  { name: 'express 4', start: async (paywall, hooks) => listen(createServer(expressApp(express4, paywall, hooks))) },
+  { name: 'koa 3', start: async (paywall, hooks) => listen(createServer(koaApp(Koa3, paywall, hooks).callback())) },
+  { name: 'koa 2', start: async (paywall, hooks) => listen(createServer(koaApp(Koa2, paywall, hooks).callback())) },
+  {
+    name: 'fetch (hono)',
+    start: async (paywall, hooks) => {
+      const app = new Hono()
+      // Hono's own router for the :param and * routes, as an app would write them.
+      app.get('/users', (c) => (hit(hooks, PARAM_ROUTES.users), c.json({ users: [] })))
+      app.get('/users/:id', (c) => (hit(hooks, PARAM_ROUTES.user), c.json({ id: c.req.param('id') })))
+      app.get('/files/*', (c) => (hit(hooks, PARAM_ROUTES.files), c.json({ file: true })))
+      app.all(PARAM_ROUTES.report, (c) => (hit(hooks, PARAM_ROUTES.report), c.json({ report: true })))
+      // The paywall again around one route: one request must still be debited once.
+      app.get('/api/twice', (c) => withPaywall(paywall, (req) => fetchRoutes(req, hooks))(c.req.raw))
+      app.all('*', (c) => fetchRoutes(c.req.raw, hooks))
+      return serveFetch(withPaywall(paywall, (req) => app.fetch(req)))
+    },
+  },
+  {
+    name: 'fetch (node http)',
+    start: async (paywall, hooks) => {
+      const twice = withPaywall(paywall, (req) => fetchRoutes(req, hooks))
+      return serveFetch(withPaywall(paywall, (req) => (new URL(req.url).pathname === '/api/twice' ? twice(req) : fetchRoutes(req, hooks))))
+    },
+  },
+]
