@@ -1,0 +1,29 @@
+/** Decides whether a call carries the credential up front, and with which ceiling (`maxAmount`). */
+import { EXTENSIONS, type PaymentPayload, STRIPE402_VERSION } from '@stripe402/protocol'
+import { limitFor } from '../policy/limits'
+import type { Engine } from './engine'
+import type { ReplayableRequest } from '../request/replayable'
+
+/**
+ * Up front means one round trip per paid call. It is never a blank check: `maxAmount` is the
+ * policy's per-call ceiling (or, without one, the price last seen for the route). A server
+ * that does not say it honours `maxAmount` gets the credential only on routes whose price was
+ * already seen within policy, since it would debit whatever it now charges.
+ */
+export function upFrontPayload(engine: Engine, request: ReplayableRequest): PaymentPayload | undefined {
+  const record = engine.wallet.current.origins[request.origin]
+  const credential = record?.credential
+  if (!credential || !engine.originAllowed(request.origin) || !engine.transportAllowed(request.origin)) return undefined
+  const cap = limitFor(engine.policy.maxAmountPerRequest, credential.currency)
+  const seen = record.prices[request.route]
+  const seenPrice = seen && seen.currency === credential.currency ? seen.amount : undefined
+  const honoursMaxAmount = record.extensions?.includes(EXTENSIONS.MAX_AMOUNT) === true
+  let maxAmount: number | undefined
+  if (honoursMaxAmount) {
+    maxAmount = cap ?? seenPrice
+  } else if (seenPrice !== undefined && (cap === undefined || seenPrice <= cap)) {
+    maxAmount = cap ?? seenPrice
+  }
+  if (maxAmount === undefined) return undefined
+  return { stripe402Version: STRIPE402_VERSION, clientId: credential.clientId, maxAmount }
+}

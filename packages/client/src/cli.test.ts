@@ -1,0 +1,143 @@
+// The `stripe402` CLI end to end: a real process against the real API and the emulator, with a wallet file.
+import { execFile } from 'node:child_process'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { CARDS, useStack } from './testing/stack'
+
+const stack = useStack()
+const packageDir = resolve(__dirname, '..')
+const tsx = resolve(packageDir, '../../node_modules/.bin/tsx')
+const cardEnv = (card: typeof CARDS.visa) => `${card.number}|${card.exp_month}|${card.exp_year}|${card.cvc}`
+let dir: string
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'stripe402-cli-'))
+})
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true })
+})
+
+interface Run {
+  code: number
+  stdout: string
+  stderr: string
+}
+
+function cli(args: string[], env: Record<string, string> = {}): Promise<Run> {
+  return new Promise((done) => {
+    execFile(
+      tsx,
+      ['src/cli.ts', ...args],
+      { cwd: packageDir, env: { PATH: process.env.PATH ?? '', HOME: dir, STRIPE402_CARD: cardEnv(CARDS.visa), ...env } },
+      (error, stdout, stderr) => done({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
+    )
+  })
+}
+
+const fetchArgs = (path: string, ...more: string[]) => ['fetch', `${stack.api.url}${path}`, '--stripe-api', stack.emulator.url, '--wallet', join(dir, 'wallet.json'), ...more]
+
+describe('stripe402 fetch', () => {
+  it('pays, prints the body to stdout and one summary line to stderr, then stays at one round trip across runs', async () => {
+    const first = await cli(fetchArgs('/api/joke'))
+    expect(first).toMatchObject({ code: 0, stdout: JSON.stringify({ joke: 'A 402 walks into a bar.' }) })
+    expect(first.stderr.trimEnd().split('\n')).toHaveLength(1)
+    expect(first.stderr).toMatch(/^stripe402: 200 OK · paid \$0\.05 · topped up \$5\.00 \(pi_\w+\) · \$4\.95 left at http:\/\/127\.0\.0\.1:\d+ · 2 requests\n$/)
+    expect(first.stderr).not.toContain(CARDS.visa.number)
+
+    const second = await cli(fetchArgs('/api/joke'))
+    expect(second.code).toBe(0)
+    expect(second.stderr).toContain('· 1 request')
+    expect(stack.api.requests).toHaveLength(3)
+    expect(stack.emulator.charges()).toHaveLength(1)
+  })
+
+  it('sends -X, -H and -d like curl, and replays the body on the paid retry', async () => {
+    const run = await cli(fetchArgs('/api/echo', '-X', 'POST', '-H', 'content-type: application/json', '-d', '{"q":"weather"}'))
+    expect(run.code).toBe(0)
+    expect(JSON.parse(run.stdout)).toMatchObject({ body: '{"q":"weather"}', contentType: 'application/json' })
+    expect(stack.api.requests.map((r) => Buffer.from(r.body, 'hex').toString())).toEqual(['{"q":"weather"}', '{"q":"weather"}'])
+  })
+
+  it('prints the status, body and payment as JSON with --json', async () => {
+    const run = await cli(fetchArgs('/api/joke', '--json'))
+    expect(run.code).toBe(0)
+    expect(JSON.parse(run.stdout)).toMatchObject({ status: 200, ok: true, body: { joke: 'A 402 walks into a bar.' }, payment: { outcome: 'paid', amount: 500, requests: 2 } })
+  })
+
+  it('exits 2 when the policy refuses, without calling Stripe', async () => {
+    const run = await cli(fetchArgs('/api/joke', '--max-amount', '100'))
+    expect(run.code).toBe(2)
+    expect(run.stderr).toContain('refused by policy (price_above_max)')
+    expect(stack.emulator.requests()).toEqual([])
+  })
+
+  it('exits 2 when the daily budget cannot fit the top-up', async () => {
+    const run = await cli(fetchArgs('/api/joke', '--budget-daily', '10000'))
+    expect(run.code).toBe(2)
+    expect(run.stderr).toContain('budget_exceeded')
+    expect(stack.emulator.requests()).toEqual([])
+  })
+
+  it('exits 2 for an origin outside --allow-origin', async () => {
+    const run = await cli(fetchArgs('/api/joke', '--allow-origin', 'https://api.example.com'))
+    expect(run.code).toBe(2)
+    expect(run.stderr).toContain('origin_not_allowed')
+  })
+
+  it('exits 3 when the card is declined', async () => {
+    const run = await cli(fetchArgs('/api/joke'), { STRIPE402_CARD: cardEnv(CARDS.declined) })
+    expect(run.code).toBe(3)
+    expect(run.stderr).toContain('payment failed (card_declined)')
+    expect(stack.emulator.charges({ status: 'succeeded' })).toEqual([])
+  })
+
+  it('exits 4 on an HTTP error that is not about payment', async () => {
+    const run = await cli(fetchArgs('/missing'))
+    expect(run.code).toBe(4)
+    expect(run.stderr).toMatch(/^stripe402: 404 Not Found · no payment/)
+  })
+
+  it('pays with --payment-method instead of a card', async () => {
+    const tokenized = await fetch(`${stack.emulator.url}/v1/payment_methods`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${stack.emulator.keys().publishableKey}` },
+      body: new URLSearchParams({ type: 'card', 'card[number]': '4242424242424242', 'card[exp_month]': '12', 'card[exp_year]': '2034', 'card[cvc]': '123' }),
+    })
+    const { id } = (await tokenized.json()) as { id: string }
+    const run = await cli(fetchArgs('/api/joke', '--payment-method', id), { STRIPE402_CARD: '' })
+    expect(run.code).toBe(0)
+    expect(stack.api.requests.at(-1)?.payment?.paymentMethodId).toBe(id)
+  })
+
+  it('exits 1 on usage errors, without echoing a malformed card', async () => {
+    expect((await cli(['fetch'])).code).toBe(1)
+    expect((await cli(fetchArgs('/api/joke', '--max-amount', '0.05'))).stderr).toContain('whole number of units')
+    const badCard = await cli(fetchArgs('/api/joke'), { STRIPE402_CARD: '5555555555554444|13' })
+    expect(badCard.code).toBe(1)
+    expect(badCard.stderr).not.toContain('5555555555554444')
+    expect(stack.api.requests).toEqual([])
+  })
+})
+
+describe('stripe402 wallet', () => {
+  it('prints balances and spend per origin as a table', async () => {
+    await cli(fetchArgs('/api/joke'))
+    await cli(fetchArgs('/api/joke'))
+    const run = await cli(['wallet', '--wallet', join(dir, 'wallet.json')])
+    expect(run.code).toBe(0)
+    const lines = run.stdout.split('\n')
+    expect(lines[0]).toMatch(/^ORIGIN\s+CURRENCY\s+CREDITS LEFT\s+SPENT\s+USED\s+TOP-UPS\s+CALLS$/)
+    expect(lines[1]).toMatch(new RegExp(`^${stack.api.url.replace(/\./g, '\\.')}\\s+USD\\s+\\$4\\.90\\s+\\$5\\.00\\s+\\$0\\.10\\s+1\\s+2$`))
+    expect(run.stdout).toContain('Charged to the card in USD: today $5.00, this month $5.00, total $5.00')
+
+    const json = await cli(['wallet', '--wallet', join(dir, 'wallet.json'), '--json'])
+    expect(JSON.parse(json.stdout)).toMatchObject({ origins: [{ creditsRemaining: 49_000, spent: 50_000, calls: 2 }] })
+  })
+
+  it('says so when nothing was paid yet', async () => {
+    const run = await cli(['wallet', '--wallet', join(dir, 'none.json')])
+    expect(run).toMatchObject({ code: 0, stdout: 'The wallet is empty: nothing paid yet.\n' })
+  })
+})

@@ -1,0 +1,39 @@
+/** The one-line payment summary on stderr, and the exit code that goes with it. */
+import { formatUnits } from '@stripe402/protocol'
+import type { PaymentInfo } from '../payment-info'
+import { EXIT } from './exit-codes'
+
+export function exitCodeFor(response: Response, info: PaymentInfo | undefined): number {
+  if (info?.outcome === 'refused') return EXIT.REFUSED
+  if (info?.outcome === 'failed') return EXIT.PAYMENT_FAILED
+  return response.ok ? EXIT.OK : EXIT.HTTP_ERROR
+}
+
+export function summaryLine(response: Response, info: PaymentInfo | undefined): string {
+  const parts = [`${response.status}${response.statusText ? ` ${response.statusText}` : ''}`]
+  const money = (units: number, currency: string | undefined) => {
+    try {
+      return currency ? formatUnits(units, currency) : `${units} units`
+    } catch {
+      return `${units} units`
+    }
+  }
+  const currency = info?.currency ?? info?.requirements?.currency
+  switch (info?.outcome) {
+    case 'paid':
+      parts.push(`paid ${money(info.amount ?? 0, currency)}`)
+      if (info.topUp) parts.push(`topped up ${money(info.topUp.units, currency)}${info.topUp.chargeId ? ` (${info.topUp.chargeId})` : ''}`)
+      if (info.creditsRemaining !== undefined) parts.push(`${money(info.creditsRemaining, currency)} left at ${info.origin}`)
+      break
+    case 'refused':
+      parts.push(`refused by policy (${info.reason}): ${info.message}`)
+      break
+    case 'failed':
+      parts.push(`payment failed (${info.reason}${info.declineCode ? `/${info.declineCode}` : ''}): ${info.message}`)
+      break
+    default:
+      parts.push('no payment')
+  }
+  if (info) parts.push(`${info.requests} request${info.requests === 1 ? '' : 's'}`)
+  return `stripe402: ${parts.join(' · ')}`
+}

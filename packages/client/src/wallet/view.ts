@@ -1,0 +1,43 @@
+/** The wallet view: how much was spent, where, and what is left. */
+import type { SpentTotals } from '../options'
+import { currenciesSpent, spentTotals } from './budget'
+import type { WalletSnapshot } from './snapshot'
+
+/** One row per (origin, currency). */
+export interface WalletOrigin {
+  origin: string
+  currency: string
+  /** Credits left at the origin as of the last answer, in units (0 when no credential is held). */
+  creditsRemaining: number
+  /** Units charged to the card for this origin. */
+  spent: number
+  /** Units of credits spent on calls. */
+  used: number
+  /** Number of top-ups. */
+  topUps: number
+  /** Number of paid calls. */
+  calls: number
+}
+
+export interface WalletView {
+  origins: WalletOrigin[]
+  /** Per currency: charged to the card today, this month (UTC) and ever, in units. What budgets limit. */
+  spent: Record<string, SpentTotals>
+}
+
+export function walletView(state: WalletSnapshot, now: number): WalletView {
+  const origins: WalletOrigin[] = []
+  for (const [origin, record] of Object.entries(state.origins)) {
+    const currencies = new Set(Object.keys(record.stats))
+    if (record.credential) currencies.add(record.credential.currency)
+    for (const currency of [...currencies].sort()) {
+      const stats = record.stats[currency] ?? { spent: 0, used: 0, topUps: 0, calls: 0 }
+      const credits = record.credential?.currency === currency ? record.credential.creditsRemaining : 0
+      origins.push({ origin, currency, creditsRemaining: credits, ...stats })
+    }
+  }
+  origins.sort((a, b) => a.origin.localeCompare(b.origin) || a.currency.localeCompare(b.currency))
+  const spent: Record<string, SpentTotals> = {}
+  for (const currency of currenciesSpent(state)) spent[currency] = spentTotals(state, currency, now)
+  return { origins, spent }
+}
