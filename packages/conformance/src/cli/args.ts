@@ -1,0 +1,119 @@
+/** Command-line arguments of stripe402-conformance, parsed with node:util and checked. */
+import { parseArgs } from 'node:util'
+import type { AuditServerOptions } from '../report/run'
+import { type Card, testCard } from '../session/cards'
+import { parseParamRoute, parseRoute } from '../session/options'
+
+export const USAGE = `Usage: stripe402-conformance <baseUrl> --route "GET /api/joke" [options]
+
+Runs the stripe402 conformance audits against a server and reports which requirements hold.
+Exit status: 0 when every MUST holds, 1 when one does not, 2 on a usage error.
+
+Options:
+  --route "METHOD /path"    the paid route to audit (required)
+  --free-route "METHOD /path"
+                            a route that must stay free (adds the free-route audits)
+  --param-route "METHOD /path/:name"
+                            a paid route with a :name segment or a trailing * (adds audits of
+                            encoded slashes, dot segments and ; inside its parameters)
+  --stripe-api URL          Stripe API used to tokenize test cards with the server's publishable
+                            key (default https://api.stripe.com; or a stripe402-emulator URL)
+  --card number|mm|yyyy|cvc the primary test card (default 4242424242424242|12|<year+5>|123)
+  --only ID,ID,...          run only these audits (ids such as S402-CH-01)
+  --json                    print the report as JSON
+  --markdown                print the report as Markdown
+  -h, --help                show this help
+
+The suite pays: run it against a server in Stripe test mode (or on the emulator) with an
+empty ledger, because several audits expect test cards the server has not seen before.`
+
+export class UsageError extends Error {
+  override readonly name = 'UsageError'
+}
+
+export type Format = 'table' | 'json' | 'markdown'
+
+export type Command = { kind: 'help' } | { kind: 'run'; options: AuditServerOptions; format: Format }
+
+export function parseCli(argv: string[]): Command {
+  let parsed: ReturnType<typeof parse>
+  try {
+    parsed = parse(argv)
+  } catch (error) {
+    throw new UsageError((error as Error).message)
+  }
+  const { values, positionals } = parsed
+  if (values.help) return { kind: 'help' }
+  if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? 'Missing <baseUrl>.' : `Expected one <baseUrl>, got ${positionals.join(' ')}.`)
+  const url = positionals[0] as string
+  if (!/^https?:\/\/[^/]/.test(url)) throw new UsageError(`<baseUrl> must be an http(s) URL, got "${url}".`)
+  if (!values.route) throw new UsageError('Missing --route, e.g. --route "GET /api/joke".')
+  checkRoute(values.route, '--route')
+  if (values['free-route'] !== undefined) checkRoute(values['free-route'], '--free-route')
+  if (values['param-route'] !== undefined) checkParamRoute(values['param-route'])
+  if (values.json && values.markdown) throw new UsageError('Choose one of --json and --markdown.')
+  const stripeApi = values['stripe-api'] ?? 'https://api.stripe.com'
+  if (!/^https?:\/\/[^/]/.test(stripeApi)) throw new UsageError(`--stripe-api must be an http(s) URL, got "${stripeApi}".`)
+  const options: AuditServerOptions = {
+    url,
+    route: values.route,
+    payment: values.card === undefined ? { stripeApi } : { stripeApi, card: parseCard(values.card) },
+  }
+  if (values['free-route'] !== undefined) options.freeRoute = values['free-route']
+  if (values['param-route'] !== undefined) options.paramRoute = values['param-route']
+  if (values.only !== undefined) {
+    options.only = values.only.split(',').map((id) => id.trim()).filter(Boolean)
+    if (options.only.length === 0) throw new UsageError('--only needs at least one audit id.')
+  }
+  return { kind: 'run', options, format: values.json ? 'json' : values.markdown ? 'markdown' : 'table' }
+}
+
+function parse(argv: string[]) {
+  return parseArgs({
+    args: argv,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      route: { type: 'string' },
+      'free-route': { type: 'string' },
+      'param-route': { type: 'string' },
+      'stripe-api': { type: 'string' },
+      card: { type: 'string' },
+      only: { type: 'string' },
+      json: { type: 'boolean' },
+      markdown: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  })
+}
+
+function checkRoute(route: string, flag: string): void {
+  try {
+    parseRoute(route, flag)
+  } catch (error) {
+    throw new UsageError((error as Error).message)
+  }
+}
+
+function checkParamRoute(route: string): void {
+  try {
+    parseParamRoute(route, '--param-route')
+  } catch (error) {
+    throw new UsageError((error as Error).message)
+  }
+}
+
+/** `4242424242424242|12|2030|123`, or just the number. */
+export function parseCard(text: string): Card {
+  const [number = '', month, year, cvc, ...rest] = text.split('|').map((p) => p.trim())
+  const card = testCard(number.replace(/[\s-]/g, ''))
+  if (!/^\d{12,19}$/.test(card.number) || rest.length > 0) throw new UsageError(`--card must be number|mm|yyyy|cvc, got "${text}".`)
+  if (month === undefined) return card
+  if (year === undefined || cvc === undefined) throw new UsageError(`--card must be number|mm|yyyy|cvc, got "${text}".`)
+  const expMonth = Number(month)
+  const expYear = Number(year.length === 2 ? `20${year}` : year)
+  if (!Number.isInteger(expMonth) || expMonth < 1 || expMonth > 12) throw new UsageError(`--card: month must be 1–12, got "${month}".`)
+  if (!/^\d{4}$/.test(String(expYear))) throw new UsageError(`--card: year must be yyyy, got "${year}".`)
+  if (!/^\d{3,4}$/.test(cvc)) throw new UsageError(`--card: cvc must be 3 or 4 digits, got "${cvc}".`)
+  return { number: card.number, exp_month: expMonth, exp_year: expYear, cvc }
+}

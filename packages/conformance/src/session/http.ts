@@ -1,0 +1,99 @@
+/** Sends one request to the server under test and keeps what came back, for assertions and evidence. */
+import { base64DecodeUtf8, decodeHeader, HEADERS } from '@stripe402/protocol'
+import type { FetchLike } from './options'
+import { rawRequest } from './raw'
+
+/** A request as the suite describes it. */
+export interface Outgoing {
+  method: string
+  /** Path and query exactly as they should appear on the request line. */
+  path: string
+  headers?: Record<string, string>
+  /**
+   * Keep the path byte for byte (dot segments would be resolved by WHATWG URL parsing).
+   * Honoured with the built-in transport; a custom `fetch` gets the parsed URL.
+   */
+  raw?: boolean
+  /**
+   * Put the whole URL on the request line (absolute-form), the path byte for byte. Built-in
+   * transport only: a custom `fetch` cannot send it (`send` refuses, so an audit never passes by accident).
+   */
+  absoluteForm?: boolean
+}
+
+/** A finished request/response pair. */
+export interface Exchange {
+  /** `GET /api/joke` plus the payment header it carried, decoded when possible. */
+  request: string
+  status: number
+  headers: Record<string, string>
+  text: string
+  /** The body parsed as JSON, or undefined when it is not JSON. */
+  json: unknown
+}
+
+/** A 2xx: the server served the request. */
+export const isServed = (ex: Exchange): boolean => ex.status >= 200 && ex.status <= 299
+
+export interface Target {
+  /** Origin plus any base path, without a trailing slash. */
+  base: string
+  fetch?: FetchLike
+}
+
+const TIMEOUT_MS = 30_000
+
+/** Target for a base URL such as `http://localhost:3000` or `https://api.example.com/v1/`. */
+export function targetFor(url: string, fetch?: FetchLike): Target {
+  let parsed: URL
+  try {
+    parsed = new URL(url)
+  } catch {
+    throw new TypeError(`url must be an absolute http(s) URL, got "${url}".`)
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+    throw new TypeError(`url must be an http(s) URL, got "${url}".`)
+  }
+  return { base: parsed.origin + parsed.pathname.replace(/\/+$/, ''), fetch }
+}
+
+export async function send(target: Target, out: Outgoing): Promise<Exchange> {
+  const url = target.base + out.path
+  const headers = out.headers ?? {}
+  let status: number
+  let responseHeaders: Record<string, string>
+  let text: string
+  if (out.absoluteForm && target.fetch) throw new Error('An absolute-form request target needs the built-in transport, not a custom fetch.')
+  if ((out.raw || out.absoluteForm) && !target.fetch) {
+    ;({ status, headers: responseHeaders, text } = await rawRequest(url, out.method, headers, TIMEOUT_MS, { absoluteForm: out.absoluteForm }))
+  } else {
+    const fetcher = target.fetch ?? globalThis.fetch
+    const response = await fetcher(url, { method: out.method, headers, redirect: 'manual', signal: AbortSignal.timeout(TIMEOUT_MS) })
+    status = response.status
+    responseHeaders = Object.fromEntries([...response.headers].map(([k, v]) => [k.toLowerCase(), v]))
+    text = await response.text()
+  }
+  return { request: describe(out.absoluteForm ? { ...out, path: url } : out), status, headers: responseHeaders, text, json: parseJson(text) }
+}
+
+function describe(out: Outgoing): string {
+  const payment = out.headers?.[HEADERS.PAYMENT]
+  if (payment === undefined) return `${out.method} ${out.path}`
+  let shown: string
+  try {
+    shown = JSON.stringify(decodeHeader(payment, { maxBytes: 64 * 1024 }))
+  } catch {
+    const text = base64DecodeUtf8(payment)
+    shown = text === undefined ? `${JSON.stringify(payment)} (not base64)` : `base64 of ${JSON.stringify(text)}`
+  }
+  return `${out.method} ${out.path} with ${HEADERS.PAYMENT}: ${shown.length > 300 ? `${shown.slice(0, 300)}… (${payment.length} bytes encoded)` : shown}`
+}
+
+function parseJson(text: string): unknown {
+  if (text.trim() === '') return undefined
+  try {
+    return JSON.parse(text) as unknown
+  } catch {
+    return undefined
+  }
+}
