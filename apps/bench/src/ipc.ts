@@ -1,0 +1,47 @@
+/** Messages between the bench (parent) and the server under test (child process), over Node's IPC channel. */
+
+export const ADAPTER_NAMES = ['express', 'koa', 'fetch'] as const
+export type AdapterName = (typeof ADAPTER_NAMES)[number]
+
+export const LEDGER_NAMES = ['memory', 'pglite', 'redis', 'postgres'] as const
+export type LedgerName = (typeof LEDGER_NAMES)[number]
+
+/** The two routes of the app under test: same handler, same body; only the paywall differs. */
+export const FREE_PATH = '/api/free'
+export const PAID_PATH = '/api/paid'
+/** Price of the paid route in units: one unit, so one top-up lasts the whole run. */
+export const PAID_AMOUNT = 1
+/** Top-up asked for on the first paid call: $100,000 in units, far more than any run spends. */
+export const TOP_UP_UNITS = 1_000_000_000
+
+/** What the child needs to build its paywall. */
+export interface ServerArgs {
+  adapter: AdapterName
+  ledger: LedgerName
+  stripeApiBase: string
+  secretKey: string
+  publishableKey: string
+}
+
+/** Counters kept by the server under test. */
+export interface ServerStats {
+  /** HTTP requests that reached the server, per path (paid, free, anything else). */
+  requests: Record<string, number>
+  /** Handler runs per route: a paid handler runs only for a request the paywall let through. */
+  served: { free: number; paid: number }
+  /** CPU time the server process has used so far (user + system), in microseconds. */
+  cpuMicros: number
+}
+
+export type ParentMessage =
+  | { id: number; type: 'stats' }
+  | { id: number; type: 'balance'; clientId: string }
+  | { id: number; type: 'stop' }
+
+export type ChildMessage =
+  | { type: 'ready'; url: string; ledger: string }
+  | { type: 'unavailable'; reason: string }
+  | { id: number; type: 'stats'; stats: ServerStats }
+  | { id: number; type: 'balance'; balance: number | null }
+  | { id: number; type: 'stopped' }
+  | { id: number; type: 'error'; message: string }

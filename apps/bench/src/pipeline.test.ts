@@ -1,0 +1,100 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { isMeasured } from './http-bench'
+import { DEFAULTS, parseOptions } from './options'
+import { runBench } from './pipeline'
+import type { BenchReport } from './report'
+
+describe('pnpm bench, smoke mode', () => {
+  it('runs the whole pipeline on one cell and proves the paid route was paid for', async () => {
+    const outDir = await mkdtemp(join(tmpdir(), 'stripe402-bench-test-'))
+    const lines: string[] = []
+    try {
+      const report = await runBench(
+        {
+          ...DEFAULTS,
+          adapters: ['express'],
+          ledgers: ['memory'],
+          rounds: 1,
+          seconds: 0.5,
+          warmupSeconds: 0.3,
+          connections: 8,
+          ledgerSeconds: 0.3,
+          clientCalls: 5,
+          profileIterations: 200,
+          outDir,
+          quick: true,
+        },
+        (line) => lines.push(line),
+      )
+
+      expect(report.ok).toBe(true)
+      expect(report.schemaVersion).toBe(1)
+      expect(report.machine).toMatchObject({ cores: expect.any(Number), node: process.version, startedAt: expect.any(String), finishedAt: expect.any(String) })
+      expect(report.machine.loadAverage.start).toHaveLength(3)
+      expect(report.machine.loadAverage.end).toHaveLength(3)
+
+      // One HTTP cell, measured, and correct: every paid 2xx was debited exactly once and served exactly once.
+      expect(report.http).toHaveLength(1)
+      const cell = report.http[0]
+      if (!cell || !isMeasured(cell)) throw new Error(`the express × memory cell was not measured: ${JSON.stringify(cell)}`)
+      expect(cell).toMatchObject({ adapter: 'express', ledger: 'memory' })
+      for (const route of [cell.free, cell.paid]) {
+        expect(route.responses).toBeGreaterThan(0)
+        expect(route.requestsPerSecond).toBeGreaterThan(0)
+        expect(route.p99Ms).toBeGreaterThanOrEqual(route.p50Ms)
+        expect(route.serverCpuMicrosPerRequest).toBeGreaterThan(0)
+        expect(route.rounds).toHaveLength(1)
+      }
+      expect(cell.ratio).toBeGreaterThan(0)
+      expect(cell.roundRatios).toHaveLength(1)
+      expect(cell.correctness).toMatchObject({ ok: true, problems: [], paidNon2xx: 0, freeNon2xx: 0, errors: 0 })
+      expect(cell.correctness.paid2xx).toBe(cell.paid.responses)
+      expect(cell.correctness.unitsDebited).toBe(cell.correctness.paid2xx)
+      expect(cell.correctness.paidHandlerRuns).toBe(cell.correctness.paid2xx)
+
+      // Targets: the memory one is judged, the Redis one did not run in this mode.
+      expect(report.targets.map((t) => [t.adapter, t.ledger, t.target])).toEqual([
+        ['express', 'memory', 0.95],
+        ['express', 'redis', 0.85],
+      ])
+      expect(report.targets[0]).toMatchObject({ measured: cell.ratio, met: cell.ratio >= 0.95 })
+      expect(report.targets[1]).toMatchObject({ measured: null, met: null })
+
+      expect(report.ledgers).toHaveLength(1)
+      expect(report.ledgers[0]).toMatchObject({ ledger: 'memory', ownAccount: { exact: true }, hotAccount: { exact: true } })
+
+      // The client pays once (402, then the paid retry) and then sends its credential up front.
+      expect(report.client).toMatchObject({ calls: 5, paidCalls: 5, firstCallRequests: 2, steadyStateRequestsPerCall: 1, stripeRequests: 1, ok: true })
+
+      expect(report.engine?.steps.map((s) => s.step.trim())).toContain('paywall.begin, free route')
+
+      // Both files are written; the JSON is the report, the Markdown has its sections and the machine.
+      const json = JSON.parse(await readFile(join(outDir, 'benchmarks.json'), 'utf8')) as BenchReport
+      expect(json.http[0]).toEqual(JSON.parse(JSON.stringify(cell)))
+      const markdown = await readFile(join(outDir, 'benchmarks.md'), 'utf8')
+      for (const heading of ['# Benchmarks', '## Machine', '## Targets', '## HTTP: free route vs paid credit path', '### Correctness under load', '## Ledger debits per second', '## Client round trips per paid call']) {
+        expect(markdown).toContain(`${heading}\n`)
+      }
+      expect(markdown).toContain(report.machine.node)
+      expect(markdown).toMatch(/\| Express 5 \| memory \| [\d,]+ \| [\d,]+ \| \*\*\d\.\d{3}\*\* \|/)
+
+      // Progress was reported while it ran.
+      expect(lines.some((l) => l.includes('http 1/1: express × memory'))).toBe(true)
+    } finally {
+      await rm(outDir, { recursive: true, force: true })
+    }
+  })
+})
+
+describe('options', () => {
+  it('reads flags and environment, and refuses what it does not know', () => {
+    expect(parseOptions(['--quick', '--adapters=koa,fetch', '--rounds=4'], {})).toMatchObject({ quick: true, adapters: ['koa', 'fetch'], rounds: 4, seconds: 1 })
+    expect(parseOptions([], { BENCH_LEDGERS: 'redis', BENCH_NO_WRITE: '1' })).toMatchObject({ ledgers: ['redis'], outDir: null })
+    expect(() => parseOptions(['--adapters=hapi'], {})).toThrow(/not one of express, koa, fetch/)
+    expect(() => parseOptions(['--skip'], {})).toThrow(/unknown option skip/)
+    expect(() => parseOptions(['--rounds=0'], {})).toThrow(/--rounds must be a number ≥ 1/)
+  })
+})

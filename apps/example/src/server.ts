@@ -1,0 +1,93 @@
+/** Starts the example API on the ledger the environment asks for (embedded PGlite by default). */
+import { mkdirSync } from 'node:fs'
+import type { Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { fileURLToPath } from 'node:url'
+import { createPaywall, type Ledger, PostgresLedger, RedisLedger } from '@stripe402/server'
+import { Redis } from 'ioredis'
+import pg from 'pg'
+import { createApp, ROUTES } from './app'
+
+export interface LedgerChoice {
+  ledger: Ledger
+  label: string
+  close(): Promise<void>
+}
+
+/** REDIS_URL → Redis, DATABASE_URL → PostgreSQL, otherwise PGlite persisted under apps/example/data. */
+export async function ledgerFromEnv(env: NodeJS.ProcessEnv = process.env): Promise<LedgerChoice> {
+  if (env.REDIS_URL) {
+    const client = new Redis(env.REDIS_URL, { maxRetriesPerRequest: 1 })
+    return { ledger: new RedisLedger(client), label: `Redis (${redact(env.REDIS_URL)})`, close: async () => void client.disconnect() }
+  }
+  if (env.DATABASE_URL) {
+    const pool = new pg.Pool({ connectionString: env.DATABASE_URL })
+    const ledger = new PostgresLedger(pool)
+    await ledger.migrate()
+    return { ledger, label: `PostgreSQL (${redact(env.DATABASE_URL)})`, close: () => pool.end() }
+  }
+  const dataDir = env.STRIPE402_DATA_DIR ?? fileURLToPath(new URL('../data/pglite', import.meta.url))
+  mkdirSync(dataDir, { recursive: true })
+  const ledger = await PostgresLedger.embedded(dataDir)
+  return { ledger, label: `embedded PGlite (${dataDir})`, close: () => ledger.close() }
+}
+
+export interface StartOptions {
+  port?: number
+  stripe: { secretKey: string; publishableKey: string; apiBase?: string }
+  secret?: string
+  ledger: LedgerChoice
+}
+
+export interface RunningApi {
+  url: string
+  server: Server
+  close(): Promise<void>
+}
+
+/** Public, so only for trying the example: createPaywall itself refuses it when NODE_ENV=production. */
+const EXAMPLE_SECRET = 'example-only-secret-change-me-in-production-0123456789'
+
+/** STRIPE402_SECRET, or the example's public secret outside production. */
+export function exampleSecret(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.STRIPE402_SECRET) return env.STRIPE402_SECRET
+  if (env.NODE_ENV === 'production') {
+    throw new Error('STRIPE402_SECRET is required when NODE_ENV=production: the example\'s built-in secret is public (generate one with `openssl rand -base64 32`)')
+  }
+  return EXAMPLE_SECRET
+}
+
+/** Builds the paywall and listens; port 0 picks a free port. */
+export async function startApi(options: StartOptions): Promise<RunningApi> {
+  const paywall = createPaywall({
+    stripe: options.stripe,
+    secret: options.secret ?? exampleSecret(),
+    ledger: options.ledger.ledger,
+    routes: ROUTES,
+    ...(process.env.STRIPE_WEBHOOK_SECRET ? { webhook: { secret: process.env.STRIPE_WEBHOOK_SECRET } } : {}),
+  })
+  const app = createApp(paywall)
+  const server = await new Promise<Server>((resolve) => {
+    const s = app.listen(options.port ?? 0, '127.0.0.1', () => resolve(s))
+  })
+  const { port } = server.address() as AddressInfo
+  return {
+    url: `http://127.0.0.1:${port}`,
+    server,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections()
+        server.close(() => resolve())
+      }),
+  }
+}
+
+function redact(url: string): string {
+  try {
+    const parsed = new URL(url)
+    if (parsed.password) parsed.password = '***'
+    return parsed.toString()
+  } catch {
+    return 'configured URL'
+  }
+}

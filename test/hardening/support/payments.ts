@@ -1,0 +1,54 @@
+/** What a paying client does on the wire: tokenize a card with the publishable key, build `payment` headers, read answers. */
+import { decodePaymentResponse, encodeHeader, HEADERS, type PaymentResponse } from '@stripe402/protocol'
+import type { StripeEmulator } from '@stripe402/stripe-emulator'
+
+export const CARDS = {
+  visa: '4242424242424242',
+  mastercard: '5555555555554444',
+  amex: '378282246310005',
+  discover: '6011111111111117',
+  genericDecline: '4000000000000002',
+  insufficientFunds: '4000000000009995',
+  lostCard: '4000000000009987',
+  stolenCard: '4000000000009979',
+  expiredCard: '4000000000000069',
+  incorrectCvc: '4000000000000127',
+  processingError: '4000000000000119',
+  fraudulent: '4100000000000019',
+  threeDSecure: '4000002760003184',
+  dispute: '4000000000000259',
+} as const
+
+/** A new PaymentMethod for `number`, created with the account's publishable key over plain HTTP, as a client does. */
+export async function tokenize(emulator: StripeEmulator, account: string, number: string): Promise<string> {
+  const res = await fetch(`${emulator.url}/v1/payment_methods`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${emulator.keys(account).publishableKey}`, 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ type: 'card', 'card[number]': number, 'card[exp_month]': '12', 'card[exp_year]': '2034', 'card[cvc]': number.length === 15 ? '1234' : '123' }),
+  })
+  const body = (await res.json()) as { id?: string; error?: { message: string } }
+  if (!body.id) throw new Error(`tokenizing failed: ${body.error?.message}`)
+  return body.id
+}
+
+/** A `payment` header: base64 of the JSON, with `stripe402Version: 1` unless the fields say otherwise. */
+export const paymentHeader = (fields: Record<string, unknown>): string => encodeHeader({ stripe402Version: 1, ...fields })
+
+/** The `payment` header as a request header object. */
+export const paying = (fields: Record<string, unknown>): Record<string, string> => ({ [HEADERS.PAYMENT]: paymentHeader(fields) })
+
+/** The decoded `payment-response` of an answer, or undefined when there is none. */
+export function paymentResponseOf(headers: Headers | Record<string, string>): PaymentResponse | undefined {
+  const value = headers instanceof Headers ? headers.get(HEADERS.PAYMENT_RESPONSE) : headers[HEADERS.PAYMENT_RESPONSE]
+  return value ? decodePaymentResponse(value) : undefined
+}
+
+/** `error` of a 402 body or of a `{ error, message }` body. */
+export function errorCodeOf(body: string): string | undefined {
+  try {
+    const parsed = JSON.parse(body) as { error?: unknown }
+    return typeof parsed.error === 'string' ? parsed.error : undefined
+  } catch {
+    return undefined
+  }
+}

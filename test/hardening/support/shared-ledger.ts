@@ -1,0 +1,54 @@
+/** A private slice of the machine's Redis or PostgreSQL, seen by server processes and by the test alike. */
+import { type Ledger, PostgresLedger, RedisLedger } from '@stripe402/server'
+import { Redis } from 'ioredis'
+import pg from 'pg'
+import type { PaidServerOptions } from './paid-server'
+
+export interface SharedLedger {
+  kind: 'redis' | 'postgres'
+  /** What a server process opens. */
+  config: PaidServerOptions['ledger']
+  /** The same ledger, opened in the test process for audits and reconcile. */
+  ledger: Ledger
+  /** Deletes everything this run wrote, then disconnects. */
+  cleanup(): Promise<void>
+}
+
+const runId = (what: string) => `s402_hard_${what}_${process.pid}_${Math.random().toString(36).slice(2, 8)}`
+
+/** A unique key prefix on the shared Redis; its keys are deleted afterwards. */
+export async function sharedRedis(url: string, what: string): Promise<SharedLedger> {
+  const prefix = runId(what)
+  const client = new Redis(url, { maxRetriesPerRequest: 1 })
+  return {
+    kind: 'redis',
+    config: { kind: 'redis', url, prefix },
+    ledger: new RedisLedger(client, { prefix }),
+    async cleanup() {
+      let cursor = '0'
+      do {
+        const [next, keys] = await client.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000)
+        if (keys.length > 0) await client.del(...keys)
+        cursor = next
+      } while (cursor !== '0')
+      client.disconnect()
+    },
+  }
+}
+
+/** A unique, migrated schema on the shared PostgreSQL; dropped afterwards. */
+export async function sharedPostgres(url: string, what: string): Promise<SharedLedger> {
+  const schema = runId(what)
+  const pool = new pg.Pool({ connectionString: url, max: 4 })
+  const ledger = new PostgresLedger(pool, { schema })
+  await ledger.migrate()
+  return {
+    kind: 'postgres',
+    config: { kind: 'postgres', url, schema },
+    ledger,
+    async cleanup() {
+      await pool.query(`drop schema if exists "${schema}" cascade`)
+      await pool.end()
+    },
+  }
+}
