@@ -1,4 +1,5 @@
 /** `pnpm demo`: a Stripe emulator, the example API and an agent that pays for it inside a budget. */
+import { pathToFileURL } from 'node:url'
 import { createPayingFetch, getPaymentInfo } from '@stripe402/client'
 import { DiscoveryDocumentSchema, decodePaymentRequired, formatUnits, HEADERS, WELL_KNOWN_PATH } from '@stripe402/protocol'
 import { startStripeEmulator } from '@stripe402/stripe-emulator'
@@ -20,14 +21,17 @@ const step = (n: number, text: string) => console.log(`\n[${n}/5] ${text}`)
 export async function runDemo(options: { quiet?: boolean } = {}): Promise<DemoSummary> {
   const log = options.quiet ? () => {} : console.log
   const real = process.env.STRIPE_SECRET_KEY && process.env.STRIPE_PUBLISHABLE_KEY
+  // Optional with real keys: another Stripe-compatible API (a proxy, a mock) instead of api.stripe.com.
+  const realApiBase = process.env.STRIPE_API_BASE || undefined
   if (!options.quiet) step(1, real ? 'Using Stripe test mode from STRIPE_SECRET_KEY' : 'Starting the Stripe emulator')
   const emulator = real ? undefined : await startStripeEmulator({ port: 0 })
   // A fresh emulator account per run: the same card then means a fresh payer, even on a persisted ledger.
   const account = `demo${Date.now().toString(36)}`
   const stripe = real
-    ? { secretKey: process.env.STRIPE_SECRET_KEY!, publishableKey: process.env.STRIPE_PUBLISHABLE_KEY! }
+    ? { secretKey: process.env.STRIPE_SECRET_KEY!, publishableKey: process.env.STRIPE_PUBLISHABLE_KEY!, ...(realApiBase && { apiBase: realApiBase }) }
     : { ...emulator!.keys(account), apiBase: emulator!.url }
-  log(`      ${emulator ? emulator.url : 'https://api.stripe.com'}`)
+  const stripeApiBase = emulator ? emulator.url : realApiBase
+  log(`      ${stripeApiBase ?? 'https://api.stripe.com'}`)
 
   if (!options.quiet) step(2, 'Starting the paid API')
   const ledger = await ledgerFromEnv()
@@ -56,7 +60,7 @@ export async function runDemo(options: { quiet?: boolean } = {}): Promise<DemoSu
     const budget = 50000 // $5.00 in total: one top-up, then the agent must stop
     const pay = createPayingFetch({
       card: { number: '4242424242424242', exp_month: 12, exp_year: new Date().getFullYear() + 3, cvc: '123' },
-      ...(emulator ? { stripeApiBase: emulator.url } : {}),
+      ...(stripeApiBase ? { stripeApiBase } : {}),
       policy: { maxAmountPerRequest: 5000, maxTopUp: 50000, budget: { total: budget } },
       fetch: countingFetch,
     })
@@ -88,14 +92,14 @@ export async function runDemo(options: { quiet?: boolean } = {}): Promise<DemoSu
       }
       if (served % 10 === 0) log(`      ${served} calls served, ${formatUnits(creditsLeft, 'usd')} of credits left`)
     }
-    const charges = emulator ? emulator.charges({ account }).filter((c) => c.status === 'succeeded') : []
-    const chargedUnits = charges.reduce((sum, c) => sum + c.amount * 100, 0)
+    // The agent's own books, the same with the emulator and with Stripe: what it was charged and what it spent.
+    const wallet = (await pay.wallet()).origins.find((o) => o.origin === api.url && o.currency === 'usd')
     const summary: DemoSummary = {
       calls: served,
       refusedBy,
-      charges: charges.length,
-      chargedUnits,
-      spentUnits: chargedUnits - creditsLeft,
+      charges: wallet?.topUps ?? 0,
+      chargedUnits: wallet?.spent ?? 0,
+      spentUnits: wallet?.used ?? 0,
       creditsLeft,
       roundTrips: servedTrips,
       roundTripsPerCall: served ? servedTrips / served : 0,
@@ -118,7 +122,8 @@ export async function runDemo(options: { quiet?: boolean } = {}): Promise<DemoSu
   }
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+// pathToFileURL, not `file://${argv[1]}`: a clone under a path with spaces or non-ASCII letters is percent-encoded.
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   runDemo().then(
     () => process.exit(0),
     (error: unknown) => {
