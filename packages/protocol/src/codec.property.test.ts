@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest'
 import {
   decodeHeader,
   decodePaymentPayload,
+  encodeHeader,
   decodePaymentRequired,
   decodePaymentResponse,
   encodePaymentPayload,
@@ -194,6 +195,52 @@ describe('decoders throw only Stripe402Error("invalid_payment")', () => {
 
   it('over values that are not strings at all', () => {
     fc.assert(fc.property(fc.anything(), onlyInvalidPayment), { numRuns })
+  })
+})
+
+describe('encoders throw only Stripe402Error("invalid_payment")', () => {
+  const encoders: Array<[string, (value: never) => string]> = [
+    ['encodeHeader', encodeHeader],
+    ['encodePaymentRequired', encodePaymentRequired],
+    ['encodePaymentPayload', encodePaymentPayload],
+    ['encodePaymentResponse', encodePaymentResponse],
+  ]
+  const cyclic = (): unknown => {
+    const node: Record<string, unknown> = { a: 1 }
+    node.self = node
+    return node
+  }
+  // What JSON cannot hold, alone or nested in an object that otherwise could pass.
+  const notJson = fc.oneof(
+    fc.constantFrom<unknown>(undefined, () => 1, Symbol('s'), 1n),
+    fc.bigInt().map((n) => ({ stripe402Version: 1, clientId: 'c', topUpAmount: n })),
+    fc.constant(null).map(cyclic),
+  )
+
+  function onlyInvalidPaymentOrHeader(value: unknown): void {
+    for (const [name, encode] of encoders) {
+      let header: string
+      try {
+        header = encode(value as never)
+      } catch (error) {
+        if (!(error instanceof Stripe402Error) || error.code !== 'invalid_payment') throw error
+        expect(error.message.length).toBeGreaterThan(10)
+        continue
+      }
+      // Whatever is written is a header a peer can read: the JSON given (the typed encoders drop unknown fields).
+      const decoded = decodeHeader(header)
+      if (name === 'encodeHeader') expect(decoded).toEqual(JSON.parse(JSON.stringify(value)))
+    }
+  }
+
+  it('over anything fast-check makes', () => {
+    fc.assert(fc.property(fc.anything({ withBigInt: true, withMap: true, withSet: true, withTypedArray: true }), onlyInvalidPaymentOrHeader), { numRuns })
+  })
+
+  it('over values JSON cannot hold: undefined, functions, symbols, BigInts, cycles', () => {
+    fc.assert(fc.property(notJson, onlyInvalidPaymentOrHeader), { numRuns: Math.min(numRuns, 100) })
+    // Not the base64 of the text "undefined", which a peer would then fail to read.
+    expect(() => encodeHeader(undefined)).toThrow(Stripe402Error)
   })
 })
 

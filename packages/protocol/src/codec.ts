@@ -21,9 +21,20 @@ export interface DecodeOptions {
   maxBytes?: number
 }
 
-/** Encodes any JSON value as a header: padded base64 of its UTF-8 JSON, as v1 writes it. */
+/**
+ * Encodes any JSON value as a header: padded base64 of its UTF-8 JSON, as v1 writes it.
+ * A value JSON cannot hold (`undefined`, a function, a symbol, a BigInt, a cycle) throws
+ * `Stripe402Error` `invalid_payment`, never a TypeError nor a header of the text "undefined".
+ */
 export function encodeHeader(value: unknown): string {
-  return base64EncodeUtf8(JSON.stringify(value))
+  let json: string | undefined
+  try {
+    json = JSON.stringify(value)
+  } catch (error) {
+    throw new Stripe402Error('invalid_payment', `Refusing to encode a header: the value is not JSON (${error instanceof Error ? error.message : String(error)}).`)
+  }
+  if (typeof json !== 'string') throw new Stripe402Error('invalid_payment', `Refusing to encode a header: ${typeof value} is not a JSON value.`)
+  return base64EncodeUtf8(json)
 }
 
 /**
