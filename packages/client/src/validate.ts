@@ -1,5 +1,6 @@
 /** Checks `createPayingFetch` options once, so a typo in a budget fails loudly at startup instead of spending. */
 import { Stripe402ClientError } from './errors'
+import { mayCarryPayment } from './request/transport'
 import type { PayingFetchOptions, PerCurrency } from './options'
 
 export function validateOptions(options: PayingFetchOptions): void {
@@ -50,6 +51,10 @@ export function validateOptions(options: PayingFetchOptions): void {
       url = undefined
     }
     if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:')) fail(`stripeApiBase must be an http(s) URL, got "${options.stripeApiBase}".`)
+    // Card numbers go there: over plain HTTP only to this machine (the emulator, a local mock), as payment headers.
+    if (url && options.allowInsecureHttp !== true && !mayCarryPayment(url.origin)) {
+      fail(`stripeApiBase ${url.origin} is plain HTTP: card details go only over HTTPS or to loopback hosts (set allowInsecureHttp for development).`)
+    }
   }
   // Timers overflow past 2^31 - 1 ms and fire at once: a wait that long would silently become none.
   if (options.topUpWaitMs !== undefined && (!Number.isSafeInteger(options.topUpWaitMs) || options.topUpWaitMs <= 0 || options.topUpWaitMs > 2_147_483_647)) {
