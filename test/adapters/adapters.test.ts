@@ -55,12 +55,16 @@ describe.each(variants)('adapter: $name', ({ name, adapter, ledger: makeLedger }
     streamGate: () => new Promise<void>((resolve) => (releaseStream = resolve)),
   }
   let publishable: Stripe
+  /** The caller's address each `begin` was given, as the adapter saw it. */
+  const addresses: Array<string | undefined> = []
+  /** How many paid requests have settled: a test waits for its own before reading the balance. */
+  let settles = 0
 
   beforeAll(async () => {
     const keys = emulator.keys(account)
     const { ledger, close } = await makeLedger()
     closeLedger = close
-    paywall = createPaywall({
+    const engine = createPaywall({
       stripe: { secretKey: keys.secretKey, publishableKey: keys.publishableKey, apiBase: emulator.url },
       secret: 'adapter-suite-secret-that-is-long-enough-0123456789',
       ledger,
@@ -82,6 +86,16 @@ describe.each(variants)('adapter: $name', ({ name, adapter, ledger: makeLedger }
       webhook: { secret: 'whsec_adapter_suite' },
       rateLimits: false,
     })
+    // The same engine, watched: what the adapter passed in, and when a paid request's settle is done.
+    paywall = {
+      ...engine,
+      begin: async (request, options) => {
+        addresses.push(options?.clientAddress)
+        const outcome = await engine.begin(request, options)
+        if (outcome.type !== 'paid') return outcome
+        return { ...outcome, settle: (status) => outcome.settle(status).finally(() => void settles++) }
+      },
+    }
     server = await adapter.start(paywall, hooks)
     publishable = new Stripe(keys.publishableKey, { ...emulator.sdkConfig(), maxNetworkRetries: 0 })
   })
@@ -181,6 +195,13 @@ describe.each(variants)('adapter: $name', ({ name, adapter, ledger: makeLedger }
   it('prices HEAD like GET', async () => {
     const head = await get('/api/joke', { method: 'HEAD' })
     expect(head.status).toBe(402)
+  })
+
+  it("hands the engine the caller's address from the socket", async () => {
+    addresses.length = 0
+    expect((await get('/api/joke')).status).toBe(402)
+    expect(addresses).toContain('127.0.0.1')
+    expect(addresses.filter((address) => address !== '127.0.0.1')).toEqual([])
   })
 
   it.each(['/api/joke', '/api/report'])('answers a CORS preflight of %s itself, allowing the payment header, and runs no handler', async (path) => {
@@ -323,6 +344,21 @@ describe.each(variants)('adapter: $name', ({ name, adapter, ledger: makeLedger }
     expect(res.status).toBe(200)
     expect(hitsOf(PARAM_ROUTES.twice)).toBe(1)
     expect(responseOf(res).creditsRemaining).toBe(before - 500)
+    expect(await paywall.balance(clientId)).toBe(before - 500)
+  })
+
+  it('serves a paid HEAD: a 2xx with the receipt and no body, debited exactly the price', async () => {
+    const before = (await paywall.balance(clientId))!
+    const [settled, served] = [settles, hitsOf('/api/joke')]
+    const res = await rawRequest('HEAD', '/api/joke', withClient(clientId).headers)
+    expect(hitsOf('/api/joke')).toBe(served + 1)
+    expect(res.status).toBeGreaterThanOrEqual(200)
+    expect(res.status).toBeLessThan(300)
+    expect(res.body).toBe('')
+    expect(decodePaymentResponse(res.headers[HEADERS.PAYMENT_RESPONSE])).toMatchObject({ success: true, creditsRemaining: before - 500 })
+    expect(res.headers['access-control-expose-headers']?.toLowerCase()).toContain('payment-response')
+    // Settled (after the answer, on some adapters) and kept: a HEAD the handler served is paid for.
+    await expect.poll(() => settles).toBe(settled + 1)
     expect(await paywall.balance(clientId)).toBe(before - 500)
   })
 

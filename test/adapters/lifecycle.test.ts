@@ -16,6 +16,7 @@ import Koa3, { type Context, type Middleware } from 'koa'
 import Koa2Untyped from 'koa2'
 import Stripe from 'stripe'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { toRequestListener } from './node-http-bridge'
 
 const express4 = express4Untyped as unknown as typeof express5
 const Koa2 = Koa2Untyped as unknown as typeof Koa3
@@ -175,11 +176,19 @@ const ADAPTERS: Adapter[] = [
     },
   },
   {
-    name: 'fetch (node http)',
+    name: 'fetch (@hono/node-server)',
     parsers: { none: 'ok', consumed: 'consumed' },
     start: async (paywall, parser) => {
       const handler = withPaywall(paywall, fetchRoutes)
       return serveFetch(parser === 'consumed' ? consumeFirst(handler) : handler)
+    },
+  },
+  {
+    name: 'fetch (node:http)',
+    parsers: { none: 'ok', consumed: 'consumed' },
+    start: async (paywall, parser) => {
+      const handler = withPaywall(paywall, fetchRoutes)
+      return listen(createServer(toRequestListener(parser === 'consumed' ? consumeFirst(handler) : handler)))
     },
   },
 ]

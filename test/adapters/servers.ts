@@ -1,7 +1,7 @@
 /** The same small paid API on every adapter, served over real HTTP on listen(0). */
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { serve } from '@hono/node-server'
+import { type Http2Bindings, type HttpBindings, serve } from '@hono/node-server'
 import { paywallMiddleware as expressPaywall } from '@stripe402/express'
 import { withPaywall } from '@stripe402/fetch'
 import { paywallMiddleware as koaPaywall } from '@stripe402/koa'
@@ -12,6 +12,7 @@ import { Hono } from 'hono'
 import Koa3 from 'koa'
 import Koa2Untyped from 'koa2'
 import mount from 'koa-mount'
+import { toRequestListener } from './node-http-bridge'
 
 const express4 = express4Untyped as unknown as typeof express5
 const Koa2 = Koa2Untyped as unknown as typeof Koa3
@@ -261,9 +262,17 @@ async function fetchRoutes(req: Request, hooks: AppHooks): Promise<Response> {
   return new Response('not found', { status: 404 })
 }
 
-function serveFetch(handler: (req: Request) => Promise<Response>): Promise<RunningServer> {
+/** The routes with no framework around them, and the paywall again around one route: one request must still be debited once. */
+function plainFetchApp(paywall: Paywall, hooks: AppHooks): (req: Request) => Promise<Response> {
+  const twice = withPaywall(paywall, (req) => fetchRoutes(req, hooks))
+  return (req) => (new URL(req.url).pathname === '/api/twice' ? twice(req) : fetchRoutes(req, hooks))
+}
+
+/** On @hono/node-server, whose `env.incoming` is the socket's request: the caller's address comes from there. */
+function serveFetch(handler: (req: Request, clientAddress: string | undefined) => Promise<Response>): Promise<RunningServer> {
   return new Promise((resolve) => {
-    const server = serve({ fetch: handler, port: 0, hostname: '127.0.0.1' }, (info) => {
+    const fetch = (req: Request, env: HttpBindings | Http2Bindings) => handler(req, env.incoming.socket.remoteAddress)
+    const server = serve({ fetch, port: 0, hostname: '127.0.0.1' }, (info) => {
       resolve({
         url: `http://127.0.0.1:${info.port}`,
         close: () =>
@@ -293,14 +302,18 @@ export const ADAPTERS: AdapterUnderTest[] = [
       // The paywall again around one route: one request must still be debited once.
       app.get('/api/twice', (c) => withPaywall(paywall, (req) => fetchRoutes(req, hooks))(c.req.raw))
       app.all('*', (c) => fetchRoutes(c.req.raw, hooks))
-      return serveFetch(withPaywall(paywall, (req) => app.fetch(req)))
+      return serveFetch((req, address) => withPaywall(paywall, (r) => app.fetch(r), { clientAddress: () => address })(req))
     },
   },
   {
-    name: 'fetch (node http)',
+    name: 'fetch (@hono/node-server)',
+    start: async (paywall, hooks) => serveFetch((req, address) => withPaywall(paywall, plainFetchApp(paywall, hooks), { clientAddress: () => address })(req)),
+  },
+  {
+    name: 'fetch (node:http)',
     start: async (paywall, hooks) => {
-      const twice = withPaywall(paywall, (req) => fetchRoutes(req, hooks))
-      return serveFetch(withPaywall(paywall, (req) => (new URL(req.url).pathname === '/api/twice' ? twice(req) : fetchRoutes(req, hooks))))
+      const app = plainFetchApp(paywall, hooks)
+      return listen(createServer(toRequestListener((req, { remoteAddress }) => withPaywall(paywall, app, { clientAddress: () => remoteAddress })(req))))
     },
   },
 ]

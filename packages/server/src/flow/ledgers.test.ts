@@ -17,6 +17,8 @@ const suffix = () => `${process.pid}_${Math.random().toString(36).slice(2, 8)}`
 /** A ledger on a real store, a counter of round trips to it, and its cleanup. */
 interface Store {
   ledger: Ledger
+  /** The same store through a connection of its own, as another server instance holds it (closed by `teardown`). */
+  another: () => Promise<Ledger>
   roundTrips: () => number
   teardown: () => Promise<void>
 }
@@ -27,7 +29,8 @@ const stores: Array<[string, boolean, () => Promise<Store>]> = [
     true,
     async () => {
       const ledger = await PostgresLedger.embedded()
-      return { ledger, roundTrips: () => Number.NaN, teardown: () => ledger.close() }
+      // An embedded database lives in one process: instances there can only share the one handle.
+      return { ledger, another: async () => ledger, roundTrips: () => Number.NaN, teardown: () => ledger.close() }
     },
   ],
   [
@@ -35,14 +38,21 @@ const stores: Array<[string, boolean, () => Promise<Store>]> = [
     postgres.available,
     async () => {
       const pool = new pg.Pool({ connectionString: postgres.url, max: 10 })
+      const others: pg.Pool[] = []
       const schema = `s402_engine_${suffix()}`
       let queries = 0
       const ledger = new PostgresLedger({ query: (text, values) => (queries++, pool.query(text, values)) }, { schema })
       await ledger.migrate()
       return {
         ledger,
+        another: async () => {
+          const other = new pg.Pool({ connectionString: postgres.url, max: 10 })
+          others.push(other)
+          return new PostgresLedger(other, { schema })
+        },
         roundTrips: () => queries,
         teardown: async () => {
+          await Promise.all(others.map((other) => other.end()))
           await pool.query(`drop schema if exists "${schema}" cascade`)
           await pool.end()
         },
@@ -62,10 +72,18 @@ const stores: Array<[string, boolean, () => Promise<Store>]> = [
         commands++
         return sendCommand(command, stream)
       }
+      const others: Redis[] = []
       return {
         ledger: new RedisLedger(client, { prefix }),
+        another: async () => {
+          const other = new Redis(redis.url, { ...RedisLedger.clientOptions, lazyConnect: true })
+          await other.connect()
+          others.push(other)
+          return new RedisLedger(other, { prefix })
+        },
         roundTrips: () => commands,
         teardown: async () => {
+          for (const other of others) other.disconnect()
           let cursor = '0'
           do {
             const [next, keys] = await client.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 500)
@@ -140,6 +158,25 @@ describe.each(stores)('the engine on %s', (_name, available, open) => {
       expect(expectDeny(await paywall.begin(req('/api/joke', { payment: pay({ paymentMethodId: await h.card('5555555555554444') }) }))).status).toBe(503)
       expect(await paywall.reconcile()).toEqual({ checked: 2, credited: 1, alreadyCredited: 1 })
       expect(await store.ledger.balance(accountIdFor(SECRET, h.emu.charges()[1]!.fingerprint), 'usd')).toBe(5_000)
+    }),
+  )
+
+  it.skipIf(!available)('revokes on one instance, and another instance on the same store refuses the credential at once', () =>
+    withStore(async (store) => {
+      const a = h.paywall({ ledger: store.ledger }).paywall
+      const b = h.paywall({ ledger: await store.another() }).paywall
+      const { clientId, outcome } = await payWithNewCard(h, a)
+      const accountId = outcome.payment.accountId
+      const spent = expectPaid(await b.begin(req('/api/joke', { payment: pay({ clientId }) })))
+      await spent.settle(200)
+      expect(paymentResponse(spent).creditsRemaining).toBe(4_000)
+
+      expect(await a.revoke(clientId)).toBe(true)
+      expect(required(await b.begin(req('/api/joke', { payment: pay({ clientId }) }))).error).toBe('credential_revoked')
+      expect(await b.balance(clientId)).toBe(4_000)
+      expect(await store.ledger.balance(accountId, 'usd')).toBe(4_000)
+      expect((await store.ledger.journal(accountId)).reduce((sum, e) => sum + e.units, 0)).toBe(4_000)
+      expect(h.emu.charges()).toHaveLength(1)
     }),
   )
 })
