@@ -36,6 +36,12 @@ describe('secret keys', () => {
     expect(again.id).toBe(customer.id)
   })
 
+  it('gives keys only for account names made of letters, digits and _, as Stripe keys are', () => {
+    expect(h.emu.keys('shop_2')).toEqual({ secretKey: 'sk_test_shop_2', publishableKey: 'pk_test_shop_2' })
+    // A pk_test_my-shop would be refused by clients and by the conformance suite's key check.
+    for (const name of ['my-shop', 'a b', '', 'é']) expect(() => h.emu.keys(name)).toThrow(/letters, digits and _/)
+  })
+
   it('keeps accounts apart: an object of one account is missing in another', async () => {
     const customer = await h.stripe('one').customers.create({})
     const error = await rejectionOf(h.stripe('two').customers.retrieve(customer.id))

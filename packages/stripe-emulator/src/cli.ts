@@ -69,7 +69,7 @@ async function main(): Promise<void> {
     'Press Ctrl+C to stop.',
     '',
   ]
-  process.stdout.write(lines.join('\n'))
+  // Signals first: whoever reads the banner may stop the emulator at once, and must get exit code 0.
   const stop = () => {
     emulator.close().then(
       () => process.exit(0),
@@ -78,6 +78,7 @@ async function main(): Promise<void> {
   }
   process.once('SIGINT', stop)
   process.once('SIGTERM', stop)
+  process.stdout.write(lines.join('\n'))
 }
 
 main().catch((error: unknown) => {
