@@ -1,22 +1,22 @@
-/** Every TypeScript snippet in the READMEs is compiled, so the docs cannot rot. */
+/** Every snippet in the READMEs is checked: TypeScript compiled, JSON and TOML validated here, shell and output in cli-snippets.test.ts. */
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { dirname, join, relative } from 'node:path'
+import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { DiscoveryDocumentSchema } from '@stripe402/protocol'
+import { createPaywall, MemoryLedger, type PaywallConfig } from '@stripe402/server'
 import ts from 'typescript'
 import { afterAll, describe, expect, it } from 'vitest'
+import { type Block, blocks, root, where } from './blocks'
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
-const readmes = [
-  join(root, 'README.md'),
-  ...readdirSync(join(root, 'packages')).map((pkg) => join(root, 'packages', pkg, 'README.md')),
-].filter((file) => {
-  try {
-    readFileSync(file)
-    return true
-  } catch {
-    return false
-  }
-})
+/** Which test proves each kind of fenced block; a block of any other kind fails the inventory. */
+const CHECKED_BY: Record<string, string> = {
+  ts: 'compiled in readme.test.ts',
+  typescript: 'compiled in readme.test.ts',
+  json: 'validated against the protocol schemas in readme.test.ts',
+  toml: 'parsed and its keys checked in readme.test.ts',
+  sh: 'run, or resolved to real scripts and packages, in cli-snippets.test.ts',
+  text: 'compared with real --help or command output in cli-snippets.test.ts',
+}
 
 interface Snippet {
   readme: string
@@ -26,20 +26,22 @@ interface Snippet {
 }
 
 function snippetsOf(readme: string): Snippet[] {
-  const text = readFileSync(readme, 'utf8')
-  const found: Snippet[] = []
-  const fence = /^```(ts|typescript)\s*\n([\s\S]*?)^```/gm
-  for (let match = fence.exec(text), index = 0; match; match = fence.exec(text), index++) {
-    const line = text.slice(0, match.index).split('\n').length
-    found.push({ readme: relative(root, readme), index, line, code: match[2]! })
-  }
-  return found
+  return blocks
+    .filter((b) => b.readme === readme && (b.lang === 'ts' || b.lang === 'typescript'))
+    .map((b, index) => ({ readme: b.readme, index, line: b.line, code: b.code }))
 }
 
-const snippets = readmes.flatMap(snippetsOf)
+const snippets = [...new Set(blocks.map((b) => b.readme))].flatMap(snippetsOf)
 // Snippets live beside this test so they resolve packages exactly as the workspace does.
 const dir = join(dirname(fileURLToPath(import.meta.url)), '.snippets')
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
+describe('README blocks', () => {
+  it('has a test for every fenced block in the root README and the package READMEs', () => {
+    const unchecked = blocks.filter((b) => !(b.lang in CHECKED_BY)).map((b) => `${where(b)}: \`\`\`${b.lang || '(no language)'}`)
+    expect(unchecked).toEqual([])
+  })
+})
 
 describe('README snippets', () => {
   it('finds snippets in the root README and the package READMEs', () => {
@@ -82,5 +84,81 @@ describe('README snippets', () => {
         return `${owner.readme}:${owner.line + 1 + line}: ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`
       })
     expect(problems).toEqual([])
+  })
+})
+
+describe('README JSON', () => {
+  const jsonBlocks = blocks.filter((b) => b.lang === 'json')
+  it('finds the discovery document', () => {
+    expect(jsonBlocks.map((b) => b.readme)).toContain('packages/server/README.md')
+  })
+
+  // A JSON block is a discovery document (the only JSON a README shows today): another kind needs its schema here.
+  it.each(jsonBlocks.map((b) => [where(b), b] as const))('%s is the discovery document the engine serves', (_, block) => {
+    const shown: unknown = JSON.parse(block.code)
+    const doc = DiscoveryDocumentSchema.parse(shown)
+    // The schema strips unknown keys: a field the protocol does not have shows up here.
+    expect(doc).toEqual(shown)
+    const routes: PaywallConfig['routes'] = {}
+    for (const { method, path, amount, ...pricing } of doc.routes) {
+      routes[`${method === '*' ? '' : `${method} `}${path}`] = { ...pricing, amount: amount === 'dynamic' ? () => 100 : amount }
+    }
+    const paywall = createPaywall({
+      stripe: { secretKey: 'sk_test_readme', publishableKey: doc.publishableKey },
+      secret: 'readme-discovery-Xq7#pV2m9LwZr4Tn8KcB6yHs3Jd5Fg0',
+      ledger: new MemoryLedger(),
+      routes,
+    })
+    expect(paywall.priceList()).toEqual(doc)
+  })
+})
+
+/** The TOML the READMEs use: `key = value` lines whose values are JSON-compatible (strings, numbers, arrays). */
+function parseToml(block: Block): Record<string, unknown> {
+  const table: Record<string, unknown> = {}
+  for (const raw of block.code.split('\n')) {
+    const line = raw.trim()
+    if (line === '' || line.startsWith('#')) continue
+    const match = /^([A-Za-z0-9_-]+)\s*=\s*(.+)$/.exec(line)
+    if (!match) throw new Error(`${where(block)}: "${line}" is beyond the TOML this test reads; teach parseToml`)
+    table[match[1]!] = JSON.parse(match[2]!)
+  }
+  return table
+}
+
+/** Runtime sources of the packages a Worker runs (engine, fetch adapter, protocol): not tests, not test helpers. */
+function engineSources(): string[] {
+  const files: string[] = []
+  const walk = (path: string) => {
+    for (const entry of readdirSync(path, { withFileTypes: true })) {
+      const full = join(path, entry.name)
+      if (entry.isDirectory()) {
+        if (entry.name !== 'test-support' && entry.name !== 'testing') walk(full)
+      } else if (/\.ts$/.test(entry.name) && !/\.test\.ts$/.test(entry.name) && entry.name !== 'testing.ts') files.push(full)
+    }
+  }
+  for (const pkg of ['server', 'fetch', 'protocol']) walk(join(root, 'packages', pkg, 'src'))
+  return files
+}
+
+describe('README TOML', () => {
+  const tomlBlocks = blocks.filter((b) => b.lang === 'toml')
+  it('finds the wrangler.toml of the server README', () => {
+    expect(tomlBlocks.map((b) => b.readme)).toContain('packages/server/README.md')
+  })
+
+  it.each(tomlBlocks.map((b) => [where(b), b] as const))('%s sets the Workers flag for the Node built-ins the engine imports', (_, block) => {
+    const table = parseToml(block)
+    expect(Object.keys(table)).toEqual(['compatibility_flags'])
+    expect(table.compatibility_flags).toContain('nodejs_compat')
+    // nodejs_compat is needed because the engine imports node:crypto, and enough because that is all it imports.
+    const builtins = new Set(engineSources().flatMap((file) => [...readFileSync(file, 'utf8').matchAll(/from '(node:[^']+)'/g)].map((m) => m[1]!)))
+    expect([...builtins]).toEqual(['node:crypto'])
+    // The README names the node:crypto functions next to the block; each is one the engine calls.
+    const text = readFileSync(join(root, block.readme), 'utf8')
+    const named = /`node:crypto` \(([^)]*)\)/.exec(text)?.[1]?.match(/\w+/g) ?? []
+    expect(named.length).toBeGreaterThan(0)
+    const engine = engineSources().map((file) => readFileSync(file, 'utf8')).join('\n')
+    for (const name of named) expect(engine, `node:crypto ${name}`).toMatch(new RegExp(`\\b${name}\\(`))
   })
 })
