@@ -128,8 +128,10 @@ function expressApp(factory: typeof express5, paywall: Paywall, hooks: AppHooks)
   })
   app.use(router)
   // Keep Express's HTML error page out of the way: the status is what matters.
-  app.use((_err: unknown, _req: express5.Request, res: express5.Response, _next: express5.NextFunction) => {
-    res.status(500).json({ error: 'internal' })
+  // A 4xx Express raised itself (a parameter it cannot decode, as in `DELETE /users/%E0`) stays a 4xx.
+  app.use((err: unknown, _req: express5.Request, res: express5.Response, _next: express5.NextFunction) => {
+    const status = (err as { status?: unknown } | null)?.status
+    res.status(typeof status === 'number' && status >= 400 && status < 500 ? status : 500).json({ error: 'internal' })
   })
   return app
 }
@@ -211,7 +213,8 @@ async function fetchRoutes(req: Request, hooks: AppHooks): Promise<Response> {
   }
   if (get && pathname === '/health') {
     hit(hooks, pathname)
-    return new Response('ok')
+    // With a status and headers: Hono on @hono/node-server answers HEAD of a bare `new Response('ok')` with a 500.
+    return new Response('ok', { status: 200, headers: { 'content-type': 'text/plain; charset=utf-8' } })
   }
   if (get && ['/api/joke', '/api/quarter', '/api/pricey', '/v1/api/mounted'].includes(pathname)) {
     hit(hooks, pathname)

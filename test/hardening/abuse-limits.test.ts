@@ -2,18 +2,29 @@
  * Card-testing defences over real HTTP: failed payments per client address and per card
  * fingerprint, top-ups per account. A limit answers 429 `rate_limited` with Retry-After before
  * Stripe is called again. Clients are told apart by source address (127.0.0.x on loopback).
+ * What the paywalls log and answer to refused attempts is scanned for secrets and card data.
  */
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { getRequestListener } from '@hono/node-server'
 import { withPaywall } from '@stripe402/fetch'
 import { createPaywall, MemoryLedger, type PaywallConfig } from '@stripe402/server'
-import { startStripeEmulator, type StripeEmulator } from '@stripe402/stripe-emulator'
+import { expectedFingerprint, startStripeEmulator, type StripeEmulator } from '@stripe402/stripe-emulator'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ADAPTERS, type AdapterUnderTest, type AppHooks, type RunningServer } from '../adapters/servers'
+import { LeakCollector } from './support/leak-scan'
 import { CARDS, errorCodeOf, paymentHeader, paymentResponseOf, tokenize } from './support/payments'
 import { report } from './support/report'
 import { rawRequest } from './support/wire'
+
+const SECRET = 'hardening-abuse-limits-secret-0123456789abcdef'
+/** Every paywall's log lines and every refusal, scanned at the end; `used` is what may not appear in them. */
+const leaks = new LeakCollector()
+const used: Array<{ what: string; value: string }> = [{ what: 'server secret', value: SECRET }]
+const useAccount = (account: string) => {
+  used.push({ what: 'Stripe secret key', value: emulator.keys(account).secretKey })
+  for (const number of Object.values(CARDS)) used.push({ what: 'card fingerprint', value: expectedFingerprint(account, number) })
+}
 
 let emulator: StripeEmulator
 beforeAll(async () => {
@@ -62,21 +73,24 @@ describe.each(adapters)('abuse limits through $name', (adapter) => {
   /** A fresh paywall (fresh counters) on its own Stripe account, served by this adapter. */
   async function serve(config: Partial<PaywallConfig>, routes: PaywallConfig['routes'] = { 'GET /api/joke': { amount: 500, minTopUp: 5_000 } }) {
     await server?.close()
-    const account = `abuse-${accounts++}`
+    const account = `abuse_${accounts++}`
+    useAccount(account)
     const hooks: AppHooks = { hits: new Map(), streamGate: () => Promise.resolve() }
     const paywall = createPaywall({
       stripe: { ...emulator.keys(account), apiBase: emulator.url, maxNetworkRetries: 0 },
-      secret: 'hardening-abuse-limits-secret-0123456789abcdef',
+      secret: SECRET,
       ledger: new MemoryLedger(),
       routes,
-      logger: { warn: () => {}, error: () => {} },
+      logger: leaks.logger,
       ...config,
     })
     server = await adapter.start(paywall, hooks)
     const url = server.url
     const pay = async (from: string, card: string | { pm: string }) => {
       const pm = typeof card === 'string' ? await tokenize(emulator, account, card) : card.pm
+      used.push({ what: 'PaymentMethod id', value: pm })
       const res = await rawRequest(url, { method: 'GET', target: '/api/joke', headers: [['payment', paymentHeader({ paymentMethodId: pm })]], localAddress: from })
+      leaks.addError(`${adapter.name} pay`, res)
       return { ...res, code: errorCodeOf(res.body) }
     }
     const stripeCalls = () => emulator.requests({ account }).filter((r) => !(r.method === 'POST' && r.path === '/v1/payment_methods')).length
@@ -159,18 +173,24 @@ describe('abuse limits: window and defaults (express 5)', () => {
   afterAll(() => server?.close())
 
   it('a block lifts when its window ends', async () => {
-    const account = `abuse-window-${Date.now().toString(36)}`
+    const account = `abuse_window_${Date.now().toString(36)}`
+    useAccount(account)
     const paywall = createPaywall({
       stripe: { ...emulator.keys(account), apiBase: emulator.url, maxNetworkRetries: 0 },
-      secret: 'hardening-abuse-limits-secret-0123456789abcdef',
+      secret: SECRET,
       ledger: new MemoryLedger(),
       routes: { 'GET /api/joke': { amount: 500, minTopUp: 5_000 } },
       rateLimits: { ...OFF, failedPaymentsPerAddress: { limit: 1, windowMs: 1_000 } },
-      logger: { warn: () => {}, error: () => {} },
+      logger: leaks.logger,
     })
     server = await express.start(paywall, { hits: new Map(), streamGate: () => Promise.resolve() })
-    const pay = async (card: string) =>
-      rawRequest(server!.url, { method: 'GET', target: '/api/joke', headers: [['payment', paymentHeader({ paymentMethodId: await tokenize(emulator, account, card) })]], localAddress: '127.0.0.10' })
+    const pay = async (card: string) => {
+      const paymentMethodId = await tokenize(emulator, account, card)
+      used.push({ what: 'PaymentMethod id', value: paymentMethodId })
+      const res = await rawRequest(server!.url, { method: 'GET', target: '/api/joke', headers: [['payment', paymentHeader({ paymentMethodId })]], localAddress: '127.0.0.10' })
+      leaks.addError('window pay', res)
+      return res
+    }
     expect((await pay(CARDS.genericDecline)).status).toBe(402)
     const limited = await pay(CARDS.visa)
     expect(limited.status).toBe(429)
@@ -181,19 +201,21 @@ describe('abuse limits: window and defaults (express 5)', () => {
   })
 
   it(`the defaults apply without any configuration (20 failed payments per address per 10 minutes)`, async () => {
-    const account = `abuse-defaults-${Date.now().toString(36)}`
+    const account = `abuse_defaults_${Date.now().toString(36)}`
+    useAccount(account)
     const paywall = createPaywall({
       stripe: { ...emulator.keys(account), apiBase: emulator.url, maxNetworkRetries: 0 },
-      secret: 'hardening-abuse-limits-secret-0123456789abcdef',
+      secret: SECRET,
       ledger: new MemoryLedger(),
       routes: { 'GET /api/joke': { amount: 500, minTopUp: 5_000 } },
-      logger: { warn: () => {}, error: () => {} },
+      logger: leaks.logger,
     })
     server = await express.start(paywall, { hits: new Map(), streamGate: () => Promise.resolve() })
     const statuses: number[] = []
     let retryAfter = 0
     for (let i = 0; i < 22; i++) {
       const res = await rawRequest(server.url, { method: 'GET', target: '/api/joke', headers: [['payment', paymentHeader({ paymentMethodId: `pm_unknown${i}` })]], localAddress: '127.0.0.11' })
+      leaks.addError('defaults pay', res)
       statuses.push(res.status)
       if (res.status === 429) retryAfter = Number(res.headers['retry-after'])
     }
@@ -203,5 +225,16 @@ describe('abuse limits: window and defaults (express 5)', () => {
     // Fixed windows aligned to the clock: Retry-After is what is left of the current 10 minutes.
     expect(retryAfter).toBeGreaterThan(0)
     expect(retryAfter).toBeLessThanOrEqual(600)
+  })
+})
+
+describe('abuse limits: what the refused attempts left in logs and answers', () => {
+  it('no card number, key, secret, credential, PaymentMethod id or fingerprint in any log line or refusal', () => {
+    const found = leaks.scan(used)
+    report('abuse limits: leak scan', { ...leaks.stats, secretsLookedFor: new Set(used.map((u) => u.value)).size, leaks: found.length })
+    // The scan saw every decline, unknown PaymentMethod and 429, and what the paywalls logged about them.
+    expect(leaks.stats.errorAnswers).toBeGreaterThan(30)
+    expect(leaks.stats.logLines).toBeGreaterThan(0)
+    expect(found).toEqual([])
   })
 })

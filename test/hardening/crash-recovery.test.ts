@@ -80,7 +80,7 @@ describe.each(variants)('crash between charge and credit, ledger on $name', ({ n
   }
 
   it.skipIf(!available)('the webhook restores the balance after a restart; reconcile and a redelivery then change nothing', async () => {
-    const account = `crash-webhook-${name.toLowerCase()}`
+    const account = `crash_webhook_${name.toLowerCase()}`
     const accountId = accountIdFor(SECRET, expectedFingerprint(account, CARDS.visa))
     const port = await freePort()
     emulator.addWebhook({ url: `http://127.0.0.1:${port}/stripe402/webhook`, secret: WEBHOOK_SECRET, account })
@@ -128,7 +128,7 @@ describe.each(variants)('crash between charge and credit, ledger on $name', ({ n
   })
 
   it.skipIf(!available)('reconcile alone restores the balance after a restart; the card is not charged twice meanwhile', async () => {
-    const account = `crash-reconcile-${name.toLowerCase()}`
+    const account = `crash_reconcile_${name.toLowerCase()}`
     const accountId = accountIdFor(SECRET, expectedFingerprint(account, CARDS.visa))
     const attempt = await crashDuringTopUp(account, await freePort())
     expect(emulator.charges({ account, status: 'succeeded' })).toHaveLength(1)
@@ -174,7 +174,7 @@ describe.each(variants)('crash between charge and credit, ledger on $name', ({ n
   // The dead process's top-up lock expires by itself; the next holder replays the charge it left pending.
   // One ledger is enough to show it, and the wait is the lock's whole lifetime (15 s).
   if (name === 'Redis') it.skipIf(!available)('with neither webhook nor reconcile, the payer is served once the dead process\'s lock expires, without a second charge', { timeout: 90_000 }, async () => {
-    const account = `crash-lock-${name.toLowerCase()}`
+    const account = `crash_lock_${name.toLowerCase()}`
     const accountId = accountIdFor(SECRET, expectedFingerprint(account, CARDS.visa))
     const crashedAt = Date.now()
     await crashDuringTopUp(account, await freePort())

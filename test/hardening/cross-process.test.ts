@@ -32,7 +32,7 @@ const variants = [
 ]
 
 describe.each(variants)('4 processes sharing $name', ({ name, available, open }) => {
-  const account = `procs-${name.toLowerCase()}`
+  const account = `procs_${name.toLowerCase()}`
   let shared: SharedLedger
   let servers: ServerProcess[] = []
 

@@ -4,14 +4,16 @@
  * service must come back by itself once the ledger does, with every balance equal to its journal.
  * A debit the ledger applied while its answer was lost is given back by the paywall's repair loop
  * once the ledger answers: the funded account ends charged for exactly the calls it was served.
+ * Everything the paywalls log and every refusal they answer is scanned for secrets and card data.
  */
 import { createPaywall, type Ledger, MemoryLedger, type Paywall, type PaywallEvent, PostgresLedger, RedisLedger } from '@stripe402/server'
-import { startStripeEmulator, type StripeEmulator } from '@stripe402/stripe-emulator'
+import { expectedFingerprint, startStripeEmulator, type StripeEmulator } from '@stripe402/stripe-emulator'
 import { Redis } from 'ioredis'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ADAPTERS, type AppHooks, type RunningServer } from '../adapters/servers'
 import { requireService } from '../services'
+import { LeakCollector } from './support/leak-scan'
 import { auditAccount, auditCharges } from './support/ledger-audit'
 import { CARDS, errorCodeOf, paying, paymentResponseOf, tokenize } from './support/payments'
 import { startPrivateRedis, startTcpProxy } from './support/processes'
@@ -23,6 +25,15 @@ const redisServerBinary = await hasRedisServer()
 const PRICE = 100
 const WORKERS = 6
 const PAUSE_MS = 5
+const SECRET = 'hardening-ledger-outage-secret-0123456789abcdef'
+/** Every paywall's log lines and every refusal, scanned at the end; `used` is what may not appear in them. */
+const leaks = new LeakCollector()
+const used: Array<{ what: string; value: string }> = [{ what: 'server secret', value: SECRET }]
+if (postgres.available && new URL(postgres.url).password) used.push({ what: 'database password', value: decodeURIComponent(new URL(postgres.url).password) })
+const useAccount = (account: string) => {
+  used.push({ what: 'Stripe secret key', value: emulator.keys(account).secretKey })
+  for (const number of [CARDS.visa, CARDS.mastercard]) used.push({ what: 'card fingerprint', value: expectedFingerprint(account, number) })
+}
 
 let emulator: StripeEmulator
 beforeAll(async () => {
@@ -101,19 +112,20 @@ describe.each(outages)('ledger outage: $name', ({ name, available, setup }) => {
   let server: RunningServer
   let paywall: Paywall
   const hooks: AppHooks = { hits: new Map(), streamGate: () => Promise.resolve() }
-  const account = `outage-${name.split(' ')[0]!.toLowerCase()}`
+  const account = `outage_${name.split(' ')[0]!.toLowerCase()}`
   const repairs: (Extract<PaywallEvent, { type: 'debit_repair' }> & { at: number })[] = []
 
   beforeAll(async () => {
     if (!available) return
     env = await setup()
+    useAccount(account)
     paywall = createPaywall({
       stripe: { ...emulator.keys(account), apiBase: emulator.url, maxNetworkRetries: 0 },
-      secret: 'hardening-ledger-outage-secret-0123456789abcdef',
+      secret: SECRET,
       ledger: env.ledger,
       routes: { 'GET /api/joke': { amount: PRICE, minTopUp: 5_000 } },
       rateLimits: false,
-      logger: { warn: () => {}, error: () => {} },
+      logger: leaks.logger,
       onEvent: (event) => {
         if (event.type === 'debit_repair') repairs.push({ ...event, at: Date.now() })
       },
@@ -130,6 +142,7 @@ describe.each(outages)('ledger outage: $name', ({ name, available, setup }) => {
     const funded = await fetch(`${server.url}/api/joke`, { headers: paying({ paymentMethodId: await tokenize(emulator, account, CARDS.visa), topUpAmount: 500_000 }) })
     expect(funded.status).toBe(200)
     const clientId = paymentResponseOf(funded.headers)!.clientId
+    used.push({ what: 'clientId credential', value: clientId })
     const hitsBefore = hooks.hits.get('/api/joke') ?? 0
 
     const answers: Answer[] = []
@@ -137,7 +150,9 @@ describe.each(outages)('ledger outage: $name', ({ name, available, setup }) => {
     const call = async (headers: Record<string, string>): Promise<Answer> => {
       const start = Date.now()
       const res = await fetch(`${server.url}/api/joke`, { headers })
-      const code = errorCodeOf(await res.text())
+      const body = await res.text()
+      leaks.addError(`outage ${name}`, { status: res.status, headers: res.headers, body })
+      const code = errorCodeOf(body)
       return { start, end: Date.now(), status: res.status, ...(code && { code }), retryAfter: res.headers.get('retry-after') }
     }
     const workers = Array.from({ length: WORKERS }, async () => {
@@ -248,7 +263,7 @@ describe.each(outages)('ledger outage: $name', ({ name, available, setup }) => {
 
 describe('ledger outage between the charge and the credit', () => {
   it('answers 503, keeps the charge, and reconcile credits it once; the payer is then served without a second charge', async () => {
-    const account = 'outage-mid-payment'
+    const account = 'outage_mid_payment'
     let failures = 1
     const memory = new MemoryLedger()
     // The store goes away exactly when Stripe has charged and the top-up is about to be credited.
@@ -267,21 +282,24 @@ describe('ledger outage between the charge and the credit', () => {
         return typeof value === 'function' ? value.bind(target) : value
       },
     })
+    useAccount(account)
     const paywall = createPaywall({
       stripe: { ...emulator.keys(account), apiBase: emulator.url, maxNetworkRetries: 0 },
-      secret: 'hardening-ledger-outage-secret-0123456789abcdef',
+      secret: SECRET,
       ledger,
       routes: { 'GET /api/joke': { amount: PRICE, minTopUp: 5_000 } },
       rateLimits: false,
-      logger: { warn: () => {}, error: () => {} },
+      logger: leaks.logger,
     })
     const hooks: AppHooks = { hits: new Map(), streamGate: () => Promise.resolve() }
     const server = await ADAPTERS[0]!.start(paywall, hooks)
     try {
       const pay = async () => fetch(`${server.url}/api/joke`, { headers: paying({ paymentMethodId: await tokenize(emulator, account, CARDS.visa) }) })
       const first = await pay()
+      const body = await first.text()
+      leaks.addError('ledger down between charge and credit', { status: first.status, headers: first.headers, body })
       expect(first.status).toBe(503)
-      expect(errorCodeOf(await first.text())).toBe('ledger_unavailable')
+      expect(errorCodeOf(body)).toBe('ledger_unavailable')
       expect(Number(first.headers.get('retry-after'))).toBeGreaterThan(0)
       const before = await auditCharges(emulator, account, ledger)
       expect(before).toMatchObject({ charged: 1, uncredited: [expect.stringMatching(/^pi_/)], creditsWithoutCharge: [] })
@@ -298,6 +316,17 @@ describe('ledger outage between the charge and the credit', () => {
     } finally {
       await server.close()
     }
+  })
+})
+
+describe('ledger outage: what the outages left in logs and answers', () => {
+  it('no card number, key, secret, credential, PaymentMethod id or fingerprint in any log line or 503', () => {
+    const found = leaks.scan(used)
+    report('ledger outage: leak scan', { ...leaks.stats, secretsLookedFor: used.length, leaks: found.length })
+    // Every outage answered 503s and logged the ledger's failures: the scan saw both.
+    expect(leaks.stats.errorAnswers).toBeGreaterThan(0)
+    expect(leaks.stats.logLines).toBeGreaterThan(0)
+    expect(found).toEqual([])
   })
 })
 

@@ -1,4 +1,5 @@
 /** Scans captured text (logs, events, bodies, headers, child output) for secrets and card data. */
+import type { PaywallLogger } from '@stripe402/server'
 
 export interface Leak {
   what: string
@@ -75,8 +76,14 @@ export function findLeaks(source: string, text: string, options: LeakScanOptions
 /** Collects text from everywhere a scenario writes, then scans it all at once. */
 export class LeakCollector {
   private readonly texts: Array<{ source: string; text: string; allowCredentials: boolean }> = []
-  /** How many texts and characters were scanned, for the report. */
-  readonly stats = { texts: 0, chars: 0 }
+  /** How many texts and characters were scanned, of which how many log lines and error answers, for the report. */
+  readonly stats = { texts: 0, chars: 0, logLines: 0, errorAnswers: 0 }
+
+  /** A paywall logger that keeps every line for the scan: suites with no use for their logs still prove them clean. */
+  readonly logger: PaywallLogger = {
+    warn: (message, meta) => (this.stats.logLines++, this.add('logger.warn', { message, meta })),
+    error: (message, meta) => (this.stats.logLines++, this.add('logger.error', { message, meta })),
+  }
 
   add(source: string, value: unknown, allowCredentials = false): void {
     const text = typeof value === 'string' ? value : safeStringify(value)
@@ -93,6 +100,14 @@ export class LeakCollector {
       // The stripe402 headers are base64: scan what they say, not how it is spelled.
       const text = name === 'payment-required' || name === 'payment-response' ? Buffer.from(value, 'base64').toString('utf8') : value
       this.add(`${source} header ${name}`, text, name === 'payment-response')
+    }
+  }
+
+  /** `addResponse` for refusals and failures only (4xx, 5xx, no answer): what a payer is told when it goes wrong. */
+  addError(source: string, response: { status: number; headers: Record<string, string> | Headers; body: string }): void {
+    if (response.status >= 400 || response.status < 100) {
+      this.stats.errorAnswers++
+      this.addResponse(source, response)
     }
   }
 
