@@ -1,4 +1,4 @@
-// AbortSignal is honoured at every step: waiting for approval, for another call's top-up, and on the wire.
+// AbortSignal is honoured at every step: waiting for approval, tokenizing the card, waiting for another call's top-up, and on the wire.
 import { describe, expect, it } from 'vitest'
 import { CARDS, useStack } from './testing/stack'
 import { createPayingFetch } from './index'
@@ -53,6 +53,24 @@ describe('AbortSignal', () => {
     expect(stack.emulator.charges()).toHaveLength(1)
     // The waiter never reached the API: it was waiting for the credential the leader was buying.
     expect(stack.api.requests).toHaveLength(2)
+  })
+
+  it('gives up while the card is being tokenized: no payment is sent and nothing is charged', async () => {
+    // Stripe takes its time with the PaymentMethod: the tokenization request hangs until aborted.
+    stack.emulator.inject({ method: 'POST', path: '/v1/payment_methods', hang: true })
+    const controller = new AbortController()
+    const pay = createPayingFetch({ card: CARDS.visa, stripeApiBase: stack.emulator.url })
+    const call = pay(`${stack.api.url}/api/joke`, { signal: controller.signal }).catch((e: unknown) => e)
+    // Abort once the tokenization request has reached Stripe (and hangs there).
+    while (stack.emulator.requests({ path: '/v1/payment_methods' }).length === 0) await new Promise((r) => setTimeout(r, 5))
+    controller.abort()
+    const error = await call
+    expect(error).toMatchObject({ name: 'AbortError' })
+    expect(stack.emulator.requests({ path: '/v1/payment_methods' })).toHaveLength(1)
+    // Only the unpaid request reached the API: no payment header followed.
+    expect(stack.api.requests).toHaveLength(1)
+    expect(stack.emulator.charges()).toEqual([])
+    expect((await pay.wallet()).spent).toEqual({})
   })
 
   it('aborts a request in flight on the wire', async () => {
