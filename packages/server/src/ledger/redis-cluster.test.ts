@@ -102,6 +102,12 @@ describe.skipIf(missing !== null)('RedisLedger on a three-node Redis Cluster', (
     const client = await connect()
     return {
       ledger: new RedisLedger(client, { prefix: 's402cluster' }),
+      unreachable: async () => {
+        // A cluster whose only seed node is port 1 on localhost: nothing listens there.
+        const down = new Cluster([{ host: '127.0.0.1', port: 1 }], { redisOptions: RedisLedger.clientOptions, enableOfflineQueue: false })
+        down.on('error', () => {})
+        return { ledger: new RedisLedger(down, { prefix: 's402cluster' }), teardown: async () => down.disconnect() }
+      },
       teardown: async () => client.disconnect(),
     }
   })
