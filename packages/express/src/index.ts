@@ -1,6 +1,6 @@
 /** Express 4 and 5 middleware: translates Express requests to the stripe402 engine and back. */
 import type { NextFunction, Request, RequestHandler, Response } from 'express'
-import { keepNodeResponsePrivate, type Paywall, type PaywallResponse, type WebhookOutcome } from '@stripe402/server'
+import { type Paywall, type PaywallResponse, startPaidNodeResponse, type WebhookOutcome } from '@stripe402/server'
 
 /**
  * Puts the paywall in front of every route registered after it. Mount it before body
@@ -26,16 +26,10 @@ async function handle(paywall: Paywall, req: Request, res: Response, next: NextF
       return send(res, outcome)
     case 'webhook':
       return send(res, await webhook(req, outcome))
-    case 'paid': {
-      // The client may have hung up while the engine debited: then nothing is served.
-      if (req.socket.destroyed) return void outcome.settle(500)
-      res.set(outcome.headers)
-      keepNodeResponsePrivate(res)
-      // 'close' comes after every answer. Once the head went out with a status the request was
-      // served, even if the client hangs up mid-body; closed before any head, it never was.
-      res.once('close', () => void outcome.settle(res.headersSent ? res.statusCode : 500))
-      return next()
-    }
+    case 'paid':
+      // False when the client hung up while the engine debited: then nothing is served.
+      if (startPaidNodeResponse(outcome, res, req.socket)) next()
+      return
   }
 }
 
@@ -55,12 +49,5 @@ async function webhook(req: Request, outcome: WebhookOutcome): Promise<PaywallRe
   if (req.readableEnded || req.readableDidRead) {
     return outcome.bodyConsumed(`express.json() or another body parser ran first and left req.body as ${body === null ? 'null' : typeof body}`)
   }
-  const chunks: Buffer[] = []
-  let size = 0
-  // Past the cap the rest is read and dropped: memory stays bounded and `handle` answers 413.
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    if (size <= outcome.maxBytes) chunks.push(chunk)
-    size += chunk.length
-  }
-  return outcome.handle(Buffer.concat(chunks))
+  return outcome.handleStream(req)
 }

@@ -70,19 +70,5 @@ function toResponse(answer: { status: number; headers: Record<string, string>; b
 /** The bytes Stripe signed, unless something read the body before this handler. */
 async function webhook(req: Request, outcome: WebhookOutcome): Promise<PaywallResponse> {
   if (req.bodyUsed) return outcome.bodyConsumed('the request body was read before withPaywall saw it')
-  const chunks: Uint8Array[] = []
-  let size = 0
-  const reader = req.body?.getReader()
-  // Past the cap the rest is read and dropped: memory stays bounded and `handle` answers 413.
-  for (let next = await reader?.read(); next && !next.done; next = await reader?.read()) {
-    if (size <= outcome.maxBytes) chunks.push(next.value)
-    size += next.value.byteLength
-  }
-  const body = new Uint8Array(chunks.reduce((n, c) => n + c.byteLength, 0))
-  let offset = 0
-  for (const chunk of chunks) {
-    body.set(chunk, offset)
-    offset += chunk.byteLength
-  }
-  return outcome.handle(body)
+  return outcome.handleStream(req.body)
 }

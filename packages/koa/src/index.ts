@@ -1,6 +1,6 @@
 /** Koa 2 and 3 middleware: translates Koa contexts to the stripe402 engine and back. */
 import type { Context, Middleware, Next } from 'koa'
-import { keepNodeResponsePrivate, type Paywall, type PaywallResponse, type WebhookOutcome } from '@stripe402/server'
+import { type Paywall, type PaywallResponse, startPaidNodeResponse, type WebhookOutcome } from '@stripe402/server'
 
 /** Puts the paywall in front of every middleware after it; mount it before body parsers. */
 export function paywallMiddleware(paywall: Paywall): Middleware {
@@ -19,13 +19,9 @@ export function paywallMiddleware(paywall: Paywall): Middleware {
       case 'webhook':
         return send(ctx, await webhook(ctx, outcome))
       case 'paid': {
-        // The client may have hung up while the engine debited: then nothing is served.
-        if (ctx.req.socket.destroyed) return void outcome.settle(500)
-        ctx.set(outcome.headers)
-        keepNodeResponsePrivate(ctx.res)
-        // Settled with the status that went out, thrown errors included (Koa answers `ctx.throw(404)`
-        // with a 404): once the head is out the request was served; closed before it, it never was.
-        ctx.res.once('close', () => void outcome.settle(ctx.res.headersSent ? ctx.res.statusCode : 500))
+        // False when the client hung up while the engine debited: then nothing is served. Settled with
+        // the status that went out, thrown errors included (Koa answers `ctx.throw(404)` with a 404).
+        if (!startPaidNodeResponse(outcome, ctx.res, ctx.req.socket)) return
         try {
           await next()
         } catch (error) {
@@ -53,12 +49,5 @@ async function webhook(ctx: Context, outcome: WebhookOutcome): Promise<PaywallRe
   if (ctx.req.readableEnded || ctx.req.readableDidRead) {
     return outcome.bodyConsumed('a body parser ran first and kept no ctx.request.rawBody')
   }
-  const chunks: Buffer[] = []
-  let size = 0
-  // Past the cap the rest is read and dropped: memory stays bounded and `handle` answers 413.
-  for await (const chunk of ctx.req as AsyncIterable<Buffer>) {
-    if (size <= outcome.maxBytes) chunks.push(chunk)
-    size += chunk.length
-  }
-  return outcome.handle(Buffer.concat(chunks))
+  return outcome.handleStream(ctx.req)
 }

@@ -21,6 +21,7 @@ export { normalizePath, type NormalizedPath, type NormalizeOptions } from './rou
 export { compileRoutes, matchRoute, type CompiledRoute, type RouteMatch, type RouteTable } from './routes/match'
 export type { RoutePattern } from './routes/pattern'
 export { keepHeadersPrivate, keepNodeResponsePrivate, PAID_CACHE_CONTROL } from './http/private-response'
+export { startPaidNodeResponse, type NodePaidResponse } from './http/node-response'
 export { accountIdFor } from './identity'
 export { hashCredential } from './credentials'
 export * from './ledger'

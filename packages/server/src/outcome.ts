@@ -18,12 +18,17 @@ export interface RespondOutcome extends PaywallResponse {
   type: 'respond'
 }
 
-/** The Stripe webhook endpoint: read the raw, unparsed body and pass it to `handle`. */
+/** The Stripe webhook endpoint: pass the raw, unparsed body to `handle`, or its stream to `handleStream`. */
 export interface WebhookOutcome {
   type: 'webhook'
   /** Read at most one byte past this: `handle` answers a longer body 413 `webhook_body_too_large`. */
   maxBytes: number
   handle(rawBody: string | Uint8Array): Promise<PaywallResponse>
+  /**
+   * Reads the body from a stream (a Node request, a WHATWG `ReadableStream`; `null` is empty), then
+   * `handle`s it. Past `maxBytes` the rest is read and dropped: memory stays bounded, the answer is 413.
+   */
+  handleStream(body: AsyncIterable<Uint8Array> | ReadableStream<Uint8Array> | null): Promise<PaywallResponse>
   /** When a body parser already read the body: logs `cause` with the fix, answers 500 `webhook_body_consumed`. */
   bodyConsumed(cause: string): PaywallResponse
 }

@@ -1,0 +1,28 @@
+/** A paid answer on a Node response (Express, Koa, `node:http`): the settlement rule written once for every Node adapter. */
+import type { PaidOutcome } from '../outcome'
+import { keepNodeResponsePrivate, type NodeResponseLike } from './private-response'
+
+/** The part of Node's ServerResponse a paid answer needs (structural, so the engine stays runtime-neutral). */
+export interface NodePaidResponse extends NodeResponseLike {
+  readonly headersSent: boolean
+  readonly statusCode: number
+  once(event: 'close', listener: () => void): unknown
+}
+
+/**
+ * Starts a paid answer: sets the outcome's headers, keeps the head private, and settles the debit
+ * when the response closes. 'close' comes after every answer: once the head went out with a status
+ * the request was served, even if the client hangs up mid-body; closed before any head, it never
+ * was (500, so the debit is reversed). Returns false, already settled with 500, when the client
+ * hung up while the engine debited: then nothing is served.
+ */
+export function startPaidNodeResponse(outcome: PaidOutcome, res: NodePaidResponse, socket: { readonly destroyed: boolean }): boolean {
+  if (socket.destroyed) {
+    void outcome.settle(500)
+    return false
+  }
+  for (const [name, value] of Object.entries(outcome.headers)) res.setHeader(name, value)
+  keepNodeResponsePrivate(res)
+  res.once('close', () => void outcome.settle(res.headersSent ? res.statusCode : 500))
+  return true
+}
