@@ -33,6 +33,7 @@ describe('public API', () => {
         "ZERO_DECIMAL_CURRENCIES",
         "base64DecodeUtf8",
         "base64EncodeUtf8",
+        "chargeableUnits",
         "currencyDecimals",
         "decodeHeader",
         "decodePaymentPayload",

@@ -35,6 +35,7 @@ export {
 export { base64DecodeUtf8, base64EncodeUtf8 } from './base64'
 export { parseJsonSafely, type SafeJsonResult } from './json'
 export {
+  chargeableUnits,
   currencyDecimals,
   formatUnits,
   isSupportedCurrency,

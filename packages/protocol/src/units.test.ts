@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { MAX_UNITS } from './constants'
 import { Stripe402Error } from './errors'
 import {
+  chargeableUnits,
   currencyDecimals,
   formatUnits,
   isSupportedCurrency,
@@ -101,6 +102,26 @@ describe('minorToUnits', () => {
   it('refuses results beyond safe integers', () => {
     expect(() => minorToUnits(Number.MAX_SAFE_INTEGER, 'jpy')).toThrow(Stripe402Error)
     expect(() => minorToUnits(-1, 'usd')).toThrow(Stripe402Error)
+  })
+})
+
+describe('chargeableUnits', () => {
+  it('rounds up to what Stripe can charge: a whole cent, yen, or multiple of 10 fils', () => {
+    expect(chargeableUnits(5_000, 'usd')).toBe(5_000)
+    expect(chargeableUnits(5_001, 'usd')).toBe(5_100)
+    expect(chargeableUnits(1, 'jpy')).toBe(10_000)
+    expect(chargeableUnits(1, 'kwd')).toBe(100)
+  })
+
+  it('property: equals minorToUnits(unitsToMinor(u)), so it is at least u and chargeable as is', () => {
+    fc.assert(
+      fc.property(units.filter((u) => u <= MAX_UNITS / 100), someCurrency, (u, c) => {
+        const up = chargeableUnits(u, c)
+        expect(up).toBe(minorToUnits(unitsToMinor(u, c), c))
+        expect(up).toBeGreaterThanOrEqual(u)
+        expect(chargeableUnits(up, c)).toBe(up)
+      }),
+    )
   })
 })
 

@@ -71,6 +71,11 @@ export function minorToUnits(minor: number, currency: string): number {
   return units
 }
 
+/** The fewest units at or above `units` that Stripe can charge in `currency` (whole, allowed minor units). */
+export function chargeableUnits(units: number, currency: string): number {
+  return minorToUnits(unitsToMinor(units, currency), currency)
+}
+
 /** Smallest top-up Stripe will accept for the currency, in units (USD → 5000, GBP → 3000, JPY → 500000). */
 export function minimumTopUpUnits(currency: string): number {
   const c = normalize(currency)

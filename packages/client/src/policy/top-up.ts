@@ -1,5 +1,5 @@
 /** Sizes a top-up: the preferred amount, kept within every ceiling, never below what the call needs. */
-import { minorToUnits, type PaymentRequirements, unitsToMinor } from '@stripe402/protocol'
+import { chargeableUnits, type PaymentRequirements } from '@stripe402/protocol'
 import type { Policy, SpentTotals, TopUpContext } from '../options'
 import { limitFor } from './limits'
 import { money, type Refusal, refusal } from './refusal'
@@ -54,20 +54,16 @@ export function chooseTopUp(input: TopUpInput): { units: number } | { refusal: R
   const units = Math.min(Math.max(preferred(input), lower), ceiling)
   // Stripe charges whole minor units (cents, yen) and the server rounds up to them: the
   // amount reserved against budgets must be what the card will really be charged.
-  const up = wholeMinorUp(units, r.currency)
+  const up = chargeableUnits(units, r.currency)
   if (up <= ceiling) return { units: up }
   const down = wholeMinorDown(ceiling, r.currency)
-  if (down >= lower && wholeMinorUp(down, r.currency) === down) return { units: down }
+  if (down >= lower && chargeableUnits(down, r.currency) === down) return { units: down }
   const tightest = ceilings.reduce((a, b) => (b.units < a.units ? b : a))
   return { refusal: tightest.refusal() }
 }
 
-function wholeMinorUp(units: number, currency: string): number {
-  return minorToUnits(unitsToMinor(units, currency), currency)
-}
-
 function wholeMinorDown(units: number, currency: string): number {
-  const step = wholeMinorUp(1, currency)
+  const step = chargeableUnits(1, currency)
   return Math.floor(units / step) * step
 }
 

@@ -1,5 +1,5 @@
 /** One route's options checked against Stripe's rules for its currency, with defaults filled in. */
-import { isSupportedCurrency, MAX_UNITS, minimumTopUpUnits, minorToUnits, unitsToMinor } from '@stripe402/protocol'
+import { chargeableUnits, isSupportedCurrency, MAX_UNITS, minimumTopUpUnits } from '@stripe402/protocol'
 import { Stripe402ConfigError } from './errors'
 import type { PriceFunction, RouteConfig } from './schema'
 
@@ -27,8 +27,7 @@ export function resolveRoute(key: string, route: RouteConfig): ResolvedRoute {
   const staticAmount = typeof route.amount === 'number' ? route.amount : undefined
   if (staticAmount !== undefined && staticAmount > MAX_UNITS) throw new Stripe402ConfigError(field('amount'), `must be at most ${MAX_UNITS} units`)
   // A top-up is a real charge, so it is rounded up to what Stripe can charge in this currency.
-  const chargeable = (units: number) => minorToUnits(unitsToMinor(units, currency), currency)
-  const minTopUp = route.minTopUp ?? chargeable(Math.max(minimum, staticAmount ?? 0))
+  const minTopUp = route.minTopUp ?? chargeableUnits(Math.max(minimum, staticAmount ?? 0), currency)
   if (minTopUp < minimum) {
     throw new Stripe402ConfigError(field('minTopUp'), `${minTopUp} units is below Stripe's minimum charge for ${currency.toUpperCase()}; the minimum is ${minimum} units`)
   }

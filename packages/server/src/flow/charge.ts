@@ -1,6 +1,6 @@
 /** Inside the per-card lock: decide the top-up, charge it through Stripe, credit it and spend from it. */
 import { createHash } from 'node:crypto'
-import { minorToUnits, type PaymentPayload, unitsToMinor } from '@stripe402/protocol'
+import { chargeableUnits, type PaymentPayload, unitsToMinor } from '@stripe402/protocol'
 import type { PaywallOutcome } from '../outcome'
 import { classifyStripeError } from '../stripe/errors'
 import type { TopUpRequest } from '../stripe/gateway'
@@ -8,7 +8,7 @@ import { countFailure, rateLimited } from './abuse'
 import { creditTopUpAndSpend } from './apply-top-up'
 import { afterCardSpend, type CardPayer, cardSpend, spendByCard } from './card-debit'
 import type { Engine, PricedRequest } from './context'
-import { challenge, refuse, RETRY_AFTER_SECONDS, stripeUnavailable, type Where } from './deny'
+import { challenge, refuse, RETRY_AFTER_SECONDS, stripeUnavailable, whereOf } from './deny'
 import { debitOf, viaDebit } from './doubt'
 import { viaLedger } from './failures'
 import { forgetTopUp, pendingTopUp, rememberTopUp, type Sent, sendTopUp } from './pending'
@@ -31,7 +31,7 @@ const MAX_KEYS_PER_REQUEST = 4
 export async function chargeAndSpend(engine: Engine, request: PricedRequest, payload: PaymentPayload & { paymentMethodId: string }, payer: CardPayer, lock: string, customerId: string | null): Promise<PaywallOutcome> {
   const { route } = request
   const { accountId } = payer
-  const where: Where = { method: request.method, path: request.path, route: route.key }
+  const where = whereOf(request)
   const again = await spendByCard(engine, request, payer)
   if (!('insufficient' in again)) return again
   let balance = again.balance
@@ -62,7 +62,7 @@ export async function chargeAndSpend(engine: Engine, request: PricedRequest, pay
   const owed = await viaLedger(() => engine.ledger.shortfall(accountId, route.currency))
   const needed = request.price - balance + owed
   // Charged in whole minor units, so credit exactly what Stripe will take.
-  const units = minorToUnits(unitsToMinor(payload.topUpAmount ?? Math.max(route.minTopUp, needed), route.currency), route.currency)
+  const units = chargeableUnits(payload.topUpAmount ?? Math.max(route.minTopUp, needed), route.currency)
   if (units < needed) {
     const debt = owed > 0 ? `, ${owed} units owed after a refund or dispute,` : ''
     return challenge(engine, request, 'top_up_below_minimum', `A top-up of ${units} units with ${balance} units of credit${debt} does not cover the price of ${request.price} units.`, {}, owed)
@@ -116,7 +116,7 @@ export async function chargeAndSpend(engine: Engine, request: PricedRequest, pay
 
 /** The answer to a top-up that did not charge, or whose outcome Stripe has not told yet. */
 async function refused(engine: Engine, request: PricedRequest, accountId: string, sent: Exclude<Sent, { kind: 'charged' }>, balance: number, owed: number): Promise<PaywallOutcome> {
-  const where: Where = { method: request.method, path: request.path, route: request.route.key }
+  const where = whereOf(request)
   if (sent.kind === 'unknown') {
     // The record stays: the next attempt learns this charge's outcome before charging again.
     if (sent.error === undefined) return refuse(engine, where, 503, 'payment_unavailable', 'The payment is still processing; retry shortly.', RETRY_AFTER_SECONDS)

@@ -1,5 +1,5 @@
 /** Refusals: every deny outcome the engine builds goes through here, so each one is reported once. */
-import { minorToUnits, type PaymentErrorCode, unitsToMinor } from '@stripe402/protocol'
+import { chargeableUnits, type PaymentErrorCode } from '@stripe402/protocol'
 import type { ResolvedRoute } from '../config/resolve'
 import { errorMessage, type ErrorStage } from '../events'
 import { challengeResponse, errorResponse } from '../http/responses'
@@ -9,6 +9,11 @@ import type { LedgerFailure } from './failures'
 
 /** Where a refusal happened, for events. */
 export type Where = { method: string; path: string; route?: string }
+
+/** Where a priced request is: its method, path and the route that priced it. */
+export function whereOf(request: PricedRequest): Where {
+  return { method: request.method, path: request.path, route: request.route.key }
+}
 
 /** Seconds a client should wait after a 503: long enough for a blip, short enough for an agent. */
 export const RETRY_AFTER_SECONDS = 2
@@ -56,7 +61,7 @@ export function challenge(
  * Stripe can charge in the currency, and never above `maxTopUp`.
  */
 export function coveringMinTopUp(route: ResolvedRoute, price: number, owed = 0): number {
-  const covering = Math.max(route.minTopUp, minorToUnits(unitsToMinor(price + owed, route.currency), route.currency))
+  const covering = Math.max(route.minTopUp, chargeableUnits(price + owed, route.currency))
   return route.maxTopUp === undefined ? covering : Math.min(covering, route.maxTopUp)
 }
 
