@@ -9,15 +9,10 @@ import { startStripeEmulator } from '@stripe402/stripe-emulator'
 import Stripe from 'stripe'
 import { createPaywall } from '../src/index'
 import type { Ledger, PaywallRequest } from '../src/index'
-import { LEDGER_NAMES, openLedger, parseArgs, printTable, runFor } from './ledgers'
+import { benchOptions, LEDGER_NAMES, openLedger, printTable, runFor } from './ledgers'
 import type { LedgerName } from './ledgers'
 
-const args = parseArgs(process.argv.slice(2))
-const seconds = Number(args.get('seconds') ?? 3)
-const concurrency = Number(args.get('concurrency') ?? 64)
-const json = args.has('json')
-const only = args.get('only')?.split(',') ?? LEDGER_NAMES
-const out = json ? process.stderr : process.stdout
+const { seconds, concurrency, json, only, out } = benchOptions(process.argv.slice(2))
 
 const PRICE = 100
 const TOP_UP = 50_000_000

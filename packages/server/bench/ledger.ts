@@ -5,15 +5,10 @@
  * account (worst case: every spend queues on one row or key).
  */
 import type { Ledger } from '../src/ledger'
-import { LEDGER_NAMES, openLedger, parseArgs, printTable, runFor } from './ledgers'
+import { benchOptions, LEDGER_NAMES, openLedger, printTable, runFor } from './ledgers'
 import type { LedgerName } from './ledgers'
 
-const args = parseArgs(process.argv.slice(2))
-const seconds = Number(args.get('seconds') ?? 3)
-const concurrency = Number(args.get('concurrency') ?? 64)
-const json = args.has('json')
-const only = args.get('only')?.split(',') ?? LEDGER_NAMES
-const out = json ? process.stderr : process.stdout
+const { seconds, concurrency, json, only, out } = benchOptions(process.argv.slice(2))
 
 const PRICE = 100
 // Enough for every spend the run can make, so no spend fails for lack of credit.

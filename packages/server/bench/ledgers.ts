@@ -100,8 +100,22 @@ export async function openLedger(name: LedgerName, options: { poolSize?: number 
   }
 }
 
+/** What both benchmarks take: `--seconds=3 --concurrency=64 --only=redis,postgres --json`. */
+export function benchOptions(argv: string[]) {
+  const args = parseArgs(argv)
+  const json = args.has('json')
+  return {
+    seconds: Number(args.get('seconds') ?? 3),
+    concurrency: Number(args.get('concurrency') ?? 64),
+    json,
+    only: args.get('only')?.split(',') ?? LEDGER_NAMES,
+    // With --json the table goes to stderr, so stdout carries the JSON alone.
+    out: json ? process.stderr : process.stdout,
+  }
+}
+
 /** `--name=value` and `--flag` arguments. */
-export function parseArgs(argv: string[]): Map<string, string> {
+function parseArgs(argv: string[]): Map<string, string> {
   const args = new Map<string, string>()
   for (const arg of argv) {
     const match = /^--([^=]+)(?:=(.*))?$/.exec(arg)

@@ -1,4 +1,5 @@
 /** Typed events the paywall reports to `onEvent`, and the logger it writes to. None carries a secret. */
+import type { LimitName } from './rate-limit'
 import { redact } from './redact'
 
 /** Where an operational error happened. */
@@ -37,7 +38,7 @@ export type PaywallEvent =
   | { type: 'credential_issued'; accountId: string }
   | { type: 'revoke'; accountId: string; revoked: boolean }
   /** An abuse limit answered 429. */
-  | { type: 'rate_limited'; limit: 'failed_payments_per_address' | 'failed_payments_per_card' | 'top_ups_per_account'; retryAfterSeconds: number }
+  | { type: 'rate_limited'; limit: LimitName; retryAfterSeconds: number }
   | { type: 'error'; stage: ErrorStage; code: string; message: string }
 
 export interface PaywallLogger {

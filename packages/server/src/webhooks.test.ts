@@ -3,10 +3,8 @@ import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import Stripe from 'stripe'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { MemoryLedger } from './ledger/memory'
-import { LedgerUnavailableError } from './ledger/types'
 import type { Paywall } from './paywall'
-import { CARDS, expectDeny, expectPaid, pay, payWithNewCard, paymentResponse, req, required, useEmulator, WEBHOOK_SECRET } from './test-support/harness'
+import { CARDS, crashingLedger, expectDeny, expectPaid, pay, payWithNewCard, paymentResponse, req, required, useEmulator, WEBHOOK_SECRET } from './test-support/harness'
 
 let server: Server | undefined
 let current: Paywall | undefined
@@ -47,22 +45,6 @@ const h = useEmulator({
 /** Sends the emulator's webhooks to `paywall` from now on. */
 function listen(paywall: Paywall): void {
   current = paywall
-}
-
-/** A ledger that loses the top-up credit of the request path: the process "died" between charge and credit. */
-function crashingLedger(): MemoryLedger {
-  const memory = new MemoryLedger()
-  let crashes = 1
-  return Object.assign(Object.create(memory) as MemoryLedger, {
-    credit: async (input: Parameters<MemoryLedger['credit']>[0]) => {
-      if (input.kind === 'top_up' && crashes-- > 0) throw new LedgerUnavailableError('process killed')
-      return memory.credit(input)
-    },
-    creditAndSpend: async (input: Parameters<MemoryLedger['creditAndSpend']>[0]) => {
-      if (input.credit.kind === 'top_up' && crashes-- > 0) throw new LedgerUnavailableError('process killed')
-      return memory.creditAndSpend(input)
-    },
-  })
 }
 
 const stripe = () => new Stripe(h.emu.keys().secretKey, h.emu.sdkConfig())

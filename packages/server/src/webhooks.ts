@@ -4,6 +4,7 @@ import { errorMessage } from './events'
 import { applyTopUp } from './flow/apply-top-up'
 import type { Engine } from './flow/context'
 import { errorResponse, jsonResponse, type PaywallResponse } from './http/responses'
+import { idOf } from './stripe/gateway'
 
 /**
  * Verifies the signature over the raw body with the Stripe SDK, then applies the event.
@@ -73,9 +74,4 @@ async function applyEvent(engine: Engine, event: Stripe.Event): Promise<boolean>
     default:
       return false
   }
-}
-
-function idOf(value: string | { id: string } | null | undefined): string | undefined {
-  if (!value) return undefined
-  return typeof value === 'string' ? value : value.id
 }

@@ -3,7 +3,7 @@ import { parseClientId } from '../credentials'
 import type { SpendResult } from '../ledger/types'
 import type { PaywallOutcome } from '../outcome'
 import type { Engine, PricedRequest } from './context'
-import { refuse } from './deny'
+import { refuse, whereOf } from './deny'
 import { debitOf, viaDebit } from './doubt'
 import { finishCardPayment } from './issue'
 
@@ -68,7 +68,7 @@ export async function afterCardSpend(
     })
   }
   if (result.reason === 'account_frozen') {
-    return refuse(engine, { method: request.method, path: request.path, route: request.route.key }, 403, 'account_frozen', 'This card\'s account is frozen after a dispute; contact the API operator.')
+    return refuse(engine, whereOf(request), 403, 'account_frozen', 'This card\'s account is frozen after a dispute; contact the API operator.')
   }
   return { insufficient: true, balance: result.reason === 'insufficient_credits' ? result.balance : 0 }
 }

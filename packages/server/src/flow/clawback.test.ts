@@ -2,10 +2,8 @@
 import Stripe from 'stripe'
 import { describe, expect, it } from 'vitest'
 import { accountIdFor } from '../identity'
-import { MemoryLedger } from '../ledger/memory'
-import { LedgerUnavailableError } from '../ledger/types'
 import type { Paywall } from '../paywall'
-import { expectDeny, expectPaid, pay, paymentResponse, req, required, SECRET, useEmulator, WEBHOOK_SECRET } from '../test-support/harness'
+import { crashingLedger, expectDeny, expectPaid, pay, paymentResponse, req, required, SECRET, useEmulator, WEBHOOK_SECRET } from '../test-support/harness'
 
 const h = useEmulator()
 const stripe = () => new Stripe(h.emu.keys().secretKey, h.emu.sdkConfig())
@@ -16,22 +14,6 @@ async function deliver(paywall: Paywall, type: string, object: unknown): Promise
   const answer = await paywall.handleWebhook(payload, Stripe.webhooks.generateTestHeaderString({ payload, secret: WEBHOOK_SECRET }))
   expect(answer.status).toBe(200)
   return JSON.parse(answer.body) as { handled: boolean }
-}
-
-/** A ledger that loses the request path's top-up credit once: the process "died" between charge and credit. */
-function crashingLedger(): MemoryLedger {
-  const memory = new MemoryLedger()
-  let crashes = 1
-  return Object.assign(Object.create(memory) as MemoryLedger, {
-    credit: async (input: Parameters<MemoryLedger['credit']>[0]) => {
-      if (input.kind === 'top_up' && crashes-- > 0) throw new LedgerUnavailableError('process killed')
-      return memory.credit(input)
-    },
-    creditAndSpend: async (input: Parameters<MemoryLedger['creditAndSpend']>[0]) => {
-      if (input.credit.kind === 'top_up' && crashes-- > 0) throw new LedgerUnavailableError('process killed')
-      return memory.creditAndSpend(input)
-    },
-  })
 }
 
 /** Pays with a fresh card through a paywall whose credit is lost: Stripe charged 5,000 units, the ledger has nothing. */

@@ -1,6 +1,7 @@
 /** Refunds and disputes of a top-up's charge: taken back from its account once each, and given back once if the money comes back. */
 import { minorToUnits } from '@stripe402/protocol'
 import type Stripe from 'stripe'
+import { idOf } from '../stripe/gateway'
 import type { ChargeFacts, TopUpTarget } from './apply-top-up'
 import type { Engine } from './context'
 
@@ -78,9 +79,4 @@ async function onlyDisputeTaken(engine: Engine, accountId: string, disputeId: st
   const journal = await engine.ledger.journal(accountId)
   const reversed = new Set(journal.filter((e) => e.kind === 'reversal' && e.ref.startsWith('dispute:')).map((e) => e.ref.slice('dispute:'.length)))
   return journal.every((e) => e.kind !== 'dispute' || e.ref === disputeId || reversed.has(e.ref))
-}
-
-function idOf(value: string | { id: string } | null | undefined): string | undefined {
-  if (!value) return undefined
-  return typeof value === 'string' ? value : value.id
 }

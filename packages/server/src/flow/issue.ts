@@ -2,7 +2,7 @@
 import { issueToken } from '../credentials'
 import type { PaywallOutcome } from '../outcome'
 import type { Engine, PricedRequest } from './context'
-import { unavailable } from './deny'
+import { unavailable, whereOf } from './deny'
 import { paidOutcome } from './paid'
 import { giveBack } from './settle'
 
@@ -31,7 +31,7 @@ export async function finishCardPayment(engine: Engine, request: PricedRequest, 
       await engine.ledger.issueCredential(credentialHash, debit.accountId)
     } catch (error) {
       await giveBack(engine, { accountId: debit.accountId, currency, units: request.price, entryId: debit.entryId }, 503)
-      return unavailable(engine, { method: request.method, path: request.path, route: request.route.key }, 'ledger_unavailable', 'ledger', error, 'The credit ledger is unavailable; no credits were spent. Try again shortly.')
+      return unavailable(engine, whereOf(request), 'ledger_unavailable', 'ledger', error, 'The credit ledger is unavailable; no credits were spent. Try again shortly.')
     }
     engine.emit({ type: 'credential_issued', accountId: debit.accountId })
     clientId = token

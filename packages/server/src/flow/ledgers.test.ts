@@ -8,6 +8,7 @@ import { RedisLedger } from '../ledger/redis'
 import type { Ledger } from '../ledger/types'
 import { accountIdFor } from '../identity'
 import { expectDeny, expectPaid, pay, payWithNewCard, paymentResponse, req, required, SECRET, useEmulator } from '../test-support/harness'
+import { deleteKeys } from '../test-support/redis'
 
 const h = useEmulator()
 const redis = await requireService('redis')
@@ -84,12 +85,7 @@ const stores: Array<[string, boolean, () => Promise<Store>]> = [
         roundTrips: () => commands,
         teardown: async () => {
           for (const other of others) other.disconnect()
-          let cursor = '0'
-          do {
-            const [next, keys] = await client.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 500)
-            if (keys.length > 0) await client.del(...keys)
-            cursor = next
-          } while (cursor !== '0')
+          await deleteKeys(client, prefix)
           client.disconnect()
         },
       }

@@ -2,7 +2,7 @@
 import { parseClientId } from '../credentials'
 import type { PaywallOutcome } from '../outcome'
 import type { Engine, PricedRequest } from './context'
-import { challenge, refuse } from './deny'
+import { challenge, refuse, whereOf } from './deny'
 import { debitOf, viaDebit } from './doubt'
 import { viaLedger } from './failures'
 import { paidOutcome } from './paid'
@@ -50,7 +50,7 @@ export async function spendWithCredential(
     return paidOutcome(engine, { accountId: result.accountId, currency, units: request.price, entryId: result.entryId, balance: result.balance, clientId })
   }
   if (result.reason === 'account_frozen') {
-    return refuse(engine, { method: request.method, path: request.path, route: request.route.key }, 403, 'account_frozen', 'This account is frozen after a dispute; contact the API operator.')
+    return refuse(engine, whereOf(request), 403, 'account_frozen', 'This account is frozen after a dispute; contact the API operator.')
   }
   if (hasCard) return 'try_card'
   switch (result.reason) {

@@ -9,7 +9,7 @@ import { countFailure, rateLimited } from './abuse'
 import { cardPayer, spendByCard } from './card-debit'
 import { chargeAndSpend } from './charge'
 import type { Engine, PricedRequest } from './context'
-import { challenge, stripeUnavailable, type Where } from './deny'
+import { challenge, stripeUnavailable, whereOf } from './deny'
 import { viaLedger } from './failures'
 import { waitForTopUp } from './wait'
 
@@ -33,7 +33,7 @@ export const LOCK_TTL_MS = 15_000
  */
 export async function payWithCard(engine: Engine, request: PricedRequest, payload: PaymentPayload & { paymentMethodId: string }): Promise<PaywallOutcome> {
   const { route } = request
-  const where: Where = { method: request.method, path: request.path, route: route.key }
+  const where = whereOf(request)
   const requested = payload.topUpAmount
   if (requested !== undefined && requested < route.minTopUp) {
     return challenge(engine, request, 'top_up_below_minimum', `topUpAmount ${requested} is below this route's minimum top-up of ${route.minTopUp} units.`, {})

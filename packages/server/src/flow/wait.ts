@@ -2,7 +2,7 @@
 import type { PaywallOutcome } from '../outcome'
 import { type CardPayer, spendByCard } from './card-debit'
 import type { Engine, PricedRequest } from './context'
-import { refuse, RETRY_AFTER_SECONDS } from './deny'
+import { refuse, RETRY_AFTER_SECONDS, whereOf } from './deny'
 import { viaLedger } from './failures'
 
 /**
@@ -23,7 +23,7 @@ export async function waitForTopUp(engine: Engine, request: PricedRequest, payer
   }
   return refuse(
     engine,
-    { method: request.method, path: request.path, route: request.route.key },
+    whereOf(request),
     503,
     'payment_unavailable',
     'Another payment with this card is in progress; retry shortly.',

@@ -11,7 +11,7 @@ import type {
   SpendInput,
   SpendResult,
 } from './types'
-import { checkClawback, checkCredit, checkCreditAndSpend, checkCurrency, checkId, checkMs, checkPendingValue, checkSpend } from './validate'
+import { checkClawback, checkCredit, checkCreditAndSpend, checkCurrency, checkId, checkMs, checkPendingValue, checkSpend, isJournalKind } from './validate'
 
 /**
  * The part of node-postgres (`Pool`, `Client`) and PGlite the ledger uses. Typed structurally so
@@ -27,8 +27,6 @@ export interface PostgresLedgerOptions {
   /** Schema holding the ledger's tables and functions. Default `stripe402`. */
   schema?: string
 }
-
-const JOURNAL_KINDS: ReadonlySet<string> = new Set(['top_up', 'debit', 'reversal', 'refund', 'dispute', 'adjustment', 'shortfall'])
 
 // node-postgres returns int8 as a string and PGlite as a number; both must come back exact.
 function units(value: unknown): number {
@@ -170,12 +168,12 @@ export class PostgresLedger implements Ledger {
     const rows = await this.run(this.sql.journal, [accountId, currency ?? null])
     return rows.map((row) => {
       const kind = text(row.kind)
-      if (!JOURNAL_KINDS.has(kind)) throw new Error(`stripe402 ledger: unknown journal kind ${kind}`)
+      if (!isJournalKind(kind)) throw new Error(`stripe402 ledger: unknown journal kind ${kind}`)
       return {
         id: text(row.id),
         accountId: text(row.account_id),
         currency: text(row.currency),
-        kind: kind as JournalKind,
+        kind,
         units: units(row.units),
         ref: text(row.ref),
         balanceAfter: units(row.balance_after),

@@ -1,21 +1,13 @@
 import { Redis } from 'ioredis'
 import { afterAll, describe, expect, it } from 'vitest'
 import { requireService } from '../../../../test/services'
+import { deleteKeys } from '../test-support/redis'
 import { runLedgerContract } from './contract'
 import { RedisLedger } from './redis'
 
 const svc = await requireService('redis')
 // A key prefix per run: other engineers' tests share this Redis.
 const prefixFor = (what: string) => `s402test:${what}:${process.pid}:${Math.random().toString(36).slice(2, 8)}`
-
-async function deleteKeys(client: Redis, prefix: string): Promise<void> {
-  let cursor = '0'
-  do {
-    const [next, keys] = await client.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 500)
-    if (keys.length > 0) await client.del(...keys)
-    cursor = next
-  } while (cursor !== '0')
-}
 
 describe.skipIf(!svc.available)('RedisLedger on Redis', () => {
   runLedgerContract('Redis', async () => {

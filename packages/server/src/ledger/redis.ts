@@ -13,7 +13,7 @@ import type {
   SpendInput,
   SpendResult,
 } from './types'
-import { checkClawback, checkCredit, checkCreditAndSpend, checkCurrency, checkId, checkMs, checkPendingValue, checkSpend } from './validate'
+import { checkClawback, checkCredit, checkCreditAndSpend, checkCurrency, checkId, checkMs, checkPendingValue, checkSpend, isJournalKind } from './validate'
 
 /**
  * The part of an ioredis `Redis` or `Cluster` the ledger uses: every operation is a script.
@@ -28,8 +28,6 @@ export interface RedisLedgerOptions {
   /** Prefix of every key. Default `stripe402`. Must not contain `{` or `}` (they would move the hash tag). */
   prefix?: string
 }
-
-const JOURNAL_KINDS: ReadonlySet<string> = new Set(['top_up', 'debit', 'reversal', 'refund', 'dispute', 'adjustment', 'shortfall'])
 
 const sha1 = (text: string) => createHash('sha1').update(text).digest('hex')
 
@@ -154,12 +152,12 @@ export class RedisLedger implements Ledger {
     const lines = list(await this.run(scripts.JOURNAL, [`${this.accountKey(accountId)}:j`], []))
     const entries = lines.map((line): JournalEntry => {
       const [id, entryCurrency, kind, units, ref, balanceAfter, at] = list(JSON.parse(String(line)))
-      if (typeof kind !== 'string' || !JOURNAL_KINDS.has(kind)) throw new Error(`stripe402 ledger: unknown journal kind ${String(kind)}`)
+      if (!isJournalKind(kind)) throw new Error(`stripe402 ledger: unknown journal kind ${String(kind)}`)
       return {
         id: String(id),
         accountId,
         currency: String(entryCurrency),
-        kind: kind as JournalKind,
+        kind,
         units: int(units),
         ref: String(ref),
         balanceAfter: int(balanceAfter),

@@ -1,9 +1,10 @@
 /** Input checks shared by every ledger, so a bad call fails loudly instead of moving money the wrong way. */
-import type { ClawbackInput, CreditAndSpendInput, CreditInput, SpendInput } from './types'
+import type { ClawbackInput, CreditAndSpendInput, CreditInput, JournalKind, SpendInput } from './types'
 
 const CURRENCY = /^[a-z]{3}$/
 const CREDIT_KINDS: ReadonlySet<string> = new Set(['top_up', 'reversal', 'adjustment'])
 const CLAWBACK_KINDS: ReadonlySet<string> = new Set(['refund', 'dispute'])
+const JOURNAL_KINDS: ReadonlySet<string> = new Set<JournalKind>(['top_up', 'debit', 'reversal', 'refund', 'dispute', 'adjustment', 'shortfall'])
 const MAX_ID_LENGTH = 512
 const MAX_PENDING_LENGTH = 8_192
 
@@ -76,4 +77,9 @@ export function checkClawback(input: ClawbackInput): void {
 export function checkCreditAndSpend(input: CreditAndSpendInput): void {
   checkCredit(input.credit)
   checkSpend({ ...input.spend, accountId: input.credit.accountId, currency: input.credit.currency })
+}
+
+/** A journal kind as a store returned it: the ledgers that read entries back check it before trusting it. */
+export function isJournalKind(kind: unknown): kind is JournalKind {
+  return typeof kind === 'string' && JOURNAL_KINDS.has(kind)
 }

@@ -14,6 +14,12 @@ export const METADATA = {
   ATTEMPT: 'stripe402_attempt',
 } as const
 
+/** The id of a field Stripe returns as an id or, when expanded, as the object. */
+export function idOf(value: string | { id: string } | null | undefined): string | undefined {
+  if (!value) return undefined
+  return typeof value === 'string' ? value : value.id
+}
+
 export interface TopUpRequest {
   paymentMethodId: string
   /** The Customer the PaymentMethod is attached to, or null to attach it to a new one first. */
@@ -116,8 +122,7 @@ export function createStripeGateway(options: GatewayOptions): StripeGateway {
     async cardOf(paymentMethodId) {
       const pm = await client.paymentMethods.retrieve(paymentMethodId)
       if (pm.type !== 'card' || !pm.card?.fingerprint) return null
-      const customer = typeof pm.customer === 'string' ? pm.customer : (pm.customer?.id ?? null)
-      return { fingerprint: pm.card.fingerprint, customerId: customer }
+      return { fingerprint: pm.card.fingerprint, customerId: idOf(pm.customer) ?? null }
     },
     async chargeTopUp(request) {
       // Derived idempotency keys: a retried top-up replays these steps instead of repeating them.
@@ -159,7 +164,7 @@ export function createStripeGateway(options: GatewayOptions): StripeGateway {
       let customer = request.customerId
       if (customer === null) {
         const pm = await client.paymentMethods.retrieve(request.paymentMethodId)
-        customer = typeof pm.customer === 'string' ? pm.customer : (pm.customer?.id ?? null)
+        customer = idOf(pm.customer) ?? null
       }
       // chargeTopUp attaches the PaymentMethod before it creates the PaymentIntent: unattached, it was never charged.
       if (customer === null) return { paymentIntent: null, customerId: null }

@@ -7,7 +7,7 @@ import type { PaywallConfig } from '../config/schema'
 import type { PaywallEvent, PaywallLogger } from '../events'
 import type { PaywallRequest } from '../http/request'
 import { MemoryLedger } from '../ledger/memory'
-import type { Ledger } from '../ledger/types'
+import { type Ledger, LedgerUnavailableError } from '../ledger/types'
 import type { DenyOutcome, PaidOutcome, PaywallOutcome } from '../outcome'
 import { createPaywall, type Paywall } from '../paywall'
 
@@ -137,4 +137,20 @@ export async function payWithNewCard(harness: Harness, paywall: Paywall, path = 
 /** Requests the server made to Stripe (tokenizing a card with the publishable key is the client's, not counted). */
 export function serverRequests(harness: Harness) {
   return harness.emu.requests().filter((r) => !(r.method === 'POST' && r.path === '/v1/payment_methods'))
+}
+
+/** A ledger that loses the request path's top-up credit once: the process "died" between charge and credit. */
+export function crashingLedger(): MemoryLedger {
+  const memory = new MemoryLedger()
+  let crashes = 1
+  return Object.assign(Object.create(memory) as MemoryLedger, {
+    credit: async (input: Parameters<MemoryLedger['credit']>[0]) => {
+      if (input.kind === 'top_up' && crashes-- > 0) throw new LedgerUnavailableError('process killed')
+      return memory.credit(input)
+    },
+    creditAndSpend: async (input: Parameters<MemoryLedger['creditAndSpend']>[0]) => {
+      if (input.credit.kind === 'top_up' && crashes-- > 0) throw new LedgerUnavailableError('process killed')
+      return memory.creditAndSpend(input)
+    },
+  })
 }
