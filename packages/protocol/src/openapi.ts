@@ -1,27 +1,15 @@
 /** OpenAPI 3.1 pieces a stripe402 server publishes: the 402 response, schema components, pricing extension. */
 import type { ComponentsObject, HeaderObject, ParameterObject, ResponseObject, SchemaObject } from 'openapi3-ts/oas31'
 import { HEADERS } from './constants'
+import type { RoutePricing } from './discovery'
 import { toJsonSchema } from './json-schema'
 import { PaymentPayloadSchema, PaymentRequiredSchema, PaymentResponseSchema } from './schemas'
 
 /** Name of the per-operation pricing extension. */
 export const OPENAPI_PRICING_EXTENSION = 'x-stripe402' as const
 
-/** Shape of `x-stripe402` on a paid operation (the same as a discovery route without method and path). */
-export interface OpenApiPricingExtension {
-  /** Price per call in units, or `"dynamic"` when it depends on the request. */
-  amount: number | 'dynamic'
-  /** ISO 4217 currency, lower case. */
-  currency: string
-  /** Smallest top-up in units. */
-  minTopUp: number
-  /** Largest top-up in units, when the server caps it. */
-  maxTopUp?: number
-  /** Human-readable description of the charge. */
-  description?: string
-  /** MIME type of the paid response. */
-  mimeType?: string
-}
+/** Shape of `x-stripe402` on a paid operation: a discovery route's pricing, without method and path. */
+export type OpenApiPricingExtension = RoutePricing
 
 const SCHEMA_REFS = {
   PaymentRequired: '#/components/schemas/Stripe402PaymentRequired',

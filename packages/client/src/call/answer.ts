@@ -4,17 +4,15 @@ import { abortable, settledWithin } from '../abort'
 import { messageOf } from '../errors'
 import type { RefusalReason } from '../events'
 import type { ApprovalContext } from '../options'
-import type { PaymentInfo } from '../payment-info'
 import { selectRequirements } from '../policy/select'
 import { spentTotals } from '../wallet/budget'
 import { dropCredential, originRecord, rememberExtensions, rememberPrice } from '../wallet/journal'
 import type { Credential } from '../wallet/snapshot'
-import type { CallState } from './engine'
+import type { CallInfo, CallState } from './engine'
 import { readReceipt } from './settle'
 import { leadTopUp } from './top-up'
 
-export type StopInfo = Omit<PaymentInfo, 'origin' | 'route' | 'requests'>
-export type Step = { kind: 'stop'; info: StopInfo } | { kind: 'send'; payload: PaymentPayload }
+export type Step = { kind: 'stop'; info: CallInfo } | { kind: 'send'; payload: PaymentPayload }
 
 /** Server codes meaning the credential we sent is gone for good. */
 const DEAD_CREDENTIAL = new Set(['credential_revoked'])

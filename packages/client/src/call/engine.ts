@@ -70,11 +70,9 @@ export async function send(call: CallState, payload: PaymentPayload | undefined)
   return sendWithPayment(engine.fetch, request, encodePaymentPayload(payload))
 }
 
-export function finishWith(call: CallState, response: Response, info: Omit<PaymentInfo, 'origin' | 'route' | 'requests'>): Response {
-  return attachPaymentInfo(response, { origin: call.request.origin, route: call.request.route, requests: call.requests, ...info })
-}
+/** What a call reports about its payment; `finishWith` adds the origin, route and request count. */
+export type CallInfo = Omit<PaymentInfo, 'origin' | 'route' | 'requests'>
 
-/** Frees a response the caller will never see, so its connection goes back to the pool. */
-export function discard(response: Response): void {
-  response.body?.cancel().catch(() => {})
+export function finishWith(call: CallState, response: Response, info: CallInfo): Response {
+  return attachPaymentInfo(response, { origin: call.request.origin, route: call.request.route, requests: call.requests, ...info })
 }

@@ -1,10 +1,11 @@
 /** One paying call from start to end: up front when possible, at most one answer to a 402 of each kind, never a loop. */
 import { settledWithin } from '../abort'
 import { readChallenge } from '../challenge/read'
+import { discard } from '../request/redirects'
 import type { ReplayableRequest } from '../request/replayable'
 import { upFrontPayload } from './up-front'
 import { answerChallenge } from './answer'
-import { type CallState, discard, type Engine, finishWith, MAX_SENDS, send } from './engine'
+import { type CallState, type Engine, finishWith, MAX_SENDS, send } from './engine'
 import { settleAnswer } from './settle'
 import { topUpLost, topUpRefused } from './top-up'
 

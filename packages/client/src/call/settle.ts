@@ -1,12 +1,9 @@
 /** Records an answered call: the credential and credits from `payment-response`, the top-up it paid for, the journal line. */
 import { decodePaymentResponse, HEADERS, type PaymentResponse } from '@stripe402/protocol'
 import { messageOf } from '../errors'
-import type { PaymentInfo } from '../payment-info'
 import { recordCall, releaseTopUp, setCredential, settleTopUp } from '../wallet/journal'
 import { forgetPendingTopUp } from '../wallet/pending'
-import { type CallState, finishWith, type TopUpInFlight } from './engine'
-
-type Info = Omit<PaymentInfo, 'origin' | 'route' | 'requests'>
+import { type CallInfo, type CallState, finishWith, type TopUpInFlight } from './engine'
 
 /** `follow`, when set, fetches what the caller gets instead of `response` (a redirect the payment header stayed behind on). */
 export async function settleAnswer(call: CallState, response: Response, follow?: () => Promise<Response>): Promise<Response> {
@@ -18,7 +15,7 @@ export async function settleAnswer(call: CallState, response: Response, follow?:
   call.topUp = undefined
   const record = state.origins[origin]
   const currency = receipt?.currency ?? call.requirements?.currency ?? record?.credential?.currency ?? record?.prices[route]?.currency
-  let info: Info = { outcome: 'none' }
+  let info: CallInfo = { outcome: 'none' }
 
   if (topUp) info = closeTopUp(call, topUp, receipt, response)
 
@@ -49,7 +46,7 @@ export async function settleAnswer(call: CallState, response: Response, follow?:
 }
 
 /** Settles or releases the journal line of the top-up this answer concludes. */
-function closeTopUp(call: CallState, topUp: TopUpInFlight, receipt: PaymentResponse | undefined, response: Response): Info {
+function closeTopUp(call: CallState, topUp: TopUpInFlight, receipt: PaymentResponse | undefined, response: Response): CallInfo {
   const { engine, request } = call
   const state = engine.wallet.current
   const charged = receipt?.chargeId

@@ -4,7 +4,7 @@ import { createFileStore } from '../file-store'
 import { getPaymentInfo } from '../payment-info'
 import { createPayingFetch } from '../paying-fetch'
 import type { PayingFetchOptions } from '../options'
-import { type FetchArgs, parseFetchArgs } from './args'
+import { parseFetchArgs } from './args'
 import { parseCardEnv } from './card'
 import { exitCodeFor, summaryLine } from './summary'
 import { walletPath } from './wallet-path'
@@ -64,5 +64,3 @@ async function readData(data: string, io: Io): Promise<string | Uint8Array<Array
   if (data.startsWith('@')) return new Uint8Array(await readFile(data.slice(1)))
   return data
 }
-
-export type { FetchArgs }

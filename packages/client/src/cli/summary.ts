@@ -9,15 +9,17 @@ export function exitCodeFor(response: Response, info: PaymentInfo | undefined): 
   return response.ok ? EXIT.OK : EXIT.HTTP_ERROR
 }
 
+/** Units for people (`$0.05`), or `500 units` when the currency is unknown or not one `formatUnits` takes. */
+export function money(units: number, currency: string | undefined): string {
+  try {
+    return currency ? formatUnits(units, currency) : `${units} units`
+  } catch {
+    return `${units} units`
+  }
+}
+
 export function summaryLine(response: Response, info: PaymentInfo | undefined): string {
   const parts = [`${response.status}${response.statusText ? ` ${response.statusText}` : ''}`]
-  const money = (units: number, currency: string | undefined) => {
-    try {
-      return currency ? formatUnits(units, currency) : `${units} units`
-    } catch {
-      return `${units} units`
-    }
-  }
   const currency = info?.currency ?? info?.requirements?.currency
   switch (info?.outcome) {
     case 'paid':

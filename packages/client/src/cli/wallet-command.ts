@@ -1,11 +1,11 @@
 /** `stripe402 wallet`: credits left and spend per origin as a table, then spend per currency. */
 import { parseArgs } from 'node:util'
-import { formatUnits } from '@stripe402/protocol'
 import { createFileStore } from '../file-store'
 import { createPayingFetch } from '../paying-fetch'
 import type { WalletView } from '../wallet/view'
 import { UsageError } from './card'
 import type { Io } from './fetch-command'
+import { money } from './summary'
 import { walletPath } from './wallet-path'
 
 export const WALLET_USAGE = `Usage: stripe402 wallet [--wallet FILE] [--json]
@@ -37,12 +37,4 @@ export function renderWallet(view: WalletView): string {
     lines.push(`Charged to the card in ${currency.toUpperCase()}: today ${money(spent.daily, currency)}, this month ${money(spent.monthly, currency)}, total ${money(spent.total, currency)}`)
   }
   return `${lines.join('\n')}\n`
-}
-
-function money(units: number, currency: string): string {
-  try {
-    return formatUnits(units, currency)
-  } catch {
-    return `${units} units`
-  }
 }

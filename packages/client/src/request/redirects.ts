@@ -47,12 +47,12 @@ export async function sendWithPayment(fetchImpl: typeof fetch, request: Replayab
     const answered = answer.headers.has(HEADERS.PAYMENT_RESPONSE)
     if (sameOrigin && !answered) {
       if (hops >= MAX_PAID_HOPS) return { answer }
-      cancel(answer)
+      discard(answer)
       url = next.href
       init = nextInit
       continue
     }
-    cancel(answer)
+    discard(answer)
     const headers = new Headers(nextInit.headers)
     headers.delete(HEADERS.PAYMENT)
     if (!sameOrigin) for (const name of CROSS_ORIGIN_DROPPED) headers.delete(name)
@@ -70,7 +70,7 @@ function redirected(init: RequestInit, status: number): RequestInit {
   return { ...rest, method: 'GET', headers }
 }
 
-/** Frees a hop the caller will never read, so its connection goes back to the pool; its headers stay readable. */
-function cancel(response: Response): void {
+/** Frees a response the caller will never read, so its connection goes back to the pool; its headers stay readable. */
+export function discard(response: Response): void {
   response.body?.cancel().catch(() => {})
 }
