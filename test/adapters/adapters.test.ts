@@ -5,7 +5,7 @@ import { startStripeEmulator, type StripeEmulator } from '@stripe402/stripe-emul
 import Stripe from 'stripe'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { request as httpRequest } from 'node:http'
-import { ADAPTERS, type AppHooks, PARAM_ROUTES, type RunningServer } from './servers'
+import { ADAPTERS, type AppHooks, PAID_ROUTES, PARAM_ROUTES, type RunningServer } from './servers'
 import { RedisLedger } from '@stripe402/server'
 import { Redis } from 'ioredis'
 import { requireService } from '../services'
@@ -68,21 +68,7 @@ describe.each(variants)('adapter: $name', ({ name, adapter, ledger: makeLedger }
       stripe: { secretKey: keys.secretKey, publishableKey: keys.publishableKey, apiBase: emulator.url },
       secret: 'adapter-suite-secret-that-is-long-enough-0123456789',
       ledger,
-      routes: {
-        'GET /api/joke': { amount: 500, minTopUp: 50000, description: 'A joke' },
-        'GET /api/quarter': { amount: 10000, minTopUp: 50000 },
-        'GET /api/pricey': { amount: 60000, minTopUp: 100000 },
-        'GET /api/fail': { amount: 500 },
-        'GET /api/throw': { amount: 500 },
-        'GET /api/stream': { amount: 500 },
-        'POST /api/echo': { amount: 500 },
-        'GET /v1/api/mounted': { amount: 500 },
-        'GET /users/:id': { amount: 500 },
-        'GET /files/*': { amount: 500 },
-        'GET /api/twice': { amount: 500 },
-        // Names no method: every method is priced, OPTIONS included (the handler is mounted with app.all).
-        '/api/report': { amount: 500 },
-      },
+      routes: PAID_ROUTES,
       webhook: { secret: 'whsec_adapter_suite' },
       rateLimits: false,
     })

@@ -48,6 +48,24 @@ const USERS = /^\/users\/?$/i
 /** Hit labels of the routes above, and of `/api/report`, a paid route that names no method (served for every method). */
 export const PARAM_ROUTES = { user: '/users/:id', files: '/files/*', users: '/users', twice: '/api/twice', report: '/api/report' } as const
 
+/** The prices the suites put on these apps' routes (`/health`, `/users` and the webhook stay free). */
+export const PAID_ROUTES = {
+  'GET /api/joke': { amount: 500, minTopUp: 50_000, description: 'A joke' },
+  'GET /api/quarter': { amount: 10_000, minTopUp: 50_000 },
+  'GET /api/pricey': { amount: 60_000, minTopUp: 100_000 },
+  'GET /api/fail': { amount: 500 },
+  'GET /api/throw': { amount: 500 },
+  'GET /api/stream': { amount: 500 },
+  'POST /api/echo': { amount: 500 },
+  'GET /v1/api/mounted': { amount: 500 },
+  // Hit labels equal these paths (see PARAM_ROUTES).
+  'GET /users/:id': { amount: 500 },
+  'GET /files/*': { amount: 500 },
+  'GET /api/twice': { amount: 500 },
+  // Names no method: every method is priced, OPTIONS included (the handler is mounted for every method).
+  '/api/report': { amount: 500 },
+}
+
 function listen(server: Server): Promise<RunningServer> {
   return new Promise((resolve) => {
     server.listen(0, '127.0.0.1', () => {

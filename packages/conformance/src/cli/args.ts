@@ -36,31 +36,26 @@ export type Format = 'table' | 'json' | 'markdown'
 export type Command = { kind: 'help' } | { kind: 'run'; options: AuditServerOptions; format: Format }
 
 export function parseCli(argv: string[]): Command {
-  let parsed: ReturnType<typeof parse>
-  try {
-    parsed = parse(argv)
-  } catch (error) {
-    throw new UsageError((error as Error).message)
-  }
-  const { values, positionals } = parsed
+  const { values, positionals } = asUsage(() => parse(argv))
   if (values.help) return { kind: 'help' }
   if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? 'Missing <baseUrl>.' : `Expected one <baseUrl>, got ${positionals.join(' ')}.`)
   const url = positionals[0] as string
   if (!/^https?:\/\/[^/]/.test(url)) throw new UsageError(`<baseUrl> must be an http(s) URL, got "${url}".`)
-  if (!values.route) throw new UsageError('Missing --route, e.g. --route "GET /api/joke".')
-  checkRoute(values.route, '--route')
-  if (values['free-route'] !== undefined) checkRoute(values['free-route'], '--free-route')
-  if (values['param-route'] !== undefined) checkParamRoute(values['param-route'])
+  const { route, 'free-route': freeRoute, 'param-route': paramRoute } = values
+  if (!route) throw new UsageError('Missing --route, e.g. --route "GET /api/joke".')
+  asUsage(() => parseRoute(route, '--route'))
+  if (freeRoute !== undefined) asUsage(() => parseRoute(freeRoute, '--free-route'))
+  if (paramRoute !== undefined) asUsage(() => parseParamRoute(paramRoute, '--param-route'))
   if (values.json && values.markdown) throw new UsageError('Choose one of --json and --markdown.')
   const stripeApi = values['stripe-api'] ?? 'https://api.stripe.com'
   if (!/^https?:\/\/[^/]/.test(stripeApi)) throw new UsageError(`--stripe-api must be an http(s) URL, got "${stripeApi}".`)
   const options: AuditServerOptions = {
     url,
-    route: values.route,
+    route,
     payment: values.card === undefined ? { stripeApi } : { stripeApi, card: parseCard(values.card) },
   }
-  if (values['free-route'] !== undefined) options.freeRoute = values['free-route']
-  if (values['param-route'] !== undefined) options.paramRoute = values['param-route']
+  if (freeRoute !== undefined) options.freeRoute = freeRoute
+  if (paramRoute !== undefined) options.paramRoute = paramRoute
   if (values.only !== undefined) {
     options.only = values.only.split(',').map((id) => id.trim()).filter(Boolean)
     if (options.only.length === 0) throw new UsageError('--only needs at least one audit id.')
@@ -87,17 +82,10 @@ function parse(argv: string[]) {
   })
 }
 
-function checkRoute(route: string, flag: string): void {
+/** Runs `parse`; what it throws becomes a UsageError with the same message. */
+function asUsage<T>(parse: () => T): T {
   try {
-    parseRoute(route, flag)
-  } catch (error) {
-    throw new UsageError((error as Error).message)
-  }
-}
-
-function checkParamRoute(route: string): void {
-  try {
-    parseParamRoute(route, '--param-route')
+    return parse()
   } catch (error) {
     throw new UsageError((error as Error).message)
   }

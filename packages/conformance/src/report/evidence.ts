@@ -2,6 +2,7 @@
 import { decodeHeader, HEADERS } from '@stripe402/protocol'
 import type { Evidence } from '../audits/types'
 import type { Exchange } from '../session/http'
+import { HEADER_LIMIT } from '../session/wire'
 
 const MAX_BODY = 2048
 /** Headers that change on every run; leaving them out keeps reports comparable. */
@@ -23,7 +24,7 @@ export function evidenceLines(evidence: Evidence): string[] {
     lines.push(`  ${key}: ${value.length > 200 ? `${value.slice(0, 200)}…` : value}`)
     if (key === HEADERS.PAYMENT_REQUIRED || key === HEADERS.PAYMENT_RESPONSE) {
       try {
-        lines.push(`    (decoded) ${JSON.stringify(decodeHeader(value, { maxBytes: 64 * 1024 }))}`)
+        lines.push(`    (decoded) ${JSON.stringify(decodeHeader(value, HEADER_LIMIT))}`)
       } catch {
         // shown raw above
       }

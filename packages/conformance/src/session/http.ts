@@ -2,6 +2,7 @@
 import { base64DecodeUtf8, decodeHeader, HEADERS } from '@stripe402/protocol'
 import type { FetchLike } from './options'
 import { rawRequest } from './raw'
+import { HEADER_LIMIT } from './wire'
 
 /** A request as the suite describes it. */
 export interface Outgoing {
@@ -81,7 +82,7 @@ function describe(out: Outgoing): string {
   if (payment === undefined) return `${out.method} ${out.path}`
   let shown: string
   try {
-    shown = JSON.stringify(decodeHeader(payment, { maxBytes: 64 * 1024 }))
+    shown = JSON.stringify(decodeHeader(payment, HEADER_LIMIT))
   } catch {
     const text = base64DecodeUtf8(payment)
     shown = text === undefined ? `${JSON.stringify(payment)} (not base64)` : `base64 of ${JSON.stringify(text)}`

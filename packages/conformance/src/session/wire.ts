@@ -1,5 +1,6 @@
 /** Reads the stripe402 parts of a response: the challenge, the payment-response and any error code. */
 import {
+  type DecodeOptions,
   decodeHeader,
   decodePaymentResponse,
   HEADERS,
@@ -13,15 +14,23 @@ export type Read<T> = { ok: true; value: T } | { ok: false; reason: string }
 
 const CODE = /^[a-z][a-z0-9_]{1,63}$/
 
-/** The `payment-required` header decoded as plain JSON (no schema), or why it could not be. */
-export function rawChallenge(ex: Exchange): Read<unknown> {
-  const header = ex.headers[HEADERS.PAYMENT_REQUIRED]
-  if (header === undefined) return { ok: false, reason: `no ${HEADERS.PAYMENT_REQUIRED} header` }
+/** Past the protocol's 8 KiB default: a large header is judged by what it holds, not refused for its size. */
+export const HEADER_LIMIT: DecodeOptions = { maxBytes: 64 * 1024 }
+
+/** The header `name` read with `decode`, or why it could not be. */
+function readHeader<T>(ex: Exchange, name: string, decode: (header: string, options: DecodeOptions) => T): Read<T> {
+  const header = ex.headers[name]
+  if (header === undefined) return { ok: false, reason: `no ${name} header` }
   try {
-    return { ok: true, value: decodeHeader(header, { maxBytes: 64 * 1024 }) }
+    return { ok: true, value: decode(header, HEADER_LIMIT) }
   } catch (error) {
     return { ok: false, reason: (error as Error).message }
   }
+}
+
+/** The `payment-required` header decoded as plain JSON (no schema), or why it could not be. */
+export function rawChallenge(ex: Exchange): Read<unknown> {
+  return readHeader(ex, HEADERS.PAYMENT_REQUIRED, decodeHeader)
 }
 
 /** The `payment-required` header validated against PaymentRequiredSchema. */
@@ -36,13 +45,7 @@ export function challengeOf(ex: Exchange): Read<PaymentRequired> {
 
 /** The `payment-response` header validated against PaymentResponseSchema. */
 export function paymentResponseOf(ex: Exchange): Read<PaymentResponse> {
-  const header = ex.headers[HEADERS.PAYMENT_RESPONSE]
-  if (header === undefined) return { ok: false, reason: `no ${HEADERS.PAYMENT_RESPONSE} header` }
-  try {
-    return { ok: true, value: decodePaymentResponse(header, { maxBytes: 64 * 1024 }) }
-  } catch (error) {
-    return { ok: false, reason: (error as Error).message }
-  }
+  return readHeader(ex, HEADERS.PAYMENT_RESPONSE, decodePaymentResponse)
 }
 
 /**
@@ -53,15 +56,9 @@ export function errorCodesOf(ex: Exchange): string[] {
   const found: unknown[] = []
   const challenge = rawChallenge(ex)
   if (challenge.ok && isRecord(challenge.value)) found.push(challenge.value.error)
-  const header = ex.headers[HEADERS.PAYMENT_RESPONSE]
-  if (header !== undefined) {
-    try {
-      const value = decodeHeader(header, { maxBytes: 64 * 1024 })
-      if (isRecord(value)) found.push(value.errorCode)
-    } catch {
-      // a broken payment-response carries no usable code
-    }
-  }
+  // Read without the schema: a payment-response broken elsewhere may still carry its code.
+  const response = readHeader(ex, HEADERS.PAYMENT_RESPONSE, decodeHeader)
+  if (response.ok && isRecord(response.value)) found.push(response.value.errorCode)
   if (isRecord(ex.json)) {
     found.push(ex.json.error, ex.json.errorCode, ex.json.code)
     if (isRecord(ex.json.error)) found.push(ex.json.error.code)
