@@ -6,16 +6,14 @@
 import { accountIdFor } from '@stripe402/server'
 import { expectedFingerprint, signWebhookPayload, startStripeEmulator, type StripeEmulator } from '@stripe402/stripe-emulator'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { requireService } from '../services'
 import { findLeaks } from './support/leak-scan'
 import { auditAccount, auditCharges } from './support/ledger-audit'
 import { CARDS, errorCodeOf, paying, paymentResponseOf, tokenize } from './support/payments'
 import { freePort, type PaidServerOptions, type ServerProcess, startServerProcess } from './support/processes'
 import { report } from './support/report'
-import { type SharedLedger, sharedPostgres, sharedRedis } from './support/shared-ledger'
+import { type SharedLedger, sharedLedgers } from './support/shared-ledger'
 
-const redis = await requireService('redis')
-const postgres = await requireService('postgres')
+const variants = await sharedLedgers('crash')
 
 const SECRET = 'hardening-crash-recovery-secret-0123456789abcdef'
 const WEBHOOK_SECRET = 'whsec_hardening_crash_recovery'
@@ -30,11 +28,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await emulator?.close()
 })
-
-const variants = [
-  { name: 'Redis', available: redis.available, open: () => sharedRedis(redis.url, 'crash') },
-  { name: 'PostgreSQL', available: postgres.available, open: () => sharedPostgres(postgres.url, 'crash') },
-]
 
 describe.each(variants)('crash between charge and credit, ledger on $name', ({ name, available, open }) => {
   let shared: SharedLedger

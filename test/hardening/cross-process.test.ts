@@ -2,16 +2,14 @@
 import { accountIdFor } from '@stripe402/server'
 import { expectedFingerprint, startStripeEmulator, type StripeEmulator } from '@stripe402/stripe-emulator'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { requireService } from '../services'
 import { findLeaks } from './support/leak-scan'
 import { auditAccount, auditCharges } from './support/ledger-audit'
 import { CARDS, errorCodeOf, paying, paymentResponseOf, tokenize } from './support/payments'
 import { type ServerProcess, startServerProcess } from './support/processes'
 import { report } from './support/report'
-import { type SharedLedger, sharedPostgres, sharedRedis } from './support/shared-ledger'
+import { type SharedLedger, sharedLedgers } from './support/shared-ledger'
 
-const redis = await requireService('redis')
-const postgres = await requireService('postgres')
+const variants = await sharedLedgers('procs')
 
 const SECRET = 'hardening-cross-process-secret-0123456789abcdef'
 const PRICE = 100
@@ -25,11 +23,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await emulator?.close()
 })
-
-const variants = [
-  { name: 'Redis', available: redis.available, open: () => sharedRedis(redis.url, 'procs') },
-  { name: 'PostgreSQL', available: postgres.available, open: () => sharedPostgres(postgres.url, 'procs') },
-]
 
 describe.each(variants)('4 processes sharing $name', ({ name, available, open }) => {
   const account = `procs_${name.toLowerCase()}`

@@ -18,6 +18,7 @@ import { auditAccount, auditCharges } from './support/ledger-audit'
 import { CARDS, errorCodeOf, paying, paymentResponseOf, tokenize } from './support/payments'
 import { startPrivateRedis, startTcpProxy } from './support/processes'
 import { report } from './support/report'
+import { runId } from './support/shared-ledger'
 
 const postgres = await requireService('postgres')
 const redisServerBinary = await hasRedisServer()
@@ -79,7 +80,7 @@ const outages: Outage[] = [
       const via = new URL(postgres.url)
       via.hostname = '127.0.0.1'
       via.port = String(proxy.port)
-      const schema = `s402_hard_outage_${process.pid}_${Math.random().toString(36).slice(2, 8)}`
+      const schema = runId('outage')
       const pool = new pg.Pool({ connectionString: via.toString(), max: 8, connectionTimeoutMillis: 1_000, query_timeout: 2_000 })
       pool.on('error', () => {})
       const ledger = new PostgresLedger(pool, { schema })
@@ -204,10 +205,9 @@ describe.each(outages)('ledger outage: $name', ({ name, available, setup }) => {
 
     const unavailable = answers.filter((a) => a.status === 503)
     const duringOutage = answers.filter((a) => a.start >= stoppedAt && a.end <= upAt)
-    const accountId = (await auditCharges(emulator, account, env.ledger)).accounts
-    const audits = await Promise.all(accountId.map((id) => auditAccount(env.ledger, id)))
-    const debits = audits.reduce((sum, a) => sum + (a.count.debit ?? 0) - (a.count.reversal ?? 0), 0)
     const charges = await auditCharges(emulator, account, env.ledger)
+    const audits = await Promise.all(charges.accounts.map((id) => auditAccount(env.ledger, id)))
+    const debits = audits.reduce((sum, a) => sum + (a.count.debit ?? 0) - (a.count.reversal ?? 0), 0)
 
     // A command in flight when the ledger dies may have run without its reply arriving: the payer
     // is answered 503 but was debited. That can only be a request in flight at the cut.

@@ -12,7 +12,7 @@ import {
   type PaymentResponse,
 } from '@stripe402/protocol'
 import { createPaywall, hashCredential, MemoryLedger, type PaywallRequest } from '@stripe402/server'
-import { FREE_PATH, PAID_AMOUNT, PAID_PATH, TOP_UP_UNITS } from './ipc'
+import { BENCH_SECRET, FREE_PATH, PAID_AMOUNT, PAID_PATH, TOP_UP_UNITS } from './ipc'
 import { createPaymentMethod } from './payer'
 
 export interface EngineStep {
@@ -41,7 +41,7 @@ export async function profileEngine(stripe: { url: string; publishableKey: strin
   const ledger = new MemoryLedger()
   const paywall = createPaywall({
     stripe: { secretKey: stripe.secretKey, publishableKey: stripe.publishableKey, apiBase: stripe.url, maxNetworkRetries: 0 },
-    secret: 'stripe402-bench-secret-0123456789abcdefghijklmnop',
+    secret: BENCH_SECRET,
     ledger,
     routes: { [`GET ${PAID_PATH}`]: { amount: PAID_AMOUNT, maxTopUp: TOP_UP_UNITS } },
     rateLimits: false,

@@ -13,15 +13,8 @@ export const PAID_PATH = '/api/paid'
 export const PAID_AMOUNT = 1
 /** Top-up asked for on the first paid call: $100,000 in units, far more than any run spends. */
 export const TOP_UP_UNITS = 1_000_000_000
-
-/** What the child needs to build its paywall. */
-export interface ServerArgs {
-  adapter: AdapterName
-  ledger: LedgerName
-  stripeApiBase: string
-  secretKey: string
-  publishableKey: string
-}
+/** The paywall's secret, in the server under test and in the engine profile alike. */
+export const BENCH_SECRET = 'stripe402-bench-secret-0123456789abcdefghijklmnop'
 
 /** Counters kept by the server under test. */
 export interface ServerStats {

@@ -10,6 +10,7 @@ import { appListener, counting } from './apps'
 import {
   ADAPTER_NAMES,
   type AdapterName,
+  BENCH_SECRET,
   type ChildMessage,
   LEDGER_NAMES,
   type LedgerName,
@@ -20,8 +21,6 @@ import {
   TOP_UP_UNITS,
 } from './ipc'
 import { type OpenedLedger, openServerLedger } from './ledgers'
-
-const SECRET = 'stripe402-bench-secret-0123456789abcdefghijklmnop'
 
 const { values } = parseArgs({
   options: {
@@ -55,7 +54,7 @@ const opened: OpenedLedger = typeof openedOrReason === 'string' ? await unavaila
 
 const paywall = createPaywall({
   stripe: { secretKey: values['secret-key'], publishableKey: values['publishable-key'], apiBase: values['stripe-api'], maxNetworkRetries: 0 },
-  secret: SECRET,
+  secret: BENCH_SECRET,
   ledger: opened.ledger,
   routes: { [`GET ${PAID_PATH}`]: { amount: PAID_AMOUNT, maxTopUp: TOP_UP_UNITS } },
   // Card-testing defences count failed payments; the bench makes none, and they must not throttle it.

@@ -3,6 +3,9 @@ import { paywallMiddleware } from '@stripe402/express'
 import type { Paywall, PaywallConfig } from '@stripe402/server'
 import express, { type Express } from 'express'
 
+/** The days a report covers: `?days=`, from 1 to 365, 1 when absent or not a number. The price and the report agree on it. */
+const reportDays = (days: unknown): number => Math.min(365, Math.max(1, Number(days) || 1))
+
 /** Prices in units: 1 unit = 1/10,000 of a dollar, so 500 = $0.05. */
 export const ROUTES = {
   'GET /api/joke': { amount: 500, minTopUp: 50000, description: 'A programming joke', mimeType: 'application/json' },
@@ -10,7 +13,7 @@ export const ROUTES = {
   'POST /api/summarize': { amount: 1000, minTopUp: 50000, description: 'Summarize a JSON document' },
   // Dynamic pricing: the longer the report, the more it costs (100 units per day, at least one day).
   'GET /api/report': {
-    amount: (req: { url: string }) => 100 * Math.min(365, Math.max(1, Number(new URL(req.url, 'http://x').searchParams.get('days')) || 1)),
+    amount: (req: { url: string }) => 100 * reportDays(new URL(req.url, 'http://x').searchParams.get('days')),
     minTopUp: 50000,
     description: 'A usage report priced per day covered',
   },
@@ -43,7 +46,7 @@ export function createApp(paywall: Paywall): Express {
     res.json({ keys: Object.keys(body), size: JSON.stringify(body).length })
   })
   app.get('/api/report', (req, res) => {
-    const days = Math.min(365, Math.max(1, Number(req.query.days) || 1))
+    const days = reportDays(req.query.days)
     res.json({ days, requests: days * 42 })
   })
   app.get('/api/ticker', async (_req, res) => {

@@ -1,7 +1,7 @@
 /** `pnpm demo`: a Stripe emulator, the example API and an agent that pays for it inside a budget. */
 import { pathToFileURL } from 'node:url'
 import { createPayingFetch, getPaymentInfo } from '@stripe402/client'
-import { DiscoveryDocumentSchema, decodePaymentRequired, formatUnits, HEADERS, WELL_KNOWN_PATH } from '@stripe402/protocol'
+import { DiscoveryDocumentSchema, decodePaymentRequired, decodePaymentResponse, formatUnits, HEADERS, WELL_KNOWN_PATH } from '@stripe402/protocol'
 import { startStripeEmulator } from '@stripe402/stripe-emulator'
 import { ledgerFromEnv, startApi } from './server'
 
@@ -86,10 +86,7 @@ export async function runDemo(options: { quiet?: boolean } = {}): Promise<DemoSu
       served++
       servedTrips = roundTrips
       const paid = res.headers.get(HEADERS.PAYMENT_RESPONSE)
-      if (paid) {
-        const { creditsRemaining } = JSON.parse(atob(paid)) as { creditsRemaining: number }
-        creditsLeft = creditsRemaining
-      }
+      if (paid) creditsLeft = decodePaymentResponse(paid).creditsRemaining
       if (served % 10 === 0) log(`      ${served} calls served, ${formatUnits(creditsLeft, 'usd')} of credits left`)
     }
     // The agent's own books, the same with the emulator and with Stripe: what it was charged and what it spent.

@@ -139,20 +139,13 @@ export async function startStripeEmulator(options: StripeEmulatorOptions = {}): 
   const accountsMatching = (account?: string): Account[] =>
     [...core.accounts.values()].filter((a) => account === undefined || a.id === account)
 
-  function findCharge(chargeId: string) {
+  /** What `get` finds in whichever account holds it, with that account; `missing` names it in the error otherwise. */
+  function inAnyAccount<T>(get: (account: Account) => T | undefined, missing: string): { account: Account; found: T } {
     for (const account of core.accounts.values()) {
-      const charge = account.charges.get(chargeId)
-      if (charge) return { account, charge }
+      const found = get(account)
+      if (found) return { account, found }
     }
-    throw new Error(`No charge ${chargeId} in any account of the emulator`)
-  }
-
-  function findIntent(id: string) {
-    for (const account of core.accounts.values()) {
-      const pi = account.paymentIntents.get(id)
-      if (pi) return { account, pi }
-    }
-    throw new Error(`No PaymentIntent ${id} in any account of the emulator`)
+    throw new Error(`No ${missing} in any account of the emulator`)
   }
 
   let closed: Promise<void> | undefined
@@ -244,25 +237,19 @@ export async function startStripeEmulator(options: StripeEmulatorOptions = {}): 
     addWebhook: (endpoint) => dispatcher.addEndpoint(endpoint),
     webhookDeliveries: () => dispatcher.list(),
     async dispute(chargeId, disputeOptions = {}) {
-      const { account, charge } = findCharge(chargeId)
+      const { account, found: charge } = inAnyAccount((a) => a.charges.get(chargeId), `charge ${chargeId}`)
       return openDispute(core, account, charge, disputeOptions.reason ?? 'fraudulent', disputeOptions.inquiry ? 'warning_needs_response' : 'needs_response').id
     },
     async closeDispute(disputeId, outcome) {
-      for (const account of core.accounts.values()) {
-        const dispute = account.disputes.get(disputeId)
-        if (dispute) return void closeDispute(core, account, dispute, outcome)
-      }
-      throw new Error(`No dispute ${disputeId} in any account of the emulator`)
+      const { account, found: dispute } = inAnyAccount((a) => a.disputes.get(disputeId), `dispute ${disputeId}`)
+      closeDispute(core, account, dispute, outcome)
     },
     async failRefund(refundId, outcome = 'failed') {
-      for (const account of core.accounts.values()) {
-        const refund = account.refunds.get(refundId)
-        if (refund) return void failRefund(core, account, refund, outcome)
-      }
-      throw new Error(`No refund ${refundId} in any account of the emulator`)
+      const { account, found: refund } = inAnyAccount((a) => a.refunds.get(refundId), `refund ${refundId}`)
+      failRefund(core, account, refund, outcome)
     },
     async authenticate(paymentIntentId, outcome = 'succeed') {
-      const { account, pi } = findIntent(paymentIntentId)
+      const { account, found: pi } = inAnyAccount((a) => a.paymentIntents.get(paymentIntentId), `PaymentIntent ${paymentIntentId}`)
       completeAuthentication({ core, account, request: { id: null, idempotency_key: null } }, pi, outcome === 'succeed')
     },
     flushWebhooks: () => core.settle(),

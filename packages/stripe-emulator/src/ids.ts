@@ -3,12 +3,16 @@ import { randomBytes } from 'node:crypto'
 
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789'
 
-/** Random alphanumeric string; the slight modulo bias does not matter for test ids. */
-export function randomAlnum(length: number): string {
-  const bytes = randomBytes(length)
+/** One alphanumeric character per byte; the slight modulo bias does not matter for test ids and fingerprints. */
+export function alnum(bytes: Uint8Array): string {
   let out = ''
   for (const byte of bytes) out += ALPHABET[byte % ALPHABET.length]
   return out
+}
+
+/** Random alphanumeric string. */
+export function randomAlnum(length: number): string {
+  return alnum(randomBytes(length))
 }
 
 /** A new object id with Stripe's prefix, e.g. `newId('pi')` → `pi_3Qx…` (24 characters after the prefix, like Stripe). */

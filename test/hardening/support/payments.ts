@@ -1,23 +1,24 @@
 /** What a paying client does on the wire: tokenize a card with the publishable key, build `payment` headers, read answers. */
 import { decodePaymentResponse, encodeHeader, HEADERS, type PaymentResponse } from '@stripe402/protocol'
-import type { StripeEmulator } from '@stripe402/stripe-emulator'
+import { type StripeEmulator, TEST_CARDS } from '@stripe402/stripe-emulator'
 
+/** The test card numbers the suites pay with, from the emulator's table of Stripe's documented cards. */
 export const CARDS = {
-  visa: '4242424242424242',
-  mastercard: '5555555555554444',
-  amex: '378282246310005',
-  discover: '6011111111111117',
-  genericDecline: '4000000000000002',
-  insufficientFunds: '4000000000009995',
-  lostCard: '4000000000009987',
-  stolenCard: '4000000000009979',
-  expiredCard: '4000000000000069',
-  incorrectCvc: '4000000000000127',
-  processingError: '4000000000000119',
-  fraudulent: '4100000000000019',
-  threeDSecure: '4000002760003184',
-  dispute: '4000000000000259',
-} as const
+  visa: TEST_CARDS.visa.number,
+  mastercard: TEST_CARDS.mastercard.number,
+  amex: TEST_CARDS.amex.number,
+  discover: TEST_CARDS.discover.number,
+  genericDecline: TEST_CARDS.genericDecline.number,
+  insufficientFunds: TEST_CARDS.insufficientFunds.number,
+  lostCard: TEST_CARDS.lostCard.number,
+  stolenCard: TEST_CARDS.stolenCard.number,
+  expiredCard: TEST_CARDS.expiredCard.number,
+  incorrectCvc: TEST_CARDS.incorrectCvc.number,
+  processingError: TEST_CARDS.processingError.number,
+  fraudulent: TEST_CARDS.fraudulent.number,
+  threeDSecure: TEST_CARDS.authenticationRequired.number,
+  dispute: TEST_CARDS.dispute.number,
+}
 
 /** A new PaymentMethod for `number`, created with the account's publishable key over plain HTTP, as a client does. */
 export async function tokenize(emulator: StripeEmulator, account: string, number: string): Promise<string> {

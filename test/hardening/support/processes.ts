@@ -36,8 +36,8 @@ export interface ServerProcess {
   stop(): Promise<void>
 }
 
-/** Spawns `paid-server.ts` under tsx and waits for its READY line (or its death). */
-export async function startServerProcess(options: PaidServerOptions, env: Record<string, string> = {}): Promise<ServerProcess> {
+/** Spawns `paid-server.ts` under tsx, collecting everything it writes to stdout and stderr. */
+function spawnPaidServer(options: PaidServerOptions, env: Record<string, string>): { child: ChildProcess; output: () => string } {
   const child = spawn(process.execPath, ['--import', 'tsx', SCRIPT], {
     cwd: TEST_DIR,
     env: { ...process.env, ...env, STRIPE402_PAID_SERVER: JSON.stringify(options) },
@@ -46,11 +46,17 @@ export async function startServerProcess(options: PaidServerOptions, env: Record
   let output = ''
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')))
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')))
+  return { child, output: () => output }
+}
+
+/** Spawns `paid-server.ts` under tsx and waits for its READY line (or its death). */
+export async function startServerProcess(options: PaidServerOptions, env: Record<string, string> = {}): Promise<ServerProcess> {
+  const { child, output } = spawnPaidServer(options, env)
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })))
   const ready = await new Promise<{ url: string; control: string }>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`paid server did not start within 30 s:\n${output}`)), 30_000)
+    const timer = setTimeout(() => reject(new Error(`paid server did not start within 30 s:\n${output()}`)), 30_000)
     const onData = () => {
-      const line = /^READY (.*)$/m.exec(output)
+      const line = /^READY (.*)$/m.exec(output())
       if (!line) return
       clearTimeout(timer)
       child.stdout!.off('data', onData)
@@ -59,13 +65,13 @@ export async function startServerProcess(options: PaidServerOptions, env: Record
     child.stdout!.on('data', onData)
     void exited.then(({ code, signal }) => {
       clearTimeout(timer)
-      reject(new Error(`paid server exited (${code ?? signal}) before it was ready:\n${output}`))
+      reject(new Error(`paid server exited (${code ?? signal}) before it was ready:\n${output()}`))
     })
   })
   return {
     ...ready,
     pid: child.pid!,
-    output: () => output,
+    output,
     exited,
     async hits() {
       return ((await (await fetch(`${ready.control}/hits`)).json()) as { hits: number }).hits
@@ -82,18 +88,11 @@ export async function startServerProcess(options: PaidServerOptions, env: Record
 
 /** Runs the paid server expecting it to refuse to start; resolves with its exit code and output. */
 export async function runServerProcessToExit(options: PaidServerOptions, env: Record<string, string>): Promise<{ code: number | null; output: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', SCRIPT], {
-    cwd: TEST_DIR,
-    env: { ...process.env, ...env, STRIPE402_PAID_SERVER: JSON.stringify(options) },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  let output = ''
-  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')))
-  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')))
+  const { child, output } = spawnPaidServer(options, env)
   const timer = setTimeout(() => child.kill('SIGKILL'), 30_000)
   const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)))
   clearTimeout(timer)
-  return { code, output }
+  return { code, output: output() }
 }
 
 async function stopChild(child: ChildProcess, exited: Promise<unknown>): Promise<void> {

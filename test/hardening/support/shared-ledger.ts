@@ -2,6 +2,7 @@
 import { type Ledger, PostgresLedger, RedisLedger } from '@stripe402/server'
 import { Redis } from 'ioredis'
 import pg from 'pg'
+import { requireService } from '../../services'
 import type { PaidServerOptions } from './paid-server'
 
 export interface SharedLedger {
@@ -14,7 +15,8 @@ export interface SharedLedger {
   cleanup(): Promise<void>
 }
 
-const runId = (what: string) => `s402_hard_${what}_${process.pid}_${Math.random().toString(36).slice(2, 8)}`
+/** A name no other run uses, for a key prefix or a schema. */
+export const runId = (what: string) => `s402_hard_${what}_${process.pid}_${Math.random().toString(36).slice(2, 8)}`
 
 /** A unique key prefix on the shared Redis; its keys are deleted afterwards. */
 export async function sharedRedis(url: string, what: string): Promise<SharedLedger> {
@@ -51,4 +53,14 @@ export async function sharedPostgres(url: string, what: string): Promise<SharedL
       await pool.end()
     },
   }
+}
+
+/** Both shared ledgers, Redis then PostgreSQL, for `describe.each`: each says whether its service is up and opens a slice named after `what`. */
+export async function sharedLedgers(what: string) {
+  const redis = await requireService('redis')
+  const postgres = await requireService('postgres')
+  return [
+    { name: 'Redis', available: redis.available, open: () => sharedRedis(redis.url, what) },
+    { name: 'PostgreSQL', available: postgres.available, open: () => sharedPostgres(postgres.url, what) },
+  ]
 }

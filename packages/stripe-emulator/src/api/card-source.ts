@@ -2,7 +2,7 @@
 import { magicCard } from '../cards/magic'
 import { testCardByNumber, type TestCard } from '../cards/table'
 import { validateCard, type CardDetails } from '../cards/validate'
-import { invalidRequest, missingParam, resourceMissing } from '../errors'
+import { invalidRequest, resourceMissing } from '../errors'
 import { paramName, readString, rejectUnknown, type FormObject } from '../params'
 import type { Account } from '../state'
 
@@ -47,12 +47,9 @@ export function readCardSource(account: Account, card: FormObject, prefix: strin
     if (card.number !== undefined) throw invalidRequest(`You cannot pass both ${paramName(prefix, 'token')} and ${paramName(prefix, 'number')}.`, paramName(prefix, 'token'))
     return consumeToken(account, token, paramName(prefix, 'token'))
   }
-  const number = readString(card, 'number', { prefix })
-  if (number === undefined) throw missingParam(paramName(prefix, 'number'))
-  const expMonth = readString(card, 'exp_month', { prefix })
-  if (expMonth === undefined) throw missingParam(paramName(prefix, 'exp_month'))
-  const expYear = readString(card, 'exp_year', { prefix })
-  if (expYear === undefined) throw missingParam(paramName(prefix, 'exp_year'))
+  const number = readString(card, 'number', { prefix, required: true })
+  const expMonth = readString(card, 'exp_month', { prefix, required: true })
+  const expYear = readString(card, 'exp_year', { prefix, required: true })
   const cvc = readString(card, 'cvc', { prefix, nullable: true }) ?? undefined
   const details = validateCard({ number: number as string, expMonth: expMonth as string, expYear: expYear as string, cvc }, prefix)
   return { details, testCard: testCardByNumber(details.number), cvcProvided: details.cvc !== null }

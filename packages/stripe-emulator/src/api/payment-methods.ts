@@ -5,7 +5,7 @@ import { TEST_CARDS, type CardBrand, type CardFunding } from '../cards/table'
 import { detectBrand } from '../cards/validate'
 import { cardError, invalidRequest, missingParam, resourceMissing } from '../errors'
 import { newId, unixNow } from '../ids'
-import { applyMetadata, readEnum, readInteger, readObject, readString, rejectUnknown, type FormObject, type Metadata } from '../params'
+import { applyMetadata, paramName, readEnum, readInteger, readObject, readString, rejectUnknown, type FormObject, type Metadata } from '../params'
 import { LIST_PARAMS, paginate } from '../query/list'
 import type { Account, CardRecord } from '../state'
 import { applyBillingDetails, emptyBillingDetails, type BillingDetails } from './billing-details'
@@ -148,12 +148,11 @@ export function checkUsable(account: Account, pm: PaymentMethod, customerId: str
 
 /** Builds a PaymentMethod from `type=card` + `card[...]` parameters (PaymentMethod create and `payment_method_data`). */
 export function paymentMethodFromParams(account: Account, params: FormObject, prefix?: string): PaymentMethod {
-  const type = readString(params, 'type', { prefix })
-  if (type === undefined) throw missingParam(prefix ? `${prefix}[type]` : 'type')
+  const type = readString(params, 'type', { prefix, required: true })
   if (type !== 'card') {
-    throw invalidRequest(`The Stripe emulator only supports PaymentMethods of type card, not ${type}.`, prefix ? `${prefix}[type]` : 'type', 'payment_method_invalid_parameter')
+    throw invalidRequest(`The Stripe emulator only supports PaymentMethods of type card, not ${type}.`, paramName(prefix, 'type'), 'payment_method_invalid_parameter')
   }
-  const cardPrefix = prefix ? `${prefix}[card]` : 'card'
+  const cardPrefix = paramName(prefix, 'card')
   const card = readObject(params, 'card', { prefix })
   if (!card) throw missingParam(cardPrefix)
   const source = readCardSource(account, card, cardPrefix, true)

@@ -1,7 +1,6 @@
 /** Card fingerprints: stable per (account, card number), blind to expiry and CVC, as on Stripe. */
 import { createHmac } from 'node:crypto'
-
-const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789'
+import { alnum } from '../ids'
 
 /**
  * Stripe fingerprints are 16 alphanumeric characters and differ between accounts for the
@@ -9,7 +8,5 @@ const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789
  */
 export function cardFingerprint(account: string, number: string): string {
   const digest = createHmac('sha256', 'stripe402-emulator/fingerprint/v1').update(`${account}\u0000${number}`).digest()
-  let out = ''
-  for (let i = 0; i < 16; i++) out += ALPHABET[(digest[i] as number) % ALPHABET.length]
-  return out
+  return alnum(digest.subarray(0, 16))
 }

@@ -135,7 +135,7 @@ export function createApiServer(deps: ServerDeps): ApiServer {
       const succeed = url.searchParams.get('outcome') !== 'fail'
       completeAuthentication({ core: deps.core, account, request: { id: entry.requestId, idempotency_key: null } }, pi, succeed)
     }
-    const returnUrl = deps.core.accounts.get(account.id)?.intentExtras.get(pi.id)?.returnUrl
+    const returnUrl = account.intentExtras.get(pi.id)?.returnUrl
     if (returnUrl) {
       const target = new URL(returnUrl)
       target.searchParams.set('payment_intent', pi.id)

@@ -42,7 +42,7 @@ export interface StripeEvent {
   data: { object: unknown; previous_attributes?: Record<string, unknown> }
   livemode: false
   pending_webhooks: number
-  request: { id: string | null; idempotency_key: string | null }
+  request: EventRequest
   type: string
 }
 
