@@ -265,11 +265,11 @@ describe('tokens', () => {
 
   it('work as payment_method_data and keep the decline behaviour of their card', async () => {
     const stripe = h.stripe()
-    const ok = await stripe.paymentIntents.create({ amount: 700, currency: 'eur', confirm: true, payment_method_data: { type: 'card', card: { token: 'tok_visa' } } as unknown as Stripe.PaymentIntentCreateParams.PaymentMethodData, payment_method_types: ['card'] })
+    const ok = await stripe.paymentIntents.create({ amount: 700, currency: 'eur', confirm: true, payment_method_data: { type: 'card', card: { token: 'tok_visa' } } as unknown as Stripe.PaymentIntentCreateParams.PaymentMethodData, allowed_payment_method_types: ['card'] })
     expect(ok.status).toBe('succeeded')
     const token = await h.publishable().tokens.create({ card: tokenCard('insufficientFunds') })
     const error = await rejectionOf(
-      stripe.paymentIntents.create({ amount: 700, currency: 'eur', confirm: true, payment_method_data: { type: 'card', card: { token: token.id } } as unknown as Stripe.PaymentIntentCreateParams.PaymentMethodData, payment_method_types: ['card'] }),
+      stripe.paymentIntents.create({ amount: 700, currency: 'eur', confirm: true, payment_method_data: { type: 'card', card: { token: token.id } } as unknown as Stripe.PaymentIntentCreateParams.PaymentMethodData, allowed_payment_method_types: ['card'] }),
     )
     expect(error.decline_code).toBe('insufficient_funds')
   })

@@ -1,6 +1,6 @@
 import Stripe from 'stripe'
 import { describe, expect, it } from 'vitest'
-import { rejectionOf, useEmulator } from './testing/harness'
+import { rejectionOf, useEmulator, messageOf } from './testing/harness'
 
 const h = useEmulator()
 
@@ -87,7 +87,7 @@ describe('payment methods on customers', () => {
     const owner = await stripe.customers.create({ payment_method: pm.id })
     const other = await stripe.customers.create({})
     const error = await rejectionOf(stripe.paymentMethods.attach(pm.id, { customer: other.id }))
-    expect(error.message).toMatch(/already been attached/)
+    expect(messageOf(error)).toMatch(/already been attached/)
     const same = await stripe.paymentMethods.attach(pm.id, { customer: owner.id })
     expect(same.customer).toBe(owner.id)
     const foreign = await rejectionOf(stripe.customers.update(other.id, { invoice_settings: { default_payment_method: pm.id } }))

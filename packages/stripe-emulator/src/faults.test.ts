@@ -1,11 +1,11 @@
 import Stripe from 'stripe'
 import { describe, expect, it } from 'vitest'
 import { startStripeEmulator } from './emulator'
-import { rejectionOf, useEmulator } from './testing/harness'
+import { rejectionOf, useEmulator, messageOf } from './testing/harness'
 
 const h = useEmulator()
 
-const params: Stripe.PaymentIntentCreateParams = { amount: 1000, currency: 'usd', payment_method: 'pm_card_visa', confirm: true, payment_method_types: ['card'] }
+const params: Stripe.PaymentIntentCreateParams = { amount: 1000, currency: 'usd', payment_method: 'pm_card_visa', confirm: true, allowed_payment_method_types: ['card'] }
 
 describe('injected faults', () => {
   it('answers 500 for the next N matching requests without running them', async () => {
@@ -41,7 +41,7 @@ describe('injected faults', () => {
     h.emu.inject({ path: '/v1/payment_intents', hang: true })
     const error = await rejectionOf(h.stripe('emulator', { timeout: 300 }).paymentIntents.create(params))
     expect(error).toBeInstanceOf(Stripe.errors.StripeConnectionError)
-    expect(error.message).toMatch(/timeout/)
+    expect(messageOf(error)).toMatch(/timeout/)
     expect(h.emu.paymentIntents()).toHaveLength(0)
   })
 

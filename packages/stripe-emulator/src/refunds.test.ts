@@ -1,11 +1,11 @@
 import Stripe from 'stripe'
 import { describe, expect, it } from 'vitest'
-import { rejectionOf, useEmulator } from './testing/harness'
+import { rejectionOf, useEmulator, messageOf } from './testing/harness'
 
 const h = useEmulator()
 
 async function paid(stripe: Stripe, amount = 1000): Promise<Stripe.PaymentIntent> {
-  return stripe.paymentIntents.create({ amount, currency: 'usd', payment_method: 'pm_card_visa', confirm: true, payment_method_types: ['card'] })
+  return stripe.paymentIntents.create({ amount, currency: 'usd', payment_method: 'pm_card_visa', confirm: true, allowed_payment_method_types: ['card'] })
 }
 
 describe('refunds', () => {
@@ -33,7 +33,7 @@ describe('refunds', () => {
     expect(await stripe.charges.retrieve(chargeId)).toMatchObject({ refunded: false, amount_refunded: 1500 })
     const tooMuch = await rejectionOf(stripe.refunds.create({ charge: chargeId, amount: 4000 }))
     expect(tooMuch).toMatchObject({ type: 'StripeInvalidRequestError', param: 'amount', code: 'amount_too_large' })
-    expect(tooMuch.message).toBe('Refund amount ($40.00) is greater than unrefunded amount on charge ($35.00)')
+    expect(messageOf(tooMuch)).toBe('Refund amount ($40.00) is greater than unrefunded amount on charge ($35.00)')
     const rest = await stripe.refunds.create({ charge: chargeId })
     expect(rest.amount).toBe(3500)
     expect(await stripe.charges.retrieve(chargeId)).toMatchObject({ refunded: true, amount_refunded: 5000 })
@@ -64,7 +64,7 @@ describe('refunds', () => {
     const open = await stripe.paymentIntents.create({ amount: 500, currency: 'usd' })
     const none = await rejectionOf(stripe.refunds.create({ payment_intent: open.id }))
     expect(none).toMatchObject({ type: 'StripeInvalidRequestError', param: 'payment_intent' })
-    const declined = await rejectionOf(paid(stripe).then(() => stripe.paymentIntents.create({ amount: 500, currency: 'usd', payment_method: 'pm_card_chargeDeclined', confirm: true, payment_method_types: ['card'] })))
+    const declined = await rejectionOf(paid(stripe).then(() => stripe.paymentIntents.create({ amount: 500, currency: 'usd', payment_method: 'pm_card_chargeDeclined', confirm: true, allowed_payment_method_types: ['card'] })))
     const failedCharge = await rejectionOf(stripe.refunds.create({ charge: declined.charge as string }))
     expect(failedCharge.param).toBe('charge')
     const unknown = await rejectionOf(stripe.refunds.create({ charge: 'ch_unknown' }))
@@ -80,7 +80,7 @@ describe('disputes', () => {
   it('opens a dispute shortly after the dispute card (…0259) is charged', async () => {
     const stripe = h.stripe()
     const pm = await h.tokenize('dispute')
-    const pi = await stripe.paymentIntents.create({ amount: 3000, currency: 'usd', payment_method: pm.id, confirm: true, payment_method_types: ['card'], expand: ['latest_charge'] })
+    const pi = await stripe.paymentIntents.create({ amount: 3000, currency: 'usd', payment_method: pm.id, confirm: true, allowed_payment_method_types: ['card'], expand: ['latest_charge'] })
     expect(pi.status).toBe('succeeded')
     const charge = pi.latest_charge as Stripe.Charge
     // The charge succeeds first; the dispute comes after the answer.
@@ -103,7 +103,7 @@ describe('disputes', () => {
     ['disputeInquiry', 'fraudulent', 'warning_needs_response'],
   ] as const)('opens the dispute of %s with reason %s, status %s', async (card, reason, status) => {
     const stripe = h.stripe()
-    const pi = await stripe.paymentIntents.create({ amount: 3000, currency: 'usd', payment_method: (await h.tokenize(card)).id, confirm: true, payment_method_types: ['card'] })
+    const pi = await stripe.paymentIntents.create({ amount: 3000, currency: 'usd', payment_method: (await h.tokenize(card)).id, confirm: true, allowed_payment_method_types: ['card'] })
     await h.emu.flushWebhooks()
     const [dispute] = (await stripe.disputes.list({ payment_intent: pi.id })).data
     expect(dispute).toMatchObject({ reason, status })

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net'
 import Stripe from 'stripe'
 import { afterEach, describe, expect, it } from 'vitest'
 import { signWebhookPayload } from './webhooks/signature'
+import { STRIPE_API_VERSION } from './http/versions'
 import { rejectionOf, startReceiver, unusedPort, useEmulator, type WebhookReceiver } from './testing/harness'
 
 const SECRET = 'whsec_emulator_test'
@@ -27,12 +28,12 @@ describe('webhook deliveries', () => {
   it('delivers payment events signed so that stripe.webhooks.constructEvent accepts them', async () => {
     const r = await receiver()
     const stripe = h.stripe()
-    const pi = await stripe.paymentIntents.create({ amount: 1200, currency: 'usd', payment_method: 'pm_card_visa', confirm: true, payment_method_types: ['card'], metadata: { order: '9' } })
+    const pi = await stripe.paymentIntents.create({ amount: 1200, currency: 'usd', payment_method: 'pm_card_visa', confirm: true, allowed_payment_method_types: ['card'], metadata: { order: '9' } })
     await h.emu.flushWebhooks()
     expect(r.rejected).toEqual([])
     expect(types(r)).toEqual(['charge.succeeded', 'payment_intent.succeeded'])
     const event = r.events.find((e) => e.type === 'payment_intent.succeeded') as Stripe.PaymentIntentSucceededEvent
-    expect(event).toMatchObject({ object: 'event', livemode: false, api_version: '2025-08-27.basil', data: { object: { id: pi.id, status: 'succeeded', metadata: { order: '9' } } } })
+    expect(event).toMatchObject({ object: 'event', livemode: false, api_version: STRIPE_API_VERSION, data: { object: { id: pi.id, status: 'succeeded', metadata: { order: '9' } } } })
     expect(event.id).toMatch(/^evt_/)
     expect(event.request?.id).toBe(pi.lastResponse.requestId)
     expect(r.signatures[0]).toMatch(/^t=\d+,v1=[0-9a-f]{64}$/)
@@ -46,7 +47,7 @@ describe('webhook deliveries', () => {
 
   it('delivers payment_intent.payment_failed for a decline', async () => {
     const r = await receiver()
-    await rejectionOf(h.stripe().paymentIntents.create({ amount: 1200, currency: 'usd', payment_method: 'pm_card_chargeDeclined', confirm: true, payment_method_types: ['card'] }))
+    await rejectionOf(h.stripe().paymentIntents.create({ amount: 1200, currency: 'usd', payment_method: 'pm_card_chargeDeclined', confirm: true, allowed_payment_method_types: ['card'] }))
     await h.emu.flushWebhooks()
     const failed = r.events.find((e) => e.type === 'payment_intent.payment_failed') as Stripe.PaymentIntentPaymentFailedEvent
     expect(failed.data.object).toMatchObject({ status: 'requires_payment_method', last_payment_error: { code: 'card_declined', decline_code: 'generic_decline' } })
@@ -55,9 +56,9 @@ describe('webhook deliveries', () => {
   it('delivers charge.refunded and charge.dispute.created', async () => {
     const r = await receiver()
     const stripe = h.stripe()
-    const refunded = await stripe.paymentIntents.create({ amount: 1200, currency: 'usd', payment_method: 'pm_card_visa', confirm: true, payment_method_types: ['card'] })
+    const refunded = await stripe.paymentIntents.create({ amount: 1200, currency: 'usd', payment_method: 'pm_card_visa', confirm: true, allowed_payment_method_types: ['card'] })
     await stripe.refunds.create({ payment_intent: refunded.id, amount: 200 })
-    const disputed = await stripe.paymentIntents.create({ amount: 1200, currency: 'usd', payment_method: 'pm_card_createDispute', confirm: true, payment_method_types: ['card'] })
+    const disputed = await stripe.paymentIntents.create({ amount: 1200, currency: 'usd', payment_method: 'pm_card_createDispute', confirm: true, allowed_payment_method_types: ['card'] })
     await h.emu.flushWebhooks()
     const refund = r.events.find((e) => e.type === 'charge.refunded') as Stripe.ChargeRefundedEvent
     expect(refund.data.object).toMatchObject({ id: refunded.latest_charge, amount_refunded: 200, refunded: false })
@@ -74,7 +75,7 @@ describe('webhook deliveries', () => {
     const { port } = server.address() as AddressInfo
     try {
       h.emu.addWebhook({ url: `http://127.0.0.1:${port}/hook`, secret: SECRET, events: ['payment_intent.succeeded'] })
-      const pi = await h.stripe().paymentIntents.create({ amount: 1200, currency: 'usd', payment_method: 'pm_card_visa', confirm: true, payment_method_types: ['card'] })
+      const pi = await h.stripe().paymentIntents.create({ amount: 1200, currency: 'usd', payment_method: 'pm_card_visa', confirm: true, allowed_payment_method_types: ['card'] })
       expect(pi.status).toBe('succeeded')
       expect(h.emu.webhookDeliveries()).toMatchObject([{ pending: true, delivered: false }])
       while (held.length === 0) await new Promise((resolve) => setTimeout(resolve, 5))
@@ -90,7 +91,7 @@ describe('webhook deliveries', () => {
   it('retries a failing receiver until it accepts', async () => {
     const r = await receiver(SECRET, { failFirst: 2 })
     await h.stripe().customers.create({})
-    await h.stripe().paymentIntents.create({ amount: 1200, currency: 'usd', payment_method: 'pm_card_visa', confirm: true, payment_method_types: ['card'], expand: [] })
+    await h.stripe().paymentIntents.create({ amount: 1200, currency: 'usd', payment_method: 'pm_card_visa', confirm: true, allowed_payment_method_types: ['card'], expand: [] })
     await h.emu.flushWebhooks()
     // Two events; the first two attempts (whichever events they were) got 500.
     expect(r.hits).toBe(4)
@@ -105,7 +106,7 @@ describe('webhook deliveries', () => {
   it('gives up after 6 attempts on an unreachable receiver', async () => {
     const port = await unusedPort()
     h.emu.addWebhook({ url: `http://127.0.0.1:${port}/hook`, secret: SECRET, events: ['payment_intent.succeeded'] })
-    await h.stripe().paymentIntents.create({ amount: 1200, currency: 'usd', payment_method: 'pm_card_visa', confirm: true, payment_method_types: ['card'] })
+    await h.stripe().paymentIntents.create({ amount: 1200, currency: 'usd', payment_method: 'pm_card_visa', confirm: true, allowed_payment_method_types: ['card'] })
     await h.emu.flushWebhooks()
     expect(h.emu.webhookDeliveries()).toMatchObject([{ type: 'payment_intent.succeeded', attempts: 6, delivered: false, pending: false, lastStatus: null }])
   })
@@ -114,7 +115,7 @@ describe('webhook deliveries', () => {
     const r = await startReceiver('whsec_the_real_one')
     receivers.push(r)
     h.emu.addWebhook({ url: r.url, secret: 'whsec_wrong', events: ['payment_intent.succeeded'] })
-    await h.stripe().paymentIntents.create({ amount: 1200, currency: 'usd', payment_method: 'pm_card_visa', confirm: true, payment_method_types: ['card'] })
+    await h.stripe().paymentIntents.create({ amount: 1200, currency: 'usd', payment_method: 'pm_card_visa', confirm: true, allowed_payment_method_types: ['card'] })
     await h.emu.flushWebhooks()
     expect(r.events).toEqual([])
     expect(r.rejected[0]?.error).toMatch(/No signatures found matching the expected signature/)
@@ -150,7 +151,7 @@ describe('endpoints given at start', () => {
     const emu = await startStripeEmulator({ webhooks: [{ url: r.url, secret: SECRET }] })
     try {
       const stripe = new Stripe(emu.keys().secretKey, { ...emu.sdkConfig(), maxNetworkRetries: 0 })
-      await stripe.paymentIntents.create({ amount: 1200, currency: 'usd', payment_method: 'pm_card_visa', confirm: true, payment_method_types: ['card'] })
+      await stripe.paymentIntents.create({ amount: 1200, currency: 'usd', payment_method: 'pm_card_visa', confirm: true, allowed_payment_method_types: ['card'] })
       await emu.flushWebhooks()
       expect(types(r)).toEqual(['charge.succeeded', 'payment_intent.succeeded'])
     } finally {

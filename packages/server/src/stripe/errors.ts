@@ -17,6 +17,8 @@ interface StripeLikeError {
   decline_code?: string
   statusCode?: number
   message?: string
+  /** The error as Stripe sent it; SDK 23+ prefixes `message` with `[req_…] `, `raw.message` has none. */
+  raw?: { message?: string }
 }
 
 /**
@@ -26,7 +28,7 @@ interface StripeLikeError {
  */
 export function classifyStripeError(error: unknown): StripeFailure {
   const e = (typeof error === 'object' && error !== null ? error : {}) as StripeLikeError
-  const message = redact(e.message ?? String(error)).slice(0, 300)
+  const message = redact(e.raw?.message ?? e.message ?? String(error)).slice(0, 300)
   switch (e.type) {
     case 'StripeCardError':
       if (e.code === 'authentication_required' || e.decline_code === 'authentication_required') {

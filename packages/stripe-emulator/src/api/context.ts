@@ -1,6 +1,7 @@
 /** What a route handler receives, and how it renders its answer. */
 import type { Core } from '../core'
 import type { KeyKind } from '../http/auth'
+import type { StripeApiVersion } from '../http/versions'
 import { readExpand, type FormObject } from '../params'
 import { expandObject } from '../query/expand'
 import type { Account } from '../state'
@@ -16,6 +17,8 @@ export interface RequestContext {
   /** Request id and idempotency key, copied into the events the request causes. */
   request: EventRequest
   keyKind: KeyKind
+  /** The request's `Stripe-Version` (a known one), or the newest when it sent none. */
+  version: StripeApiVersion
   clientIp: string | null
 }
 

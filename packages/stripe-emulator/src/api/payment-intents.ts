@@ -17,6 +17,7 @@ import {
 import { LIST_PARAMS, paginate } from '../query/list'
 import { SEARCH_PARAMS, search, type SearchField } from '../query/search'
 import type { Account } from '../state'
+import { atLeast, VERSION_CHANGES } from '../http/versions'
 import { render, type RequestContext } from './context'
 import { findCustomer } from './customers'
 import { confirmIntent } from './payment-flow'
@@ -90,6 +91,11 @@ export interface PaymentIntent {
 }
 
 /** Parameters accepted but without effect in the emulator (they change nothing for test cards). */
+/** The parameter that lists the payment method types a PaymentIntent allows, in the request's API version. */
+function typesParam(ctx: RequestContext): 'payment_method_types' | 'allowed_payment_method_types' {
+  return atLeast(ctx.version, VERSION_CHANGES.allowedPaymentMethodTypes) ? 'allowed_payment_method_types' : 'payment_method_types'
+}
+
 const ACCEPTED_UNUSED = ['use_stripe_sdk', 'mandate_data', 'radar_options', 'shipping', 'payment_method_options', 'payment_method_configuration']
 
 const CONFIRM_PARAMS = ['payment_method', 'payment_method_data', 'off_session', 'return_url', 'error_on_requires_action', 'receipt_email', 'setup_future_usage', 'expand', ...ACCEPTED_UNUSED]
@@ -146,7 +152,7 @@ function readConfirmOptions(account: Account, pi: PaymentIntent, params: FormObj
 export function createPaymentIntent(ctx: RequestContext): unknown {
   const { params, account } = ctx
   rejectUnknown(params, [
-    'amount', 'currency', 'payment_method', 'payment_method_data', 'payment_method_types', 'confirm', 'off_session', 'automatic_payment_methods',
+    'amount', 'currency', 'payment_method', 'payment_method_data', typesParam(ctx), 'confirm', 'off_session', 'automatic_payment_methods',
     'customer', 'metadata', 'description', 'capture_method', 'confirmation_method', 'return_url', 'receipt_email', 'setup_future_usage',
     'statement_descriptor', 'statement_descriptor_suffix', 'error_on_requires_action', 'transfer_group', 'expand', ...ACCEPTED_UNUSED,
   ])
@@ -165,8 +171,9 @@ export function createPaymentIntent(ctx: RequestContext): unknown {
     throw invalidRequest('You can only pass `error_on_requires_action` when `confirm` is set to true.', 'error_on_requires_action')
   }
   const apmParams = readObject(params, 'automatic_payment_methods')
-  const types = readStringArray(params, 'payment_method_types')
-  if (apmParams && types) throw invalidRequest('You may only specify one of these parameters: automatic_payment_methods, payment_method_types.', 'automatic_payment_methods')
+  const typesName = typesParam(ctx)
+  const types = readStringArray(params, typesName)
+  if (apmParams && types) throw invalidRequest(`You may only specify one of these parameters: automatic_payment_methods, ${typesName}.`, 'automatic_payment_methods')
   // Since API version 2023-08-16 automatic payment methods are on unless payment_method_types is given.
   let automatic: PaymentIntent['automatic_payment_methods'] = types ? null : { allow_redirects: 'always', enabled: true }
   if (apmParams) {
@@ -176,7 +183,7 @@ export function createPaymentIntent(ctx: RequestContext): unknown {
     automatic = enabled ? { allow_redirects: redirects ?? 'always', enabled } : null
   }
   if (types && !types.includes('card')) {
-    throw invalidRequest(`The Stripe emulator only supports card payments; payment_method_types must include card (got ${types.join(', ')}).`, 'payment_method_types')
+    throw invalidRequest(`The Stripe emulator only supports card payments; ${typesName} must include card (got ${types.join(', ')}).`, typesName)
   }
   const customerId = readString(params, 'customer')
   const customer = customerId ? findCustomer(account, customerId, 'customer', 400) : null
@@ -273,7 +280,7 @@ export function confirmPaymentIntent(ctx: RequestContext): unknown {
 export function updatePaymentIntent(ctx: RequestContext): unknown {
   const { params, account } = ctx
   rejectUnknown(params, [
-    'amount', 'currency', 'customer', 'description', 'metadata', 'payment_method', 'payment_method_data', 'payment_method_types', 'receipt_email',
+    'amount', 'currency', 'customer', 'description', 'metadata', 'payment_method', 'payment_method_data', typesParam(ctx), 'receipt_email',
     'setup_future_usage', 'statement_descriptor', 'statement_descriptor_suffix', 'transfer_group', 'expand', ...ACCEPTED_UNUSED,
   ])
   const pi = findIntent(account, ctx.path.id as string)

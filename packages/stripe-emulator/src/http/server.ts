@@ -6,7 +6,7 @@ import { completeAuthentication } from '../api/payment-flow'
 import type { Core } from '../core'
 import { ApiError, apiError, invalidRequest } from '../errors'
 import { newRequestId } from '../ids'
-import { STRIPE_API_VERSION } from '../webhooks/events'
+import { isKnownVersion, KNOWN_STRIPE_API_VERSIONS, STRIPE_API_VERSION } from './versions'
 import { authenticationError, extractKey, parseKey, publishableKeyError } from './auth'
 import { faultResponse, type ActiveFault, type FaultRegistry } from './faults'
 import { parseForm, type FormObject } from './form'
@@ -26,6 +26,8 @@ export interface RequestLogEntry {
   idempotencyKey: string | null
   /** True when the answer was an idempotent replay. */
   replayed: boolean
+  /** The `Stripe-Version` the request sent, or null when it sent none. */
+  apiVersion: string | null
 }
 
 export interface ServerDeps {
@@ -155,7 +157,8 @@ export function createApiServer(deps: ServerDeps): ApiServer {
     const method = (req.method ?? 'GET').toUpperCase()
     const path = url.pathname
     const idempotencyKey = method === 'POST' && typeof req.headers['idempotency-key'] === 'string' ? req.headers['idempotency-key'] : null
-    const version = typeof req.headers['stripe-version'] === 'string' ? req.headers['stripe-version'] : STRIPE_API_VERSION
+    const asked = typeof req.headers['stripe-version'] === 'string' ? req.headers['stripe-version'] : undefined
+    const version = asked !== undefined && isKnownVersion(asked) ? asked : STRIPE_API_VERSION
     const base: Record<string, string> = {
       ...corsHeaders(req),
       'Request-Id': requestId,
@@ -172,7 +175,7 @@ export function createApiServer(deps: ServerDeps): ApiServer {
     const body = await readBody(req)
     const key = extractKey(req.headers.authorization)
     const credentials = parseKey(key)
-    const entry: RequestLogEntry = { method, path, account: credentials?.account ?? null, status: 0, at: Date.now(), requestId, idempotencyKey, replayed: false }
+    const entry: RequestLogEntry = { method, path, account: credentials?.account ?? null, status: 0, at: Date.now(), requestId, idempotencyKey, replayed: false, apiVersion: asked ?? null }
     deps.log.push(entry)
     // A long-running emulator (CLI, benchmarks) must not grow without bound.
     // Trimmed in batches so that a full log does not cost a copy per request.
@@ -188,6 +191,11 @@ export function createApiServer(deps: ServerDeps): ApiServer {
     try {
       if (body === null) throw invalidRequest('Request body too large.', undefined, undefined, 413)
       if (!credentials) throw authenticationError(key)
+      if (asked !== undefined && !isKnownVersion(asked)) {
+        throw invalidRequest(
+          `Invalid Stripe API version: ${asked}. The Stripe emulator knows ${KNOWN_STRIPE_API_VERSIONS.join(', ')}.`,
+        )
+      }
       const match = matchRoute(method, path)
       if (!match) {
         throw invalidRequest(`Unrecognized request URL (${method}: ${path}). Please see https://stripe.com/docs or we can help at https://support.stripe.com/.`, undefined, undefined, 404)
@@ -202,6 +210,7 @@ export function createApiServer(deps: ServerDeps): ApiServer {
         path: match.path,
         request: { id: requestId, idempotency_key: idempotencyKey },
         keyKind: credentials.kind,
+        version,
         clientIp: req.socket.remoteAddress ?? null,
       }
       const outcome = idempotencyKey !== null ? beginIdempotent(account.idempotency, idempotencyKey, `${method} ${path}`, params) : null

@@ -61,6 +61,12 @@ export async function rejectionOf(promise: Promise<unknown>): Promise<Stripe.err
   throw new Error('expected the call to fail, but it succeeded')
 }
 
+/** Stripe's own message for an error: SDK 23+ prefixes `error.message` with `[req_…] `. */
+export function messageOf(error: { message: string; raw?: unknown }): string {
+  const raw = error.raw as { message?: unknown } | undefined
+  return typeof raw?.message === 'string' ? raw.message : error.message
+}
+
 export interface WebhookReceiver {
   url: string
   /** Events whose signature `stripe.webhooks.constructEvent` accepted. */

@@ -1,8 +1,7 @@
 /** Event objects (`evt_…`), as listed by /v1/events and posted to webhook endpoints. */
 import { newId, unixNow } from '../ids'
 
-/** The API version the bundled SDK pins; events carry it like Stripe does for the account's version. */
-export const STRIPE_API_VERSION = '2025-08-27.basil'
+import { STRIPE_API_VERSION } from '../http/versions'
 
 /** Event types a webhook endpoint receives when it does not list its own. */
 export const DEFAULT_WEBHOOK_EVENTS: readonly string[] = [
