@@ -23,7 +23,9 @@ export function renderSchemaFiles(): Record<string, string> {
 export function staleSchemaFiles(dir = SCHEMA_DIR): string[] {
   const expected = renderSchemaFiles()
   const present = safeList(dir).filter((f) => f.endsWith('.json'))
-  const stale = Object.keys(expected).filter((f) => !present.includes(f) || readFileSync(join(dir, f), 'utf8') !== expected[f])
+  const stale = Object.keys(expected).filter(
+    (f) => !present.includes(f) || readFileSync(join(dir, f), 'utf8') !== expected[f],
+  )
   return [...stale, ...present.filter((f) => !(f in expected))].sort()
 }
 
@@ -39,7 +41,9 @@ function main(): void {
   if (process.argv.includes('--check')) {
     const stale = staleSchemaFiles()
     if (stale.length > 0) {
-      console.error(`spec/schemas is stale (${stale.join(', ')}): run \`pnpm --filter @stripe402/protocol gen:schemas\`.`)
+      console.error(
+        `spec/schemas is stale (${stale.join(', ')}): run \`pnpm --filter @stripe402/protocol gen:schemas\`.`,
+      )
       process.exit(1)
     }
     console.log('spec/schemas is up to date.')

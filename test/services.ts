@@ -44,7 +44,9 @@ export async function requireService(kind: ServiceKind): Promise<Service> {
   if (!service.available) {
     const message = `${kind} tests skipped: ${service.reason} (set ${ENV[kind]} to point at a running ${kind})`
     if (process.env.STRIPE402_REQUIRE_SERVICES === '1') {
-      throw new Error(`STRIPE402_REQUIRE_SERVICES=1 but ${message.replace(' tests skipped', ' is unavailable')}`)
+      throw new Error(
+        `STRIPE402_REQUIRE_SERVICES=1 but ${message.replace(' tests skipped', ' is unavailable')}`,
+      )
     }
     console.warn(`[stripe402] ${message}`)
   }
@@ -70,7 +72,11 @@ async function probe(kind: ServiceKind): Promise<Service> {
     }
     socket.setTimeout(1000, () => done(`no answer from ${host}:${port} within 1s`))
     socket.once('connect', () => done(undefined))
-    socket.once('error', (err) => done(`cannot connect to ${host}:${port} (${(err as NodeJS.ErrnoException).code ?? err.message})`))
+    socket.once('error', (err) =>
+      done(
+        `cannot connect to ${host}:${port} (${(err as NodeJS.ErrnoException).code ?? err.message})`,
+      ),
+    )
   })
   return reason ? { kind, url, available: false, reason } : { kind, url, available: true }
 }

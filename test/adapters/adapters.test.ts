@@ -1,5 +1,10 @@
 /** One adapter suite, run over real HTTP against every adapter (Express 4/5, Koa 2/3, fetch). */
-import { decodePaymentRequired, decodePaymentResponse, encodePaymentPayload, HEADERS } from '@stripe402/protocol'
+import {
+  decodePaymentRequired,
+  decodePaymentResponse,
+  encodePaymentPayload,
+  HEADERS,
+} from '@stripe402/protocol'
 import { createPaywall, MemoryLedger, type Ledger, type Paywall } from '@stripe402/server'
 import { startStripeEmulator, type StripeEmulator } from '@stripe402/stripe-emulator'
 import Stripe from 'stripe'
@@ -27,7 +32,11 @@ interface Variant {
 }
 
 const memory = async () => ({ ledger: new MemoryLedger() as Ledger, close: async () => {} })
-const variants: Variant[] = ADAPTERS.map((adapter) => ({ name: `${adapter.name} + memory`, adapter, ledger: memory }))
+const variants: Variant[] = ADAPTERS.map((adapter) => ({
+  name: `${adapter.name} + memory`,
+  adapter,
+  ledger: memory,
+}))
 if (redis.available) {
   variants.push({
     name: 'express 5 + redis',
@@ -65,7 +74,11 @@ describe.each(variants)('adapter: $name', ({ name, adapter, ledger: makeLedger }
     const { ledger, close } = await makeLedger()
     closeLedger = close
     const engine = createPaywall({
-      stripe: { secretKey: keys.secretKey, publishableKey: keys.publishableKey, apiBase: emulator.url },
+      stripe: {
+        secretKey: keys.secretKey,
+        publishableKey: keys.publishableKey,
+        apiBase: emulator.url,
+      },
       secret: 'adapter-suite-secret-that-is-long-enough-0123456789',
       ledger,
       routes: PAID_ROUTES,
@@ -79,7 +92,10 @@ describe.each(variants)('adapter: $name', ({ name, adapter, ledger: makeLedger }
         addresses.push(options?.clientAddress)
         const outcome = await engine.begin(request, options)
         if (outcome.type !== 'paid') return outcome
-        return { ...outcome, settle: (status) => outcome.settle(status).finally(() => void settles++) }
+        return {
+          ...outcome,
+          settle: (status) => outcome.settle(status).finally(() => void settles++),
+        }
       },
     }
     server = await adapter.start(paywall, hooks)
@@ -92,31 +108,59 @@ describe.each(variants)('adapter: $name', ({ name, adapter, ledger: makeLedger }
 
   const charges = () => emulator.charges({ account })
   const paymentMethod = async (number = '4242424242424242') =>
-    (await publishable.paymentMethods.create({ type: 'card', card: { number, exp_month: 12, exp_year: 2034, cvc: '123' } })).id
-  const payment = (payload: Record<string, unknown>) => encodePaymentPayload({ stripe402Version: 1, ...payload })
+    (
+      await publishable.paymentMethods.create({
+        type: 'card',
+        card: { number, exp_month: 12, exp_year: 2034, cvc: '123' },
+      })
+    ).id
+  const payment = (payload: Record<string, unknown>) =>
+    encodePaymentPayload({ stripe402Version: 1, ...payload })
   const get = (path: string, init: RequestInit = {}) => fetch(server.url + path, init)
   const pay = async (path: string, card?: string, init: RequestInit = {}) => {
-    const res = await get(path, { ...init, headers: { ...(init.headers as object), [HEADERS.PAYMENT]: payment({ paymentMethodId: await paymentMethod(card) }) } })
+    const res = await get(path, {
+      ...init,
+      headers: {
+        ...(init.headers as object),
+        [HEADERS.PAYMENT]: payment({ paymentMethodId: await paymentMethod(card) }),
+      },
+    })
     return res
   }
-  const responseOf = (res: Response) => decodePaymentResponse(res.headers.get(HEADERS.PAYMENT_RESPONSE))
+  const responseOf = (res: Response) =>
+    decodePaymentResponse(res.headers.get(HEADERS.PAYMENT_RESPONSE))
   /**
    * A request with the path byte for byte (fetch() would resolve `.` and `..` before sending) and
    * any header (fetch() may refuse the CORS ones a browser sets).
    */
   const rawRequest = (method: string, path: string, headers: Record<string, string> = {}) =>
-    new Promise<{ status: number; headers: Record<string, string | undefined>; body: string }>((resolve, reject) => {
-      const req = httpRequest(server.url + '/', { method, path, headers }, (res) => {
-        let body = ''
-        res.setEncoding('utf8')
-        res.on('data', (chunk: string) => (body += chunk))
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: Object.fromEntries(Object.entries(res.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : v])), body }))
-      })
-      req.on('error', reject)
-      req.end()
-    })
+    new Promise<{ status: number; headers: Record<string, string | undefined>; body: string }>(
+      (resolve, reject) => {
+        const req = httpRequest(server.url + '/', { method, path, headers }, (res) => {
+          let body = ''
+          res.setEncoding('utf8')
+          res.on('data', (chunk: string) => (body += chunk))
+          res.on('end', () =>
+            resolve({
+              status: res.statusCode ?? 0,
+              headers: Object.fromEntries(
+                Object.entries(res.headers).map(([k, v]) => [
+                  k,
+                  Array.isArray(v) ? v.join(', ') : v,
+                ]),
+              ),
+              body,
+            }),
+          )
+        })
+        req.on('error', reject)
+        req.end()
+      },
+    )
   const hitsOf = (label: string) => hooks.hits.get(label) ?? 0
-  const withClient = (clientId: string, extra: Record<string, unknown> = {}) => ({ headers: { [HEADERS.PAYMENT]: payment({ clientId, ...extra }) } })
+  const withClient = (clientId: string, extra: Record<string, unknown> = {}) => ({
+    headers: { [HEADERS.PAYMENT]: payment({ clientId, ...extra }) },
+  })
 
   it('lets free routes through untouched', async () => {
     const res = await get('/health')
@@ -132,7 +176,12 @@ describe.each(variants)('adapter: $name', ({ name, adapter, ledger: makeLedger }
     expect(res.status).toBe(402)
     const header = decodePaymentRequired(res.headers.get(HEADERS.PAYMENT_REQUIRED))
     expect(await res.json()).toEqual(header)
-    expect(header.accepts[0]).toMatchObject({ scheme: 'stripe', currency: 'usd', amount: 500, minTopUp: 50000 })
+    expect(header.accepts[0]).toMatchObject({
+      scheme: 'stripe',
+      currency: 'usd',
+      amount: 500,
+      minTopUp: 50000,
+    })
     expect(header.accepts[0]!.publishableKey).toBe(emulator.keys(account).publishableKey)
     expect(res.headers.get('cache-control')).toContain('no-store')
     const exposed = res.headers.get('access-control-expose-headers')?.toLowerCase() ?? ''
@@ -149,7 +198,9 @@ describe.each(variants)('adapter: $name', ({ name, adapter, ledger: makeLedger }
     const response = responseOf(res)
     expect(response).toMatchObject({ success: true, creditsRemaining: 49500 })
     expect(response.chargeId).toMatch(/^pi_/)
-    expect(res.headers.get('access-control-expose-headers')?.toLowerCase()).toContain('payment-response')
+    expect(res.headers.get('access-control-expose-headers')?.toLowerCase()).toContain(
+      'payment-response',
+    )
     expect(charges()).toHaveLength(1)
     expect(charges()[0]).toMatchObject({ amount: 500, currency: 'usd' })
     clientId = response.clientId
@@ -166,7 +217,9 @@ describe.each(variants)('adapter: $name', ({ name, adapter, ledger: makeLedger }
   it('refuses a call the balance cannot cover with insufficient_credits', async () => {
     const res = await get('/api/pricey', withClient(clientId))
     expect(res.status).toBe(402)
-    expect(decodePaymentRequired(res.headers.get(HEADERS.PAYMENT_REQUIRED)).error).toBe('insufficient_credits')
+    expect(decodePaymentRequired(res.headers.get(HEADERS.PAYMENT_REQUIRED)).error).toBe(
+      'insufficient_credits',
+    )
     expect(hooks.hits.get('/api/pricey') ?? 0).toBe(0)
     expect(await paywall.balance(clientId)).toBe(49000)
   })
@@ -190,28 +243,35 @@ describe.each(variants)('adapter: $name', ({ name, adapter, ledger: makeLedger }
     expect(addresses.filter((address) => address !== '127.0.0.1')).toEqual([])
   })
 
-  it.each(['/api/joke', '/api/report'])('answers a CORS preflight of %s itself, allowing the payment header, and runs no handler', async (path) => {
-    const before = [hitsOf('/api/joke'), hitsOf(PARAM_ROUTES.report)]
-    const res = await rawRequest('OPTIONS', path, {
-      origin: 'https://app.example',
-      'access-control-request-method': 'GET',
-      'access-control-request-headers': 'payment, content-type',
-    })
-    expect(res.status).toBe(204)
-    expect(res.body).toBe('')
-    expect(res.headers['access-control-allow-origin']).toBe('*')
-    expect(res.headers['access-control-allow-methods']).toBe('GET')
-    expect(res.headers['access-control-allow-headers']).toBe('payment, content-type')
-    expect(res.headers['access-control-expose-headers']).toBe('payment-required, payment-response')
-    expect(res.headers['access-control-max-age']).toBe('600')
-    expect([hitsOf('/api/joke'), hitsOf(PARAM_ROUTES.report)]).toEqual(before)
-  })
+  it.each(['/api/joke', '/api/report'])(
+    'answers a CORS preflight of %s itself, allowing the payment header, and runs no handler',
+    async (path) => {
+      const before = [hitsOf('/api/joke'), hitsOf(PARAM_ROUTES.report)]
+      const res = await rawRequest('OPTIONS', path, {
+        origin: 'https://app.example',
+        'access-control-request-method': 'GET',
+        'access-control-request-headers': 'payment, content-type',
+      })
+      expect(res.status).toBe(204)
+      expect(res.body).toBe('')
+      expect(res.headers['access-control-allow-origin']).toBe('*')
+      expect(res.headers['access-control-allow-methods']).toBe('GET')
+      expect(res.headers['access-control-allow-headers']).toBe('payment, content-type')
+      expect(res.headers['access-control-expose-headers']).toBe(
+        'payment-required, payment-response',
+      )
+      expect(res.headers['access-control-max-age']).toBe('600')
+      expect([hitsOf('/api/joke'), hitsOf(PARAM_ROUTES.report)]).toEqual(before)
+    },
+  )
 
   it('prices a plain OPTIONS of a route that names no method, and leaves one of a GET route to the app', async () => {
     const before = hitsOf(PARAM_ROUTES.report)
     const plain = await rawRequest('OPTIONS', '/api/report')
     expect(plain.status).toBe(402)
-    expect(decodePaymentRequired(plain.headers[HEADERS.PAYMENT_REQUIRED]).accepts[0]?.amount).toBe(500)
+    expect(decodePaymentRequired(plain.headers[HEADERS.PAYMENT_REQUIRED]).accepts[0]?.amount).toBe(
+      500,
+    )
     // Like every other method.
     expect((await rawRequest('POST', '/api/report')).status).toBe(402)
     expect(hitsOf(PARAM_ROUTES.report)).toBe(before)
@@ -246,7 +306,11 @@ describe.each(variants)('adapter: $name', ({ name, adapter, ledger: makeLedger }
   })
 
   it('replays nothing and charges per call on POST with a body', async () => {
-    const res = await get('/api/echo', { method: 'POST', body: 'hello', headers: { 'content-type': 'text/plain', ...withClient(clientId).headers } })
+    const res = await get('/api/echo', {
+      method: 'POST',
+      body: 'hello',
+      headers: { 'content-type': 'text/plain', ...withClient(clientId).headers },
+    })
     expect(res.status).toBe(200)
     expect(await res.text()).toBe('hello')
     expect(responseOf(res).creditsRemaining).toBe(48000)
@@ -255,25 +319,35 @@ describe.each(variants)('adapter: $name', ({ name, adapter, ledger: makeLedger }
   it('matches the configured route inside mounted apps', async () => {
     const unpaid = await get('/v1/api/mounted')
     expect(unpaid.status).toBe(402)
-    expect(decodePaymentRequired(unpaid.headers.get(HEADERS.PAYMENT_REQUIRED)).resource.url).toContain('/v1/api/mounted')
+    expect(
+      decodePaymentRequired(unpaid.headers.get(HEADERS.PAYMENT_REQUIRED)).resource.url,
+    ).toContain('/v1/api/mounted')
     expect(hooks.hits.get('/v1/api/mounted') ?? 0).toBe(0)
     const paid = await get('/v1/api/mounted', withClient(clientId))
     expect(paid.status).toBe(200)
     expect(responseOf(paid).creditsRemaining).toBe(47500)
   })
 
-  it.each(['/api/joke/', '//api/joke', '/API/joke', '/api/%6Aoke', '/api/./joke', '/api/joke;x=1', '/x/../api/joke', '/api%2Fjoke', '/Api/Joke/'])(
-    'never serves the path variant %s unpaid',
-    async (variant) => {
-      const before = hooks.hits.get('/api/joke') ?? 0
-      const res = await get(variant)
-      expect(res.status).not.toBe(200)
-      expect(res.status).toBeLessThan(500)
-      expect(hooks.hits.get('/api/joke') ?? 0).toBe(before)
-    },
-  )
+  it.each([
+    '/api/joke/',
+    '//api/joke',
+    '/API/joke',
+    '/api/%6Aoke',
+    '/api/./joke',
+    '/api/joke;x=1',
+    '/x/../api/joke',
+    '/api%2Fjoke',
+    '/Api/Joke/',
+  ])('never serves the path variant %s unpaid', async (variant) => {
+    const before = hooks.hits.get('/api/joke') ?? 0
+    const res = await get(variant)
+    expect(res.status).not.toBe(200)
+    expect(res.status).toBeLessThan(500)
+    expect(hooks.hits.get('/api/joke') ?? 0).toBe(before)
+  })
 
-  const rawGet = (path: string, headers: Record<string, string> = {}) => rawRequest('GET', path, headers)
+  const rawGet = (path: string, headers: Record<string, string> = {}) =>
+    rawRequest('GET', path, headers)
 
   it.each([
     '/users/a%2Fb',
@@ -341,8 +415,13 @@ describe.each(variants)('adapter: $name', ({ name, adapter, ledger: makeLedger }
     expect(res.status).toBeGreaterThanOrEqual(200)
     expect(res.status).toBeLessThan(300)
     expect(res.body).toBe('')
-    expect(decodePaymentResponse(res.headers[HEADERS.PAYMENT_RESPONSE])).toMatchObject({ success: true, creditsRemaining: before - 500 })
-    expect(res.headers['access-control-expose-headers']?.toLowerCase()).toContain('payment-response')
+    expect(decodePaymentResponse(res.headers[HEADERS.PAYMENT_RESPONSE])).toMatchObject({
+      success: true,
+      creditsRemaining: before - 500,
+    })
+    expect(res.headers['access-control-expose-headers']?.toLowerCase()).toContain(
+      'payment-response',
+    )
     // Settled (after the answer, on some adapters) and kept: a HEAD the handler served is paid for.
     await expect.poll(() => settles).toBe(settled + 1)
     expect(await paywall.balance(clientId)).toBe(before - 500)
@@ -350,7 +429,12 @@ describe.each(variants)('adapter: $name', ({ name, adapter, ledger: makeLedger }
 
   it('answers a malformed payment header with a 4xx code and no charge', async () => {
     const before = charges().length
-    for (const bad of ['!!!', 'e30', btoa('{"stripe402Version":1,"topUpAmount":-5,"paymentMethodId":"pm_x"}'), 'x'.repeat(20000)]) {
+    for (const bad of [
+      '!!!',
+      'e30',
+      btoa('{"stripe402Version":1,"topUpAmount":-5,"paymentMethodId":"pm_x"}'),
+      'x'.repeat(20000),
+    ]) {
       const res = await get('/api/joke', { headers: { [HEADERS.PAYMENT]: bad } })
       expect(res.status).toBeGreaterThanOrEqual(400)
       expect(res.status).toBeLessThan(500)
@@ -363,7 +447,9 @@ describe.each(variants)('adapter: $name', ({ name, adapter, ledger: makeLedger }
     expect(first.status).toBe(200)
     const card = responseOf(first)
     expect(card.creditsRemaining).toBe(40000)
-    const results = await Promise.all(Array.from({ length: 30 }, () => get('/api/quarter', withClient(card.clientId))))
+    const results = await Promise.all(
+      Array.from({ length: 30 }, () => get('/api/quarter', withClient(card.clientId))),
+    )
     const statuses = results.map((r) => r.status)
     expect(statuses.filter((s) => s === 200)).toHaveLength(4)
     expect(statuses.filter((s) => s === 402)).toHaveLength(26)
@@ -375,11 +461,27 @@ describe.each(variants)('adapter: $name', ({ name, adapter, ledger: makeLedger }
     expect(list.status).toBe(200)
     const doc = (await list.json()) as { routes: Array<{ path: string; amount: number | string }> }
     expect(doc.routes.find((r) => r.path === '/api/joke')).toMatchObject({ amount: 500 })
-    const bad = await get('/stripe402/webhook', { method: 'POST', body: '{}', headers: { 'stripe-signature': 't=1,v1=00' } })
+    const bad = await get('/stripe402/webhook', {
+      method: 'POST',
+      body: '{}',
+      headers: { 'stripe-signature': 't=1,v1=00' },
+    })
     expect(bad.status).toBe(400)
-    const event = JSON.stringify({ id: 'evt_test', object: 'event', type: 'customer.created', data: { object: {} } })
-    const signature = Stripe.webhooks.generateTestHeaderString({ payload: event, secret: 'whsec_adapter_suite' })
-    const good = await get('/stripe402/webhook', { method: 'POST', body: event, headers: { 'stripe-signature': signature, 'content-type': 'application/json' } })
+    const event = JSON.stringify({
+      id: 'evt_test',
+      object: 'event',
+      type: 'customer.created',
+      data: { object: {} },
+    })
+    const signature = Stripe.webhooks.generateTestHeaderString({
+      payload: event,
+      secret: 'whsec_adapter_suite',
+    })
+    const good = await get('/stripe402/webhook', {
+      method: 'POST',
+      body: event,
+      headers: { 'stripe-signature': signature, 'content-type': 'application/json' },
+    })
     expect(good.status).toBe(200)
   })
 })

@@ -42,7 +42,11 @@ function listen(server: Server): Promise<Running> {
   return new Promise((resolve) => {
     server.listen(0, '127.0.0.1', () => {
       const { port } = server.address() as AddressInfo
-      resolve({ url: `http://127.0.0.1:${port}`, close: () => new Promise<void>((done) => (server.closeAllConnections(), server.close(() => done()))) })
+      resolve({
+        url: `http://127.0.0.1:${port}`,
+        close: () =>
+          new Promise<void>((done) => (server.closeAllConnections(), server.close(() => done()))),
+      })
     })
   })
 }
@@ -71,11 +75,20 @@ function expressApp(factory: typeof express5, paywall: Paywall, parser: Parser) 
     res.json({ ok: true })
   })
   app.get('/api/public', (_req, res) => {
-    res.set({ 'cache-control': 'public, max-age=300', vary: 'accept-encoding' }).json({ cacheable: 'not when paid' })
+    res
+      .set({ 'cache-control': 'public, max-age=300', vary: 'accept-encoding' })
+      .json({ cacheable: 'not when paid' })
   })
-  app.use((_err: unknown, _req: express5.Request, res: express5.Response, _next: express5.NextFunction) => {
-    res.status(500).json({ error: 'internal' })
-  })
+  app.use(
+    (
+      _err: unknown,
+      _req: express5.Request,
+      res: express5.Response,
+      _next: express5.NextFunction,
+    ) => {
+      res.status(500).json({ error: 'internal' })
+    },
+  )
   return app
 }
 
@@ -126,17 +139,24 @@ function koaApp(Koa: typeof Koa3, paywall: Paywall, parser: Parser) {
 function fetchRoutes(req: Request): Response | Promise<Response> {
   const { pathname } = new URL(req.url)
   if (pathname === '/api/stream') {
-    const body = new ReadableStream<Uint8Array>({ start: (controller) => controller.enqueue(new TextEncoder().encode('chunk-1;')) })
+    const body = new ReadableStream<Uint8Array>({
+      start: (controller) => controller.enqueue(new TextEncoder().encode('chunk-1;')),
+    })
     return new Response(body, { headers: { 'content-type': 'text/plain' } })
   }
   if (pathname === '/api/slow') {
-    return new Promise((resolve) => req.signal.addEventListener('abort', () => resolve(Response.json({ late: true }))))
+    return new Promise((resolve) =>
+      req.signal.addEventListener('abort', () => resolve(Response.json({ late: true }))),
+    )
   }
   if (pathname === '/api/throw') throw new Error('handler threw')
   if (pathname === '/api/missing') return Response.json({ error: 'no such thing' }, { status: 404 })
   if (pathname === '/api/ok') return Response.json({ ok: true })
   if (pathname === '/api/public') {
-    return Response.json({ cacheable: 'not when paid' }, { headers: { 'cache-control': 'public, max-age=300', vary: 'accept-encoding' } })
+    return Response.json(
+      { cacheable: 'not when paid' },
+      { headers: { 'cache-control': 'public, max-age=300', vary: 'accept-encoding' } },
+    )
   }
   return new Response('not found', { status: 404 })
 }
@@ -146,7 +166,10 @@ function serveFetch(handler: (req: Request) => Promise<Response>): Promise<Runni
     const server = serve({ fetch: handler, port: 0, hostname: '127.0.0.1' }, (info) => {
       resolve({
         url: `http://127.0.0.1:${info.port}`,
-        close: () => new Promise<void>((done) => ((server as Server).closeAllConnections?.(), server.close(() => done()))),
+        close: () =>
+          new Promise<void>(
+            (done) => ((server as Server).closeAllConnections?.(), server.close(() => done())),
+          ),
       })
     })
   })
@@ -161,10 +184,26 @@ const consumeFirst = (handler: (req: Request) => Promise<Response>) => async (re
 const expressParsers = { none: 'ok', raw: 'ok', text: 'ok', json: 'consumed' } as const
 const koaParsers = { none: 'ok', 'koa-bodyparser': 'ok', 'koa-body': 'consumed' } as const
 const ADAPTERS: Adapter[] = [
-  { name: 'express 5', parsers: expressParsers, start: (paywall, parser) => listen(createServer(expressApp(express5, paywall, parser))) },
-  { name: 'express 4', parsers: expressParsers, start: (paywall, parser) => listen(createServer(expressApp(express4, paywall, parser))) },
-  { name: 'koa 3', parsers: koaParsers, start: (paywall, parser) => listen(createServer(koaApp(Koa3, paywall, parser).callback())) },
-  { name: 'koa 2', parsers: koaParsers, start: (paywall, parser) => listen(createServer(koaApp(Koa2, paywall, parser).callback())) },
+  {
+    name: 'express 5',
+    parsers: expressParsers,
+    start: (paywall, parser) => listen(createServer(expressApp(express5, paywall, parser))),
+  },
+  {
+    name: 'express 4',
+    parsers: expressParsers,
+    start: (paywall, parser) => listen(createServer(expressApp(express4, paywall, parser))),
+  },
+  {
+    name: 'koa 3',
+    parsers: koaParsers,
+    start: (paywall, parser) => listen(createServer(koaApp(Koa3, paywall, parser).callback())),
+  },
+  {
+    name: 'koa 2',
+    parsers: koaParsers,
+    start: (paywall, parser) => listen(createServer(koaApp(Koa2, paywall, parser).callback())),
+  },
   {
     name: 'fetch (hono)',
     parsers: { none: 'ok', consumed: 'consumed' },
@@ -188,7 +227,9 @@ const ADAPTERS: Adapter[] = [
     parsers: { none: 'ok', consumed: 'consumed' },
     start: async (paywall, parser) => {
       const handler = withPaywall(paywall, fetchRoutes)
-      return listen(createServer(toRequestListener(parser === 'consumed' ? consumeFirst(handler) : handler)))
+      return listen(
+        createServer(toRequestListener(parser === 'consumed' ? consumeFirst(handler) : handler)),
+      )
     },
   },
 ]
@@ -215,13 +256,20 @@ describe.each(ADAPTERS)('lifecycle: $name', (adapter) => {
   beforeAll(async () => {
     const keys = emulator.keys(account)
     const engine = createPaywall({
-      stripe: { secretKey: keys.secretKey, publishableKey: keys.publishableKey, apiBase: emulator.url },
+      stripe: {
+        secretKey: keys.secretKey,
+        publishableKey: keys.publishableKey,
+        apiBase: emulator.url,
+      },
       secret: 'lifecycle-suite-secret-that-is-long-enough-0123456789',
       ledger: new MemoryLedger(),
       routes: { 'GET /api/*': { amount: PRICE, minTopUp: 50_000 } },
       webhook: { secret: WEBHOOK_SECRET },
       rateLimits: false,
-      logger: { warn: () => {}, error: (message, fields) => void errors.push(`${message} ${JSON.stringify(fields ?? {})}`) },
+      logger: {
+        warn: () => {},
+        error: (message, fields) => void errors.push(`${message} ${JSON.stringify(fields ?? {})}`),
+      },
     })
     // The same engine, with every paid outcome's settle recorded: the debit's fate is known once it resolves.
     paywall = {
@@ -239,9 +287,19 @@ describe.each(ADAPTERS)('lifecycle: $name', (adapter) => {
       },
     }
     server = await adapter.start(paywall, 'none')
-    const publishable = new Stripe(keys.publishableKey, { ...emulator.sdkConfig(), maxNetworkRetries: 0 })
-    const pm = await publishable.paymentMethods.create({ type: 'card', card: { number: '4242424242424242', exp_month: 12, exp_year: 2034, cvc: '123' } })
-    const res = await fetch(`${server.url}/api/ok`, { headers: { [HEADERS.PAYMENT]: encodePaymentPayload({ stripe402Version: 1, paymentMethodId: pm.id }) } })
+    const publishable = new Stripe(keys.publishableKey, {
+      ...emulator.sdkConfig(),
+      maxNetworkRetries: 0,
+    })
+    const pm = await publishable.paymentMethods.create({
+      type: 'card',
+      card: { number: '4242424242424242', exp_month: 12, exp_year: 2034, cvc: '123' },
+    })
+    const res = await fetch(`${server.url}/api/ok`, {
+      headers: {
+        [HEADERS.PAYMENT]: encodePaymentPayload({ stripe402Version: 1, paymentMethodId: pm.id }),
+      },
+    })
     clientId = decodePaymentResponse(res.headers.get(HEADERS.PAYMENT_RESPONSE)).clientId
     await res.arrayBuffer()
     await settled.at(-1)
@@ -250,9 +308,13 @@ describe.each(ADAPTERS)('lifecycle: $name', (adapter) => {
     await server?.close()
   })
 
-  const credential = () => ({ [HEADERS.PAYMENT]: encodePaymentPayload({ stripe402Version: 1, clientId }) })
+  const credential = () => ({
+    [HEADERS.PAYMENT]: encodePaymentPayload({ stripe402Version: 1, clientId }),
+  })
   /** The balance before `run` (one paid request) and once that request has settled. */
-  async function balanceAround(run: () => Promise<void>): Promise<{ before: number; after: number }> {
+  async function balanceAround(
+    run: () => Promise<void>,
+  ): Promise<{ before: number; after: number }> {
     const before = (await paywall.balance(clientId)) ?? -1
     const count = settled.length
     await run()
@@ -276,7 +338,9 @@ describe.each(ADAPTERS)('lifecycle: $name', (adapter) => {
     const { before, after } = await balanceAround(async () => {
       const res = await fetch(`${server.url}/api/missing`, { headers: credential() })
       expect(res.status).toBe(404)
-      expect(decodePaymentResponse(res.headers.get(HEADERS.PAYMENT_RESPONSE))).toMatchObject({ success: true })
+      expect(decodePaymentResponse(res.headers.get(HEADERS.PAYMENT_RESPONSE))).toMatchObject({
+        success: true,
+      })
       await res.arrayBuffer()
     })
     expect(after).toBe(before - PRICE)
@@ -305,7 +369,10 @@ describe.each(ADAPTERS)('lifecycle: $name', (adapter) => {
     const { before, after } = await balanceAround(async () => {
       const count = settled.length
       const controller = new AbortController()
-      const pending = fetch(`${server.url}/api/slow`, { headers: credential(), signal: controller.signal })
+      const pending = fetch(`${server.url}/api/slow`, {
+        headers: credential(),
+        signal: controller.signal,
+      })
       // Debited and handed to the handler, which has not answered yet.
       await expect.poll(() => settled.length).toBe(count + 1)
       controller.abort()
@@ -325,7 +392,13 @@ describe.each(ADAPTERS)('lifecycle: $name', (adapter) => {
       const key = await atDebit
       req.destroy()
       // Until the server has seen the hang-up (its socket, or the Request's signal).
-      await expect.poll(() => (key instanceof Request ? key.signal.aborted : Boolean((key as { socket?: { destroyed: boolean } })?.socket?.destroyed))).toBe(true)
+      await expect
+        .poll(() =>
+          key instanceof Request
+            ? key.signal.aborted
+            : Boolean((key as { socket?: { destroyed: boolean } })?.socket?.destroyed),
+        )
+        .toBe(true)
       hold = undefined
       release()
     })
@@ -343,26 +416,50 @@ describe.each(ADAPTERS)('lifecycle: $name', (adapter) => {
   })
 
   describe('webhook endpoint', () => {
-    const event = JSON.stringify({ id: 'evt_lifecycle', object: 'event', type: 'customer.created', data: { object: {} } })
-    const signed = () => ({ 'content-type': 'application/json', 'stripe-signature': Stripe.webhooks.generateTestHeaderString({ payload: event, secret: WEBHOOK_SECRET }) })
-
-    it.each(Object.entries(adapter.parsers))('with body parser %s mounted first: %s', async (parser, expected) => {
-      const app = await adapter.start(paywall, parser as Parser)
-      try {
-        errors.length = 0
-        const res = await fetch(`${app.url}/stripe402/webhook`, { method: 'POST', body: event, headers: signed() })
-        const body = (await res.json()) as { error?: string; message?: string }
-        if (expected === 'ok') {
-          expect({ status: res.status, body }).toMatchObject({ status: 200, body: { received: true } })
-        } else {
-          // The operator's mistake, said plainly: not a silent `invalid_signature` that makes Stripe give up on the endpoint.
-          expect({ status: res.status, body }).toMatchObject({ status: 500, body: { error: 'webhook_body_consumed' } })
-          expect(errors.join('\n')).toMatch(/body parser/i)
-        }
-      } finally {
-        await app.close()
-      }
+    const event = JSON.stringify({
+      id: 'evt_lifecycle',
+      object: 'event',
+      type: 'customer.created',
+      data: { object: {} },
     })
+    const signed = () => ({
+      'content-type': 'application/json',
+      'stripe-signature': Stripe.webhooks.generateTestHeaderString({
+        payload: event,
+        secret: WEBHOOK_SECRET,
+      }),
+    })
+
+    it.each(Object.entries(adapter.parsers))(
+      'with body parser %s mounted first: %s',
+      async (parser, expected) => {
+        const app = await adapter.start(paywall, parser as Parser)
+        try {
+          errors.length = 0
+          const res = await fetch(`${app.url}/stripe402/webhook`, {
+            method: 'POST',
+            body: event,
+            headers: signed(),
+          })
+          const body = (await res.json()) as { error?: string; message?: string }
+          if (expected === 'ok') {
+            expect({ status: res.status, body }).toMatchObject({
+              status: 200,
+              body: { received: true },
+            })
+          } else {
+            // The operator's mistake, said plainly: not a silent `invalid_signature` that makes Stripe give up on the endpoint.
+            expect({ status: res.status, body }).toMatchObject({
+              status: 500,
+              body: { error: 'webhook_body_consumed' },
+            })
+            expect(errors.join('\n')).toMatch(/body parser/i)
+          }
+        } finally {
+          await app.close()
+        }
+      },
+    )
 
     it('refuses a body over 1 MiB with 413, whether its length is announced or not', async () => {
       const huge = `{"pad":"${'x'.repeat(MIB)}"}`
@@ -370,7 +467,10 @@ describe.each(ADAPTERS)('lifecycle: $name', (adapter) => {
         const status = await new Promise<number>((resolve, reject) => {
           const req = httpRequest(`${server.url}/stripe402/webhook`, {
             method: 'POST',
-            headers: { ...signed(), ...(chunked ? {} : { 'content-length': String(Buffer.byteLength(huge)) }) },
+            headers: {
+              ...signed(),
+              ...(chunked ? {} : { 'content-length': String(Buffer.byteLength(huge)) }),
+            },
           })
           req.on('response', (res) => {
             res.resume()

@@ -46,7 +46,13 @@ const FILES = /^\/files\/(.+)$/i
 const USERS = /^\/users\/?$/i
 
 /** Hit labels of the routes above, and of `/api/report`, a paid route that names no method (served for every method). */
-export const PARAM_ROUTES = { user: '/users/:id', files: '/files/*', users: '/users', twice: '/api/twice', report: '/api/report' } as const
+export const PARAM_ROUTES = {
+  user: '/users/:id',
+  files: '/files/*',
+  users: '/users',
+  twice: '/api/twice',
+  report: '/api/report',
+} as const
 
 /** The prices the suites put on these apps' routes (`/health`, `/users` and the webhook stay free). */
 export const PAID_ROUTES = {
@@ -147,10 +153,19 @@ function expressApp(factory: typeof express5, paywall: Paywall, hooks: AppHooks)
   app.use(router)
   // Keep Express's HTML error page out of the way: the status is what matters.
   // A 4xx Express raised itself (a parameter it cannot decode, as in `DELETE /users/%E0`) stays a 4xx.
-  app.use((err: unknown, _req: express5.Request, res: express5.Response, _next: express5.NextFunction) => {
-    const status = (err as { status?: unknown } | null)?.status
-    res.status(typeof status === 'number' && status >= 400 && status < 500 ? status : 500).json({ error: 'internal' })
-  })
+  app.use(
+    (
+      err: unknown,
+      _req: express5.Request,
+      res: express5.Response,
+      _next: express5.NextFunction,
+    ) => {
+      const status = (err as { status?: unknown } | null)?.status
+      res
+        .status(typeof status === 'number' && status >= 400 && status < 500 ? status : 500)
+        .json({ error: 'internal' })
+    },
+  )
   return app
 }
 
@@ -232,7 +247,10 @@ async function fetchRoutes(req: Request, hooks: AppHooks): Promise<Response> {
   if (get && pathname === '/health') {
     hit(hooks, pathname)
     // With a status and headers: Hono on @hono/node-server answers HEAD of a bare `new Response('ok')` with a 500.
-    return new Response('ok', { status: 200, headers: { 'content-type': 'text/plain; charset=utf-8' } })
+    return new Response('ok', {
+      status: 200,
+      headers: { 'content-type': 'text/plain; charset=utf-8' },
+    })
   }
   if (get && ['/api/joke', '/api/quarter', '/api/pricey', '/v1/api/mounted'].includes(pathname)) {
     hit(hooks, pathname)
@@ -286,13 +304,17 @@ async function fetchRoutes(req: Request, hooks: AppHooks): Promise<Response> {
 /** The routes with no framework around them, and the paywall again around one route: one request must still be debited once. */
 function plainFetchApp(paywall: Paywall, hooks: AppHooks): (req: Request) => Promise<Response> {
   const twice = withPaywall(paywall, (req) => fetchRoutes(req, hooks))
-  return (req) => (new URL(req.url).pathname === '/api/twice' ? twice(req) : fetchRoutes(req, hooks))
+  return (req) =>
+    new URL(req.url).pathname === '/api/twice' ? twice(req) : fetchRoutes(req, hooks)
 }
 
 /** On @hono/node-server, whose `env.incoming` is the socket's request: the caller's address comes from there. */
-function serveFetch(handler: (req: Request, clientAddress: string | undefined) => Promise<Response>): Promise<RunningServer> {
+function serveFetch(
+  handler: (req: Request, clientAddress: string | undefined) => Promise<Response>,
+): Promise<RunningServer> {
   return new Promise((resolve) => {
-    const fetch = (req: Request, env: HttpBindings | Http2Bindings) => handler(req, env.incoming.socket.remoteAddress)
+    const fetch = (req: Request, env: HttpBindings | Http2Bindings) =>
+      handler(req, env.incoming.socket.remoteAddress)
     const server = serve({ fetch, port: 0, hostname: '127.0.0.1' }, (info) => {
       resolve({
         url: `http://127.0.0.1:${info.port}`,
@@ -307,34 +329,65 @@ function serveFetch(handler: (req: Request, clientAddress: string | undefined) =
 }
 
 export const ADAPTERS: AdapterUnderTest[] = [
-  { name: 'express 5', start: async (paywall, hooks) => listen(createServer(expressApp(express5, paywall, hooks))) },
-  { name: 'express 4', start: async (paywall, hooks) => listen(createServer(expressApp(express4, paywall, hooks))) },
-  { name: 'koa 3', start: async (paywall, hooks) => listen(createServer(koaApp(Koa3, paywall, hooks).callback())) },
-  { name: 'koa 2', start: async (paywall, hooks) => listen(createServer(koaApp(Koa2, paywall, hooks).callback())) },
+  {
+    name: 'express 5',
+    start: async (paywall, hooks) => listen(createServer(expressApp(express5, paywall, hooks))),
+  },
+  {
+    name: 'express 4',
+    start: async (paywall, hooks) => listen(createServer(expressApp(express4, paywall, hooks))),
+  },
+  {
+    name: 'koa 3',
+    start: async (paywall, hooks) => listen(createServer(koaApp(Koa3, paywall, hooks).callback())),
+  },
+  {
+    name: 'koa 2',
+    start: async (paywall, hooks) => listen(createServer(koaApp(Koa2, paywall, hooks).callback())),
+  },
   {
     name: 'fetch (hono)',
     start: async (paywall, hooks) => {
       const app = new Hono()
       // Hono's own router for the :param and * routes, as an app would write them.
       app.get('/users', (c) => (hit(hooks, PARAM_ROUTES.users), c.json({ users: [] })))
-      app.get('/users/:id', (c) => (hit(hooks, PARAM_ROUTES.user), c.json({ id: c.req.param('id') })))
+      app.get(
+        '/users/:id',
+        (c) => (hit(hooks, PARAM_ROUTES.user), c.json({ id: c.req.param('id') })),
+      )
       app.get('/files/*', (c) => (hit(hooks, PARAM_ROUTES.files), c.json({ file: true })))
-      app.all(PARAM_ROUTES.report, (c) => (hit(hooks, PARAM_ROUTES.report), c.json({ report: true })))
+      app.all(
+        PARAM_ROUTES.report,
+        (c) => (hit(hooks, PARAM_ROUTES.report), c.json({ report: true })),
+      )
       // The paywall again around one route: one request must still be debited once.
-      app.get('/api/twice', (c) => withPaywall(paywall, (req) => fetchRoutes(req, hooks))(c.req.raw))
+      app.get('/api/twice', (c) =>
+        withPaywall(paywall, (req) => fetchRoutes(req, hooks))(c.req.raw),
+      )
       app.all('*', (c) => fetchRoutes(c.req.raw, hooks))
-      return serveFetch((req, address) => withPaywall(paywall, (r) => app.fetch(r), { clientAddress: () => address })(req))
+      return serveFetch((req, address) =>
+        withPaywall(paywall, (r) => app.fetch(r), { clientAddress: () => address })(req),
+      )
     },
   },
   {
     name: 'fetch (@hono/node-server)',
-    start: async (paywall, hooks) => serveFetch((req, address) => withPaywall(paywall, plainFetchApp(paywall, hooks), { clientAddress: () => address })(req)),
+    start: async (paywall, hooks) =>
+      serveFetch((req, address) =>
+        withPaywall(paywall, plainFetchApp(paywall, hooks), { clientAddress: () => address })(req),
+      ),
   },
   {
     name: 'fetch (node:http)',
     start: async (paywall, hooks) => {
       const app = plainFetchApp(paywall, hooks)
-      return listen(createServer(toRequestListener((req, { remoteAddress }) => withPaywall(paywall, app, { clientAddress: () => remoteAddress })(req))))
+      return listen(
+        createServer(
+          toRequestListener((req, { remoteAddress }) =>
+            withPaywall(paywall, app, { clientAddress: () => remoteAddress })(req),
+          ),
+        ),
+      )
     },
   },
 ]

@@ -66,7 +66,8 @@ export const workspace: WorkspacePackage[] = [
 export const packageNamed = (name: string) => workspace.find((p) => p.json.name === name)
 
 /** The workspace package whose README this is; the root for the root README. */
-export const packageOf = (readme: string) => workspace.find((p) => (relative(root, p.dir) || '.') === dirname(readme))!
+export const packageOf = (readme: string) =>
+  workspace.find((p) => (relative(root, p.dir) || '.') === dirname(readme))!
 
 /** The source of a line with its comment (an unquoted `#` that starts a word) cut off. */
 export function withoutComment(line: string): string {
@@ -83,7 +84,9 @@ export function withoutComment(line: string): string {
 
 /** Splits a POSIX-ish command line: quotes may sit inside a word (VAR='a b'); no expansions. */
 export function words(line: string): string[] {
-  return [...line.matchAll(/(?:'[^']*'|"[^"]*"|[^\s'"]+)+/g)].map((m) => m[0].replace(/'([^']*)'|"([^"]*)"/g, '$1$2'))
+  return [...line.matchAll(/(?:'[^']*'|"[^"]*"|[^\s'"]+)+/g)].map((m) =>
+    m[0].replace(/'([^']*)'|"([^"]*)"/g, '$1$2'),
+  )
 }
 
 /** README text with `…` standing for any run of characters on one line, as a pattern for real output. */

@@ -38,7 +38,9 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
 describe('README blocks', () => {
   it('has a test for every fenced block in the root README and the package READMEs', () => {
-    const unchecked = blocks.filter((b) => !(b.lang in CHECKED_BY)).map((b) => `${where(b)}: \`\`\`${b.lang || '(no language)'}`)
+    const unchecked = blocks
+      .filter((b) => !(b.lang in CHECKED_BY))
+      .map((b) => `${where(b)}: \`\`\`${b.lang || '(no language)'}`)
     expect(unchecked).toEqual([])
   })
 })
@@ -94,23 +96,29 @@ describe('README JSON', () => {
   })
 
   // A JSON block is a discovery document (the only JSON a README shows today): another kind needs its schema here.
-  it.each(jsonBlocks.map((b) => [where(b), b] as const))('%s is the discovery document the engine serves', (_, block) => {
-    const shown: unknown = JSON.parse(block.code)
-    const doc = DiscoveryDocumentSchema.parse(shown)
-    // The schema strips unknown keys: a field the protocol does not have shows up here.
-    expect(doc).toEqual(shown)
-    const routes: PaywallConfig['routes'] = {}
-    for (const { method, path, amount, ...pricing } of doc.routes) {
-      routes[`${method === '*' ? '' : `${method} `}${path}`] = { ...pricing, amount: amount === 'dynamic' ? () => 100 : amount }
-    }
-    const paywall = createPaywall({
-      stripe: { secretKey: 'sk_test_readme', publishableKey: doc.publishableKey },
-      secret: 'readme-discovery-Xq7#pV2m9LwZr4Tn8KcB6yHs3Jd5Fg0',
-      ledger: new MemoryLedger(),
-      routes,
-    })
-    expect(paywall.priceList()).toEqual(doc)
-  })
+  it.each(jsonBlocks.map((b) => [where(b), b] as const))(
+    '%s is the discovery document the engine serves',
+    (_, block) => {
+      const shown: unknown = JSON.parse(block.code)
+      const doc = DiscoveryDocumentSchema.parse(shown)
+      // The schema strips unknown keys: a field the protocol does not have shows up here.
+      expect(doc).toEqual(shown)
+      const routes: PaywallConfig['routes'] = {}
+      for (const { method, path, amount, ...pricing } of doc.routes) {
+        routes[`${method === '*' ? '' : `${method} `}${path}`] = {
+          ...pricing,
+          amount: amount === 'dynamic' ? () => 100 : amount,
+        }
+      }
+      const paywall = createPaywall({
+        stripe: { secretKey: 'sk_test_readme', publishableKey: doc.publishableKey },
+        secret: 'readme-discovery-Xq7#pV2m9LwZr4Tn8KcB6yHs3Jd5Fg0',
+        ledger: new MemoryLedger(),
+        routes,
+      })
+      expect(paywall.priceList()).toEqual(doc)
+    },
+  )
 })
 
 /** The TOML the READMEs use: `key = value` lines whose values are JSON-compatible (strings, numbers, arrays). */
@@ -120,7 +128,10 @@ function parseToml(block: Block): Record<string, unknown> {
     const line = raw.trim()
     if (line === '' || line.startsWith('#')) continue
     const match = /^([A-Za-z0-9_-]+)\s*=\s*(.+)$/.exec(line)
-    if (!match) throw new Error(`${where(block)}: "${line}" is beyond the TOML this test reads; teach parseToml`)
+    if (!match)
+      throw new Error(
+        `${where(block)}: "${line}" is beyond the TOML this test reads; teach parseToml`,
+      )
     table[match[1]!] = JSON.parse(match[2]!)
   }
   return table
@@ -134,7 +145,12 @@ function engineSources(): string[] {
       const full = join(path, entry.name)
       if (entry.isDirectory()) {
         if (entry.name !== 'test-support' && entry.name !== 'testing') walk(full)
-      } else if (/\.ts$/.test(entry.name) && !/\.test\.ts$/.test(entry.name) && entry.name !== 'testing.ts') files.push(full)
+      } else if (
+        /\.ts$/.test(entry.name) &&
+        !/\.test\.ts$/.test(entry.name) &&
+        entry.name !== 'testing.ts'
+      )
+        files.push(full)
     }
   }
   for (const pkg of ['server', 'fetch', 'protocol']) walk(join(root, 'packages', pkg, 'src'))
@@ -147,18 +163,28 @@ describe('README TOML', () => {
     expect(tomlBlocks.map((b) => b.readme)).toContain('packages/server/README.md')
   })
 
-  it.each(tomlBlocks.map((b) => [where(b), b] as const))('%s sets the Workers flag for the Node built-ins the engine imports', (_, block) => {
-    const table = parseToml(block)
-    expect(Object.keys(table)).toEqual(['compatibility_flags'])
-    expect(table.compatibility_flags).toContain('nodejs_compat')
-    // nodejs_compat is needed because the engine imports node:crypto, and enough because that is all it imports.
-    const builtins = new Set(engineSources().flatMap((file) => [...readFileSync(file, 'utf8').matchAll(/from '(node:[^']+)'/g)].map((m) => m[1]!)))
-    expect([...builtins]).toEqual(['node:crypto'])
-    // The README names the node:crypto functions next to the block; each is one the engine calls.
-    const text = readFileSync(join(root, block.readme), 'utf8')
-    const named = /`node:crypto` \(([^)]*)\)/.exec(text)?.[1]?.match(/\w+/g) ?? []
-    expect(named.length).toBeGreaterThan(0)
-    const engine = engineSources().map((file) => readFileSync(file, 'utf8')).join('\n')
-    for (const name of named) expect(engine, `node:crypto ${name}`).toMatch(new RegExp(`\\b${name}\\(`))
-  })
+  it.each(tomlBlocks.map((b) => [where(b), b] as const))(
+    '%s sets the Workers flag for the Node built-ins the engine imports',
+    (_, block) => {
+      const table = parseToml(block)
+      expect(Object.keys(table)).toEqual(['compatibility_flags'])
+      expect(table.compatibility_flags).toContain('nodejs_compat')
+      // nodejs_compat is needed because the engine imports node:crypto, and enough because that is all it imports.
+      const builtins = new Set(
+        engineSources().flatMap((file) =>
+          [...readFileSync(file, 'utf8').matchAll(/from '(node:[^']+)'/g)].map((m) => m[1]!),
+        ),
+      )
+      expect([...builtins]).toEqual(['node:crypto'])
+      // The README names the node:crypto functions next to the block; each is one the engine calls.
+      const text = readFileSync(join(root, block.readme), 'utf8')
+      const named = /`node:crypto` \(([^)]*)\)/.exec(text)?.[1]?.match(/\w+/g) ?? []
+      expect(named.length).toBeGreaterThan(0)
+      const engine = engineSources()
+        .map((file) => readFileSync(file, 'utf8'))
+        .join('\n')
+      for (const name of named)
+        expect(engine, `node:crypto ${name}`).toMatch(new RegExp(`\\b${name}\\(`))
+    },
+  )
 })

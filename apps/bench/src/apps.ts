@@ -14,7 +14,11 @@ import { type AdapterName, FREE_PATH, PAID_PATH, type ServerStats } from './ipc'
 const BODY = { joke: 'A 402 walks into a bar and asks for credit.' }
 
 /** Builds the app the way its framework's users would, and returns a node:http listener. */
-export function appListener(adapter: AdapterName, paywall: Paywall, stats: ServerStats): RequestListener {
+export function appListener(
+  adapter: AdapterName,
+  paywall: Paywall,
+  stats: ServerStats,
+): RequestListener {
   const served = stats.served
   switch (adapter) {
     case 'express': {

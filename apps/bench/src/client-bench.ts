@@ -25,9 +25,18 @@ export interface ClientResult {
   ok: boolean
 }
 
-export async function benchClient(stripe: { url: string }, calls: number, log: (line: string) => void): Promise<ClientResult> {
-  const server = await startServerProcess({ adapter: 'express', ledger: 'memory', stripeApiBase: stripe.url })
-  if (typeof server === 'string') throw new Error(`the client bench's server could not start: ${server}`)
+export async function benchClient(
+  stripe: { url: string },
+  calls: number,
+  log: (line: string) => void,
+): Promise<ClientResult> {
+  const server = await startServerProcess({
+    adapter: 'express',
+    ledger: 'memory',
+    stripeApiBase: stripe.url,
+  })
+  if (typeof server === 'string')
+    throw new Error(`the client bench's server could not start: ${server}`)
   try {
     let stripeRequests = 0
     const countingFetch: typeof fetch = (input, init) => {
@@ -72,7 +81,9 @@ export async function benchClient(stripe: { url: string }, calls: number, log: (
       steadyStateMsPerCall: calls > 1 ? steadyMs / (calls - 1) : Number.NaN,
       ok: paidCalls === calls && first === 2 && steady === 1 && clientReported === total,
     }
-    log(`  ${calls} paid calls: first ${first} requests, then ${steady.toFixed(3)} per call; ${stripeRequests} Stripe request(s)`)
+    log(
+      `  ${calls} paid calls: first ${first} requests, then ${steady.toFixed(3)} per call; ${stripeRequests} Stripe request(s)`,
+    )
     return result
   } finally {
     await server.stop()

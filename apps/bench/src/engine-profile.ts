@@ -37,15 +37,27 @@ const timeAsync = async (iterations: number, fn: () => Promise<unknown>): Promis
   return ((performance.now() - started) * 1000) / iterations
 }
 
-export async function profileEngine(stripe: { url: string; publishableKey: string; secretKey: string }, iterations: number, runs = 5): Promise<EngineProfile> {
+export async function profileEngine(
+  stripe: { url: string; publishableKey: string; secretKey: string },
+  iterations: number,
+  runs = 5,
+): Promise<EngineProfile> {
   const ledger = new MemoryLedger()
   const paywall = createPaywall({
-    stripe: { secretKey: stripe.secretKey, publishableKey: stripe.publishableKey, apiBase: stripe.url, maxNetworkRetries: 0 },
+    stripe: {
+      secretKey: stripe.secretKey,
+      publishableKey: stripe.publishableKey,
+      apiBase: stripe.url,
+      maxNetworkRetries: 0,
+    },
     secret: BENCH_SECRET,
     ledger,
     routes: { [`GET ${PAID_PATH}`]: { amount: PAID_AMOUNT, maxTopUp: TOP_UP_UNITS } },
     rateLimits: false,
-    logger: { warn: () => {}, error: (message) => process.stderr.write(`[engine profile] ${message}\n`) },
+    logger: {
+      warn: () => {},
+      error: (message) => process.stderr.write(`[engine profile] ${message}\n`),
+    },
   })
   const request = (path: string, payment: string | null): PaywallRequest => ({
     method: 'GET',
@@ -53,17 +65,38 @@ export async function profileEngine(stripe: { url: string; publishableKey: strin
     headers: { get: (name) => (name.toLowerCase() === HEADERS.PAYMENT ? payment : null) },
   })
   const pm = await createPaymentMethod(stripe.url, stripe.publishableKey)
-  const first = await paywall.begin(request(PAID_PATH, encodePaymentPayload({ stripe402Version: 1, paymentMethodId: pm, topUpAmount: TOP_UP_UNITS })))
+  const first = await paywall.begin(
+    request(
+      PAID_PATH,
+      encodePaymentPayload({ stripe402Version: 1, paymentMethodId: pm, topUpAmount: TOP_UP_UNITS }),
+    ),
+  )
   if (first.type !== 'paid') throw new Error(`engine profile: the top-up answered ${first.type}`)
   await first.settle(200)
   const receipt = decodePaymentResponse(first.headers[HEADERS.PAYMENT_RESPONSE])
-  const header = encodePaymentPayload({ stripe402Version: 1, clientId: receipt.clientId, maxAmount: 100 })
+  const header = encodePaymentPayload({
+    stripe402Version: 1,
+    clientId: receipt.clientId,
+    maxAmount: 100,
+  })
   const freeRequest = request(FREE_PATH, null)
   const paidRequest = request(PAID_PATH, header)
-  const response: PaymentResponse = { success: true, creditsRemaining: receipt.creditsRemaining, clientId: receipt.clientId, amountCharged: PAID_AMOUNT, currency: 'usd' }
+  const response: PaymentResponse = {
+    success: true,
+    creditsRemaining: receipt.creditsRemaining,
+    clientId: receipt.clientId,
+    amountCharged: PAID_AMOUNT,
+    currency: 'usd',
+  }
   const responseJson = JSON.stringify(response)
   const account = `bench_profile_account`
-  await ledger.credit({ accountId: account, currency: 'usd', units: TOP_UP_UNITS, kind: 'top_up', ref: 'pi_profile' })
+  await ledger.credit({
+    accountId: account,
+    currency: 'usd',
+    units: TOP_UP_UNITS,
+    kind: 'top_up',
+    ref: 'pi_profile',
+  })
 
   const steps: Array<[string, () => number | Promise<number>]> = [
     ['paywall.begin, free route', () => timeAsync(iterations, () => paywall.begin(freeRequest))],
@@ -72,16 +105,38 @@ export async function profileEngine(stripe: { url: string; publishableKey: strin
       () =>
         timeAsync(iterations, async () => {
           const outcome = await paywall.begin(paidRequest)
-          if (outcome.type !== 'paid') throw new Error(`engine profile: a paid call answered ${outcome.type}`)
+          if (outcome.type !== 'paid')
+            throw new Error(`engine profile: a paid call answered ${outcome.type}`)
           await outcome.settle(200)
         }),
     ],
-    ['  decodePaymentPayload (the payment header)', () => timeSync(iterations, () => decodePaymentPayload(header))],
-    ['  hashCredential (SHA-256 of the clientId)', () => timeSync(iterations, () => hashCredential(receipt.clientId))],
-    ['  MemoryLedger.spend', () => timeAsync(iterations, () => ledger.spend({ accountId: account, currency: 'usd', units: 1, ref: 'GET /api/paid' }))],
-    ['  encodePaymentResponse (the payment-response header)', () => timeSync(iterations, () => encodePaymentResponse(response))],
-    ['    of which base64EncodeUtf8 of its JSON', () => timeSync(iterations, () => base64EncodeUtf8(responseJson))],
-    ['    Buffer.from(json).toString("base64"), for comparison', () => timeSync(iterations, () => Buffer.from(responseJson).toString('base64'))],
+    [
+      '  decodePaymentPayload (the payment header)',
+      () => timeSync(iterations, () => decodePaymentPayload(header)),
+    ],
+    [
+      '  hashCredential (SHA-256 of the clientId)',
+      () => timeSync(iterations, () => hashCredential(receipt.clientId)),
+    ],
+    [
+      '  MemoryLedger.spend',
+      () =>
+        timeAsync(iterations, () =>
+          ledger.spend({ accountId: account, currency: 'usd', units: 1, ref: 'GET /api/paid' }),
+        ),
+    ],
+    [
+      '  encodePaymentResponse (the payment-response header)',
+      () => timeSync(iterations, () => encodePaymentResponse(response)),
+    ],
+    [
+      '    of which base64EncodeUtf8 of its JSON',
+      () => timeSync(iterations, () => base64EncodeUtf8(responseJson)),
+    ],
+    [
+      '    Buffer.from(json).toString("base64"), for comparison',
+      () => timeSync(iterations, () => Buffer.from(responseJson).toString('base64')),
+    ],
   ]
   const result: EngineStep[] = []
   for (const [step, measure] of steps) {

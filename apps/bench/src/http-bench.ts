@@ -101,7 +101,9 @@ export const isMeasured = (r: HttpResult): r is HttpCell => 'correctness' in r
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b)
   const mid = Math.floor(sorted.length / 2)
-  return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2
+  return sorted.length % 2 === 1
+    ? (sorted[mid] as number)
+    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2
 }
 
 /** A burst and the CPU it cost the server (and redis-server, in Redis cells). */
@@ -120,7 +122,9 @@ function summarize(bursts: Burst[]): RouteSummary {
       p50Ms: quantile(sorted, 0.5),
       p99Ms: quantile(sorted, 0.99),
       serverCpuMicrosPerRequest: b.cpuMicros / b.responses,
-      ...(b.storeCpuMicros !== undefined && { storeCpuMicrosPerRequest: b.storeCpuMicros / b.responses }),
+      ...(b.storeCpuMicros !== undefined && {
+        storeCpuMicrosPerRequest: b.storeCpuMicros / b.responses,
+      }),
     }
   })
   const all = pooled(bursts)
@@ -133,12 +137,20 @@ function summarize(bursts: Burst[]): RouteSummary {
     p50Ms: quantile(all, 0.5),
     p99Ms: quantile(all, 0.99),
     serverCpuMicrosPerRequest: sum((b) => b.cpuMicros) / responses,
-    ...(bursts.every((b) => b.storeCpuMicros !== undefined) && { storeCpuMicrosPerRequest: sum((b) => b.storeCpuMicros ?? 0) / responses }),
+    ...(bursts.every((b) => b.storeCpuMicros !== undefined) && {
+      storeCpuMicrosPerRequest: sum((b) => b.storeCpuMicros ?? 0) / responses,
+    }),
     rounds,
   }
 }
 
-export async function benchCell(adapter: AdapterName, ledger: LedgerName, stripe: Stripe, settings: HttpSettings, log: (line: string) => void): Promise<HttpResult> {
+export async function benchCell(
+  adapter: AdapterName,
+  ledger: LedgerName,
+  stripe: Stripe,
+  settings: HttpSettings,
+  log: (line: string) => void,
+): Promise<HttpResult> {
   const server = await startServerProcess({ adapter, ledger, stripeApiBase: stripe.url })
   if (typeof server === 'string') {
     log(`  skipped: ${server}`)
@@ -146,7 +158,10 @@ export async function benchCell(adapter: AdapterName, ledger: LedgerName, stripe
   }
   const store = ledger === 'redis' ? await redisCpuProbe() : null
   try {
-    const { clientId } = await payOnce(server.url, await createPaymentMethod(stripe.url, stripe.publishableKey))
+    const { clientId } = await payOnce(
+      server.url,
+      await createPaymentMethod(stripe.url, stripe.publishableKey),
+    )
     // The steady-state header of @stripe402/client: the credential up front, with a price ceiling.
     const payment = encodePaymentPayload({ stripe402Version: 1, clientId, maxAmount: 100 })
     const target = {
@@ -160,9 +175,16 @@ export async function benchCell(adapter: AdapterName, ledger: LedgerName, stripe
     const rate = { free: 0, paid: 0 }
     for (const route of ['free', 'paid'] as const) {
       for (const amount of [connections * 10, undefined]) {
-        const warm = await runLoad({ ...target[route], connections, amount: amount ?? Math.round(rate[route] * settings.warmupSeconds) })
+        const warm = await runLoad({
+          ...target[route],
+          connections,
+          amount: amount ?? Math.round(rate[route] * settings.warmupSeconds),
+        })
         rate[route] = (warm.responses / warm.elapsedMs) * 1000
-        if (warm.non2xx > 0 || warm.errors > 0) throw new Error(`warm-up of the ${route} route got ${JSON.stringify(warm.statuses)} and ${warm.errors} errors`)
+        if (warm.non2xx > 0 || warm.errors > 0)
+          throw new Error(
+            `warm-up of the ${route} route got ${JSON.stringify(warm.statuses)} and ${warm.errors} errors`,
+          )
       }
     }
     const balanceBefore = await server.balance(clientId)
@@ -183,7 +205,8 @@ export async function benchCell(adapter: AdapterName, ledger: LedgerName, stripe
         bursts[route].push({
           ...result,
           cpuMicros: cpuNow - cpuMark,
-          ...(storeBefore !== undefined && storeAfter !== undefined && { storeCpuMicros: storeAfter - storeBefore }),
+          ...(storeBefore !== undefined &&
+            storeAfter !== undefined && { storeCpuMicros: storeAfter - storeBefore }),
         })
         cpuMark = cpuNow
         rate[route] = (result.responses / result.elapsedMs) * 1000
@@ -193,16 +216,21 @@ export async function benchCell(adapter: AdapterName, ledger: LedgerName, stripe
       const freeRps = (free.responses / free.elapsedMs) * 1000
       const paidRps = (paid.responses / paid.elapsedMs) * 1000
       const cpu = (b: Burst) => (b.cpuMicros / b.responses).toFixed(0)
-      log(`  round ${round + 1}/${settings.rounds}: free ${Math.round(freeRps)} req/s (${cpu(free)} µs CPU/req), paid ${Math.round(paidRps)} req/s (${cpu(paid)} µs CPU/req), paid/free ${(paidRps / freeRps).toFixed(3)}`)
+      log(
+        `  round ${round + 1}/${settings.rounds}: free ${Math.round(freeRps)} req/s (${cpu(free)} µs CPU/req), paid ${Math.round(paidRps)} req/s (${cpu(paid)} µs CPU/req), paid/free ${(paidRps / freeRps).toFixed(3)}`,
+      )
     }
 
     const balanceAfter = await server.balance(clientId)
     const statsAfter = await server.stats()
     const free = summarize(bursts.free)
     const paid = summarize(bursts.paid)
-    const roundRatios = paid.rounds.map((p, i) => p.requestsPerSecond / (free.rounds[i] as RoundStats).requestsPerSecond)
+    const roundRatios = paid.rounds.map(
+      (p, i) => p.requestsPerSecond / (free.rounds[i] as RoundStats).requestsPerSecond,
+    )
 
-    const count = (results: Burst[], pick: (r: Burst) => number) => results.reduce((n, r) => n + pick(r), 0)
+    const count = (results: Burst[], pick: (r: Burst) => number) =>
+      results.reduce((n, r) => n + pick(r), 0)
     const paid2xx = count(bursts.paid, (r) => r.responses - r.non2xx)
     const unitsDebited = (balanceBefore ?? Number.NaN) - (balanceAfter ?? Number.NaN)
     const correctness: Correctness = {
@@ -217,15 +245,26 @@ export async function benchCell(adapter: AdapterName, ledger: LedgerName, stripe
       problems: [],
     }
     const problems = correctness.problems
-    if (correctness.callsDebited !== paid2xx) problems.push(`${paid2xx} paid 2xx answers but ${correctness.callsDebited} calls debited`)
-    if (correctness.paidHandlerRuns !== paid2xx) problems.push(`the paid handler ran ${correctness.paidHandlerRuns} times for ${paid2xx} paid 2xx answers`)
-    if (correctness.paidNon2xx > 0) problems.push(`${correctness.paidNon2xx} non-2xx answers on the paid route`)
-    if (correctness.freeNon2xx > 0) problems.push(`${correctness.freeNon2xx} non-2xx answers on the free route`)
+    if (correctness.callsDebited !== paid2xx)
+      problems.push(`${paid2xx} paid 2xx answers but ${correctness.callsDebited} calls debited`)
+    if (correctness.paidHandlerRuns !== paid2xx)
+      problems.push(
+        `the paid handler ran ${correctness.paidHandlerRuns} times for ${paid2xx} paid 2xx answers`,
+      )
+    if (correctness.paidNon2xx > 0)
+      problems.push(`${correctness.paidNon2xx} non-2xx answers on the paid route`)
+    if (correctness.freeNon2xx > 0)
+      problems.push(`${correctness.freeNon2xx} non-2xx answers on the free route`)
     if (correctness.errors > 0) problems.push(`${correctness.errors} connection errors or timeouts`)
     const paidSeen = (statsAfter.requests[PAID_PATH] ?? 0) - (statsBefore.requests[PAID_PATH] ?? 0)
-    if (paidSeen !== paid.responses) problems.push(`the server saw ${paidSeen} paid requests, the load generator counted ${paid.responses} answers`)
+    if (paidSeen !== paid.responses)
+      problems.push(
+        `the server saw ${paidSeen} paid requests, the load generator counted ${paid.responses} answers`,
+      )
     correctness.ok = problems.length === 0
-    log(`  ${adapter} × ${ledger}: paid/free ${median(roundRatios).toFixed(3)}; ${correctness.ok ? `correct (${paid2xx} paid = ${unitsDebited} units debited)` : `INCORRECT: ${problems.join('; ')}`}`)
+    log(
+      `  ${adapter} × ${ledger}: paid/free ${median(roundRatios).toFixed(3)}; ${correctness.ok ? `correct (${paid2xx} paid = ${unitsDebited} units debited)` : `INCORRECT: ${problems.join('; ')}`}`,
+    )
 
     return {
       adapter,

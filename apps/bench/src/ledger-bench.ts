@@ -28,7 +28,11 @@ export type LedgerBenchResult = LedgerResult | { ledger: LedgerName; skipped: st
 const PRICE = 1
 const FUNDS = 1_000_000_000_000
 
-export async function benchLedger(name: LedgerName, settings: { seconds: number; warmupSeconds: number; concurrency: number }, log: (line: string) => void): Promise<LedgerBenchResult> {
+export async function benchLedger(
+  name: LedgerName,
+  settings: { seconds: number; warmupSeconds: number; concurrency: number },
+  log: (line: string) => void,
+): Promise<LedgerBenchResult> {
   const opened = await openLedger(name)
   if (typeof opened === 'string') {
     log(`  skipped: ${opened}`)
@@ -39,11 +43,23 @@ export async function benchLedger(name: LedgerName, settings: { seconds: number;
       // Fresh accounts each time, so the balance check starts from a known amount.
       const tag = Math.random().toString(36).slice(2, 10)
       const accounts = Array.from({ length: accountCount }, (_, i) => `bench_${tag}_${i}`)
-      for (const accountId of accounts) await opened.ledger.credit({ accountId, currency: 'usd', units: FUNDS, kind: 'top_up', ref: `pi_${accountId}` })
+      for (const accountId of accounts)
+        await opened.ledger.credit({
+          accountId,
+          currency: 'usd',
+          units: FUNDS,
+          kind: 'top_up',
+          ref: `pi_${accountId}`,
+        })
       const sentBefore = opened.sent()
       let failures = 0
       const { ops, elapsedMs } = await runFor(seconds, settings.concurrency, async (worker) => {
-        const result = await opened.ledger.spend({ accountId: accounts[worker % accounts.length] as string, currency: 'usd', units: PRICE, ref: 'GET /api/paid' })
+        const result = await opened.ledger.spend({
+          accountId: accounts[worker % accounts.length] as string,
+          currency: 'usd',
+          units: PRICE,
+          ref: 'GET /api/paid',
+        })
         if (!result.ok) failures++
       })
       const trips = (opened.sent() - sentBefore) / ops
@@ -58,10 +74,20 @@ export async function benchLedger(name: LedgerName, settings: { seconds: number;
     }
     await scenario(settings.concurrency, settings.warmupSeconds)
     const ownAccount = await scenario(settings.concurrency, settings.seconds)
-    log(`  own account: ${Math.round(ownAccount.debitsPerSecond)} debits/s${ownAccount.exact ? '' : ' (BALANCES WRONG)'}`)
+    log(
+      `  own account: ${Math.round(ownAccount.debitsPerSecond)} debits/s${ownAccount.exact ? '' : ' (BALANCES WRONG)'}`,
+    )
     const hotAccount = await scenario(1, settings.seconds)
-    log(`  one hot account: ${Math.round(hotAccount.debitsPerSecond)} debits/s${hotAccount.exact ? '' : ' (BALANCES WRONG)'}`)
-    return { ledger: name, concurrency: settings.concurrency, unit: opened.unit, ownAccount, hotAccount }
+    log(
+      `  one hot account: ${Math.round(hotAccount.debitsPerSecond)} debits/s${hotAccount.exact ? '' : ' (BALANCES WRONG)'}`,
+    )
+    return {
+      ledger: name,
+      concurrency: settings.concurrency,
+      unit: opened.unit,
+      ownAccount,
+      hotAccount,
+    }
   } finally {
     await opened.teardown()
   }

@@ -15,7 +15,12 @@ export interface OpenedLedger {
 
 /** A ledger ready to use, or the reason it cannot run here (a service is down). */
 export async function openServerLedger(name: LedgerName): Promise<OpenedLedger | string> {
-  if (name === 'memory') return { ledger: new MemoryLedger(), description: 'MemoryLedger (in process)', close: async () => {} }
+  if (name === 'memory')
+    return {
+      ledger: new MemoryLedger(),
+      description: 'MemoryLedger (in process)',
+      close: async () => {},
+    }
   if (name === 'pglite') {
     // The embedded default exactly as an app gets it: PGlite persisted under a data folder.
     const dir = await mkdtemp(join(tmpdir(), 'stripe402-bench-pglite-'))
@@ -32,6 +37,9 @@ export async function openServerLedger(name: LedgerName): Promise<OpenedLedger |
   // Postgres and Redis: a unique schema / key prefix per run, dropped at teardown (the server package's bench helper).
   const opened = await openLedger(name)
   if (typeof opened === 'string') return opened
-  const description = name === 'postgres' ? 'PostgresLedger on a pg Pool (16 connections), own schema' : 'RedisLedger on ioredis, own key prefix'
+  const description =
+    name === 'postgres'
+      ? 'PostgresLedger on a pg Pool (16 connections), own schema'
+      : 'RedisLedger on ioredis, own key prefix'
   return { ledger: opened.ledger, description, close: () => opened.teardown() }
 }

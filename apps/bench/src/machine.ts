@@ -21,7 +21,10 @@ export interface Machine {
 function git(args: string[]): string | null {
   try {
     // --no-optional-locks: a read-only look, never touching the index.
-    return execFileSync('git', ['--no-optional-locks', ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim()
+    return execFileSync('git', ['--no-optional-locks', ...args], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim()
   } catch {
     return null
   }
@@ -29,7 +32,9 @@ function git(args: string[]): string | null {
 
 const round2 = (n: number) => Math.round(n * 100) / 100
 
-export function machineAtStart(): Omit<Machine, 'finishedAt' | 'loadAverage'> & { loadAverage: { start: number[] } } {
+export function machineAtStart(): Omit<Machine, 'finishedAt' | 'loadAverage'> & {
+  loadAverage: { start: number[] }
+} {
   const status = git(['status', '--porcelain', '--untracked-files=no'])
   return {
     cpu: cpus()[0]?.model.trim() ?? 'unknown',
@@ -45,5 +50,9 @@ export function machineAtStart(): Omit<Machine, 'finishedAt' | 'loadAverage'> & 
 }
 
 export function machineAtEnd(start: ReturnType<typeof machineAtStart>): Machine {
-  return { ...start, loadAverage: { start: start.loadAverage.start, end: loadavg().map(round2) }, finishedAt: new Date().toISOString() }
+  return {
+    ...start,
+    loadAverage: { start: start.loadAverage.start, end: loadavg().map(round2) },
+    finishedAt: new Date().toISOString(),
+  }
 }

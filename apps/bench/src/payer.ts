@@ -6,10 +6,16 @@ import { PAID_PATH, TOP_UP_UNITS } from './ipc'
 export const VISA = { number: '4242424242424242', exp_month: 12, exp_year: 2034, cvc: '123' }
 
 /** Tokenizes the card with the publishable key, as Stripe.js or the client would. */
-export async function createPaymentMethod(stripeApiBase: string, publishableKey: string): Promise<string> {
+export async function createPaymentMethod(
+  stripeApiBase: string,
+  publishableKey: string,
+): Promise<string> {
   const response = await fetch(`${stripeApiBase}/v1/payment_methods`, {
     method: 'POST',
-    headers: { authorization: `Bearer ${publishableKey}`, 'content-type': 'application/x-www-form-urlencoded' },
+    headers: {
+      authorization: `Bearer ${publishableKey}`,
+      'content-type': 'application/x-www-form-urlencoded',
+    },
     body: new URLSearchParams({
       type: 'card',
       'card[number]': VISA.number,
@@ -19,19 +25,34 @@ export async function createPaymentMethod(stripeApiBase: string, publishableKey:
     }),
   })
   const json = (await response.json()) as { id?: string }
-  if (!response.ok || !json.id) throw new Error(`tokenizing the test card failed: HTTP ${response.status} ${JSON.stringify(json)}`)
+  if (!response.ok || !json.id)
+    throw new Error(
+      `tokenizing the test card failed: HTTP ${response.status} ${JSON.stringify(json)}`,
+    )
   return json.id
 }
 
 /** One paid call with a PaymentMethod and a large top-up; returns the clientId the server issued. */
-export async function payOnce(serverUrl: string, paymentMethodId: string, topUpAmount = TOP_UP_UNITS): Promise<{ clientId: string; creditsRemaining: number }> {
+export async function payOnce(
+  serverUrl: string,
+  paymentMethodId: string,
+  topUpAmount = TOP_UP_UNITS,
+): Promise<{ clientId: string; creditsRemaining: number }> {
   const response = await fetch(`${serverUrl}${PAID_PATH}`, {
-    headers: { [HEADERS.PAYMENT]: encodePaymentPayload({ stripe402Version: 1, paymentMethodId, topUpAmount }) },
+    headers: {
+      [HEADERS.PAYMENT]: encodePaymentPayload({
+        stripe402Version: 1,
+        paymentMethodId,
+        topUpAmount,
+      }),
+    },
   })
   const header = response.headers.get(HEADERS.PAYMENT_RESPONSE)
   await response.arrayBuffer()
-  if (response.status !== 200 || !header) throw new Error(`the top-up call answered ${response.status}${header ? `: ${header}` : ''}`)
+  if (response.status !== 200 || !header)
+    throw new Error(`the top-up call answered ${response.status}${header ? `: ${header}` : ''}`)
   const receipt = decodePaymentResponse(header)
-  if (!receipt.success || !receipt.clientId) throw new Error(`the top-up failed: ${receipt.error ?? 'no clientId'}`)
+  if (!receipt.success || !receipt.clientId)
+    throw new Error(`the top-up failed: ${receipt.error ?? 'no clientId'}`)
   return { clientId: receipt.clientId, creditsRemaining: receipt.creditsRemaining }
 }

@@ -32,14 +32,20 @@ describe('pnpm bench, smoke mode', () => {
 
       expect(report.ok).toBe(true)
       expect(report.schemaVersion).toBe(1)
-      expect(report.machine).toMatchObject({ cores: expect.any(Number), node: process.version, startedAt: expect.any(String), finishedAt: expect.any(String) })
+      expect(report.machine).toMatchObject({
+        cores: expect.any(Number),
+        node: process.version,
+        startedAt: expect.any(String),
+        finishedAt: expect.any(String),
+      })
       expect(report.machine.loadAverage.start).toHaveLength(3)
       expect(report.machine.loadAverage.end).toHaveLength(3)
 
       // One HTTP cell, measured, and correct: every paid 2xx was debited exactly once and served exactly once.
       expect(report.http).toHaveLength(1)
       const cell = report.http[0]
-      if (!cell || !isMeasured(cell)) throw new Error(`the express × memory cell was not measured: ${JSON.stringify(cell)}`)
+      if (!cell || !isMeasured(cell))
+        throw new Error(`the express × memory cell was not measured: ${JSON.stringify(cell)}`)
       expect(cell).toMatchObject({ adapter: 'express', ledger: 'memory' })
       for (const route of [cell.free, cell.paid]) {
         expect(route.responses).toBeGreaterThan(0)
@@ -50,7 +56,13 @@ describe('pnpm bench, smoke mode', () => {
       }
       expect(cell.ratio).toBeGreaterThan(0)
       expect(cell.roundRatios).toHaveLength(1)
-      expect(cell.correctness).toMatchObject({ ok: true, problems: [], paidNon2xx: 0, freeNon2xx: 0, errors: 0 })
+      expect(cell.correctness).toMatchObject({
+        ok: true,
+        problems: [],
+        paidNon2xx: 0,
+        freeNon2xx: 0,
+        errors: 0,
+      })
       expect(cell.correctness.paid2xx).toBe(cell.paid.responses)
       expect(cell.correctness.unitsDebited).toBe(cell.correctness.paid2xx)
       expect(cell.correctness.paidHandlerRuns).toBe(cell.correctness.paid2xx)
@@ -64,18 +76,39 @@ describe('pnpm bench, smoke mode', () => {
       expect(report.targets[1]).toMatchObject({ measured: null, met: null })
 
       expect(report.ledgers).toHaveLength(1)
-      expect(report.ledgers[0]).toMatchObject({ ledger: 'memory', ownAccount: { exact: true }, hotAccount: { exact: true } })
+      expect(report.ledgers[0]).toMatchObject({
+        ledger: 'memory',
+        ownAccount: { exact: true },
+        hotAccount: { exact: true },
+      })
 
       // The client pays once (402, then the paid retry) and then sends its credential up front.
-      expect(report.client).toMatchObject({ calls: 5, paidCalls: 5, firstCallRequests: 2, steadyStateRequestsPerCall: 1, stripeRequests: 1, ok: true })
+      expect(report.client).toMatchObject({
+        calls: 5,
+        paidCalls: 5,
+        firstCallRequests: 2,
+        steadyStateRequestsPerCall: 1,
+        stripeRequests: 1,
+        ok: true,
+      })
 
       expect(report.engine?.steps.map((s) => s.step.trim())).toContain('paywall.begin, free route')
 
       // Both files are written; the JSON is the report, the Markdown has its sections and the machine.
-      const json = JSON.parse(await readFile(join(outDir, 'benchmarks.json'), 'utf8')) as BenchReport
+      const json = JSON.parse(
+        await readFile(join(outDir, 'benchmarks.json'), 'utf8'),
+      ) as BenchReport
       expect(json.http[0]).toEqual(JSON.parse(JSON.stringify(cell)))
       const markdown = await readFile(join(outDir, 'benchmarks.md'), 'utf8')
-      for (const heading of ['# Benchmarks', '## Machine', '## Targets', '## HTTP: free route vs paid credit path', '### Correctness under load', '## Ledger debits per second', '## Client round trips per paid call']) {
+      for (const heading of [
+        '# Benchmarks',
+        '## Machine',
+        '## Targets',
+        '## HTTP: free route vs paid credit path',
+        '### Correctness under load',
+        '## Ledger debits per second',
+        '## Client round trips per paid call',
+      ]) {
         expect(markdown).toContain(`${heading}\n`)
       }
       expect(markdown).toContain(report.machine.node)
@@ -91,8 +124,16 @@ describe('pnpm bench, smoke mode', () => {
 
 describe('options', () => {
   it('reads flags and environment, and refuses what it does not know', () => {
-    expect(parseOptions(['--quick', '--adapters=koa,fetch', '--rounds=4'], {})).toMatchObject({ quick: true, adapters: ['koa', 'fetch'], rounds: 4, seconds: 1 })
-    expect(parseOptions([], { BENCH_LEDGERS: 'redis', BENCH_NO_WRITE: '1' })).toMatchObject({ ledgers: ['redis'], outDir: null })
+    expect(parseOptions(['--quick', '--adapters=koa,fetch', '--rounds=4'], {})).toMatchObject({
+      quick: true,
+      adapters: ['koa', 'fetch'],
+      rounds: 4,
+      seconds: 1,
+    })
+    expect(parseOptions([], { BENCH_LEDGERS: 'redis', BENCH_NO_WRITE: '1' })).toMatchObject({
+      ledgers: ['redis'],
+      outDir: null,
+    })
     expect(() => parseOptions(['--adapters=hapi'], {})).toThrow(/not one of express, koa, fetch/)
     expect(() => parseOptions(['--skip'], {})).toThrow(/unknown option skip/)
     expect(() => parseOptions(['--rounds=0'], {})).toThrow(/--rounds must be a number ≥ 1/)

@@ -16,7 +16,10 @@ export interface RunOptions extends BenchOptions {
   skipClient?: boolean
 }
 
-export async function runBench(options: RunOptions, log: (line: string) => void = (line) => process.stderr.write(`${line}\n`)): Promise<BenchReport> {
+export async function runBench(
+  options: RunOptions,
+  log: (line: string) => void = (line) => process.stderr.write(`${line}\n`),
+): Promise<BenchReport> {
   const started = performance.now()
   const machine = machineAtStart()
   const stamp = () => {
@@ -24,11 +27,17 @@ export async function runBench(options: RunOptions, log: (line: string) => void 
     return `${String(Math.floor(s / 60)).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}`
   }
   const say = (line: string) => log(`[bench ${stamp()}] ${line}`)
-  say(`${machine.cpu} × ${machine.cores}, Node ${machine.node}, load ${machine.loadAverage.start.join(' ')}`)
+  say(
+    `${machine.cpu} × ${machine.cores}, Node ${machine.node}, load ${machine.loadAverage.start.join(' ')}`,
+  )
 
   const emulator = await startStripeEmulator({ port: 0 })
   const keys = emulator.keys()
-  const stripe = { url: emulator.url, publishableKey: keys.publishableKey, secretKey: keys.secretKey }
+  const stripe = {
+    url: emulator.url,
+    publishableKey: keys.publishableKey,
+    secretKey: keys.secretKey,
+  }
   let engine: EngineProfile | null = null
   const ledgers: LedgerBenchResult[] = []
   const http: HttpResult[] = []
@@ -39,10 +48,24 @@ export async function runBench(options: RunOptions, log: (line: string) => void 
       engine = await profileEngine(stripe, options.profileIterations)
     }
     for (const [i, name] of options.ledgers.entries()) {
-      say(`ledger ${i + 1}/${options.ledgers.length}: ${name}, ${options.ledgerConcurrency} concurrent debits`)
-      ledgers.push(await benchLedger(name, { seconds: options.ledgerSeconds, warmupSeconds: Math.min(0.5, options.ledgerSeconds), concurrency: options.ledgerConcurrency }, say))
+      say(
+        `ledger ${i + 1}/${options.ledgers.length}: ${name}, ${options.ledgerConcurrency} concurrent debits`,
+      )
+      ledgers.push(
+        await benchLedger(
+          name,
+          {
+            seconds: options.ledgerSeconds,
+            warmupSeconds: Math.min(0.5, options.ledgerSeconds),
+            concurrency: options.ledgerConcurrency,
+          },
+          say,
+        ),
+      )
     }
-    const cells = options.adapters.flatMap((adapter) => options.ledgers.map((ledger) => ({ adapter, ledger })))
+    const cells = options.adapters.flatMap((adapter) =>
+      options.ledgers.map((ledger) => ({ adapter, ledger })),
+    )
     for (const [i, { adapter, ledger }] of cells.entries()) {
       say(`http ${i + 1}/${cells.length}: ${adapter} × ${ledger}`)
       try {
@@ -62,7 +85,13 @@ export async function runBench(options: RunOptions, log: (line: string) => void 
     await emulator.close()
   }
 
-  const { outDir: _outDir, renderOnly: _renderOnly, skipEngine: _skipEngine, skipClient: _skipClient, ...settings } = options
+  const {
+    outDir: _outDir,
+    renderOnly: _renderOnly,
+    skipEngine: _skipEngine,
+    skipClient: _skipClient,
+    ...settings
+  } = options
   // Where services are required (STRIPE402_REQUIRE_SERVICES=1, as .ci/run sets), a skipped ledger is a failure, not a footnote.
   const requireServices = process.env.STRIPE402_REQUIRE_SERVICES === '1'
   const skippedAny = http.some(isSkipped) || ledgers.some((l) => 'skipped' in l)
@@ -84,7 +113,9 @@ export async function runBench(options: RunOptions, log: (line: string) => void 
     durationSeconds: (performance.now() - started) / 1000,
   }
   for (const t of report.targets) {
-    say(`target ${t.name}: ${t.measured === null ? 'not run' : `${t.measured.toFixed(3)} (server CPU ratio ${t.cpuRatio?.toFixed(3)}) — ${t.met ? 'met' : `missed by ${t.shortBy?.toFixed(3)}`}`}`)
+    say(
+      `target ${t.name}: ${t.measured === null ? 'not run' : `${t.measured.toFixed(3)} (server CPU ratio ${t.cpuRatio?.toFixed(3)}) — ${t.met ? 'met' : `missed by ${t.shortBy?.toFixed(3)}`}`}`,
+    )
   }
   say(report.ok ? 'all correctness checks passed' : 'A CORRECTNESS CHECK FAILED (see the report)')
   if (options.outDir) {

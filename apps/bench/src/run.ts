@@ -10,9 +10,13 @@ if (options === 'help') {
   process.stdout.write(`${USAGE}\n`)
 } else if (options.renderOnly) {
   if (!options.outDir) throw new Error('--render-only needs an output folder (not --no-write)')
-  const report = JSON.parse(await readFile(join(options.outDir, 'benchmarks.json'), 'utf8')) as BenchReport
+  const report = JSON.parse(
+    await readFile(join(options.outDir, 'benchmarks.json'), 'utf8'),
+  ) as BenchReport
   await writeFile(join(options.outDir, 'benchmarks.md'), renderMarkdown(report))
-  process.stderr.write(`re-rendered ${join(options.outDir, 'benchmarks.md')} from benchmarks.json\n`)
+  process.stderr.write(
+    `re-rendered ${join(options.outDir, 'benchmarks.md')} from benchmarks.json\n`,
+  )
 } else {
   const report = await runBench(options)
   if (!report.ok) process.exitCode = 1

@@ -21,24 +21,47 @@ export interface ServerProcess {
 type Ask = { type: 'stats' } | { type: 'balance'; clientId: string } | { type: 'stop' }
 
 /** The server, or the reason it cannot run here (its ledger's service is down). */
-export async function startServerProcess(options: { adapter: AdapterName; ledger: LedgerName; stripeApiBase: string; timeoutMs?: number }): Promise<ServerProcess | string> {
-  const args = [`--adapter=${options.adapter}`, `--ledger=${options.ledger}`, `--stripe-api=${options.stripeApiBase}`]
+export async function startServerProcess(options: {
+  adapter: AdapterName
+  ledger: LedgerName
+  stripeApiBase: string
+  timeoutMs?: number
+}): Promise<ServerProcess | string> {
+  const args = [
+    `--adapter=${options.adapter}`,
+    `--ledger=${options.ledger}`,
+    `--stripe-api=${options.stripeApiBase}`,
+  ]
   const child = fork(join(HERE, 'server.ts'), args, {
     cwd: APP_DIR,
     execArgv: ['--import', 'tsx'],
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   })
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => resolve(code)),
+  )
 
   const first = await new Promise<ChildMessage | Error>((resolve) => {
-    const timer = setTimeout(() => resolve(new Error(`server ${options.adapter}/${options.ledger} not ready after ${options.timeoutMs ?? 60_000} ms`)), options.timeoutMs ?? 60_000)
+    const timer = setTimeout(
+      () =>
+        resolve(
+          new Error(
+            `server ${options.adapter}/${options.ledger} not ready after ${options.timeoutMs ?? 60_000} ms`,
+          ),
+        ),
+      options.timeoutMs ?? 60_000,
+    )
     child.once('message', (message: ChildMessage) => {
       clearTimeout(timer)
       resolve(message)
     })
     void exited.then((code) => {
       clearTimeout(timer)
-      resolve(new Error(`server ${options.adapter}/${options.ledger} exited with code ${code} before it was ready`))
+      resolve(
+        new Error(
+          `server ${options.adapter}/${options.ledger} exited with code ${code} before it was ready`,
+        ),
+      )
     })
   })
   if (first instanceof Error) {
@@ -49,11 +72,17 @@ export async function startServerProcess(options: { adapter: AdapterName; ledger
     await exited
     return first.reason
   }
-  if (first.type !== 'ready') throw new Error(`unexpected first message from the server: ${JSON.stringify(first)}`)
+  if (first.type !== 'ready')
+    throw new Error(`unexpected first message from the server: ${JSON.stringify(first)}`)
   return connect(child, first.url, first.ledger, exited)
 }
 
-function connect(child: ChildProcess, url: string, ledger: string, exited: Promise<number | null>): ServerProcess {
+function connect(
+  child: ChildProcess,
+  url: string,
+  ledger: string,
+  exited: Promise<number | null>,
+): ServerProcess {
   let seq = 0
   const pending = new Map<number, (message: ChildMessage) => void>()
   child.on('message', (message: ChildMessage) => {
@@ -61,7 +90,8 @@ function connect(child: ChildProcess, url: string, ledger: string, exited: Promi
   })
   // A server that dies mid-question must not leave the bench waiting forever.
   void exited.then((code) => {
-    for (const answer of pending.values()) answer({ id: 0, type: 'error', message: `server process exited (code ${code})` })
+    for (const answer of pending.values())
+      answer({ id: 0, type: 'error', message: `server process exited (code ${code})` })
   })
   const ask = (question: Ask): Promise<ChildMessage> =>
     new Promise((resolve, reject) => {

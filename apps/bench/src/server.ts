@@ -33,15 +33,18 @@ const { values } = parseArgs({
 })
 const adapter = values.adapter as AdapterName
 const ledgerName = values.ledger as LedgerName
-if (!ADAPTER_NAMES.includes(adapter)) throw new Error(`--adapter must be one of ${ADAPTER_NAMES.join(', ')}`)
-if (!LEDGER_NAMES.includes(ledgerName)) throw new Error(`--ledger must be one of ${LEDGER_NAMES.join(', ')}`)
+if (!ADAPTER_NAMES.includes(adapter))
+  throw new Error(`--adapter must be one of ${ADAPTER_NAMES.join(', ')}`)
+if (!LEDGER_NAMES.includes(ledgerName))
+  throw new Error(`--ledger must be one of ${LEDGER_NAMES.join(', ')}`)
 if (!values['stripe-api']) throw new Error('--stripe-api=URL (the Stripe emulator) is required')
 
 const send = (message: ChildMessage) => process.send?.(message)
 
 /** Says why the ledger cannot run here and exits, once the message is out (process.send is asynchronous). */
 function unavailable(reason: string): Promise<never> {
-  if (process.send) process.send({ type: 'unavailable', reason } satisfies ChildMessage, () => process.exit(0))
+  if (process.send)
+    process.send({ type: 'unavailable', reason } satisfies ChildMessage, () => process.exit(0))
   else {
     process.stderr.write(`${reason}\n`)
     process.exit(2)
@@ -50,10 +53,16 @@ function unavailable(reason: string): Promise<never> {
 }
 
 const openedOrReason = await openServerLedger(ledgerName)
-const opened: OpenedLedger = typeof openedOrReason === 'string' ? await unavailable(openedOrReason) : openedOrReason
+const opened: OpenedLedger =
+  typeof openedOrReason === 'string' ? await unavailable(openedOrReason) : openedOrReason
 
 const paywall = createPaywall({
-  stripe: { secretKey: values['secret-key'], publishableKey: values['publishable-key'], apiBase: values['stripe-api'], maxNetworkRetries: 0 },
+  stripe: {
+    secretKey: values['secret-key'],
+    publishableKey: values['publishable-key'],
+    apiBase: values['stripe-api'],
+    maxNetworkRetries: 0,
+  },
   secret: BENCH_SECRET,
   ledger: opened.ledger,
   routes: { [`GET ${PAID_PATH}`]: { amount: PAID_AMOUNT, maxTopUp: TOP_UP_UNITS } },
@@ -62,7 +71,10 @@ const paywall = createPaywall({
   logger: {
     // Startup advice (e.g. "no webhook configured") is about deployments, not this bench; errors still show.
     warn: () => {},
-    error: (message, meta) => process.stderr.write(`[server ${adapter}/${ledgerName}] ${message} ${JSON.stringify(meta ?? {})}\n`),
+    error: (message, meta) =>
+      process.stderr.write(
+        `[server ${adapter}/${ledgerName}] ${message} ${JSON.stringify(meta ?? {})}\n`,
+      ),
   },
 })
 
@@ -87,17 +99,29 @@ process.on('message', (message: ParentMessage) => {
       switch (message.type) {
         case 'stats': {
           const cpu = process.cpuUsage()
-          return send({ id: message.id, type: 'stats', stats: { ...structuredClone(stats), cpuMicros: cpu.user + cpu.system } })
+          return send({
+            id: message.id,
+            type: 'stats',
+            stats: { ...structuredClone(stats), cpuMicros: cpu.user + cpu.system },
+          })
         }
         case 'balance':
-          return send({ id: message.id, type: 'balance', balance: await paywall.balance(message.clientId) })
+          return send({
+            id: message.id,
+            type: 'balance',
+            balance: await paywall.balance(message.clientId),
+          })
         case 'stop':
           await stop()
           send({ id: message.id, type: 'stopped' })
           return process.disconnect?.()
       }
     } catch (error) {
-      send({ id: message.id, type: 'error', message: error instanceof Error ? error.message : String(error) })
+      send({
+        id: message.id,
+        type: 'error',
+        message: error instanceof Error ? error.message : String(error),
+      })
     }
   })()
 })

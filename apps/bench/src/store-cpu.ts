@@ -7,8 +7,14 @@ export interface StoreCpuProbe {
   close(): void
 }
 
-export async function redisCpuProbe(url = process.env.REDIS_URL || 'redis://127.0.0.1:6379'): Promise<StoreCpuProbe | null> {
-  const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: () => null })
+export async function redisCpuProbe(
+  url = process.env.REDIS_URL || 'redis://127.0.0.1:6379',
+): Promise<StoreCpuProbe | null> {
+  const client = new Redis(url, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 1,
+    retryStrategy: () => null,
+  })
   client.on('error', () => {})
   try {
     await client.connect()
@@ -19,7 +25,8 @@ export async function redisCpuProbe(url = process.env.REDIS_URL || 'redis://127.
   return {
     async read() {
       const info = await client.info('cpu')
-      const field = (name: string) => Number(new RegExp(`^${name}:([0-9.]+)`, 'm').exec(info)?.[1] ?? Number.NaN)
+      const field = (name: string) =>
+        Number(new RegExp(`^${name}:([0-9.]+)`, 'm').exec(info)?.[1] ?? Number.NaN)
       return (field('used_cpu_user') + field('used_cpu_sys')) * 1e6
     },
     close: () => client.disconnect(),

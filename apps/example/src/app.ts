@@ -8,16 +8,35 @@ const reportDays = (days: unknown): number => Math.min(365, Math.max(1, Number(d
 
 /** Prices in units: 1 unit = 1/10,000 of a dollar, so 500 = $0.05. */
 export const ROUTES = {
-  'GET /api/joke': { amount: 500, minTopUp: 50000, description: 'A programming joke', mimeType: 'application/json' },
-  'GET /api/forecast/:city': { amount: 2500, minTopUp: 50000, description: 'A 7-day forecast for a city' },
-  'POST /api/summarize': { amount: 1000, minTopUp: 50000, description: 'Summarize a JSON document' },
+  'GET /api/joke': {
+    amount: 500,
+    minTopUp: 50000,
+    description: 'A programming joke',
+    mimeType: 'application/json',
+  },
+  'GET /api/forecast/:city': {
+    amount: 2500,
+    minTopUp: 50000,
+    description: 'A 7-day forecast for a city',
+  },
+  'POST /api/summarize': {
+    amount: 1000,
+    minTopUp: 50000,
+    description: 'Summarize a JSON document',
+  },
   // Dynamic pricing: the longer the report, the more it costs (100 units per day, at least one day).
   'GET /api/report': {
-    amount: (req: { url: string }) => 100 * reportDays(new URL(req.url, 'http://x').searchParams.get('days')),
+    amount: (req: { url: string }) =>
+      100 * reportDays(new URL(req.url, 'http://x').searchParams.get('days')),
     minTopUp: 50000,
     description: 'A usage report priced per day covered',
   },
-  'GET /api/ticker': { amount: 1500, minTopUp: 50000, description: 'A streamed price ticker', mimeType: 'text/event-stream' },
+  'GET /api/ticker': {
+    amount: 1500,
+    minTopUp: 50000,
+    description: 'A streamed price ticker',
+    mimeType: 'text/event-stream',
+  },
 } satisfies PaywallConfig['routes']
 
 const JOKES = [
@@ -38,7 +57,11 @@ export function createApp(paywall: Paywall): Express {
     res.json({ joke: JOKES[jokes++ % JOKES.length] })
   })
   app.get('/api/forecast/:city', (req, res) => {
-    const days = Array.from({ length: 7 }, (_, i) => ({ day: i + 1, high: 18 + ((i * 7) % 5), low: 9 + ((i * 3) % 4) }))
+    const days = Array.from({ length: 7 }, (_, i) => ({
+      day: i + 1,
+      high: 18 + ((i * 7) % 5),
+      low: 9 + ((i * 3) % 4),
+    }))
     res.json({ city: req.params.city, days })
   })
   app.post('/api/summarize', express.json(), (req, res) => {

@@ -12,7 +12,14 @@ afterAll(() => rmSync(dataDir, { recursive: true, force: true }))
 /** Runs the demo quietly on an embedded PGlite ledger with `env` on top of a clean environment. */
 async function demoWith(env: Record<string, string>) {
   const saved = { ...process.env }
-  for (const name of ['REDIS_URL', 'DATABASE_URL', 'STRIPE_SECRET_KEY', 'STRIPE_PUBLISHABLE_KEY', 'STRIPE_API_BASE']) delete process.env[name]
+  for (const name of [
+    'REDIS_URL',
+    'DATABASE_URL',
+    'STRIPE_SECRET_KEY',
+    'STRIPE_PUBLISHABLE_KEY',
+    'STRIPE_API_BASE',
+  ])
+    delete process.env[name]
   Object.assign(process.env, { STRIPE402_DATA_DIR: dataDir, ...env })
   try {
     return await runDemo({ quiet: true })
@@ -39,7 +46,11 @@ it('with STRIPE_SECRET_KEY set, uses that Stripe account (not an emulator of its
   try {
     const account = `realmode${Date.now().toString(36)}`
     const keys = stripe.keys(account)
-    const summary = await demoWith({ STRIPE_SECRET_KEY: keys.secretKey, STRIPE_PUBLISHABLE_KEY: keys.publishableKey, STRIPE_API_BASE: stripe.url })
+    const summary = await demoWith({
+      STRIPE_SECRET_KEY: keys.secretKey,
+      STRIPE_PUBLISHABLE_KEY: keys.publishableKey,
+      STRIPE_API_BASE: stripe.url,
+    })
     const charges = stripe.charges({ account }).filter((c) => c.status === 'succeeded')
     expect(charges).toHaveLength(1)
     expect(summary.charges).toBe(1)

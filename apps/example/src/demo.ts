@@ -1,7 +1,14 @@
 /** `pnpm demo`: a Stripe emulator, the example API and an agent that pays for it inside a budget. */
 import { pathToFileURL } from 'node:url'
 import { createPayingFetch, getPaymentInfo } from '@stripe402/client'
-import { DiscoveryDocumentSchema, decodePaymentRequired, decodePaymentResponse, formatUnits, HEADERS, WELL_KNOWN_PATH } from '@stripe402/protocol'
+import {
+  DiscoveryDocumentSchema,
+  decodePaymentRequired,
+  decodePaymentResponse,
+  formatUnits,
+  HEADERS,
+  WELL_KNOWN_PATH,
+} from '@stripe402/protocol'
 import { startStripeEmulator } from '@stripe402/stripe-emulator'
 import { ledgerFromEnv, startApi } from './server'
 
@@ -23,12 +30,17 @@ export async function runDemo(options: { quiet?: boolean } = {}): Promise<DemoSu
   const real = process.env.STRIPE_SECRET_KEY && process.env.STRIPE_PUBLISHABLE_KEY
   // Optional with real keys: another Stripe-compatible API (a proxy, a mock) instead of api.stripe.com.
   const realApiBase = process.env.STRIPE_API_BASE || undefined
-  if (!options.quiet) step(1, real ? 'Using Stripe test mode from STRIPE_SECRET_KEY' : 'Starting the Stripe emulator')
+  if (!options.quiet)
+    step(1, real ? 'Using Stripe test mode from STRIPE_SECRET_KEY' : 'Starting the Stripe emulator')
   const emulator = real ? undefined : await startStripeEmulator({ port: 0 })
   // A fresh emulator account per run: the same card then means a fresh payer, even on a persisted ledger.
   const account = `demo${Date.now().toString(36)}`
   const stripe = real
-    ? { secretKey: process.env.STRIPE_SECRET_KEY!, publishableKey: process.env.STRIPE_PUBLISHABLE_KEY!, ...(realApiBase && { apiBase: realApiBase }) }
+    ? {
+        secretKey: process.env.STRIPE_SECRET_KEY!,
+        publishableKey: process.env.STRIPE_PUBLISHABLE_KEY!,
+        ...(realApiBase && { apiBase: realApiBase }),
+      }
     : { ...emulator!.keys(account), apiBase: emulator!.url }
   const stripeApiBase = emulator ? emulator.url : realApiBase
   log(`      ${stripeApiBase ?? 'https://api.stripe.com'}`)
@@ -40,17 +52,25 @@ export async function runDemo(options: { quiet?: boolean } = {}): Promise<DemoSu
 
   try {
     if (!options.quiet) step(3, 'Discovering prices')
-    const list = DiscoveryDocumentSchema.parse(await (await fetch(`${api.url}${WELL_KNOWN_PATH}`)).json())
+    const list = DiscoveryDocumentSchema.parse(
+      await (await fetch(`${api.url}${WELL_KNOWN_PATH}`)).json(),
+    )
     for (const route of list.routes) {
-      const price = route.amount === 'dynamic' ? 'priced per request' : `${formatUnits(route.amount, route.currency)} per call`
+      const price =
+        route.amount === 'dynamic'
+          ? 'priced per request'
+          : `${formatUnits(route.amount, route.currency)} per call`
       log(`      ${route.method.padEnd(5)} ${route.path.padEnd(24)} ${price}`)
     }
     const challenge = await fetch(`${api.url}/api/joke`)
     const required = decodePaymentRequired(challenge.headers.get(HEADERS.PAYMENT_REQUIRED))
     const offer = required.accepts[0]!
-    log(`      GET /api/joke unpaid -> ${challenge.status}: ${formatUnits(offer.amount, offer.currency)} per call, top-up from ${formatUnits(offer.minTopUp, offer.currency)}`)
+    log(
+      `      GET /api/joke unpaid -> ${challenge.status}: ${formatUnits(offer.amount, offer.currency)} per call, top-up from ${formatUnits(offer.minTopUp, offer.currency)}`,
+    )
 
-    if (!options.quiet) step(4, 'The agent pays once, then spends credits until its budget stops it')
+    if (!options.quiet)
+      step(4, 'The agent pays once, then spends credits until its budget stops it')
     let roundTrips = 0
     const countingFetch: typeof fetch = (input, init) => {
       const url = input instanceof Request ? input.url : String(input)
@@ -59,7 +79,12 @@ export async function runDemo(options: { quiet?: boolean } = {}): Promise<DemoSu
     }
     const budget = 50000 // $5.00 in total: one top-up, then the agent must stop
     const pay = createPayingFetch({
-      card: { number: '4242424242424242', exp_month: 12, exp_year: new Date().getFullYear() + 3, cvc: '123' },
+      card: {
+        number: '4242424242424242',
+        exp_month: 12,
+        exp_year: new Date().getFullYear() + 3,
+        cvc: '123',
+      },
       ...(stripeApiBase ? { stripeApiBase } : {}),
       policy: { maxAmountPerRequest: 5000, maxTopUp: 50000, budget: { total: budget } },
       fetch: countingFetch,
@@ -67,7 +92,12 @@ export async function runDemo(options: { quiet?: boolean } = {}): Promise<DemoSu
     const calls: Array<() => Promise<Response>> = [
       () => pay(`${api.url}/api/joke`),
       () => pay(`${api.url}/api/forecast/lisbon`),
-      () => pay(`${api.url}/api/summarize`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ title: 'stripe402', pages: 3 }) }),
+      () =>
+        pay(`${api.url}/api/summarize`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ title: 'stripe402', pages: 3 }),
+        }),
       () => pay(`${api.url}/api/report?days=30`),
       () => pay(`${api.url}/api/ticker`),
     ]
@@ -79,7 +109,9 @@ export async function runDemo(options: { quiet?: boolean } = {}): Promise<DemoSu
       const res = await calls[i % calls.length]!()
       if (res.status !== 200) {
         const info = getPaymentInfo(res)
-        refusedBy = info?.reason ? `${info.reason}: ${info.message ?? ''}`.trim() : `HTTP ${res.status}`
+        refusedBy = info?.reason
+          ? `${info.reason}: ${info.message ?? ''}`.trim()
+          : `HTTP ${res.status}`
         break
       }
       await res.arrayBuffer()
@@ -87,10 +119,13 @@ export async function runDemo(options: { quiet?: boolean } = {}): Promise<DemoSu
       servedTrips = roundTrips
       const paid = res.headers.get(HEADERS.PAYMENT_RESPONSE)
       if (paid) creditsLeft = decodePaymentResponse(paid).creditsRemaining
-      if (served % 10 === 0) log(`      ${served} calls served, ${formatUnits(creditsLeft, 'usd')} of credits left`)
+      if (served % 10 === 0)
+        log(`      ${served} calls served, ${formatUnits(creditsLeft, 'usd')} of credits left`)
     }
     // The agent's own books, the same with the emulator and with Stripe: what it was charged and what it spent.
-    const wallet = (await pay.wallet()).origins.find((o) => o.origin === api.url && o.currency === 'usd')
+    const wallet = (await pay.wallet()).origins.find(
+      (o) => o.origin === api.url && o.currency === 'usd',
+    )
     const summary: DemoSummary = {
       calls: served,
       refusedBy,
@@ -106,10 +141,14 @@ export async function runDemo(options: { quiet?: boolean } = {}): Promise<DemoSu
       step(5, 'Summary')
       log(`      calls served          ${summary.calls}`)
       log(`      stopped by            ${summary.refusedBy || 'nothing (ran out of calls)'}`)
-      log(`      card charges          ${summary.charges} (${formatUnits(summary.chargedUnits, 'usd')})`)
+      log(
+        `      card charges          ${summary.charges} (${formatUnits(summary.chargedUnits, 'usd')})`,
+      )
       log(`      spent on calls        ${formatUnits(summary.spentUnits, 'usd')}`)
       log(`      credits left          ${formatUnits(summary.creditsLeft, 'usd')}`)
-      log(`      HTTP round trips      ${summary.roundTrips} for ${summary.calls} calls (${summary.roundTripsPerCall.toFixed(3)} per call: 2 for the first, 1 after)`)
+      log(
+        `      HTTP round trips      ${summary.roundTrips} for ${summary.calls} calls (${summary.roundTripsPerCall.toFixed(3)} per call: 2 for the first, 1 after)`,
+      )
     }
     return summary
   } finally {

@@ -18,7 +18,11 @@ export interface LedgerChoice {
 export async function ledgerFromEnv(env: NodeJS.ProcessEnv = process.env): Promise<LedgerChoice> {
   if (env.REDIS_URL) {
     const client = new Redis(env.REDIS_URL, { maxRetriesPerRequest: 1 })
-    return { ledger: new RedisLedger(client), label: `Redis (${redact(env.REDIS_URL)})`, close: async () => void client.disconnect() }
+    return {
+      ledger: new RedisLedger(client),
+      label: `Redis (${redact(env.REDIS_URL)})`,
+      close: async () => void client.disconnect(),
+    }
   }
   if (env.DATABASE_URL) {
     const pool = new pg.Pool({ connectionString: env.DATABASE_URL })
@@ -26,7 +30,8 @@ export async function ledgerFromEnv(env: NodeJS.ProcessEnv = process.env): Promi
     await ledger.migrate()
     return { ledger, label: `PostgreSQL (${redact(env.DATABASE_URL)})`, close: () => pool.end() }
   }
-  const dataDir = env.STRIPE402_DATA_DIR ?? fileURLToPath(new URL('../data/pglite', import.meta.url))
+  const dataDir =
+    env.STRIPE402_DATA_DIR ?? fileURLToPath(new URL('../data/pglite', import.meta.url))
   mkdirSync(dataDir, { recursive: true })
   const ledger = await PostgresLedger.embedded(dataDir)
   return { ledger, label: `embedded PGlite (${dataDir})`, close: () => ledger.close() }
@@ -52,7 +57,9 @@ const EXAMPLE_SECRET = 'example-only-secret-change-me-in-production-0123456789'
 export function exampleSecret(env: NodeJS.ProcessEnv = process.env): string {
   if (env.STRIPE402_SECRET) return env.STRIPE402_SECRET
   if (env.NODE_ENV === 'production') {
-    throw new Error('STRIPE402_SECRET is required when NODE_ENV=production: the example\'s built-in secret is public (generate one with `openssl rand -base64 32`)')
+    throw new Error(
+      "STRIPE402_SECRET is required when NODE_ENV=production: the example's built-in secret is public (generate one with `openssl rand -base64 32`)",
+    )
   }
   return EXAMPLE_SECRET
 }
@@ -64,7 +71,9 @@ export async function startApi(options: StartOptions): Promise<RunningApi> {
     secret: options.secret ?? exampleSecret(),
     ledger: options.ledger.ledger,
     routes: ROUTES,
-    ...(process.env.STRIPE_WEBHOOK_SECRET ? { webhook: { secret: process.env.STRIPE_WEBHOOK_SECRET } } : {}),
+    ...(process.env.STRIPE_WEBHOOK_SECRET
+      ? { webhook: { secret: process.env.STRIPE_WEBHOOK_SECRET } }
+      : {}),
   })
   const app = createApp(paywall)
   const server = await new Promise<Server>((resolve) => {

@@ -8,7 +8,9 @@ const stack = useStack()
 describe('AbortSignal', () => {
   it('stops before sending when already aborted', async () => {
     const pay = createPayingFetch({ card: CARDS.visa, stripeApiBase: stack.emulator.url })
-    const error = await pay(`${stack.api.url}/api/joke`, { signal: AbortSignal.abort() }).catch((e: unknown) => e)
+    const error = await pay(`${stack.api.url}/api/joke`, { signal: AbortSignal.abort() }).catch(
+      (e: unknown) => e,
+    )
     expect(error).toMatchObject({ name: 'AbortError' })
     expect(stack.api.requests).toEqual([])
   })
@@ -25,14 +27,16 @@ describe('AbortSignal', () => {
         },
       },
     })
-    const error = await pay(`${stack.api.url}/api/joke`, { signal: controller.signal }).catch((e: unknown) => e)
+    const error = await pay(`${stack.api.url}/api/joke`, { signal: controller.signal }).catch(
+      (e: unknown) => e,
+    )
     expect(error).toMatchObject({ name: 'AbortError' })
     expect(stack.emulator.requests()).toEqual([])
     expect(stack.api.requests).toHaveLength(1)
     expect((await pay.wallet()).spent).toEqual({})
   })
 
-  it('lets a call waiting on another call\'s top-up go, without disturbing the top-up', async () => {
+  it("lets a call waiting on another call's top-up go, without disturbing the top-up", async () => {
     let release!: () => void
     const gate = new Promise<void>((r) => (release = r))
     let reached!: () => void
@@ -60,9 +64,12 @@ describe('AbortSignal', () => {
     stack.emulator.inject({ method: 'POST', path: '/v1/payment_methods', hang: true })
     const controller = new AbortController()
     const pay = createPayingFetch({ card: CARDS.visa, stripeApiBase: stack.emulator.url })
-    const call = pay(`${stack.api.url}/api/joke`, { signal: controller.signal }).catch((e: unknown) => e)
+    const call = pay(`${stack.api.url}/api/joke`, { signal: controller.signal }).catch(
+      (e: unknown) => e,
+    )
     // Abort once the tokenization request has reached Stripe (and hangs there).
-    while (stack.emulator.requests({ path: '/v1/payment_methods' }).length === 0) await new Promise((r) => setTimeout(r, 5))
+    while (stack.emulator.requests({ path: '/v1/payment_methods' }).length === 0)
+      await new Promise((r) => setTimeout(r, 5))
     controller.abort()
     const error = await call
     expect(error).toMatchObject({ name: 'AbortError' })

@@ -29,7 +29,11 @@ export function throwIfAborted(signal: AbortSignal | undefined): void {
  * timeout. Rejects with the signal's reason as soon as it aborts. A backstop, so that no bug in
  * whoever should settle `promise` can make a caller wait forever.
  */
-export function settledWithin(promise: Promise<unknown>, ms: number, signal: AbortSignal | undefined): Promise<boolean> {
+export function settledWithin(
+  promise: Promise<unknown>,
+  ms: number,
+  signal: AbortSignal | undefined,
+): Promise<boolean> {
   let timer: ReturnType<typeof setTimeout> | undefined
   const timeout = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)))
   const settled = promise.then(

@@ -16,11 +16,17 @@ export type Stripe402Axios<T extends AxiosInstance> = T & { stripe402: PayingFet
  * `createPayingFetch`. A refused or failed payment rejects as axios does for any 402;
  * `getAxiosPaymentInfo(error)` says why.
  */
-export function withStripe402<T extends AxiosInstance>(instance: T, options: PayingFetchOptions = {}): Stripe402Axios<T> {
+export function withStripe402<T extends AxiosInstance>(
+  instance: T,
+  options: PayingFetchOptions = {},
+): Stripe402Axios<T> {
   const pay = createPayingFetch(options)
   // axios hands the fetch a Request and exposes that same object as `response.request`.
   const byRequest = new WeakMap<object, PaymentInfo>()
-  const fetchForAxios = async (input: URL | Request | string, init?: RequestInit): Promise<Response> => {
+  const fetchForAxios = async (
+    input: URL | Request | string,
+    init?: RequestInit,
+  ): Promise<Response> => {
     const response = await pay(input, init)
     const info = getPaymentInfo(response)
     if (info && typeof input === 'object') byRequest.set(input, info)
@@ -32,8 +38,14 @@ export function withStripe402<T extends AxiosInstance>(instance: T, options: Pay
     return config
   })
   const attach = (target: object, request: unknown) => {
-    const info = typeof request === 'object' && request !== null ? byRequest.get(request) : undefined
-    if (info) Object.defineProperty(target, 'stripe402', { value: info, enumerable: false, configurable: true })
+    const info =
+      typeof request === 'object' && request !== null ? byRequest.get(request) : undefined
+    if (info)
+      Object.defineProperty(target, 'stripe402', {
+        value: info,
+        enumerable: false,
+        configurable: true,
+      })
   }
   instance.interceptors.response.use(
     (response) => {
@@ -53,8 +65,12 @@ export function withStripe402<T extends AxiosInstance>(instance: T, options: Pay
 }
 
 /** Payment details of an axios response, or of the error axios threw for a 402. */
-export function getAxiosPaymentInfo(responseOrError: AxiosResponse | AxiosError | unknown): PaymentInfo | undefined {
+export function getAxiosPaymentInfo(
+  responseOrError: AxiosResponse | AxiosError | unknown,
+): PaymentInfo | undefined {
   const own = (value: unknown): PaymentInfo | undefined =>
-    typeof value === 'object' && value !== null ? (value as { stripe402?: PaymentInfo }).stripe402 : undefined
+    typeof value === 'object' && value !== null
+      ? (value as { stripe402?: PaymentInfo }).stripe402
+      : undefined
   return own(responseOrError) ?? own((responseOrError as { response?: unknown } | null)?.response)
 }

@@ -9,7 +9,8 @@ import { CARDS, useStack } from './testing/stack'
 const stack = useStack()
 const packageDir = resolve(__dirname, '..')
 const tsx = resolve(packageDir, '../../node_modules/.bin/tsx')
-const cardEnv = (card: typeof CARDS.visa) => `${card.number}|${card.exp_month}|${card.exp_year}|${card.cvc}`
+const cardEnv = (card: typeof CARDS.visa) =>
+  `${card.number}|${card.exp_month}|${card.exp_year}|${card.cvc}`
 let dir: string
 
 beforeEach(async () => {
@@ -30,20 +31,42 @@ function cli(args: string[], env: Record<string, string> = {}): Promise<Run> {
     execFile(
       tsx,
       ['src/cli.ts', ...args],
-      { cwd: packageDir, env: { PATH: process.env.PATH ?? '', HOME: dir, STRIPE402_CARD: cardEnv(CARDS.visa), ...env } },
-      (error, stdout, stderr) => done({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
+      {
+        cwd: packageDir,
+        env: {
+          PATH: process.env.PATH ?? '',
+          HOME: dir,
+          STRIPE402_CARD: cardEnv(CARDS.visa),
+          ...env,
+        },
+      },
+      (error, stdout, stderr) =>
+        done({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
     )
   })
 }
 
-const fetchArgs = (path: string, ...more: string[]) => ['fetch', `${stack.api.url}${path}`, '--stripe-api', stack.emulator.url, '--wallet', join(dir, 'wallet.json'), ...more]
+const fetchArgs = (path: string, ...more: string[]) => [
+  'fetch',
+  `${stack.api.url}${path}`,
+  '--stripe-api',
+  stack.emulator.url,
+  '--wallet',
+  join(dir, 'wallet.json'),
+  ...more,
+]
 
 describe('stripe402 fetch', () => {
   it('pays, prints the body to stdout and one summary line to stderr, then stays at one round trip across runs', async () => {
     const first = await cli(fetchArgs('/api/joke'))
-    expect(first).toMatchObject({ code: 0, stdout: JSON.stringify({ joke: 'A 402 walks into a bar.' }) })
+    expect(first).toMatchObject({
+      code: 0,
+      stdout: JSON.stringify({ joke: 'A 402 walks into a bar.' }),
+    })
     expect(first.stderr.trimEnd().split('\n')).toHaveLength(1)
-    expect(first.stderr).toMatch(/^stripe402: 200 OK · paid \$0\.05 · topped up \$5\.00 \(pi_\w+\) · \$4\.95 left at http:\/\/127\.0\.0\.1:\d+ · 2 requests\n$/)
+    expect(first.stderr).toMatch(
+      /^stripe402: 200 OK · paid \$0\.05 · topped up \$5\.00 \(pi_\w+\) · \$4\.95 left at http:\/\/127\.0\.0\.1:\d+ · 2 requests\n$/,
+    )
     expect(first.stderr).not.toContain(CARDS.visa.number)
 
     const second = await cli(fetchArgs('/api/joke'))
@@ -54,16 +77,37 @@ describe('stripe402 fetch', () => {
   })
 
   it('sends -X, -H and -d like curl, and replays the body on the paid retry', async () => {
-    const run = await cli(fetchArgs('/api/echo', '-X', 'POST', '-H', 'content-type: application/json', '-d', '{"q":"weather"}'))
+    const run = await cli(
+      fetchArgs(
+        '/api/echo',
+        '-X',
+        'POST',
+        '-H',
+        'content-type: application/json',
+        '-d',
+        '{"q":"weather"}',
+      ),
+    )
     expect(run.code).toBe(0)
-    expect(JSON.parse(run.stdout)).toMatchObject({ body: '{"q":"weather"}', contentType: 'application/json' })
-    expect(stack.api.requests.map((r) => Buffer.from(r.body, 'hex').toString())).toEqual(['{"q":"weather"}', '{"q":"weather"}'])
+    expect(JSON.parse(run.stdout)).toMatchObject({
+      body: '{"q":"weather"}',
+      contentType: 'application/json',
+    })
+    expect(stack.api.requests.map((r) => Buffer.from(r.body, 'hex').toString())).toEqual([
+      '{"q":"weather"}',
+      '{"q":"weather"}',
+    ])
   })
 
   it('prints the status, body and payment as JSON with --json', async () => {
     const run = await cli(fetchArgs('/api/joke', '--json'))
     expect(run.code).toBe(0)
-    expect(JSON.parse(run.stdout)).toMatchObject({ status: 200, ok: true, body: { joke: 'A 402 walks into a bar.' }, payment: { outcome: 'paid', amount: 500, requests: 2 } })
+    expect(JSON.parse(run.stdout)).toMatchObject({
+      status: 200,
+      ok: true,
+      body: { joke: 'A 402 walks into a bar.' },
+      payment: { outcome: 'paid', amount: 500, requests: 2 },
+    })
   })
 
   it('exits 2 when the policy refuses, without calling Stripe', async () => {
@@ -103,7 +147,13 @@ describe('stripe402 fetch', () => {
     const tokenized = await fetch(`${stack.emulator.url}/v1/payment_methods`, {
       method: 'POST',
       headers: { authorization: `Bearer ${stack.emulator.keys().publishableKey}` },
-      body: new URLSearchParams({ type: 'card', 'card[number]': '4242424242424242', 'card[exp_month]': '12', 'card[exp_year]': '2034', 'card[cvc]': '123' }),
+      body: new URLSearchParams({
+        type: 'card',
+        'card[number]': '4242424242424242',
+        'card[exp_month]': '12',
+        'card[exp_year]': '2034',
+        'card[cvc]': '123',
+      }),
     })
     const { id } = (await tokenized.json()) as { id: string }
     const run = await cli(fetchArgs('/api/joke', '--payment-method', id), { STRIPE402_CARD: '' })
@@ -113,7 +163,9 @@ describe('stripe402 fetch', () => {
 
   it('exits 1 on usage errors, without echoing a malformed card', async () => {
     expect((await cli(['fetch'])).code).toBe(1)
-    expect((await cli(fetchArgs('/api/joke', '--max-amount', '0.05'))).stderr).toContain('whole number of units')
+    expect((await cli(fetchArgs('/api/joke', '--max-amount', '0.05'))).stderr).toContain(
+      'whole number of units',
+    )
     const badCard = await cli(fetchArgs('/api/joke'), { STRIPE402_CARD: '5555555555554444|13' })
     expect(badCard.code).toBe(1)
     expect(badCard.stderr).not.toContain('5555555555554444')
@@ -129,11 +181,19 @@ describe('stripe402 wallet', () => {
     expect(run.code).toBe(0)
     const lines = run.stdout.split('\n')
     expect(lines[0]).toMatch(/^ORIGIN\s+CURRENCY\s+CREDITS LEFT\s+SPENT\s+USED\s+TOP-UPS\s+CALLS$/)
-    expect(lines[1]).toMatch(new RegExp(`^${stack.api.url.replace(/\./g, '\\.')}\\s+USD\\s+\\$4\\.90\\s+\\$5\\.00\\s+\\$0\\.10\\s+1\\s+2$`))
-    expect(run.stdout).toContain('Charged to the card in USD: today $5.00, this month $5.00, total $5.00')
+    expect(lines[1]).toMatch(
+      new RegExp(
+        `^${stack.api.url.replace(/\./g, '\\.')}\\s+USD\\s+\\$4\\.90\\s+\\$5\\.00\\s+\\$0\\.10\\s+1\\s+2$`,
+      ),
+    )
+    expect(run.stdout).toContain(
+      'Charged to the card in USD: today $5.00, this month $5.00, total $5.00',
+    )
 
     const json = await cli(['wallet', '--wallet', join(dir, 'wallet.json'), '--json'])
-    expect(JSON.parse(json.stdout)).toMatchObject({ origins: [{ creditsRemaining: 49_000, spent: 50_000, calls: 2 }] })
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      origins: [{ creditsRemaining: 49_000, spent: 50_000, calls: 2 }],
+    })
   })
 
   it('says so when nothing was paid yet', async () => {

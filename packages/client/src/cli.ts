@@ -54,7 +54,12 @@ function print(io: Io, text: string): number {
 
 /** Runs the command line of this process and sets its exit code (what bin/stripe402.js calls). */
 export async function run(): Promise<void> {
-  process.exitCode = await main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env })
+  process.exitCode = await main(process.argv.slice(2), {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    stdin: process.stdin,
+    env: process.env,
+  })
 }
 
 // Executed directly (`tsx src/cli.ts`, `node dist/cli.js`) rather than imported: run.

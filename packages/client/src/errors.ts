@@ -27,7 +27,11 @@ export class Stripe402ClientError extends Error {
 
 /** True for a `Stripe402ClientError`, even one from another copy of this package (CJS bundles each entry point separately). */
 export function isClientError(value: unknown): value is Stripe402ClientError {
-  return value instanceof Error && value.name === 'Stripe402ClientError' && typeof (value as { code?: unknown }).code === 'string'
+  return (
+    value instanceof Error &&
+    value.name === 'Stripe402ClientError' &&
+    typeof (value as { code?: unknown }).code === 'string'
+  )
 }
 
 /** The message of anything thrown, for error text. */

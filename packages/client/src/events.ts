@@ -109,7 +109,9 @@ export type PaymentEvent =
   | StoreErrorEvent
 
 /** Calls the listener without letting it break a payment in progress. */
-export function emitter(listener: ((event: PaymentEvent) => void) | undefined): (event: PaymentEvent) => void {
+export function emitter(
+  listener: ((event: PaymentEvent) => void) | undefined,
+): (event: PaymentEvent) => void {
   if (!listener) return () => {}
   return (event) => {
     try {

@@ -6,7 +6,9 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { lockFile } from './file-lock'
 
 /** Runs just before the lock code removes or renames a path: lets a test play another process acting in between. */
-const hooks = vi.hoisted(() => ({ beforeDestroy: undefined as ((path: string) => Promise<void>) | undefined }))
+const hooks = vi.hoisted(() => ({
+  beforeDestroy: undefined as ((path: string) => Promise<void>) | undefined,
+}))
 vi.mock('node:fs/promises', async (importOriginal) => {
   const fs = await importOriginal<typeof import('node:fs/promises')>()
   return {
@@ -44,7 +46,8 @@ describe('lockFile', () => {
       await release()
     }
     await Promise.all([hold('a'), hold('b'), hold('c')])
-    for (let i = 0; i < order.length; i += 2) expect(order[i + 1]).toBe(order[i]!.replace(' in', ' out'))
+    for (let i = 0; i < order.length; i += 2)
+      expect(order[i + 1]).toBe(order[i]!.replace(' in', ' out'))
     expect(await readdir(dir)).toEqual([])
   })
 

@@ -17,7 +17,10 @@ const GIVE_UP_MS = 30_000
  * Waits for the lock (backing off from 5 to 100 ms) and resolves to its release. The file holds
  * a token unique to this holder, which proves whose a lock is when it is taken over or released.
  */
-export async function lockFile(path: string, options: LockOptions = {}): Promise<() => Promise<void>> {
+export async function lockFile(
+  path: string,
+  options: LockOptions = {},
+): Promise<() => Promise<void>> {
   const staleMs = options.staleMs ?? STALE_MS
   const giveUpMs = options.giveUpMs ?? GIVE_UP_MS
   const token = newToken()
@@ -34,7 +37,10 @@ export async function lockFile(path: string, options: LockOptions = {}): Promise
     if (holder === undefined) continue
     if (Date.now() - holder.mtimeMs > staleMs && (await takeOver(path, holder.token))) continue
     if (Date.now() - started > giveUpMs) {
-      throw new Stripe402ClientError('store_unavailable', `The wallet is locked by another process (${path}); remove the file if no stripe402 process is running.`)
+      throw new Stripe402ClientError(
+        'store_unavailable',
+        `The wallet is locked by another process (${path}); remove the file if no stripe402 process is running.`,
+      )
     }
     await new Promise((r) => setTimeout(r, delay))
   }
@@ -72,7 +78,10 @@ export async function takeOver(path: string, token: string): Promise<boolean> {
 
 /** Held: the file's mtime is refreshed while the holder works, so a slow holder is never taken for a dead one. */
 function hold(path: string, token: string, staleMs: number): () => Promise<void> {
-  const heartbeat = setInterval(() => void touch(path, token), Math.max(Math.floor(staleMs / 4), 10))
+  const heartbeat = setInterval(
+    () => void touch(path, token),
+    Math.max(Math.floor(staleMs / 4), 10),
+  )
   heartbeat.unref()
   return async () => {
     clearInterval(heartbeat)

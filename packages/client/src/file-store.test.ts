@@ -38,7 +38,11 @@ describe('createFileStore', () => {
     expect(getPaymentInfo(res)).toMatchObject({ outcome: 'refused', reason: 'budget_exceeded' })
     expect(stack.emulator.requests()).toHaveLength(stripeCallsBefore)
     expect(stack.emulator.charges()).toHaveLength(1)
-    expect((await restarted.wallet()).spent.usd).toEqual({ daily: 50_000, monthly: 50_000, total: 50_000 })
+    expect((await restarted.wallet()).spent.usd).toEqual({
+      daily: 50_000,
+      monthly: 50_000,
+      total: 50_000,
+    })
 
     // Control: with a wallet that does not remember, the same call pays.
     expect((await agent(join(dir, 'other.json'))(whole)).status).toBe(200)
@@ -49,7 +53,11 @@ describe('createFileStore', () => {
     const file = join(dir, 'wallet.json')
     await agent(file)(`${stack.api.url}/api/joke`)
     const res = await agent(file)(`${stack.api.url}/api/joke`)
-    expect(getPaymentInfo(res)).toMatchObject({ outcome: 'paid', requests: 1, creditsRemaining: 49_000 })
+    expect(getPaymentInfo(res)).toMatchObject({
+      outcome: 'paid',
+      requests: 1,
+      creditsRemaining: 49_000,
+    })
     expect(stack.emulator.charges()).toHaveLength(1)
   })
 
@@ -71,22 +79,34 @@ describe('createFileStore', () => {
     const whole = `${stack.api.url}/api/whole` // each call needs a fresh 50,000 top-up; the day allows 60,000
     // Two processes: each with its own store and paying fetch on the same file, both starting now.
     const [a, b] = await Promise.all([agent(file)(whole), agent(file)(whole)])
-    const outcomes = [getPaymentInfo(a), getPaymentInfo(b)].map((info) => info?.reason ?? info?.outcome).sort()
+    const outcomes = [getPaymentInfo(a), getPaymentInfo(b)]
+      .map((info) => info?.reason ?? info?.outcome)
+      .sort()
     expect(outcomes).toEqual(['budget_exceeded', 'paid'])
     expect(stack.emulator.charges()).toHaveLength(1)
-    expect((await agent(file).wallet()).spent.usd).toEqual({ daily: 50_000, monthly: 50_000, total: 50_000 })
+    expect((await agent(file).wallet()).spent.usd).toEqual({
+      daily: 50_000,
+      monthly: 50_000,
+      total: 50_000,
+    })
   })
 
-  it('keeps both processes\' spending in the file, not only the last writer\'s', async () => {
+  it("keeps both processes' spending in the file, not only the last writer's", async () => {
     const file = join(dir, 'wallet.json')
-    const pay = (p: ReturnType<typeof agent>) => Promise.all([1, 2, 3].map(() => p(`${stack.api.url}/api/joke`)))
+    const pay = (p: ReturnType<typeof agent>) =>
+      Promise.all([1, 2, 3].map(() => p(`${stack.api.url}/api/joke`)))
     const [a, b] = [agent(file, 200_000), agent(file, 200_000)]
     await Promise.all([pay(a), pay(b)])
     // Six paid calls between them, and every charge the card saw (whichever process paid it).
     const charged = stack.emulator.charges().length
     const rows = (await agent(file).wallet()).origins
     expect(rows).toHaveLength(1)
-    expect(rows[0]).toMatchObject({ used: 3_000, calls: 6, spent: charged * 50_000, topUps: charged })
+    expect(rows[0]).toMatchObject({
+      used: 3_000,
+      calls: 6,
+      spent: charged * 50_000,
+      topUps: charged,
+    })
     expect(await readdir(dir)).toEqual(['wallet.json']) // no lock or temp file left behind
   })
 

@@ -35,7 +35,10 @@ export function createFileStore(path: string): ClientStore {
       try {
         return JSON.parse(text) as unknown
       } catch {
-        throw new Stripe402ClientError('store_corrupt', `The wallet file ${file} is not JSON; fix or remove it.`)
+        throw new Stripe402ClientError(
+          'store_corrupt',
+          `The wallet file ${file} is not JSON; fix or remove it.`,
+        )
       }
     },
     async save(snapshot: WalletSnapshot) {

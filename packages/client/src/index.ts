@@ -15,9 +15,23 @@ export type {
   TokenizedEvent,
   TopUpEvent,
 } from './events'
-export type { ApprovalContext, Card, PayingFetchOptions, PerCurrency, Policy, SpentTotals, TopUpContext } from './options'
+export type {
+  ApprovalContext,
+  Card,
+  PayingFetchOptions,
+  PerCurrency,
+  Policy,
+  SpentTotals,
+  TopUpContext,
+} from './options'
 export type { ClientStore } from './store/types'
 export { createMemoryStore } from './store/memory'
-export type { Credential, JournalEntry, OriginRecord, OriginStats, WalletSnapshot } from './wallet/snapshot'
+export type {
+  Credential,
+  JournalEntry,
+  OriginRecord,
+  OriginStats,
+  WalletSnapshot,
+} from './wallet/snapshot'
 export type { WalletOrigin, WalletView } from './wallet/view'
 export { DEFAULT_STRIPE_API_BASE } from './stripe/tokenize'

@@ -12,7 +12,11 @@ const joke = () => `${stack.api.url}/api/joke`
 
 describe('one round trip per paid call in steady state', () => {
   it('meets a 402 only on the first call, then sends the credential up front with its ceiling', async () => {
-    const pay = createPayingFetch({ card: CARDS.visa, stripeApiBase: stack.emulator.url, policy: { maxAmountPerRequest: 1000 } })
+    const pay = createPayingFetch({
+      card: CARDS.visa,
+      stripeApiBase: stack.emulator.url,
+      policy: { maxAmountPerRequest: 1000 },
+    })
 
     const first = await pay(joke())
     expect(first.status).toBe(200)
@@ -29,14 +33,30 @@ describe('one round trip per paid call in steady state', () => {
     expect(seen[0]?.payment).toBeUndefined()
     expect(seen[1]?.payment).toMatchObject({ topUpAmount: 50_000, maxAmount: 500 })
     for (const r of seen.slice(2)) {
-      expect(r.payment).toEqual({ stripe402Version: 1, clientId: seen[2]?.payment?.clientId, maxAmount: 1000 })
+      expect(r.payment).toEqual({
+        stripe402Version: 1,
+        clientId: seen[2]?.payment?.clientId,
+        maxAmount: 1000,
+      })
     }
     expect(stack.emulator.charges()).toHaveLength(1)
-    expect(stack.emulator.charges()[0]).toMatchObject({ amount: 500, currency: 'usd', status: 'succeeded' })
+    expect(stack.emulator.charges()[0]).toMatchObject({
+      amount: 500,
+      currency: 'usd',
+      status: 'succeeded',
+    })
     const clientId = seen[2]?.payment?.clientId as string
     expect(await stack.api.paywall.balance(clientId)).toBe(50_000 - 6 * 500)
     expect((await pay.wallet()).origins).toEqual([
-      { origin: stack.api.url, currency: 'usd', creditsRemaining: 47_000, spent: 50_000, used: 3_000, topUps: 1, calls: 6 },
+      {
+        origin: stack.api.url,
+        currency: 'usd',
+        creditsRemaining: 47_000,
+        spent: 50_000,
+        used: 3_000,
+        topUps: 1,
+        calls: 6,
+      },
     ])
   })
 
@@ -46,12 +66,19 @@ describe('one round trip per paid call in steady state', () => {
     expect((await pay(whole)).status).toBe(200)
     const second = await pay(whole)
     expect(second.status).toBe(200)
-    expect(getPaymentInfo(second)).toMatchObject({ outcome: 'paid', requests: 2, topUp: { units: 50_000 }, creditsRemaining: 0 })
+    expect(getPaymentInfo(second)).toMatchObject({
+      outcome: 'paid',
+      requests: 2,
+      topUp: { units: 50_000 },
+      creditsRemaining: 0,
+    })
     expect(stack.emulator.charges().filter((c) => c.status === 'succeeded')).toHaveLength(2)
     // The server attached the PaymentMethod to a Customer, so the cached one pays again: one tokenization.
     expect(stack.emulator.requests({ method: 'POST', path: '/v1/payment_methods' })).toHaveLength(1)
     // Top-up retry carries the credential so the new credits land on the same account.
-    expect(stack.api.requests.at(-1)?.payment?.clientId).toBe(stack.api.requests.at(-2)?.payment?.clientId)
+    expect(stack.api.requests.at(-1)?.payment?.clientId).toBe(
+      stack.api.requests.at(-2)?.payment?.clientId,
+    )
   })
 
   it('passes a free route through without paying', async () => {
@@ -70,16 +97,28 @@ describe('single flight', () => {
     expect(responses.map((r) => r.status)).toEqual(Array(20).fill(200))
     expect(stack.emulator.charges()).toHaveLength(1)
     expect(stack.emulator.requests({ method: 'POST', path: '/v1/payment_methods' })).toHaveLength(1)
-    expect(stack.api.requests.filter((r) => r.payment?.paymentMethodId !== undefined)).toHaveLength(1)
+    expect(stack.api.requests.filter((r) => r.payment?.paymentMethodId !== undefined)).toHaveLength(
+      1,
+    )
     const wallet = await pay.wallet()
-    expect(wallet.origins[0]).toMatchObject({ creditsRemaining: 50_000 - 20 * 500, spent: 50_000, topUps: 1, calls: 20 })
+    expect(wallet.origins[0]).toMatchObject({
+      creditsRemaining: 50_000 - 20 * 500,
+      spent: 50_000,
+      topUps: 1,
+      calls: 20,
+    })
   })
 })
 
 describe('never a blank check, never a loop', () => {
   it('answers a price raised above the policy ceiling with the 402, and debits nothing', async () => {
     const events: PaymentEvent[] = []
-    const pay = createPayingFetch({ card: CARDS.visa, stripeApiBase: stack.emulator.url, policy: { maxAmountPerRequest: 1000 }, onEvent: (e) => events.push(e) })
+    const pay = createPayingFetch({
+      card: CARDS.visa,
+      stripeApiBase: stack.emulator.url,
+      policy: { maxAmountPerRequest: 1000 },
+      onEvent: (e) => events.push(e),
+    })
     const dynamic = `${stack.api.url}/api/dynamic`
     expect((await pay(dynamic)).status).toBe(200)
     const before = (await pay.wallet()).origins[0]?.creditsRemaining
@@ -87,7 +126,11 @@ describe('never a blank check, never a loop', () => {
     stack.api.price.current = 2_000
     const res = await pay(dynamic)
     expect(res.status).toBe(402)
-    expect(getPaymentInfo(res)).toMatchObject({ outcome: 'refused', reason: 'price_above_max', requests: 1 })
+    expect(getPaymentInfo(res)).toMatchObject({
+      outcome: 'refused',
+      reason: 'price_above_max',
+      requests: 1,
+    })
     expect(events.at(-1)).toMatchObject({ type: 'refused', reason: 'price_above_max' })
     // The credential went up front with maxAmount 1000, so the server refused instead of debiting.
     expect(stack.api.requests.at(-1)?.payment?.maxAmount).toBe(1000)
@@ -120,10 +163,18 @@ describe('never a blank check, never a loop', () => {
 
   it('returns the 402 for a declined card after one payment attempt', async () => {
     const events: PaymentEvent[] = []
-    const pay = createPayingFetch({ card: CARDS.declined, stripeApiBase: stack.emulator.url, onEvent: (e) => events.push(e) })
+    const pay = createPayingFetch({
+      card: CARDS.declined,
+      stripeApiBase: stack.emulator.url,
+      onEvent: (e) => events.push(e),
+    })
     const res = await pay(joke())
     expect(res.status).toBe(402)
-    expect(getPaymentInfo(res)).toMatchObject({ outcome: 'failed', reason: 'card_declined', requests: 2 })
+    expect(getPaymentInfo(res)).toMatchObject({
+      outcome: 'failed',
+      reason: 'card_declined',
+      requests: 2,
+    })
     expect(await res.json()).toMatchObject({ error: 'card_declined' })
     expect(stack.api.requests).toHaveLength(2)
     // One charge attempt: the server's attach (where Stripe declines this card) or its PaymentIntent.
@@ -145,7 +196,11 @@ describe('never a blank check, never a loop', () => {
 
   it('forgets a revoked credential and pays for a new one', async () => {
     const events: PaymentEvent[] = []
-    const pay = createPayingFetch({ card: CARDS.visa, stripeApiBase: stack.emulator.url, onEvent: (e) => events.push(e) })
+    const pay = createPayingFetch({
+      card: CARDS.visa,
+      stripeApiBase: stack.emulator.url,
+      onEvent: (e) => events.push(e),
+    })
     await pay(joke())
     await pay(joke())
     const clientId = stack.api.requests.at(-1)?.payment?.clientId as string
@@ -169,15 +224,49 @@ describe('never a blank check, never a loop', () => {
 describe('the spend journal', () => {
   it('records every top-up and paid call with origin, route, units and credits left', async () => {
     let now = Date.UTC(2030, 0, 15, 12)
-    const pay = createPayingFetch({ card: CARDS.visa, stripeApiBase: stack.emulator.url, now: () => now })
+    const pay = createPayingFetch({
+      card: CARDS.visa,
+      stripeApiBase: stack.emulator.url,
+      now: () => now,
+    })
     await pay(joke())
     now += 1000
     await pay(`${stack.api.url}/api/dynamic`)
     const journal = await pay.journal()
-    expect(journal.map(({ kind, origin, route, units, creditsRemaining, currency }) => ({ kind, origin, route, units, creditsRemaining, currency }))).toEqual([
-      { kind: 'top_up', origin: stack.api.url, route: 'GET /api/joke', units: 50_000, creditsRemaining: 49_500, currency: 'usd' },
-      { kind: 'call', origin: stack.api.url, route: 'GET /api/joke', units: 500, creditsRemaining: 49_500, currency: 'usd' },
-      { kind: 'call', origin: stack.api.url, route: 'GET /api/dynamic', units: 500, creditsRemaining: 49_000, currency: 'usd' },
+    expect(
+      journal.map(({ kind, origin, route, units, creditsRemaining, currency }) => ({
+        kind,
+        origin,
+        route,
+        units,
+        creditsRemaining,
+        currency,
+      })),
+    ).toEqual([
+      {
+        kind: 'top_up',
+        origin: stack.api.url,
+        route: 'GET /api/joke',
+        units: 50_000,
+        creditsRemaining: 49_500,
+        currency: 'usd',
+      },
+      {
+        kind: 'call',
+        origin: stack.api.url,
+        route: 'GET /api/joke',
+        units: 500,
+        creditsRemaining: 49_500,
+        currency: 'usd',
+      },
+      {
+        kind: 'call',
+        origin: stack.api.url,
+        route: 'GET /api/dynamic',
+        units: 500,
+        creditsRemaining: 49_000,
+        currency: 'usd',
+      },
     ])
     expect(journal[0]?.chargeId).toBe(stack.emulator.paymentIntents()[0]?.id)
   })
@@ -185,7 +274,9 @@ describe('the spend journal', () => {
   describe('under a wildcard price, where the server debits whatever the handler answers', () => {
     let api: PaidApi
     beforeEach(async () => {
-      api = await startPaidApi(stack.emulator, { routes: { 'GET /api/*': { amount: 500, minTopUp: 50_000 } } })
+      api = await startPaidApi(stack.emulator, {
+        routes: { 'GET /api/*': { amount: 500, minTopUp: 50_000 } },
+      })
     })
     afterEach(async () => {
       await api.close()
@@ -197,11 +288,22 @@ describe('the spend journal', () => {
       await pay(`${api.url}/api/joke`)
       const missing = await pay(`${api.url}/api/nothing-here`)
       expect(missing.status).toBe(404)
-      expect(getPaymentInfo(missing)).toMatchObject({ outcome: 'paid', amount: 500, creditsRemaining: 49_000 })
-      expect((await pay.journal()).filter((e) => e.kind === 'call').map((e) => e.route)).toEqual(['GET /api/joke', 'GET /api/nothing-here'])
+      expect(getPaymentInfo(missing)).toMatchObject({
+        outcome: 'paid',
+        amount: 500,
+        creditsRemaining: 49_000,
+      })
+      expect((await pay.journal()).filter((e) => e.kind === 'call').map((e) => e.route)).toEqual([
+        'GET /api/joke',
+        'GET /api/nothing-here',
+      ])
       const clientId = api.requests.at(-1)?.payment?.clientId as string
       expect(await api.paywall.balance(clientId)).toBe(49_000)
-      expect(await credentialOf(pay)).toMatchObject({ creditsRemaining: 49_000, used: 1_000, calls: 2 })
+      expect(await credentialOf(pay)).toMatchObject({
+        creditsRemaining: 49_000,
+        used: 1_000,
+        calls: 2,
+      })
     })
 
     it('does not believe the balance on a paid 5xx, which the server gives back after answering', async () => {
@@ -213,7 +315,11 @@ describe('the spend journal', () => {
       await expect.poll(() => api.paywall.balance(clientId)).toBe(49_500)
       // The receipt said 49,000 (written before the reversal); the wallet keeps what is really there.
       expect(getPaymentInfo(broken)).toMatchObject({ creditsRemaining: 49_500 })
-      expect(await credentialOf(pay)).toMatchObject({ creditsRemaining: 49_500, used: 500, calls: 1 })
+      expect(await credentialOf(pay)).toMatchObject({
+        creditsRemaining: 49_500,
+        used: 500,
+        calls: 1,
+      })
       expect((await pay.journal()).filter((e) => e.kind === 'call')).toHaveLength(1)
     })
   })

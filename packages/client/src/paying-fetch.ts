@@ -30,7 +30,9 @@ const DEFAULT_TOP_UP_WAIT_MS = 60_000
 
 export function createPayingFetch(options: PayingFetchOptions = {}): PayingFetch {
   validateOptions(options)
-  const fetchImpl = options.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => globalThis.fetch(input, init))
+  const fetchImpl =
+    options.fetch ??
+    ((input: RequestInfo | URL, init?: RequestInit) => globalThis.fetch(input, init))
   const now = options.now ?? Date.now
   const wallet = new WalletKeeper(options.store ?? createMemoryStore(), now)
   const engine = {
@@ -63,7 +65,12 @@ export function createPayingFetch(options: PayingFetchOptions = {}): PayingFetch
         const sent = await sendWithPayment(fetchImpl, request, request.callerPayment)
         response = sent.follow ? await sent.follow() : sent.answer
       }
-      return attachPaymentInfo(response, { outcome: 'none', origin: request.origin, route: request.route, requests: 1 })
+      return attachPaymentInfo(response, {
+        outcome: 'none',
+        origin: request.origin,
+        route: request.route,
+        requests: 1,
+      })
     }
     return runCall(engine, request)
   }

@@ -42,7 +42,11 @@ export function getPaymentInfo(response: Response): PaymentInfo | undefined {
 export function attachPaymentInfo(response: Response, info: PaymentInfo): Response {
   infos.set(response, info)
   try {
-    Object.defineProperty(response, 'stripe402', { value: info, enumerable: false, configurable: true })
+    Object.defineProperty(response, 'stripe402', {
+      value: info,
+      enumerable: false,
+      configurable: true,
+    })
   } catch {
     // A frozen Response from an exotic fetch: the WeakMap still answers.
   }

@@ -11,7 +11,11 @@ it('every ts snippet in README.md typechecks', () => {
   const snippets = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1] as string)
   expect(snippets.length).toBeGreaterThanOrEqual(4)
 
-  const config = ts.getParsedCommandLineOfConfigFile(resolve(packageDir, 'tsconfig.json'), {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => {} })
+  const config = ts.getParsedCommandLineOfConfigFile(
+    resolve(packageDir, 'tsconfig.json'),
+    {},
+    { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => {} },
+  )
   if (!config) throw new Error('cannot read tsconfig.json')
   const options: ts.CompilerOptions = {
     ...config.options,
@@ -23,18 +27,25 @@ it('every ts snippet in README.md typechecks', () => {
       '@stripe402/client/axios': [resolve(packageDir, 'src/axios.ts')],
     },
   }
-  const files = new Map(snippets.map((code, i) => [resolve(packageDir, `readme-snippet-${i + 1}.ts`), code]))
+  const files = new Map(
+    snippets.map((code, i) => [resolve(packageDir, `readme-snippet-${i + 1}.ts`), code]),
+  )
   const host = ts.createCompilerHost(options)
   const { getSourceFile, fileExists, readFile } = host
   host.fileExists = (name) => files.has(name) || fileExists(name)
   host.readFile = (name) => files.get(name) ?? readFile(name)
   host.getSourceFile = (name, language, ...rest) => {
     const code = files.get(name)
-    return code !== undefined ? ts.createSourceFile(name, code, language) : getSourceFile(name, language, ...rest)
+    return code !== undefined
+      ? ts.createSourceFile(name, code, language)
+      : getSourceFile(name, language, ...rest)
   }
   const program = ts.createProgram([...files.keys()], options, host)
   const errors = ts.getPreEmitDiagnostics(program).map((d) => {
-    const where = d.file && d.start !== undefined ? `${d.file.fileName.replace(`${packageDir}/`, '')}:${d.file.getLineAndCharacterOfPosition(d.start).line + 1}` : ''
+    const where =
+      d.file && d.start !== undefined
+        ? `${d.file.fileName.replace(`${packageDir}/`, '')}:${d.file.getLineAndCharacterOfPosition(d.start).line + 1}`
+        : ''
     return `${where} ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`
   })
   expect(errors).toEqual([])

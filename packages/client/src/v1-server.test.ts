@@ -13,14 +13,27 @@ afterEach(async () => {
 describe('against a v1 server that does not honour maxAmount', () => {
   it('reads the challenge from the body, then sends the credential up front only on routes whose price it has seen', async () => {
     server = await startFakeServer({
-      routes: { 'GET /a': { amount: 500, minTopUp: 50_000 }, 'GET /b': { amount: 700, minTopUp: 50_000 } },
+      routes: {
+        'GET /a': { amount: 500, minTopUp: 50_000 },
+        'GET /b': { amount: 700, minTopUp: 50_000 },
+      },
       challengeIn: 'body',
     })
-    const pay = createPayingFetch({ card, stripeApiBase: server.url, policy: { maxAmountPerRequest: 1000 } })
+    const pay = createPayingFetch({
+      card,
+      stripeApiBase: server.url,
+      policy: { maxAmountPerRequest: 1000 },
+    })
 
     const first = await pay(`${server.url}/a`)
     expect(first.status).toBe(200)
-    expect(getPaymentInfo(first)).toMatchObject({ outcome: 'paid', requests: 2, amount: 500, creditsRemaining: 49_500, topUp: { units: 50_000 } })
+    expect(getPaymentInfo(first)).toMatchObject({
+      outcome: 'paid',
+      requests: 2,
+      amount: 500,
+      creditsRemaining: 49_500,
+      topUp: { units: 50_000 },
+    })
 
     const again = await pay(`${server.url}/a`)
     expect(again.status).toBe(200)
@@ -37,7 +50,15 @@ describe('against a v1 server that does not honour maxAmount', () => {
 
     const wallet = await pay.wallet()
     expect(wallet.origins).toEqual([
-      { origin: server.url, currency: 'usd', creditsRemaining: 48_300, spent: 50_000, used: 1_700, topUps: 1, calls: 3 },
+      {
+        origin: server.url,
+        currency: 'usd',
+        creditsRemaining: 48_300,
+        spent: 50_000,
+        used: 1_700,
+        topUps: 1,
+        calls: 3,
+      },
     ])
     expect(wallet.spent.usd).toEqual({ daily: 50_000, monthly: 50_000, total: 50_000 })
   })
@@ -53,7 +74,11 @@ describe('against a v1 server that does not honour maxAmount', () => {
     const res = await pay(`${server.url}/a`)
     expect(res.status).toBe(402)
     expect(await res.json()).toMatchObject({ stripe402Version: 1 })
-    expect(getPaymentInfo(res)).toMatchObject({ outcome: 'failed', reason: 'incorrect_number', requests: 1 })
+    expect(getPaymentInfo(res)).toMatchObject({
+      outcome: 'failed',
+      reason: 'incorrect_number',
+      requests: 1,
+    })
     expect(events).toEqual(['challenge', 'payment_failed'])
     expect(server.charges).toHaveLength(0)
     expect((await pay.wallet()).spent).toEqual({})
@@ -62,7 +87,10 @@ describe('against a v1 server that does not honour maxAmount', () => {
 
 describe('against a v1 server, a top-up whose answer was lost', () => {
   const lostOnce = () =>
-    startFakeServer({ routes: { 'GET /a': { amount: 500, minTopUp: 50_000 } }, loseTopUpAnswers: 1 })
+    startFakeServer({
+      routes: { 'GET /a': { amount: 500, minTopUp: 50_000 } },
+      loseTopUpAnswers: 1,
+    })
 
   it('is not replayed (v1 ignores idempotencyKey and would charge again): a new top-up, and budgets count both charges', async () => {
     server = await lostOnce()
@@ -72,24 +100,37 @@ describe('against a v1 server, a top-up whose answer was lost', () => {
     expect(next.status).toBe(200)
 
     expect(server.charges).toHaveLength(2)
-    const keys = server.requests.flatMap((r) => (r.payment?.paymentMethodId ? [r.payment.idempotencyKey] : []))
+    const keys = server.requests.flatMap((r) =>
+      r.payment?.paymentMethodId ? [r.payment.idempotencyKey] : [],
+    )
     expect(keys).toHaveLength(2)
     expect(keys[1]).not.toBe(keys[0])
     const wallet = await pay.wallet()
     expect(wallet.spent.usd).toEqual({ daily: 100_000, monthly: 100_000, total: 100_000 })
     expect(wallet.origins[0]).toMatchObject({ spent: 100_000, topUps: 2 })
     // Both lines are settled: nothing is left pending to be replayed later.
-    expect((await pay.journal()).filter((e) => e.kind === 'top_up').map((e) => e.pending)).toEqual([undefined, undefined])
+    expect((await pay.journal()).filter((e) => e.kind === 'top_up').map((e) => e.pending)).toEqual([
+      undefined,
+      undefined,
+    ])
   })
 
   it('is not replayed, and a new top-up that does not fit the budget beside it is refused', async () => {
     server = await lostOnce()
-    const pay = createPayingFetch({ card, stripeApiBase: server.url, policy: { budget: { daily: 60_000 } } })
+    const pay = createPayingFetch({
+      card,
+      stripeApiBase: server.url,
+      policy: { budget: { daily: 60_000 } },
+    })
     expect((await pay(`${server.url}/a`)).status).toBe(503)
     const next = await pay(`${server.url}/a`)
     expect(next.status).toBe(402)
     expect(getPaymentInfo(next)).toMatchObject({ outcome: 'refused', reason: 'budget_exceeded' })
     expect(server.charges).toHaveLength(1)
-    expect((await pay.wallet()).spent.usd).toEqual({ daily: 50_000, monthly: 50_000, total: 50_000 })
+    expect((await pay.wallet()).spent.usd).toEqual({
+      daily: 50_000,
+      monthly: 50_000,
+      total: 50_000,
+    })
   })
 })

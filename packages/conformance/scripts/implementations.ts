@@ -4,8 +4,20 @@
 import { readFile, writeFile } from 'node:fs/promises'
 import { startStripeEmulator } from '@stripe402/stripe-emulator'
 import { auditServer, serverAudits } from '../src/index'
-import { ADAPTER_LABELS, ADAPTERS, FREE_ROUTE, PARAM_ROUTE, ROUTE, startAdapter } from '../src/fixtures/adapters'
-import { auditsTable, type ImplementationRow, implementationsTable, replaceBetweenMarkers } from '../src/fixtures/readme'
+import {
+  ADAPTER_LABELS,
+  ADAPTERS,
+  FREE_ROUTE,
+  PARAM_ROUTE,
+  ROUTE,
+  startAdapter,
+} from '../src/fixtures/adapters'
+import {
+  auditsTable,
+  type ImplementationRow,
+  implementationsTable,
+  replaceBetweenMarkers,
+} from '../src/fixtures/readme'
 
 const readmeUrl = new URL('../README.md', import.meta.url)
 const check = process.argv.includes('--check')
@@ -17,7 +29,13 @@ try {
     emu.reset()
     const server = await startAdapter(name, { stripeApi: emu.url, ...emu.keys() })
     try {
-      const report = await auditServer({ url: server.url, route: ROUTE, freeRoute: FREE_ROUTE, paramRoute: PARAM_ROUTE, payment: { stripeApi: emu.url } })
+      const report = await auditServer({
+        url: server.url,
+        route: ROUTE,
+        freeRoute: FREE_ROUTE,
+        paramRoute: PARAM_ROUTE,
+        payment: { stripeApi: emu.url },
+      })
       rows.push({ label: ADAPTER_LABELS[name], report })
       process.stderr.write(`${name}: ${report.ok ? 'every MUST holds' : 'a MUST does not hold'}\n`)
     } finally {
@@ -28,13 +46,21 @@ try {
   await emu.close()
 }
 
-const audits = serverAudits({ url: 'http://localhost', route: ROUTE, freeRoute: FREE_ROUTE, paramRoute: PARAM_ROUTE, payment: { stripeApi: 'http://localhost' } })
+const audits = serverAudits({
+  url: 'http://localhost',
+  route: ROUTE,
+  freeRoute: FREE_ROUTE,
+  paramRoute: PARAM_ROUTE,
+  payment: { stripeApi: 'http://localhost' },
+})
 const before = await readFile(readmeUrl, 'utf8')
 let after = replaceBetweenMarkers(before, 'implementations', implementationsTable(rows))
 after = replaceBetweenMarkers(after, 'audits', auditsTable(audits))
 if (check) {
   if (after !== before) {
-    process.stderr.write('README.md is stale: run `pnpm --filter @stripe402/conformance implementations`.\n')
+    process.stderr.write(
+      'README.md is stale: run `pnpm --filter @stripe402/conformance implementations`.\n',
+    )
     process.exitCode = 1
   }
 } else if (after !== before) {

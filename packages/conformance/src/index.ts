@@ -7,4 +7,10 @@ export { renderJson } from './report/json'
 export { renderMarkdown } from './report/markdown'
 export { CARDS, type Card, testCard } from './session/cards'
 export { createPaymentMethod } from './session/tokenize'
-export type { CustomPayment, FetchLike, PaymentSource, ServerAuditOptions, StripeApiPayment } from './session/options'
+export type {
+  CustomPayment,
+  FetchLike,
+  PaymentSource,
+  ServerAuditOptions,
+  StripeApiPayment,
+} from './session/options'

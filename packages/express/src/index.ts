@@ -1,6 +1,11 @@
 /** Express 4 and 5 middleware: translates Express requests to the stripe402 engine and back. */
 import type { NextFunction, Request, RequestHandler, Response } from 'express'
-import { type Paywall, type PaywallResponse, startPaidNodeResponse, type WebhookOutcome } from '@stripe402/server'
+import {
+  type Paywall,
+  type PaywallResponse,
+  startPaidNodeResponse,
+  type WebhookOutcome,
+} from '@stripe402/server'
 
 /**
  * Puts the paywall in front of every route registered after it. Mount it before body
@@ -12,7 +17,12 @@ export function paywallMiddleware(paywall: Paywall): RequestHandler {
   }
 }
 
-async function handle(paywall: Paywall, req: Request, res: Response, next: NextFunction): Promise<void> {
+async function handle(
+  paywall: Paywall,
+  req: Request,
+  res: Response,
+  next: NextFunction,
+): Promise<void> {
   // originalUrl is the path the client sent, whatever app or router this is mounted on.
   const outcome = await paywall.begin(
     { method: req.method, url: req.originalUrl, headers: { get: (name) => header(req, name) } },
@@ -33,7 +43,10 @@ async function handle(paywall: Paywall, req: Request, res: Response, next: NextF
   }
 }
 
-function send(res: Response, answer: { status: number; headers: Record<string, string>; body: string }): void {
+function send(
+  res: Response,
+  answer: { status: number; headers: Record<string, string>; body: string },
+): void {
   res.status(answer.status).set(answer.headers).end(answer.body)
 }
 
@@ -47,7 +60,9 @@ async function webhook(req: Request, outcome: WebhookOutcome): Promise<PaywallRe
   const body: unknown = req.body
   if (Buffer.isBuffer(body) || typeof body === 'string') return outcome.handle(body)
   if (req.readableEnded || req.readableDidRead) {
-    return outcome.bodyConsumed(`express.json() or another body parser ran first and left req.body as ${body === null ? 'null' : typeof body}`)
+    return outcome.bodyConsumed(
+      `express.json() or another body parser ran first and left req.body as ${body === null ? 'null' : typeof body}`,
+    )
   }
   return outcome.handleStream(req)
 }

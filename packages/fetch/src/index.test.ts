@@ -7,7 +7,10 @@ import { withPaywall } from './index'
 function paidPaywall(settled: number[]): Paywall {
   const outcome: PaywallOutcome = {
     type: 'paid',
-    headers: { 'payment-response': 'receipt', 'access-control-expose-headers': 'payment-required, payment-response' },
+    headers: {
+      'payment-response': 'receipt',
+      'access-control-expose-headers': 'payment-required, payment-response',
+    },
     payment: { accountId: 'acct', amount: 500, currency: 'usd', creditsRemaining: 4500 },
     settle: async (status) => void settled.push(status),
   }
@@ -26,7 +29,9 @@ describe('withPaywall', () => {
 
   it('copies a Response whose headers are immutable', async () => {
     const settled: number[] = []
-    const res = await withPaywall(paidPaywall(settled), () => Response.redirect('http://x/elsewhere', 302))(new Request('http://x/api'))
+    const res = await withPaywall(paidPaywall(settled), () =>
+      Response.redirect('http://x/elsewhere', 302),
+    )(new Request('http://x/api'))
     expect(res.status).toBe(302)
     expect(res.headers.get('location')).toBe('http://x/elsewhere')
     expect(res.headers.get('payment-response')).toBe('receipt')
@@ -34,8 +39,18 @@ describe('withPaywall', () => {
   })
 
   it('sends the 204 the paywall answers a CORS preflight with (a Response with a body cannot have that status)', async () => {
-    const paywall = { begin: async () => ({ type: 'respond', status: 204, headers: { 'access-control-allow-headers': 'payment' }, body: '' }) } as unknown as Paywall
-    const res = await withPaywall(paywall, () => new Response('handler'))(new Request('http://x/api', { method: 'OPTIONS' }))
+    const paywall = {
+      begin: async () => ({
+        type: 'respond',
+        status: 204,
+        headers: { 'access-control-allow-headers': 'payment' },
+        body: '',
+      }),
+    } as unknown as Paywall
+    const res = await withPaywall(
+      paywall,
+      () => new Response('handler'),
+    )(new Request('http://x/api', { method: 'OPTIONS' }))
     expect(res.status).toBe(204)
     expect(res.headers.get('access-control-allow-headers')).toBe('payment')
     expect(await res.text()).toBe('')

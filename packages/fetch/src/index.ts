@@ -1,5 +1,10 @@
 /** Web-standard adapter: wraps a `(Request) => Response` handler (Hono, Bun, Deno, Next.js, Workers). */
-import { keepHeadersPrivate, type Paywall, type PaywallResponse, type WebhookOutcome } from '@stripe402/server'
+import {
+  keepHeadersPrivate,
+  type Paywall,
+  type PaywallResponse,
+  type WebhookOutcome,
+} from '@stripe402/server'
 
 export type FetchHandler = (req: Request) => Response | Promise<Response>
 
@@ -9,12 +14,19 @@ export interface WithPaywallOptions {
 }
 
 /** Returns a handler that answers unpaid requests with 402 and runs `handler` for paid and free ones. */
-export function withPaywall(paywall: Paywall, handler: FetchHandler, options: WithPaywallOptions = {}): (req: Request) => Promise<Response> {
+export function withPaywall(
+  paywall: Paywall,
+  handler: FetchHandler,
+  options: WithPaywallOptions = {},
+): (req: Request) => Promise<Response> {
   return async (req) => {
     // Read before anything awaits: some servers (@hono/node-server) only abort a signal that was
     // asked for before the client left.
     const signal = req.signal
-    const outcome = await paywall.begin(req, { clientAddress: options.clientAddress?.(req), key: req })
+    const outcome = await paywall.begin(req, {
+      clientAddress: options.clientAddress?.(req),
+      key: req,
+    })
     switch (outcome.type) {
       case 'free':
         return handler(req)
@@ -62,13 +74,21 @@ function withHeaders(res: Response, extra: Record<string, string>): Response {
   }
 }
 
-function toResponse(answer: { status: number; headers: Record<string, string>; body: string }): Response {
+function toResponse(answer: {
+  status: number
+  headers: Record<string, string>
+  body: string
+}): Response {
   // A 204 (the paywall's answer to a CORS preflight) must have a null body: `new Response('', { status: 204 })` throws.
-  return new Response(answer.body === '' ? null : answer.body, { status: answer.status, headers: answer.headers })
+  return new Response(answer.body === '' ? null : answer.body, {
+    status: answer.status,
+    headers: answer.headers,
+  })
 }
 
 /** The bytes Stripe signed, unless something read the body before this handler. */
 async function webhook(req: Request, outcome: WebhookOutcome): Promise<PaywallResponse> {
-  if (req.bodyUsed) return outcome.bodyConsumed('the request body was read before withPaywall saw it')
+  if (req.bodyUsed)
+    return outcome.bodyConsumed('the request body was read before withPaywall saw it')
   return outcome.handleStream(req.body)
 }

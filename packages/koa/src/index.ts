@@ -1,13 +1,22 @@
 /** Koa 2 and 3 middleware: translates Koa contexts to the stripe402 engine and back. */
 import type { Context, Middleware, Next } from 'koa'
-import { type Paywall, type PaywallResponse, startPaidNodeResponse, type WebhookOutcome } from '@stripe402/server'
+import {
+  type Paywall,
+  type PaywallResponse,
+  startPaidNodeResponse,
+  type WebhookOutcome,
+} from '@stripe402/server'
 
 /** Puts the paywall in front of every middleware after it; mount it before body parsers. */
 export function paywallMiddleware(paywall: Paywall): Middleware {
   return async (ctx: Context, next: Next) => {
     // originalUrl survives koa-mount, which rewrites ctx.path.
     const outcome = await paywall.begin(
-      { method: ctx.method, url: ctx.originalUrl, headers: { get: (name) => ctx.get(name) || null } },
+      {
+        method: ctx.method,
+        url: ctx.originalUrl,
+        headers: { get: (name) => ctx.get(name) || null },
+      },
       { clientAddress: ctx.ip, key: ctx.req },
     )
     switch (outcome.type) {
@@ -26,7 +35,10 @@ export function paywallMiddleware(paywall: Paywall): Middleware {
           await next()
         } catch (error) {
           // Koa's error answer drops every header set so far and sets `error.headers`: keep the receipt on it.
-          const own = error instanceof Error && !ctx.headerSent ? (error as { headers?: Record<string, string> }).headers : null
+          const own =
+            error instanceof Error && !ctx.headerSent
+              ? (error as { headers?: Record<string, string> }).headers
+              : null
           if (own !== null) Reflect.set(error as Error, 'headers', { ...own, ...outcome.headers })
           throw error
         }
@@ -35,7 +47,10 @@ export function paywallMiddleware(paywall: Paywall): Middleware {
   }
 }
 
-function send(ctx: Context, answer: { status: number; headers: Record<string, string>; body: string }): void {
+function send(
+  ctx: Context,
+  answer: { status: number; headers: Record<string, string>; body: string },
+): void {
   ctx.status = answer.status
   ctx.set(answer.headers)
   ctx.body = answer.body

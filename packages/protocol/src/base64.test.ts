@@ -23,7 +23,12 @@ describe('base64DecodeUtf8', () => {
       fc.property(fc.string({ unit: 'grapheme', maxLength: 200 }), (s) => {
         const std = Buffer.from(s, 'utf8').toString('base64')
         const url = Buffer.from(s, 'utf8').toString('base64url')
-        for (const h of [std, std.replace(/=+$/, ''), url, url + '='.repeat((4 - (url.length % 4)) % 4)]) {
+        for (const h of [
+          std,
+          std.replace(/=+$/, ''),
+          url,
+          url + '='.repeat((4 - (url.length % 4)) % 4),
+        ]) {
           expect(base64DecodeUtf8(h)).toBe(s)
         }
       }),
@@ -50,6 +55,8 @@ describe('base64DecodeUtf8', () => {
   })
 
   it('keeps a byte order mark instead of silently dropping it (as Buffer does)', () => {
-    expect(base64DecodeUtf8(Buffer.from([0xef, 0xbb, 0xbf, 0x41]).toString('base64'))).toBe('\uFEFFA')
+    expect(base64DecodeUtf8(Buffer.from([0xef, 0xbb, 0xbf, 0x41]).toString('base64'))).toBe(
+      '\uFEFFA',
+    )
   })
 })

@@ -25,7 +25,8 @@ import {
 const numRuns = Number(process.env.STRIPE402_FUZZ_RUNS) || 300
 
 const v1Encode = (value: unknown): string => Buffer.from(JSON.stringify(value)).toString('base64')
-const v1Decode = (header: string): unknown => JSON.parse(Buffer.from(header, 'base64').toString('utf-8'))
+const v1Decode = (header: string): unknown =>
+  JSON.parse(Buffer.from(header, 'base64').toString('utf-8'))
 const toUrl = (header: string) => header.replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')
 
 // Arbitrary code points, lone surrogates included: JSON.stringify escapes them, so they survive.
@@ -95,7 +96,8 @@ const messages = [
 ] as const
 
 describe.each(messages)('%s round trip', (_name, arb, encode, decode) => {
-  const run = (check: (value: never) => void) => fc.assert(fc.property(arb as fc.Arbitrary<never>, check), { numRuns })
+  const run = (check: (value: never) => void) =>
+    fc.assert(fc.property(arb as fc.Arbitrary<never>, check), { numRuns })
   const enc = encode as (value: unknown) => string
   const dec = decode as (header: string) => unknown
 
@@ -118,11 +120,21 @@ describe.each(messages)('%s round trip', (_name, arb, encode, decode) => {
 })
 
 /** The decoders, and the raw decoder, as one list: each must return or throw Stripe402Error('invalid_payment'). */
-const decoders: Array<[string, (header: unknown) => unknown, ((value: unknown) => boolean) | undefined]> = [
+const decoders: Array<
+  [string, (header: unknown) => unknown, ((value: unknown) => boolean) | undefined]
+> = [
   ['decodeHeader', decodeHeader, undefined],
-  ['decodePaymentRequired', decodePaymentRequired, (v) => PaymentRequiredSchema.safeParse(v).success],
+  [
+    'decodePaymentRequired',
+    decodePaymentRequired,
+    (v) => PaymentRequiredSchema.safeParse(v).success,
+  ],
   ['decodePaymentPayload', decodePaymentPayload, (v) => PaymentPayloadSchema.safeParse(v).success],
-  ['decodePaymentResponse', decodePaymentResponse, (v) => PaymentResponseSchema.safeParse(v).success],
+  [
+    'decodePaymentResponse',
+    decodePaymentResponse,
+    (v) => PaymentResponseSchema.safeParse(v).success,
+  ],
 ]
 
 function onlyInvalidPayment(header: unknown): void {
@@ -144,42 +156,80 @@ const b64 = (s: string) => Buffer.from(s, 'utf8').toString('base64')
 
 describe('decoders throw only Stripe402Error("invalid_payment")', () => {
   it('over arbitrary strings', () => {
-    fc.assert(fc.property(fc.string({ unit: 'binary', maxLength: 400 }), onlyInvalidPayment), { numRuns })
+    fc.assert(fc.property(fc.string({ unit: 'binary', maxLength: 400 }), onlyInvalidPayment), {
+      numRuns,
+    })
   })
 
   it('over strings drawn from the base64 alphabets', () => {
-    fc.assert(fc.property(fc.stringMatching(/^[A-Za-z0-9+/_=-]{0,300}$/), onlyInvalidPayment), { numRuns })
+    fc.assert(fc.property(fc.stringMatching(/^[A-Za-z0-9+/_=-]{0,300}$/), onlyInvalidPayment), {
+      numRuns,
+    })
   })
 
   it('over base64 of arbitrary bytes', () => {
     fc.assert(
-      fc.property(fc.uint8Array({ maxLength: 300 }), (bytes) => onlyInvalidPayment(Buffer.from(bytes).toString('base64'))),
+      fc.property(fc.uint8Array({ maxLength: 300 }), (bytes) =>
+        onlyInvalidPayment(Buffer.from(bytes).toString('base64')),
+      ),
       { numRuns },
     )
   })
 
   it('over base64 and base64url of arbitrary JSON', () => {
     fc.assert(
-      fc.property(fc.json({ maxDepth: 20 }), fc.boolean(), (json, url) => onlyInvalidPayment(url ? toUrl(b64(json)) : b64(json))),
+      fc.property(fc.json({ maxDepth: 20 }), fc.boolean(), (json, url) =>
+        onlyInvalidPayment(url ? toUrl(b64(json)) : b64(json)),
+      ),
       { numRuns },
     )
   })
 
   it('over arbitrary JSON objects shaped like our messages', () => {
     const field = fc.oneof(
-      fc.constantFrom('stripe402Version', 'resource', 'accepts', 'clientId', 'paymentMethodId', 'topUpAmount', 'maxAmount'),
-      fc.constantFrom('success', 'creditsRemaining', 'amount', 'minTopUp', 'scheme', 'currency', 'url', '__proto__', 'constructor'),
+      fc.constantFrom(
+        'stripe402Version',
+        'resource',
+        'accepts',
+        'clientId',
+        'paymentMethodId',
+        'topUpAmount',
+        'maxAmount',
+      ),
+      fc.constantFrom(
+        'success',
+        'creditsRemaining',
+        'amount',
+        'minTopUp',
+        'scheme',
+        'currency',
+        'url',
+        '__proto__',
+        'constructor',
+      ),
       fc.string(),
     )
     const value = fc.letrec((tie) => ({
       node: fc.oneof(
         { depthSize: 'small' },
-        fc.oneof(fc.integer(), fc.double(), fc.constantFrom(1, 0, -1, 1e12, 1e13, 2 ** 53), fc.string(), fc.boolean(), fc.constant(null)),
+        fc.oneof(
+          fc.integer(),
+          fc.double(),
+          fc.constantFrom(1, 0, -1, 1e12, 1e13, 2 ** 53),
+          fc.string(),
+          fc.boolean(),
+          fc.constant(null),
+        ),
         fc.array(tie('node'), { maxLength: 3 }),
         fc.dictionary(field, tie('node'), { maxKeys: 6 }),
       ),
     })).node
-    fc.assert(fc.property(fc.dictionary(field, value, { maxKeys: 8 }), (obj) => onlyInvalidPayment(b64(JSON.stringify(obj)))), { numRuns })
+    fc.assert(
+      fc.property(fc.dictionary(field, value, { maxKeys: 8 }), (obj) =>
+        onlyInvalidPayment(b64(JSON.stringify(obj))),
+      ),
+      { numRuns },
+    )
   })
 
   it('over valid headers with one character changed', () => {
@@ -234,7 +284,13 @@ describe('encoders throw only Stripe402Error("invalid_payment")', () => {
   }
 
   it('over anything fast-check makes', () => {
-    fc.assert(fc.property(fc.anything({ withBigInt: true, withMap: true, withSet: true, withTypedArray: true }), onlyInvalidPaymentOrHeader), { numRuns })
+    fc.assert(
+      fc.property(
+        fc.anything({ withBigInt: true, withMap: true, withSet: true, withTypedArray: true }),
+        onlyInvalidPaymentOrHeader,
+      ),
+      { numRuns },
+    )
   })
 
   it('over values JSON cannot hold: undefined, functions, symbols, BigInts, cycles', () => {
@@ -247,9 +303,28 @@ describe('encoders throw only Stripe402Error("invalid_payment")', () => {
 describe('encodePaymentResponse, whose common case skips the schema', () => {
   // Values on both sides of every limit, of the wrong type, and arbitrary: the hand-written checks
   // must accept nothing the schema refuses and write exactly the header the schema's output makes.
-  const number = fc.oneof(units, fc.constantFrom(-1, -0, 0.5, MAX_UNITS, MAX_UNITS + 1, 2 ** 53, Number.NaN, Number.POSITIVE_INFINITY), fc.double())
-  const textNear = (max: number) => fc.oneof(text(4), fc.constantFrom('x'.repeat(max), 'x'.repeat(max + 1)), fc.string({ unit: 'binary', minLength: max - 2, maxLength: max + 2 }))
-  const field = <T>(arb: fc.Arbitrary<T>) => fc.oneof({ weight: 4, arbitrary: arb }, { weight: 1, arbitrary: fc.anything() })
+  const number = fc.oneof(
+    units,
+    fc.constantFrom(
+      -1,
+      -0,
+      0.5,
+      MAX_UNITS,
+      MAX_UNITS + 1,
+      2 ** 53,
+      Number.NaN,
+      Number.POSITIVE_INFINITY,
+    ),
+    fc.double(),
+  )
+  const textNear = (max: number) =>
+    fc.oneof(
+      text(4),
+      fc.constantFrom('x'.repeat(max), 'x'.repeat(max + 1)),
+      fc.string({ unit: 'binary', minLength: max - 2, maxLength: max + 2 }),
+    )
+  const field = <T>(arb: fc.Arbitrary<T>) =>
+    fc.oneof({ weight: 4, arbitrary: arb }, { weight: 1, arbitrary: fc.anything() })
   const responseLike = fc.record(
     {
       success: field(fc.boolean()),
@@ -274,9 +349,15 @@ describe('encodePaymentResponse, whose common case skips the schema', () => {
         if (parsed.success) {
           const header = v1Encode(parsed.data)
           // Valid, yet past the header cap every peer enforces (control characters escape to 6 bytes each): refused for its size.
-          if (header.length > DEFAULT_MAX_HEADER_BYTES) expect(() => encodePaymentResponse(input as PaymentResponse)).toThrow(/^Refusing to encode a PaymentResponse header of \d+ bytes/)
+          if (header.length > DEFAULT_MAX_HEADER_BYTES)
+            expect(() => encodePaymentResponse(input as PaymentResponse)).toThrow(
+              /^Refusing to encode a PaymentResponse header of \d+ bytes/,
+            )
           else expect(encodePaymentResponse(input as PaymentResponse)).toBe(header)
-        } else expect(() => encodePaymentResponse(input as PaymentResponse)).toThrow(/^Refusing to encode an invalid PaymentResponse: /)
+        } else
+          expect(() => encodePaymentResponse(input as PaymentResponse)).toThrow(
+            /^Refusing to encode an invalid PaymentResponse: /,
+          )
       }),
       { numRuns: Math.max(numRuns, 3000) },
     )

@@ -16,16 +16,35 @@ import type { PaymentPayload, PaymentRequired, PaymentResponse } from './schemas
 /** How published stripe402 v1 writes a header. */
 const v1Encode = (value: unknown): string => Buffer.from(JSON.stringify(value)).toString('base64')
 /** How published stripe402 v1 reads a header. */
-const v1Decode = (header: string): unknown => JSON.parse(Buffer.from(header, 'base64').toString('utf-8'))
+const v1Decode = (header: string): unknown =>
+  JSON.parse(Buffer.from(header, 'base64').toString('utf-8'))
 const b64 = (text: string) => Buffer.from(text, 'utf8').toString('base64')
 
 const challenge: PaymentRequired = {
   stripe402Version: 1,
   resource: { url: '/api/weather', description: 'Weather — 東京', mimeType: 'application/json' },
-  accepts: [{ scheme: 'stripe', currency: 'usd', amount: 500, minTopUp: 5000, publishableKey: 'pk_test_123', description: 'Weather data' }],
+  accepts: [
+    {
+      scheme: 'stripe',
+      currency: 'usd',
+      amount: 500,
+      minTopUp: 5000,
+      publishableKey: 'pk_test_123',
+      description: 'Weather data',
+    },
+  ],
 }
-const payload: PaymentPayload = { stripe402Version: 1, paymentMethodId: 'pm_card_visa', topUpAmount: 50_000 }
-const response: PaymentResponse = { success: true, chargeId: 'pi_123', creditsRemaining: 49_500, clientId: 'cred_abc' }
+const payload: PaymentPayload = {
+  stripe402Version: 1,
+  paymentMethodId: 'pm_card_visa',
+  topUpAmount: 50_000,
+}
+const response: PaymentResponse = {
+  success: true,
+  chargeId: 'pi_123',
+  creditsRemaining: 49_500,
+  clientId: 'cred_abc',
+}
 
 /** Runs `fn` and returns the Stripe402Error it threw; fails the test on any other outcome. */
 function refusal(fn: () => unknown): Stripe402Error {
@@ -66,7 +85,13 @@ describe('round trips', () => {
   })
 
   it('reads v1 failure bodies with an empty clientId', () => {
-    const failure = { success: false, creditsRemaining: 0, clientId: '', error: 'Your card was declined.', errorCode: 'card_declined' }
+    const failure = {
+      success: false,
+      creditsRemaining: 0,
+      clientId: '',
+      error: 'Your card was declined.',
+      errorCode: 'card_declined',
+    }
     expect(decodePaymentResponse(v1Encode(failure))).toEqual(failure)
   })
 })
@@ -146,9 +171,14 @@ describe('size cap', () => {
   it('refuses to encode a header peers would refuse', () => {
     const huge: PaymentRequired = {
       ...challenge,
-      accepts: Array.from({ length: 8 }, () => ({ ...challenge.accepts[0]!, description: 'd'.repeat(1024) })),
+      accepts: Array.from({ length: 8 }, () => ({
+        ...challenge.accepts[0]!,
+        description: 'd'.repeat(1024),
+      })),
     }
-    expect(refusal(() => encodePaymentRequired(huge)).message).toMatch(/peers refuse more than 8192/)
+    expect(refusal(() => encodePaymentRequired(huge)).message).toMatch(
+      /peers refuse more than 8192/,
+    )
   })
 })
 
@@ -167,17 +197,24 @@ describe('hostile input', () => {
 
   it('refuses non-JSON, invalid UTF-8 and a byte order mark', () => {
     refusal(() => decodeHeader(b64('stripe402Version=1')))
-    refusal(() => decodeHeader(Buffer.from([0x7b, 0x22, 0xff, 0x22, 0x3a, 0x31, 0x7d]).toString('base64')))
-    refusal(() => decodeHeader(Buffer.from([0xef, 0xbb, 0xbf, ...Buffer.from('{}')]).toString('base64')))
+    refusal(() =>
+      decodeHeader(Buffer.from([0x7b, 0x22, 0xff, 0x22, 0x3a, 0x31, 0x7d]).toString('base64')),
+    )
+    refusal(() =>
+      decodeHeader(Buffer.from([0xef, 0xbb, 0xbf, ...Buffer.from('{}')]).toString('base64')),
+    )
   })
 
-  it.each(['__proto__', 'constructor', 'prototype'])('refuses the key %s at any depth, without polluting', (key) => {
-    const top = `{"stripe402Version":1,"${key}":{"polluted":true}}`
-    const nested = `{"stripe402Version":1,"a":[{"b":{"${key}":{"polluted":true}}}]}`
-    expect(refusal(() => decodePaymentPayload(b64(top))).message).toContain(`"${key}"`)
-    refusal(() => decodeHeader(b64(nested)))
-    expect(({} as Record<string, unknown>).polluted).toBeUndefined()
-  })
+  it.each(['__proto__', 'constructor', 'prototype'])(
+    'refuses the key %s at any depth, without polluting',
+    (key) => {
+      const top = `{"stripe402Version":1,"${key}":{"polluted":true}}`
+      const nested = `{"stripe402Version":1,"a":[{"b":{"${key}":{"polluted":true}}}]}`
+      expect(refusal(() => decodePaymentPayload(b64(top))).message).toContain(`"${key}"`)
+      refusal(() => decodeHeader(b64(nested)))
+      expect(({} as Record<string, unknown>).polluted).toBeUndefined()
+    },
+  )
 
   it('refuses nesting deeper than 16 levels, accepts 16', () => {
     const nest = (n: number) => `${'['.repeat(n)}${']'.repeat(n)}`
@@ -205,7 +242,8 @@ describe('hostile input', () => {
 })
 
 describe('numbers', () => {
-  const withTopUp = (topUpAmount: unknown) => `{"stripe402Version":1,"paymentMethodId":"pm_x","topUpAmount":${String(topUpAmount)}}`
+  const withTopUp = (topUpAmount: unknown) =>
+    `{"stripe402Version":1,"paymentMethodId":"pm_x","topUpAmount":${String(topUpAmount)}}`
 
   it.each([
     ['negative', '-1'],
@@ -218,7 +256,9 @@ describe('numbers', () => {
     ['null', 'null'],
     ['a boolean', 'true'],
   ])('refuses an amount that is %s', (_name, literal) => {
-    expect(refusal(() => decodePaymentPayload(b64(withTopUp(literal)))).message).toMatch(/topUpAmount/)
+    expect(refusal(() => decodePaymentPayload(b64(withTopUp(literal)))).message).toMatch(
+      /topUpAmount/,
+    )
   })
 
   it('accepts 0, 10^12 and exponent notation of an integer', () => {
@@ -231,27 +271,55 @@ describe('numbers', () => {
     refusal(() => decodePaymentPayload(v1Encode({ stripe402Version: 1, maxAmount: -1 })))
     refusal(() => decodePaymentResponse(v1Encode({ ...response, creditsRemaining: 1.5 })))
     refusal(() => decodePaymentResponse(v1Encode({ ...response, amountCharged: -5 })))
-    refusal(() => decodePaymentRequired(v1Encode({ ...challenge, accepts: [{ ...challenge.accepts[0], minTopUp: -1 }] })))
-    refusal(() => decodePaymentRequired(v1Encode({ ...challenge, accepts: [{ ...challenge.accepts[0], maxTopUp: 0.1 }] })))
+    refusal(() =>
+      decodePaymentRequired(
+        v1Encode({ ...challenge, accepts: [{ ...challenge.accepts[0], minTopUp: -1 }] }),
+      ),
+    )
+    refusal(() =>
+      decodePaymentRequired(
+        v1Encode({ ...challenge, accepts: [{ ...challenge.accepts[0], maxTopUp: 0.1 }] }),
+      ),
+    )
   })
 })
 
 describe('shapes and strings', () => {
   it('refuses the wrong version and wrong types, naming the field', () => {
-    expect(refusal(() => decodePaymentPayload(v1Encode({ stripe402Version: 2 }))).message).toMatch(/stripe402Version/)
-    expect(refusal(() => decodePaymentPayload(v1Encode({ stripe402Version: '1' }))).message).toMatch(/stripe402Version/)
-    expect(refusal(() => decodePaymentPayload(v1Encode({ stripe402Version: 1, clientId: 7 }))).message).toMatch(/clientId/)
-    expect(refusal(() => decodePaymentResponse(v1Encode({ ...response, success: 'yes' }))).message).toMatch(/success/)
-    expect(refusal(() => decodePaymentRequired(v1Encode({ ...challenge, accepts: [] }))).message).toMatch(/accepts/)
-    expect(refusal(() => decodePaymentRequired(v1Encode({ ...challenge, accepts: [{ ...challenge.accepts[0], currency: 'USD' }] }))).message).toMatch(
-      /accepts\.0\.currency/,
+    expect(refusal(() => decodePaymentPayload(v1Encode({ stripe402Version: 2 }))).message).toMatch(
+      /stripe402Version/,
     )
+    expect(
+      refusal(() => decodePaymentPayload(v1Encode({ stripe402Version: '1' }))).message,
+    ).toMatch(/stripe402Version/)
+    expect(
+      refusal(() => decodePaymentPayload(v1Encode({ stripe402Version: 1, clientId: 7 }))).message,
+    ).toMatch(/clientId/)
+    expect(
+      refusal(() => decodePaymentResponse(v1Encode({ ...response, success: 'yes' }))).message,
+    ).toMatch(/success/)
+    expect(
+      refusal(() => decodePaymentRequired(v1Encode({ ...challenge, accepts: [] }))).message,
+    ).toMatch(/accepts/)
+    expect(
+      refusal(() =>
+        decodePaymentRequired(
+          v1Encode({ ...challenge, accepts: [{ ...challenge.accepts[0], currency: 'USD' }] }),
+        ),
+      ).message,
+    ).toMatch(/accepts\.0\.currency/)
   })
 
   it('caps string lengths', () => {
-    expect(decodePaymentPayload(v1Encode({ stripe402Version: 1, clientId: 'c'.repeat(255) })).clientId).toHaveLength(255)
-    refusal(() => decodePaymentPayload(v1Encode({ stripe402Version: 1, clientId: 'c'.repeat(256) })))
-    refusal(() => decodePaymentRequired(v1Encode({ ...challenge, resource: { url: '/'.repeat(2049) } })))
+    expect(
+      decodePaymentPayload(v1Encode({ stripe402Version: 1, clientId: 'c'.repeat(255) })).clientId,
+    ).toHaveLength(255)
+    refusal(() =>
+      decodePaymentPayload(v1Encode({ stripe402Version: 1, clientId: 'c'.repeat(256) })),
+    )
+    refusal(() =>
+      decodePaymentRequired(v1Encode({ ...challenge, resource: { url: '/'.repeat(2049) } })),
+    )
     refusal(() => decodePaymentRequired(v1Encode({ ...challenge, error: 'e'.repeat(65) })))
     refusal(() => decodePaymentResponse(v1Encode({ ...response, error: 'e'.repeat(1025) })))
   })
@@ -260,7 +328,11 @@ describe('shapes and strings', () => {
     refusal(() => decodePaymentPayload(v1Encode({ stripe402Version: 1, paymentMethodId: '' })))
     refusal(() => decodePaymentPayload(v1Encode({ stripe402Version: 1, clientId: '' })))
     refusal(() => decodePaymentPayload(v1Encode({ stripe402Version: 1, idempotencyKey: 'a b' })))
-    refusal(() => decodePaymentRequired(v1Encode({ ...challenge, accepts: [{ ...challenge.accepts[0], publishableKey: '' }] })))
+    refusal(() =>
+      decodePaymentRequired(
+        v1Encode({ ...challenge, accepts: [{ ...challenge.accepts[0], publishableKey: '' }] }),
+      ),
+    )
   })
 
   it('tolerates unknown fields at every level and strips them', () => {
@@ -280,27 +352,48 @@ describe('shapes and strings', () => {
   })
 
   it('keeps the extension fields', () => {
-    const extended: PaymentRequired = { ...challenge, error: 'price_above_max_amount', message: 'Price rose.', extensions: ['maxAmount', 'idempotencyKey'] }
+    const extended: PaymentRequired = {
+      ...challenge,
+      error: 'price_above_max_amount',
+      message: 'Price rose.',
+      extensions: ['maxAmount', 'idempotencyKey'],
+    }
     expect(decodePaymentRequired(encodePaymentRequired(extended))).toEqual(extended)
-    const p: PaymentPayload = { stripe402Version: 1, clientId: 'cred', maxAmount: 600, idempotencyKey: 'k-1' }
+    const p: PaymentPayload = {
+      stripe402Version: 1,
+      clientId: 'cred',
+      maxAmount: 600,
+      idempotencyKey: 'k-1',
+    }
     expect(decodePaymentPayload(encodePaymentPayload(p))).toEqual(p)
     const r: PaymentResponse = { ...response, amountCharged: 500, currency: 'usd' }
     expect(decodePaymentResponse(encodePaymentResponse(r))).toEqual(r)
   })
 
   it('keeps unknown error codes as strings (a generic failure to the reader)', () => {
-    expect(decodePaymentRequired(v1Encode({ ...challenge, error: 'from_the_future' })).error).toBe('from_the_future')
-    expect(decodePaymentResponse(v1Encode({ ...response, success: false, errorCode: 'from_the_future' })).errorCode).toBe('from_the_future')
+    expect(decodePaymentRequired(v1Encode({ ...challenge, error: 'from_the_future' })).error).toBe(
+      'from_the_future',
+    )
+    expect(
+      decodePaymentResponse(v1Encode({ ...response, success: false, errorCode: 'from_the_future' }))
+        .errorCode,
+    ).toBe('from_the_future')
   })
 
   it('names the header in the message so a person knows what to fix', () => {
     expect(refusal(() => decodePaymentPayload('!!')).message).toMatch(/^Malformed payment header: /)
-    expect(refusal(() => decodePaymentRequired('!!')).message).toMatch(/^Malformed payment-required header: /)
-    expect(refusal(() => decodePaymentResponse('!!')).message).toMatch(/^Malformed payment-response header: /)
+    expect(refusal(() => decodePaymentRequired('!!')).message).toMatch(
+      /^Malformed payment-required header: /,
+    )
+    expect(refusal(() => decodePaymentResponse('!!')).message).toMatch(
+      /^Malformed payment-response header: /,
+    )
   })
 
   it('refuses to encode an invalid message', () => {
-    expect(refusal(() => encodePaymentPayload({ stripe402Version: 1, topUpAmount: -1 })).message).toMatch(/Refusing to encode an invalid PaymentPayload: topUpAmount/)
+    expect(
+      refusal(() => encodePaymentPayload({ stripe402Version: 1, topUpAmount: -1 })).message,
+    ).toMatch(/Refusing to encode an invalid PaymentPayload: topUpAmount/)
     refusal(() => encodePaymentResponse({ ...response, creditsRemaining: 0.5 }))
     refusal(() => encodePaymentRequired({ ...challenge, accepts: [] }))
   })

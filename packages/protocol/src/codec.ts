@@ -31,9 +31,16 @@ export function encodeHeader(value: unknown): string {
   try {
     json = JSON.stringify(value)
   } catch (error) {
-    throw new Stripe402Error('invalid_payment', `Refusing to encode a header: the value is not JSON (${error instanceof Error ? error.message : String(error)}).`)
+    throw new Stripe402Error(
+      'invalid_payment',
+      `Refusing to encode a header: the value is not JSON (${error instanceof Error ? error.message : String(error)}).`,
+    )
   }
-  if (typeof json !== 'string') throw new Stripe402Error('invalid_payment', `Refusing to encode a header: ${typeof value} is not a JSON value.`)
+  if (typeof json !== 'string')
+    throw new Stripe402Error(
+      'invalid_payment',
+      `Refusing to encode a header: ${typeof value} is not a JSON value.`,
+    )
   return base64EncodeUtf8(json)
 }
 
@@ -50,12 +57,15 @@ function decodeRaw(header: unknown, what: string, options: DecodeOptions = {}): 
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_HEADER_BYTES
   if (!Number.isSafeInteger(maxBytes) || maxBytes < 1) {
     // A configuration mistake, not a bad header: fail loudly rather than answer 402 to everyone.
-    throw new RangeError(`DecodeOptions.maxBytes must be a positive integer, got ${String(maxBytes)}.`)
+    throw new RangeError(
+      `DecodeOptions.maxBytes must be a positive integer, got ${String(maxBytes)}.`,
+    )
   }
   if (typeof header !== 'string') throw invalidHeader(what, 'it is missing or not a string')
   // The cap comes first, before even trimming, so an oversized header costs nothing to refuse.
   // Header values are ASCII when valid, so string length equals byte length for every header that could pass.
-  if (header.length > maxBytes) throw invalidHeader(what, `it is ${header.length} bytes; the limit is ${maxBytes}`)
+  if (header.length > maxBytes)
+    throw invalidHeader(what, `it is ${header.length} bytes; the limit is ${maxBytes}`)
   const trimmed = trimOptionalWhitespace(header)
   if (trimmed.length === 0) throw invalidHeader(what, 'it is empty')
   const text = base64DecodeUtf8(trimmed)
@@ -65,7 +75,12 @@ function decodeRaw(header: unknown, what: string, options: DecodeOptions = {}): 
   return parsed.value
 }
 
-function decodeWith<S extends z.ZodType>(schema: S, what: string, header: unknown, options?: DecodeOptions): z.infer<S> {
+function decodeWith<S extends z.ZodType>(
+  schema: S,
+  what: string,
+  header: unknown,
+  options?: DecodeOptions,
+): z.infer<S> {
   const value = decodeRaw(header, what, options)
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw invalidHeader(what, 'it must hold a JSON object')
@@ -112,7 +127,16 @@ function encodeValid(what: string, value: unknown): string {
  */
 function checkedPaymentResponse(value: PaymentResponse): PaymentResponse | undefined {
   if (typeof value !== 'object' || value === null) return undefined
-  const { success, chargeId, creditsRemaining, clientId, error, errorCode, amountCharged, currency } = value
+  const {
+    success,
+    chargeId,
+    creditsRemaining,
+    clientId,
+    error,
+    errorCode,
+    amountCharged,
+    currency,
+  } = value
   const ok =
     typeof success === 'boolean' &&
     (chargeId === undefined || isText(chargeId, 255)) &&
@@ -123,12 +147,16 @@ function checkedPaymentResponse(value: PaymentResponse): PaymentResponse | undef
     (amountCharged === undefined || isUnits(amountCharged)) &&
     (currency === undefined || (typeof currency === 'string' && CURRENCY.test(currency)))
   // Absent fields are undefined here, and JSON.stringify leaves them out, as the schema does.
-  return ok ? { success, chargeId, creditsRemaining, clientId, error, errorCode, amountCharged, currency } : undefined
+  return ok
+    ? { success, chargeId, creditsRemaining, clientId, error, errorCode, amountCharged, currency }
+    : undefined
 }
 
 const CURRENCY = /^[a-z]{3}$/
-const isText = (value: unknown, max: number): boolean => typeof value === 'string' && value.length <= max
-const isUnits = (value: unknown): boolean => Number.isSafeInteger(value) && (value as number) >= 0 && (value as number) <= MAX_UNITS
+const isText = (value: unknown, max: number): boolean =>
+  typeof value === 'string' && value.length <= max
+const isUnits = (value: unknown): boolean =>
+  Number.isSafeInteger(value) && (value as number) >= 0 && (value as number) <= MAX_UNITS
 
 /** Strips HTTP optional whitespace (spaces and tabs) at both ends; a loop, so no regex backtracking. */
 function trimOptionalWhitespace(value: string): string {
@@ -157,7 +185,9 @@ export const decodePaymentPayload = (header: unknown, options?: DecodeOptions): 
 
 export const encodePaymentResponse = (value: PaymentResponse): string => {
   const checked = checkedPaymentResponse(value)
-  return checked ? encodeValid('PaymentResponse', checked) : encodeWith(PaymentResponseSchema, 'PaymentResponse', value)
+  return checked
+    ? encodeValid('PaymentResponse', checked)
+    : encodeWith(PaymentResponseSchema, 'PaymentResponse', value)
 }
 export const decodePaymentResponse = (header: unknown, options?: DecodeOptions): PaymentResponse =>
   decodeWith(PaymentResponseSchema, 'payment-response', header, options)

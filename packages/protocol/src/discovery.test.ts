@@ -6,8 +6,23 @@ const doc = {
   publishableKey: 'pk_test_123',
   extensions: ['maxAmount', 'idempotencyKey'],
   routes: [
-    { method: 'GET', path: '/api/weather', amount: 500, currency: 'usd', minTopUp: 5000, description: 'Weather', mimeType: 'application/json' },
-    { method: '*', path: '/api/llm/*', amount: 'dynamic', currency: 'usd', minTopUp: 5000, maxTopUp: 1_000_000 },
+    {
+      method: 'GET',
+      path: '/api/weather',
+      amount: 500,
+      currency: 'usd',
+      minTopUp: 5000,
+      description: 'Weather',
+      mimeType: 'application/json',
+    },
+    {
+      method: '*',
+      path: '/api/llm/*',
+      amount: 'dynamic',
+      currency: 'usd',
+      minTopUp: 5000,
+      maxTopUp: 1_000_000,
+    },
     { method: 'POST', path: '/users/:id/report', amount: 0, currency: 'jpy', minTopUp: 500_000 },
   ],
 }
@@ -22,7 +37,11 @@ describe('discovery document', () => {
   })
 
   it('tolerates and strips unknown fields', () => {
-    const parsed = DiscoveryDocumentSchema.parse({ ...doc, operator: 'acme', routes: [{ ...doc.routes[0], tags: ['x'] }] })
+    const parsed = DiscoveryDocumentSchema.parse({
+      ...doc,
+      operator: 'acme',
+      routes: [{ ...doc.routes[0], tags: ['x'] }],
+    })
     expect(parsed).not.toHaveProperty('operator')
     expect(parsed.routes[0]).not.toHaveProperty('tags')
   })

@@ -26,9 +26,15 @@ export const RoutePricingSchema = z.object({
   /** Smallest top-up in units. */
   minTopUp: units('minTopUp').describe('Smallest top-up the server will charge, in units.'),
   /** Largest top-up in units, when the server caps it. */
-  maxTopUp: units('maxTopUp').optional().describe('Largest top-up the server will charge, in units.'),
+  maxTopUp: units('maxTopUp')
+    .optional()
+    .describe('Largest top-up the server will charge, in units.'),
   /** Human-readable description of the charge. */
-  description: z.string().max(1024).optional().describe('Human-readable description of the charge.'),
+  description: z
+    .string()
+    .max(1024)
+    .optional()
+    .describe('Human-readable description of the charge.'),
   /** MIME type of the paid response. */
   mimeType: z.string().max(255).optional().describe('MIME type of the paid response.'),
 })
@@ -56,13 +62,20 @@ export const DiscoveryDocumentSchema = z.object({
   /** Protocol version, `1`. */
   stripe402Version: z.literal(STRIPE402_VERSION).describe('Protocol version, 1.'),
   /** Stripe publishable key clients tokenize cards with. */
-  publishableKey: z.string().min(1).max(255).describe('Stripe publishable key (pk_...) clients tokenize cards with.'),
+  publishableKey: z
+    .string()
+    .min(1)
+    .max(255)
+    .describe('Stripe publishable key (pk_...) clients tokenize cards with.'),
   /** Optional payload fields this server honours, as in `PaymentRequired.extensions`. */
   extensions: z
     .array(z.string().max(64))
     .max(32)
     .describe('Optional payload fields this server honours, as in PaymentRequired.extensions.'),
   /** Every paid route. Free routes are not listed. */
-  routes: z.array(DiscoveryRouteSchema).max(10_000).describe('Every paid route; free routes are not listed.'),
+  routes: z
+    .array(DiscoveryRouteSchema)
+    .max(10_000)
+    .describe('Every paid route; free routes are not listed.'),
 })
 export type DiscoveryDocument = z.infer<typeof DiscoveryDocumentSchema>

@@ -86,7 +86,11 @@ export class Stripe402Error extends Error {
   readonly code: PaymentErrorCode
   readonly status: number
 
-  constructor(code: PaymentErrorCode, message: string, options?: { cause?: unknown; status?: number }) {
+  constructor(
+    code: PaymentErrorCode,
+    message: string,
+    options?: { cause?: unknown; status?: number },
+  ) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause })
     this.code = code
     this.status = options?.status ?? ERROR_HTTP_STATUS[code]

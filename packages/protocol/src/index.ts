@@ -1,5 +1,12 @@
 /** @stripe402/protocol: the stripe402 wire format, defined once. Isomorphic: no Node-only APIs. */
-export { DEFAULT_MAX_HEADER_BYTES, EXTENSIONS, HEADERS, MAX_JSON_DEPTH, MAX_UNITS, STRIPE402_VERSION } from './constants'
+export {
+  DEFAULT_MAX_HEADER_BYTES,
+  EXTENSIONS,
+  HEADERS,
+  MAX_JSON_DEPTH,
+  MAX_UNITS,
+  STRIPE402_VERSION,
+} from './constants'
 export {
   ERROR_HTTP_STATUS,
   EXTENSION_ERROR_CODES,
@@ -66,4 +73,9 @@ export {
   RoutePricingSchema,
   WELL_KNOWN_PATH,
 } from './discovery'
-export { type JsonSchema, type JsonSchemaName, stripe402JsonSchemas, toJsonSchema } from './json-schema'
+export {
+  type JsonSchema,
+  type JsonSchemaName,
+  stripe402JsonSchemas,
+  toJsonSchema,
+} from './json-schema'

@@ -8,7 +8,9 @@ function properties(schema: unknown, path: string): Array<[string, Record<string
   if (schema === null || typeof schema !== 'object') return []
   const s = schema as Record<string, unknown>
   const own = s.properties
-    ? Object.entries(s.properties as Record<string, Record<string, unknown>>).map(([k, v]) => [`${path}.${k}`, v] as [string, Record<string, unknown>])
+    ? Object.entries(s.properties as Record<string, Record<string, unknown>>).map(
+        ([k, v]) => [`${path}.${k}`, v] as [string, Record<string, unknown>],
+      )
     : []
   return [...own, ...Object.entries(s).flatMap(([k, v]) => properties(v, `${path}/${k}`))]
 }

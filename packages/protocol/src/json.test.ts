@@ -4,13 +4,19 @@ import { parseJsonSafely } from './json'
 
 describe('parseJsonSafely', () => {
   it('parses ordinary JSON', () => {
-    expect(parseJsonSafely('{"a":[1,{"b":null}],"c":"d"}')).toEqual({ ok: true, value: { a: [1, { b: null }], c: 'd' } })
+    expect(parseJsonSafely('{"a":[1,{"b":null}],"c":"d"}')).toEqual({
+      ok: true,
+      value: { a: [1, { b: null }], c: 'd' },
+    })
     expect(parseJsonSafely('"x"')).toEqual({ ok: true, value: 'x' })
   })
 
   it('says why it refused', () => {
     expect(parseJsonSafely('{')).toEqual({ ok: false, reason: 'is not valid JSON' })
-    expect(parseJsonSafely('{"__proto__":{}}')).toEqual({ ok: false, reason: 'contains the forbidden key "__proto__"' })
+    expect(parseJsonSafely('{"__proto__":{}}')).toEqual({
+      ok: false,
+      reason: 'contains the forbidden key "__proto__"',
+    })
   })
 
   it('refuses forbidden keys inside arrays too', () => {

@@ -22,7 +22,8 @@ export function parseJsonSafely(text: string, maxDepth = MAX_JSON_DEPTH): SafeJs
     if (node === null || typeof node !== 'object') continue
     if (depth >= maxDepth) return { ok: false, reason: `nests deeper than ${maxDepth} levels` }
     for (const key of Object.keys(node)) {
-      if (FORBIDDEN_KEYS.has(key)) return { ok: false, reason: `contains the forbidden key "${key}"` }
+      if (FORBIDDEN_KEYS.has(key))
+        return { ok: false, reason: `contains the forbidden key "${key}"` }
       stack.push({ node: (node as Record<string, unknown>)[key], depth: depth + 1 })
     }
   }

@@ -1,5 +1,11 @@
 /** OpenAPI 3.1 pieces a stripe402 server publishes: the 402 response, schema components, pricing extension. */
-import type { ComponentsObject, HeaderObject, ParameterObject, ResponseObject, SchemaObject } from 'openapi3-ts/oas31'
+import type {
+  ComponentsObject,
+  HeaderObject,
+  ParameterObject,
+  ResponseObject,
+  SchemaObject,
+} from 'openapi3-ts/oas31'
 import { HEADERS } from './constants'
 import type { RoutePricing } from './discovery'
 import { toJsonSchema } from './json-schema'
@@ -65,11 +71,18 @@ export function paymentResponseHeader(): HeaderObject {
  */
 export function paymentRequiredResponse(): ResponseObject {
   return {
-    description: 'Payment Required: pay with a card through Stripe, or spend existing credits (stripe402).',
+    description:
+      'Payment Required: pay with a card through Stripe, or spend existing credits (stripe402).',
     headers: {
-      [HEADERS.PAYMENT_REQUIRED]: { ...base64Header('The payment challenge.', SCHEMA_REFS.PaymentRequired), required: true },
+      [HEADERS.PAYMENT_REQUIRED]: {
+        ...base64Header('The payment challenge.', SCHEMA_REFS.PaymentRequired),
+        required: true,
+      },
       [HEADERS.PAYMENT_RESPONSE]: {
-        ...base64Header('Present after a failed payment attempt, with success false.', SCHEMA_REFS.PaymentResponse),
+        ...base64Header(
+          'Present after a failed payment attempt, with success false.',
+          SCHEMA_REFS.PaymentResponse,
+        ),
         required: false,
       },
     },
@@ -80,6 +93,8 @@ export function paymentRequiredResponse(): ResponseObject {
 }
 
 /** The extension object to spread into a paid operation: `{ 'x-stripe402': pricing }`. */
-export function pricingExtension(pricing: OpenApiPricingExtension): { [OPENAPI_PRICING_EXTENSION]: OpenApiPricingExtension } {
+export function pricingExtension(pricing: OpenApiPricingExtension): {
+  [OPENAPI_PRICING_EXTENSION]: OpenApiPricingExtension
+} {
   return { [OPENAPI_PRICING_EXTENSION]: { ...pricing } }
 }

@@ -17,7 +17,19 @@ import {
 } from './units'
 
 const units = fc.bigInt({ min: 0n, max: BigInt(MAX_UNITS) }).map(Number)
-const someCurrency = fc.constantFrom('usd', 'eur', 'gbp', 'jpy', 'krw', 'kwd', 'bhd', 'isk', 'ugx', 'huf', 'USD')
+const someCurrency = fc.constantFrom(
+  'usd',
+  'eur',
+  'gbp',
+  'jpy',
+  'krw',
+  'kwd',
+  'bhd',
+  'isk',
+  'ugx',
+  'huf',
+  'USD',
+)
 
 describe('unitsToMinor', () => {
   it('converts exact amounts exactly', () => {
@@ -60,7 +72,9 @@ describe('unitsToMinor', () => {
 
   it('is exact at the top of the range (no floating-point drift)', () => {
     expect(unitsToMinor(MAX_UNITS, 'usd')).toBe(MAX_UNITS / 100)
-    expect(unitsToMinor(Number.MAX_SAFE_INTEGER, 'jpy')).toBe(Math.floor(Number.MAX_SAFE_INTEGER / 10_000) + 1)
+    expect(unitsToMinor(Number.MAX_SAFE_INTEGER, 'jpy')).toBe(
+      Math.floor(Number.MAX_SAFE_INTEGER / 10_000) + 1,
+    )
     expect(unitsToMinor(Number.MAX_SAFE_INTEGER, 'usd')).toBe(90_071_992_547_410)
   })
 
@@ -77,7 +91,8 @@ describe('unitsToMinor', () => {
       fc.property(units, someCurrency, (u, c) => {
         const back = minorToUnits(unitsToMinor(u, c), c)
         expect(back).toBeGreaterThanOrEqual(u)
-        const c3 = currencyDecimals(c) === 3 ? 10 : ['isk', 'ugx'].includes(c.toLowerCase()) ? 100 : 1
+        const c3 =
+          currencyDecimals(c) === 3 ? 10 : ['isk', 'ugx'].includes(c.toLowerCase()) ? 100 : 1
         expect(back - u).toBeLessThan((UNITS_PER_MAJOR / 10 ** currencyDecimals(c)) * c3)
       }),
     )
@@ -85,9 +100,13 @@ describe('unitsToMinor', () => {
 
   it('property: minor → units → minor is the identity on amounts Stripe accepts', () => {
     fc.assert(
-      fc.property(fc.nat({ max: 99_999_999 }), fc.constantFrom('usd', 'jpy', 'gbp', 'krw'), (m, c) => {
-        expect(unitsToMinor(minorToUnits(m, c), c)).toBe(m)
-      }),
+      fc.property(
+        fc.nat({ max: 99_999_999 }),
+        fc.constantFrom('usd', 'jpy', 'gbp', 'krw'),
+        (m, c) => {
+          expect(unitsToMinor(minorToUnits(m, c), c)).toBe(m)
+        },
+      ),
     )
   })
 })
@@ -115,12 +134,16 @@ describe('chargeableUnits', () => {
 
   it('property: equals minorToUnits(unitsToMinor(u)), so it is at least u and chargeable as is', () => {
     fc.assert(
-      fc.property(units.filter((u) => u <= MAX_UNITS / 100), someCurrency, (u, c) => {
-        const up = chargeableUnits(u, c)
-        expect(up).toBe(minorToUnits(unitsToMinor(u, c), c))
-        expect(up).toBeGreaterThanOrEqual(u)
-        expect(chargeableUnits(up, c)).toBe(up)
-      }),
+      fc.property(
+        units.filter((u) => u <= MAX_UNITS / 100),
+        someCurrency,
+        (u, c) => {
+          const up = chargeableUnits(u, c)
+          expect(up).toBe(minorToUnits(unitsToMinor(u, c), c))
+          expect(up).toBeGreaterThanOrEqual(u)
+          expect(chargeableUnits(up, c)).toBe(up)
+        },
+      ),
     )
   })
 })
@@ -138,9 +161,32 @@ describe('minimumTopUpUnits', () => {
   })
 
   it('knows every settlement currency on Stripe’s minimum-charge table, and only those', () => {
-    expect(Object.keys(STRIPE_MINIMUM_CHARGE_MINOR).sort()).toEqual(
-      ['aed', 'aud', 'bgn', 'brl', 'cad', 'chf', 'czk', 'dkk', 'eur', 'gbp', 'hkd', 'huf', 'inr', 'jpy', 'mxn', 'myr', 'nok', 'nzd', 'pln', 'ron', 'sek', 'sgd', 'thb', 'usd'],
-    )
+    expect(Object.keys(STRIPE_MINIMUM_CHARGE_MINOR).sort()).toEqual([
+      'aed',
+      'aud',
+      'bgn',
+      'brl',
+      'cad',
+      'chf',
+      'czk',
+      'dkk',
+      'eur',
+      'gbp',
+      'hkd',
+      'huf',
+      'inr',
+      'jpy',
+      'mxn',
+      'myr',
+      'nok',
+      'nzd',
+      'pln',
+      'ron',
+      'sek',
+      'sgd',
+      'thb',
+      'usd',
+    ])
   })
 
   it('each minimum converts back to the same Stripe amount', () => {

@@ -9,11 +9,31 @@ export const UNITS_PER_MAJOR = 10_000
  * Source: https://docs.stripe.com/currencies#zero-decimal
  */
 export const ZERO_DECIMAL_CURRENCIES: ReadonlySet<string> = new Set([
-  'bif', 'clp', 'djf', 'gnf', 'jpy', 'kmf', 'krw', 'mga', 'pyg', 'rwf', 'vnd', 'vuv', 'xaf', 'xof', 'xpf',
+  'bif',
+  'clp',
+  'djf',
+  'gnf',
+  'jpy',
+  'kmf',
+  'krw',
+  'mga',
+  'pyg',
+  'rwf',
+  'vnd',
+  'vuv',
+  'xaf',
+  'xof',
+  'xpf',
 ])
 
 /** Currencies with three decimals; Stripe requires their minor amounts to end in 0. */
-export const THREE_DECIMAL_CURRENCIES: ReadonlySet<string> = new Set(['bhd', 'jod', 'kwd', 'omr', 'tnd'])
+export const THREE_DECIMAL_CURRENCIES: ReadonlySet<string> = new Set([
+  'bhd',
+  'jod',
+  'kwd',
+  'omr',
+  'tnd',
+])
 
 /**
  * Currencies that became zero-decimal but that Stripe's API still writes with two decimals
@@ -31,14 +51,38 @@ const WHOLE_UNIT_TWO_DECIMAL_CURRENCIES: ReadonlySet<string> = new Set(['isk', '
  * Currencies not listed here are refused: a route priced in one fails at startup.
  */
 export const STRIPE_MINIMUM_CHARGE_MINOR: Readonly<Record<string, number>> = {
-  usd: 50, aed: 200, aud: 50, bgn: 100, brl: 50, cad: 50, chf: 50, czk: 1500, dkk: 250, eur: 50,
-  gbp: 30, hkd: 400, huf: 17500, inr: 50, jpy: 50, mxn: 1000, myr: 200, nok: 300, nzd: 50,
-  pln: 200, ron: 200, sek: 300, sgd: 50, thb: 1000,
+  usd: 50,
+  aed: 200,
+  aud: 50,
+  bgn: 100,
+  brl: 50,
+  cad: 50,
+  chf: 50,
+  czk: 1500,
+  dkk: 250,
+  eur: 50,
+  gbp: 30,
+  hkd: 400,
+  huf: 17500,
+  inr: 50,
+  jpy: 50,
+  mxn: 1000,
+  myr: 200,
+  nok: 300,
+  nzd: 50,
+  pln: 200,
+  ron: 200,
+  sek: 300,
+  sgd: 50,
+  thb: 1000,
 }
 
 /** True when stripe402 knows the currency's minimum charge and decimals. */
 export function isSupportedCurrency(currency: string): boolean {
-  return typeof currency === 'string' && Object.hasOwn(STRIPE_MINIMUM_CHARGE_MINOR, currency.toLowerCase())
+  return (
+    typeof currency === 'string' &&
+    Object.hasOwn(STRIPE_MINIMUM_CHARGE_MINOR, currency.toLowerCase())
+  )
 }
 
 /** Decimal places of the currency's minor unit as Stripe's API counts them (0, 2 or 3). */
@@ -92,7 +136,10 @@ export function minimumTopUpUnits(currency: string): number {
 /** Formats units for people: `formatUnits(500, 'usd')` → `"$0.05"`. Shows up to 4 decimals, never rounds. */
 export function formatUnits(units: number, currency: string, locale = 'en-US'): string {
   if (!Number.isSafeInteger(units)) {
-    throw new Stripe402Error('invalid_payment', `units must be a safe integer, got ${String(units)}.`)
+    throw new Stripe402Error(
+      'invalid_payment',
+      `units must be a safe integer, got ${String(units)}.`,
+    )
   }
   const c = normalize(currency)
   return new Intl.NumberFormat(locale, {
@@ -111,14 +158,20 @@ function minorStep(currency: string, decimals: number): number {
 
 function normalize(currency: string): string {
   if (typeof currency !== 'string' || !/^[a-zA-Z]{3}$/.test(currency)) {
-    throw new Stripe402Error('currency_mismatch', `"${String(currency)}" is not an ISO 4217 currency code.`)
+    throw new Stripe402Error(
+      'currency_mismatch',
+      `"${String(currency)}" is not an ISO 4217 currency code.`,
+    )
   }
   return currency.toLowerCase()
 }
 
 function assertAmount(value: number, what: string): void {
   if (!Number.isSafeInteger(value) || value < 0) {
-    throw new Stripe402Error('invalid_payment', `${what} must be a non-negative safe integer, got ${String(value)}.`)
+    throw new Stripe402Error(
+      'invalid_payment',
+      `${what} must be a non-negative safe integer, got ${String(value)}.`,
+    )
   }
 }
 

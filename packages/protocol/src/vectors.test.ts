@@ -1,7 +1,14 @@
 import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { decodePaymentPayload, decodePaymentRequired, decodePaymentResponse, encodePaymentPayload, encodePaymentRequired, encodePaymentResponse } from './codec'
+import {
+  decodePaymentPayload,
+  decodePaymentRequired,
+  decodePaymentResponse,
+  encodePaymentPayload,
+  encodePaymentRequired,
+  encodePaymentResponse,
+} from './codec'
 import { Stripe402Error } from './errors'
 import { PaymentPayloadSchema, PaymentRequiredSchema, PaymentResponseSchema } from './schemas'
 
@@ -16,9 +23,21 @@ interface Vector {
 }
 
 const TYPES = {
-  PaymentRequired: { schema: PaymentRequiredSchema, decode: decodePaymentRequired, encode: encodePaymentRequired },
-  PaymentPayload: { schema: PaymentPayloadSchema, decode: decodePaymentPayload, encode: encodePaymentPayload },
-  PaymentResponse: { schema: PaymentResponseSchema, decode: decodePaymentResponse, encode: encodePaymentResponse },
+  PaymentRequired: {
+    schema: PaymentRequiredSchema,
+    decode: decodePaymentRequired,
+    encode: encodePaymentRequired,
+  },
+  PaymentPayload: {
+    schema: PaymentPayloadSchema,
+    decode: decodePaymentPayload,
+    encode: encodePaymentPayload,
+  },
+  PaymentResponse: {
+    schema: PaymentResponseSchema,
+    decode: decodePaymentResponse,
+    encode: encodePaymentResponse,
+  },
 } as const
 
 function load(type: string): Array<[string, Vector]> {
@@ -30,11 +49,14 @@ function load(type: string): Array<[string, Vector]> {
 }
 
 /** What a published v1 peer does with a header. */
-const v1Decode = (header: string): unknown => JSON.parse(Buffer.from(header, 'base64').toString('utf-8'))
+const v1Decode = (header: string): unknown =>
+  JSON.parse(Buffer.from(header, 'base64').toString('utf-8'))
 
 describe('spec/vectors', () => {
   it('has exactly one folder per message type', () => {
-    const dirs = readdirSync(VECTOR_DIR, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name)
+    const dirs = readdirSync(VECTOR_DIR, { withFileTypes: true })
+      .filter((d) => d.isDirectory())
+      .map((d) => d.name)
     expect(dirs.sort()).toEqual(Object.keys(TYPES).sort())
   })
 
@@ -42,8 +64,14 @@ describe('spec/vectors', () => {
     let malformed = 0
     for (const type of Object.keys(TYPES)) {
       const vectors = load(type)
-      expect(vectors.filter(([, v]) => 'decoded' in v).length, `${type} has no valid vectors`).toBeGreaterThan(0)
-      expect(vectors.filter(([, v]) => 'error' in v).length, `${type} has no malformed vectors`).toBeGreaterThan(0)
+      expect(
+        vectors.filter(([, v]) => 'decoded' in v).length,
+        `${type} has no valid vectors`,
+      ).toBeGreaterThan(0)
+      expect(
+        vectors.filter(([, v]) => 'error' in v).length,
+        `${type} has no malformed vectors`,
+      ).toBeGreaterThan(0)
       malformed += vectors.filter(([, v]) => 'error' in v).length
     }
     expect(malformed).toBeGreaterThanOrEqual(10)
@@ -51,7 +79,11 @@ describe('spec/vectors', () => {
 
   it('includes headers written the v1 way: padded standard base64 of JSON.stringify', () => {
     const v1Written = Object.keys(TYPES).flatMap((type) =>
-      load(type).filter(([, v]) => v.decoded !== undefined && Buffer.from(JSON.stringify(v1Decode(v.header))).toString('base64') === v.header),
+      load(type).filter(
+        ([, v]) =>
+          v.decoded !== undefined &&
+          Buffer.from(JSON.stringify(v1Decode(v.header))).toString('base64') === v.header,
+      ),
     )
     expect(v1Written.length).toBeGreaterThanOrEqual(10)
   })
@@ -60,7 +92,9 @@ describe('spec/vectors', () => {
     describe(type, () => {
       for (const [file, vector] of load(type)) {
         it(`${file}: ${vector.description}`, () => {
-          expect(Object.keys(vector).sort()).toEqual(['description', 'header', vector.error === undefined ? 'decoded' : 'error'].sort())
+          expect(Object.keys(vector).sort()).toEqual(
+            ['description', 'header', vector.error === undefined ? 'decoded' : 'error'].sort(),
+          )
           expect(typeof vector.header).toBe('string')
           if (vector.error !== undefined) {
             expect(vector.error).toBe('invalid_payment')

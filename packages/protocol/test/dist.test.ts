@@ -10,7 +10,9 @@ const DIST = join(import.meta.dirname, '..', 'dist')
 const files = ['index.js', 'index.cjs', 'index.d.ts', 'index.d.cts']
 const missing = files.filter((f) => !existsSync(join(DIST, f)))
 if (missing.length > 0) {
-  console.warn(`[protocol] skipping dist tests: ${missing.join(', ')} not built (run \`pnpm --filter @stripe402/protocol build\`).`)
+  console.warn(
+    `[protocol] skipping dist tests: ${missing.join(', ')} not built (run \`pnpm --filter @stripe402/protocol build\`).`,
+  )
 }
 
 // Each check runs in a fresh Node process so neither vitest's loader nor the source aliases are involved.
@@ -21,7 +23,8 @@ const probe = `
   try { api.decodePaymentPayload('!!') } catch (e) { code = e instanceof api.Stripe402Error && e.code }
   console.log(JSON.stringify({ names, header, decoded: api.decodePaymentPayload(header), code, usd: api.minimumTopUpUnits('usd') }))
 `
-const run = (args: string[]) => JSON.parse(execFileSync(process.execPath, args, { encoding: 'utf8', cwd: DIST }))
+const run = (args: string[]) =>
+  JSON.parse(execFileSync(process.execPath, args, { encoding: 'utf8', cwd: DIST }))
 
 describe.skipIf(missing.length > 0)('dist', () => {
   const expected = {
@@ -34,10 +37,14 @@ describe.skipIf(missing.length > 0)('dist', () => {
 
   it('dist/index.js imports as ESM with the full API (rebuild if names differ)', () => {
     const url = pathToFileURL(join(DIST, 'index.js')).href
-    expect(run(['--input-type=module', '-e', `import * as api from ${JSON.stringify(url)}\n${probe}`])).toEqual(expected)
+    expect(
+      run(['--input-type=module', '-e', `import * as api from ${JSON.stringify(url)}\n${probe}`]),
+    ).toEqual(expected)
   })
 
   it('dist/index.cjs requires as CommonJS with the full API', () => {
-    expect(run(['-e', `const api = require(${JSON.stringify(join(DIST, 'index.cjs'))})\n${probe}`])).toEqual(expected)
+    expect(
+      run(['-e', `const api = require(${JSON.stringify(join(DIST, 'index.cjs'))})\n${probe}`]),
+    ).toEqual(expected)
   })
 })

@@ -66,7 +66,11 @@ function cardNumber(i: number): string {
 
 const request = (payment: Record<string, unknown>): PaywallRequest => {
   const header = encodePaymentPayload({ stripe402Version: 1, ...payment })
-  return { method: 'GET', url: '/api/joke', headers: { get: (name) => (name.toLowerCase() === 'payment' ? header : null) } }
+  return {
+    method: 'GET',
+    url: '/api/joke',
+    headers: { get: (name) => (name.toLowerCase() === 'payment' ? header : null) },
+  }
 }
 
 const emu = await startStripeEmulator()
@@ -94,20 +98,32 @@ try {
 
       // Each client pays once with its own card, as an agent does on its first call.
       const newClient = async (): Promise<string> => {
-        const pm = await stripe.paymentMethods.create({ type: 'card', card: { number: cardNumber(cardSeq++), exp_month: 12, exp_year: 2030, cvc: '123' } })
-        const outcome = await paywall.begin(request({ paymentMethodId: pm.id, topUpAmount: TOP_UP }))
-        if (outcome.type !== 'paid') throw new Error(`top-up failed: ${outcome.type} ${'body' in outcome ? outcome.body : ''}`)
+        const pm = await stripe.paymentMethods.create({
+          type: 'card',
+          card: { number: cardNumber(cardSeq++), exp_month: 12, exp_year: 2030, cvc: '123' },
+        })
+        const outcome = await paywall.begin(
+          request({ paymentMethodId: pm.id, topUpAmount: TOP_UP }),
+        )
+        if (outcome.type !== 'paid')
+          throw new Error(`top-up failed: ${outcome.type} ${'body' in outcome ? outcome.body : ''}`)
         await outcome.settle(200)
         return decodePaymentResponse(outcome.headers['payment-response']).clientId
       }
 
       const scenario = async (clientIds: string[], secs: number) => {
-        const before = new Map(await Promise.all(clientIds.map(async (id) => [id, (await paywall.balance(id, 'usd')) ?? NaN] as const)))
+        const before = new Map(
+          await Promise.all(
+            clientIds.map(async (id) => [id, (await paywall.balance(id, 'usd')) ?? NaN] as const),
+          ),
+        )
         calls.clear()
         const sentBefore = opened.sent()
         let refused = 0
         const { ops, elapsedMs } = await runFor(secs, concurrency, async (worker) => {
-          const outcome = await paywall.begin(request({ clientId: clientIds[worker % clientIds.length] }))
+          const outcome = await paywall.begin(
+            request({ clientId: clientIds[worker % clientIds.length] }),
+          )
           if (outcome.type !== 'paid') {
             refused++
             return
@@ -117,8 +133,15 @@ try {
         const trips = opened.sent() - sentBefore
         const ledgerCalls = [...calls.values()].reduce((a, b) => a + b, 0)
         let spent = 0
-        for (const [id, balance] of before) spent += balance - ((await paywall.balance(id, 'usd')) ?? NaN)
-        return { ops, perSec: Math.round((ops / elapsedMs) * 1000), trips: trips / ops, ledgerCalls: ledgerCalls / ops, exact: refused === 0 && spent === ops * PRICE }
+        for (const [id, balance] of before)
+          spent += balance - ((await paywall.balance(id, 'usd')) ?? NaN)
+        return {
+          ops,
+          perSec: Math.round((ops / elapsedMs) * 1000),
+          trips: trips / ops,
+          ledgerCalls: ledgerCalls / ops,
+          exact: refused === 0 && spent === ops * PRICE,
+        }
       }
 
       const own = await Promise.all(Array.from({ length: concurrency }, () => newClient()))
@@ -161,6 +184,11 @@ printTable(
   })),
   out,
 )
-out.write(`\nbegin + settle(200) with a credential sent up front; ${concurrency} concurrent clients, ${seconds}s per scenario, node ${process.version}\n`)
-if (json) process.stdout.write(`${JSON.stringify({ bench: 'credit-path', seconds, concurrency, results, skipped }, null, 2)}\n`)
+out.write(
+  `\nbegin + settle(200) with a credential sent up front; ${concurrency} concurrent clients, ${seconds}s per scenario, node ${process.version}\n`,
+)
+if (json)
+  process.stdout.write(
+    `${JSON.stringify({ bench: 'credit-path', seconds, concurrency, results, skipped }, null, 2)}\n`,
+  )
 if (results.some((r) => !r.balancesExact)) process.exitCode = 1

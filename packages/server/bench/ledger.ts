@@ -25,17 +25,33 @@ interface Result {
   balancesExact: boolean
 }
 
-async function scenario(ledger: Ledger, accountCount: number, sent: () => number, seconds: number): Promise<{ spends: number; perSec: number; trips: number; ok: boolean }> {
+async function scenario(
+  ledger: Ledger,
+  accountCount: number,
+  sent: () => number,
+  seconds: number,
+): Promise<{ spends: number; perSec: number; trips: number; ok: boolean }> {
   // Fresh accounts per scenario, so the balance check below starts from a known amount.
   const tag = Math.random().toString(36).slice(2, 10)
   const accounts = Array.from({ length: accountCount }, (_, i) => `bench_${tag}_${i}`)
   for (const accountId of accounts) {
-    await ledger.credit({ accountId, currency: 'usd', units: FUNDS, kind: 'top_up', ref: `pi_${accountId}` })
+    await ledger.credit({
+      accountId,
+      currency: 'usd',
+      units: FUNDS,
+      kind: 'top_up',
+      ref: `pi_${accountId}`,
+    })
   }
   const before = sent()
   let failures = 0
   const { ops, elapsedMs } = await runFor(seconds, concurrency, async (worker) => {
-    const result = await ledger.spend({ accountId: accounts[worker % accounts.length] as string, currency: 'usd', units: PRICE, ref: 'GET /api/bench' })
+    const result = await ledger.spend({
+      accountId: accounts[worker % accounts.length] as string,
+      currency: 'usd',
+      units: PRICE,
+      ref: 'GET /api/bench',
+    })
     if (!result.ok) failures++
   })
   const trips = (sent() - before) / ops
@@ -90,6 +106,11 @@ printTable(
   })),
   out,
 )
-out.write(`\n${concurrency} concurrent callers, ${seconds}s per scenario, node ${process.version}\n`)
-if (json) process.stdout.write(`${JSON.stringify({ bench: 'ledger-spend', seconds, concurrency, results, skipped }, null, 2)}\n`)
+out.write(
+  `\n${concurrency} concurrent callers, ${seconds}s per scenario, node ${process.version}\n`,
+)
+if (json)
+  process.stdout.write(
+    `${JSON.stringify({ bench: 'ledger-spend', seconds, concurrency, results, skipped }, null, 2)}\n`,
+  )
 if (results.some((r) => !r.balancesExact)) process.exitCode = 1

@@ -23,10 +23,19 @@ const REDIS_URL = process.env.REDIS_URL || 'redis://127.0.0.1:6379'
 const runId = `${process.pid}_${Math.random().toString(36).slice(2, 8)}`
 
 /** A ledger ready to use, or the reason it cannot run here (a service is down). */
-export async function openLedger(name: LedgerName, options: { poolSize?: number } = {}): Promise<BenchLedger | string> {
+export async function openLedger(
+  name: LedgerName,
+  options: { poolSize?: number } = {},
+): Promise<BenchLedger | string> {
   let count = 0
   if (name === 'memory') {
-    return { name, ledger: new MemoryLedger(), sent: () => 0, unit: 'none (in process)', teardown: async () => {} }
+    return {
+      name,
+      ledger: new MemoryLedger(),
+      sent: () => 0,
+      unit: 'none (in process)',
+      teardown: async () => {},
+    }
   }
   if (name === 'pglite') {
     const db = await PGlite.create()
@@ -38,10 +47,20 @@ export async function openLedger(name: LedgerName, options: { poolSize?: number 
     }) as typeof db.query
     const ledger = new PostgresLedger(db)
     await ledger.migrate()
-    return { name, ledger, sent: () => count, unit: 'statements (in process)', teardown: () => db.close() }
+    return {
+      name,
+      ledger,
+      sent: () => count,
+      unit: 'statements (in process)',
+      teardown: () => db.close(),
+    }
   }
   if (name === 'postgres') {
-    const pool = new pg.Pool({ connectionString: DATABASE_URL, max: options.poolSize ?? 16, connectionTimeoutMillis: 2_000 })
+    const pool = new pg.Pool({
+      connectionString: DATABASE_URL,
+      max: options.poolSize ?? 16,
+      connectionTimeoutMillis: 2_000,
+    })
     pool.on('error', () => {})
     pool.on('connect', (client) => {
       const query = client.query.bind(client) as (...args: unknown[]) => unknown
@@ -69,7 +88,11 @@ export async function openLedger(name: LedgerName, options: { poolSize?: number 
       },
     }
   }
-  const client = new Redis(REDIS_URL, { ...RedisLedger.clientOptions, lazyConnect: true, retryStrategy: () => null })
+  const client = new Redis(REDIS_URL, {
+    ...RedisLedger.clientOptions,
+    lazyConnect: true,
+    retryStrategy: () => null,
+  })
   client.on('error', () => {})
   try {
     await client.connect()
@@ -125,7 +148,11 @@ function parseArgs(argv: string[]): Map<string, string> {
 }
 
 /** Runs `task` from `concurrency` workers until `seconds` pass; returns how many calls completed. */
-export async function runFor(seconds: number, concurrency: number, task: (worker: number) => Promise<void>): Promise<{ ops: number; elapsedMs: number }> {
+export async function runFor(
+  seconds: number,
+  concurrency: number,
+  task: (worker: number) => Promise<void>,
+): Promise<{ ops: number; elapsedMs: number }> {
   const started = performance.now()
   const deadline = started + seconds * 1000
   let ops = 0
@@ -146,7 +173,10 @@ export function printTable(rows: Record<string, string | number>[], out: NodeJS.
   const headers = Object.keys(first)
   const cells = rows.map((row) => headers.map((h) => String(row[h] ?? '')))
   const widths = headers.map((h, i) => Math.max(h.length, ...cells.map((c) => (c[i] ?? '').length)))
-  const line = (values: string[]) => values.map((v, i) => (i === 0 ? v.padEnd(widths[i] ?? 0) : v.padStart(widths[i] ?? 0))).join('  ')
+  const line = (values: string[]) =>
+    values
+      .map((v, i) => (i === 0 ? v.padEnd(widths[i] ?? 0) : v.padStart(widths[i] ?? 0)))
+      .join('  ')
   out.write(`${line(headers)}\n${line(widths.map((w) => '-'.repeat(w)))}\n`)
   for (const c of cells) out.write(`${line(c)}\n`)
 }

@@ -16,22 +16,38 @@ describe('credentials', () => {
   })
 
   it('hashes with SHA-256 of the UTF-8 bytes, in hex: ledgers hold hashes of tokens issued long ago', () => {
-    expect(hashCredential('abc')).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad')
-    expect(hashCredential('é')).toBe('4a99557e4033c3539de2eb65472017cad5f9557f7a0625a09f1c3f6e2ba69c4c')
+    expect(hashCredential('abc')).toBe(
+      'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad',
+    )
+    expect(hashCredential('é')).toBe(
+      '4a99557e4033c3539de2eb65472017cad5f9557f7a0625a09f1c3f6e2ba69c4c',
+    )
   })
 
   it('parses tokens in both modes and bare account ids only in account mode', () => {
     const { token, credentialHash } = issueToken(account)
-    expect(parseClientId(token, 'token')).toEqual({ kind: 'token', accountId: account, credentialHash })
-    expect(parseClientId(token, 'account')).toEqual({ kind: 'token', accountId: account, credentialHash })
+    expect(parseClientId(token, 'token')).toEqual({
+      kind: 'token',
+      accountId: account,
+      credentialHash,
+    })
+    expect(parseClientId(token, 'account')).toEqual({
+      kind: 'token',
+      accountId: account,
+      credentialHash,
+    })
     expect(parseClientId(account, 'token')).toBeNull()
     expect(parseClientId(account, 'account')).toEqual({ kind: 'account', accountId: account })
   })
 
-  it.each(['', 'x', `s402_${account}_short`, `s402_${account.toUpperCase()}_${'a'.repeat(43)}`, `${issueToken(account).token} `, 'A'.repeat(64)])(
-    'rejects %j',
-    (clientId) => {
-      expect(parseClientId(clientId, 'account')).toBeNull()
-    },
-  )
+  it.each([
+    '',
+    'x',
+    `s402_${account}_short`,
+    `s402_${account.toUpperCase()}_${'a'.repeat(43)}`,
+    `${issueToken(account).token} `,
+    'A'.repeat(64),
+  ])('rejects %j', (clientId) => {
+    expect(parseClientId(clientId, 'account')).toBeNull()
+  })
 })

@@ -37,7 +37,8 @@ const sha256Hex: (text: string) => string =
  */
 export function parseClientId(clientId: string, mode: 'token' | 'account'): ParsedClientId | null {
   const token = TOKEN.exec(clientId)
-  if (token) return { kind: 'token', accountId: token[1]!, credentialHash: hashCredential(clientId) }
+  if (token)
+    return { kind: 'token', accountId: token[1]!, credentialHash: hashCredential(clientId) }
   if (mode === 'account' && isAccountId(clientId)) return { kind: 'account', accountId: clientId }
   return null
 }

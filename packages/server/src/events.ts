@@ -3,7 +3,14 @@ import type { LimitName } from './rate-limit'
 import { redact } from './redact'
 
 /** Where an operational error happened. */
-export type ErrorStage = 'ledger' | 'stripe' | 'pricing' | 'settle' | 'webhook' | 'reconcile' | 'internal'
+export type ErrorStage =
+  | 'ledger'
+  | 'stripe'
+  | 'pricing'
+  | 'settle'
+  | 'webhook'
+  | 'reconcile'
+  | 'internal'
 
 /**
  * Everything worth counting or alerting on. Account ids are HMACs of card fingerprints and
@@ -11,13 +18,36 @@ export type ErrorStage = 'ledger' | 'stripe' | 'pricing' | 'settle' | 'webhook' 
  */
 export type PaywallEvent =
   /** A plain 402 challenge: the request carried no payment. */
-  | { type: 'challenge'; method: string; path: string; route: string; amount: number; currency: string }
+  | {
+      type: 'challenge'
+      method: string
+      path: string
+      route: string
+      amount: number
+      currency: string
+    }
   /** Any other refusal (402 with an error code, 4xx, 429, 503). */
   | { type: 'deny'; status: number; code: string; method: string; path: string; route?: string }
   /** Credits spent on a request. `via`: a credential, a v1 account id, or the card itself. */
-  | { type: 'debit'; accountId: string; currency: string; units: number; balance: number; route: string; via: 'credential' | 'account' | 'card' }
+  | {
+      type: 'debit'
+      accountId: string
+      currency: string
+      units: number
+      balance: number
+      route: string
+      via: 'credential' | 'account' | 'card'
+    }
   /** A top-up credited (`applied: false` when that PaymentIntent had already been credited). */
-  | { type: 'top_up'; accountId: string; currency: string; units: number; paymentIntentId: string; source: 'request' | 'webhook' | 'reconcile'; applied: boolean }
+  | {
+      type: 'top_up'
+      accountId: string
+      currency: string
+      units: number
+      paymentIntentId: string
+      source: 'request' | 'webhook' | 'reconcile'
+      applied: boolean
+    }
   /** A debit given back because the handler failed. */
   | { type: 'reversal'; accountId: string; currency: string; units: number; status: number }
   /**
@@ -26,15 +56,46 @@ export type PaywallEvent =
    * `not_debited` when it never was, `dropped` when the ledger answered its lookup with an error
    * that asking again would repeat (logged with the ref, to settle by hand). `ref` is the debit's journal reference.
    */
-  | { type: 'debit_repair'; accountId: string; currency: string; units: number; ref: string; outcome: 'reversed' | 'not_debited' | 'dropped' }
-  | { type: 'refund'; accountId: string; currency: string; units: number; refundId: string; chargeId: string }
-  | { type: 'dispute'; accountId: string; currency: string; units: number; disputeId: string; chargeId: string; frozen: boolean }
+  | {
+      type: 'debit_repair'
+      accountId: string
+      currency: string
+      units: number
+      ref: string
+      outcome: 'reversed' | 'not_debited' | 'dropped'
+    }
+  | {
+      type: 'refund'
+      accountId: string
+      currency: string
+      units: number
+      refundId: string
+      chargeId: string
+    }
+  | {
+      type: 'dispute'
+      accountId: string
+      currency: string
+      units: number
+      disputeId: string
+      chargeId: string
+      frozen: boolean
+    }
   /**
    * A refund or dispute whose money came back to the merchant (a refund that failed or was
    * canceled, a dispute won, an inquiry closed): what it took is credited back, once.
    * `unfrozen` when this also lifted the freeze the dispute had set.
    */
-  | { type: 'clawback_reversed'; accountId: string; currency: string; units: number; source: 'refund' | 'dispute'; stripeId: string; chargeId: string; unfrozen: boolean }
+  | {
+      type: 'clawback_reversed'
+      accountId: string
+      currency: string
+      units: number
+      source: 'refund' | 'dispute'
+      stripeId: string
+      chargeId: string
+      unfrozen: boolean
+    }
   | { type: 'credential_issued'; accountId: string }
   | { type: 'revoke'; accountId: string; revoked: boolean }
   /** An abuse limit answered 429. */
@@ -52,13 +113,19 @@ export const consoleLogger: PaywallLogger = {
 }
 
 /** Reports events without ever letting a listener's exception break a payment. */
-export function createEmitter(onEvent: ((event: PaywallEvent) => void) | undefined, logger: PaywallLogger) {
+export function createEmitter(
+  onEvent: ((event: PaywallEvent) => void) | undefined,
+  logger: PaywallLogger,
+) {
   return (event: PaywallEvent): void => {
     if (!onEvent) return
     try {
       onEvent(event)
     } catch (error) {
-      logger.warn('onEvent listener threw; ignored', { eventType: event.type, error: errorMessage(error) })
+      logger.warn('onEvent listener threw; ignored', {
+        eventType: event.type,
+        error: errorMessage(error),
+      })
     }
   }
 }

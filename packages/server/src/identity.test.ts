@@ -3,7 +3,16 @@ import { describe, expect, it } from 'vitest'
 import { accountIdFor } from './identity'
 import { MemoryLedger } from './ledger/memory'
 import type { Ledger } from './ledger/types'
-import { CARDS, expectPaid, pay, payWithNewCard, paymentResponse, req, SECRET, useEmulator } from './test-support/harness'
+import {
+  CARDS,
+  expectPaid,
+  pay,
+  payWithNewCard,
+  paymentResponse,
+  req,
+  SECRET,
+  useEmulator,
+} from './test-support/harness'
 
 const h = useEmulator()
 const NEW_SECRET = 'rotated-secret-9876543210-zyxwvutsrqponmlkjihgfedcba'
@@ -26,13 +35,19 @@ describe('account identity', () => {
     // An old credential keeps working…
     expectPaid(await after.begin(req('/api/joke', { payment: pay({ clientId }) })))
     // …and the same card finds its old balance instead of being charged again.
-    const again = expectPaid(await after.begin(req('/api/joke', { payment: pay({ paymentMethodId: await h.card() }) })))
+    const again = expectPaid(
+      await after.begin(req('/api/joke', { payment: pay({ paymentMethodId: await h.card() }) })),
+    )
     expect(again.payment.accountId).toBe(oldAccount)
     expect(paymentResponse(again).creditsRemaining).toBe(3_500)
     expect(h.emu.charges()).toHaveLength(1)
 
     // A card new to this server gets an account under the newest secret.
-    const fresh = expectPaid(await after.begin(req('/api/joke', { payment: pay({ paymentMethodId: await h.card(CARDS.mastercard) }) })))
+    const fresh = expectPaid(
+      await after.begin(
+        req('/api/joke', { payment: pay({ paymentMethodId: await h.card(CARDS.mastercard) }) }),
+      ),
+    )
     expect(fresh.payment.accountId).toBe(accountIdFor(NEW_SECRET, h.emu.charges()[1]!.fingerprint))
   })
 
@@ -41,7 +56,8 @@ describe('account identity', () => {
     const { paywall: before } = h.paywall({ ledger: memory })
     // A long history under the old secret.
     const { clientId } = await payWithNewCard(h, before)
-    for (let i = 0; i < 5; i++) expectPaid(await before.begin(req('/api/joke', { payment: pay({ clientId }) })))
+    for (let i = 0; i < 5; i++)
+      expectPaid(await before.begin(req('/api/joke', { payment: pay({ clientId }) })))
     let journalReads = 0
     const ledger = new Proxy(memory, {
       get(target, property) {
@@ -51,7 +67,9 @@ describe('account identity', () => {
       },
     }) as Ledger
     const { paywall: after } = h.paywall({ ledger, secret: [NEW_SECRET, SECRET] })
-    const again = expectPaid(await after.begin(req('/api/joke', { payment: pay({ paymentMethodId: await h.card() }) })))
+    const again = expectPaid(
+      await after.begin(req('/api/joke', { payment: pay({ paymentMethodId: await h.card() }) })),
+    )
     expect(again.payment.accountId).toBe(accountIdFor(SECRET, h.emu.charges()[0]!.fingerprint))
     expect(journalReads).toBe(0)
   })

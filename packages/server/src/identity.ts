@@ -9,7 +9,10 @@ export function accountIdFor(secret: string, fingerprint: string): string {
 
 /** The default paywall id under a secret: 16 hex characters, stable for the secret and revealing nothing about it. */
 export function paywallIdFor(secret: string): string {
-  return createHmac('sha256', secret).update('stripe402 paywall id', 'utf8').digest('hex').slice(0, 16)
+  return createHmac('sha256', secret)
+    .update('stripe402 paywall id', 'utf8')
+    .digest('hex')
+    .slice(0, 16)
 }
 
 /** True for something shaped like an account id (64 lower-case hex characters). */
@@ -24,7 +27,11 @@ export function isAccountId(value: string): boolean {
  * frozen flag and its credentials stay where they are. Costs one cheap existence check per
  * secret on the payment path, and only while more than one secret is configured.
  */
-export async function resolveAccountId(secrets: readonly string[], fingerprint: string, ledger: Pick<Ledger, 'hasHistory'>): Promise<string> {
+export async function resolveAccountId(
+  secrets: readonly string[],
+  fingerprint: string,
+  ledger: Pick<Ledger, 'hasHistory'>,
+): Promise<string> {
   const [newest, ...older] = secrets.map((secret) => accountIdFor(secret, fingerprint))
   if (older.length === 0) return newest!
   if (await ledger.hasHistory(newest!)) return newest!

@@ -1,6 +1,13 @@
 /** @stripe402/server: the stripe402 engine. Adapters drive `createPaywall(config).begin(request)`. */
 export { createPaywall, type Paywall } from './paywall'
-export type { CorsConfig, PaywallConfig, RouteConfig, PriceFunction, RateLimit, RateLimitsConfig } from './config/schema'
+export type {
+  CorsConfig,
+  PaywallConfig,
+  RouteConfig,
+  PriceFunction,
+  RateLimit,
+  RateLimitsConfig,
+} from './config/schema'
 export { Stripe402ConfigError } from './config/errors'
 export type { PaywallEvent, PaywallLogger, ErrorStage } from './events'
 export type { BeginOptions, PaywallRequest, PricingRequest } from './http/request'
@@ -18,9 +25,19 @@ export type { PriceList, PriceListRoute } from './discovery/price-list'
 export type { ReconcileOptions, ReconcileResult } from './reconcile'
 export type { RepairResult } from './flow/doubt'
 export { normalizePath, type NormalizedPath, type NormalizeOptions } from './routes/normalize'
-export { compileRoutes, matchRoute, type CompiledRoute, type RouteMatch, type RouteTable } from './routes/match'
+export {
+  compileRoutes,
+  matchRoute,
+  type CompiledRoute,
+  type RouteMatch,
+  type RouteTable,
+} from './routes/match'
 export type { RoutePattern } from './routes/pattern'
-export { keepHeadersPrivate, keepNodeResponsePrivate, PAID_CACHE_CONTROL } from './http/private-response'
+export {
+  keepHeadersPrivate,
+  keepNodeResponsePrivate,
+  PAID_CACHE_CONTROL,
+} from './http/private-response'
 export { startPaidNodeResponse, type NodePaidResponse } from './http/node-response'
 export { accountIdFor } from './identity'
 export { hashCredential } from './credentials'

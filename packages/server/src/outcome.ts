@@ -28,7 +28,9 @@ export interface WebhookOutcome {
    * Reads the body from a stream (a Node request, a WHATWG `ReadableStream`; `null` is empty), then
    * `handle`s it. Past `maxBytes` the rest is read and dropped: memory stays bounded, the answer is 413.
    */
-  handleStream(body: AsyncIterable<Uint8Array> | ReadableStream<Uint8Array> | null): Promise<PaywallResponse>
+  handleStream(
+    body: AsyncIterable<Uint8Array> | ReadableStream<Uint8Array> | null,
+  ): Promise<PaywallResponse>
   /** When a body parser already read the body: logs `cause` with the fix, answers 500 `webhook_body_consumed`. */
   bodyConsumed(cause: string): PaywallResponse
 }
@@ -56,4 +58,9 @@ export interface PaidOutcome {
   settle(status: number): Promise<void>
 }
 
-export type PaywallOutcome = FreeOutcome | DenyOutcome | RespondOutcome | WebhookOutcome | PaidOutcome
+export type PaywallOutcome =
+  | FreeOutcome
+  | DenyOutcome
+  | RespondOutcome
+  | WebhookOutcome
+  | PaidOutcome

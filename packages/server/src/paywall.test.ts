@@ -5,10 +5,17 @@ import { MemoryLedger } from './ledger/memory'
 import { createPaywall } from './paywall'
 
 const config = (description: string) => ({
-  stripe: { secretKey: 'sk_test_paywall', publishableKey: 'pk_test_paywall', apiBase: 'http://127.0.0.1:9' },
+  stripe: {
+    secretKey: 'sk_test_paywall',
+    publishableKey: 'pk_test_paywall',
+    apiBase: 'http://127.0.0.1:9',
+  },
   secret: 'paywall-test-secret-0123456789abcdefghijklmnop',
   ledger: new MemoryLedger(),
-  routes: { 'GET /api/free-text': { amount: 500 }, 'GET /api/report': { amount: 500, description } },
+  routes: {
+    'GET /api/free-text': { amount: 500 },
+    'GET /api/report': { amount: 500, description },
+  },
   logger: { warn: () => {}, error: () => {} },
 })
 
@@ -16,7 +23,9 @@ describe('createPaywall: challenge size', () => {
   it('refuses a route whose description leaves no room in the 8 KiB challenge, naming the route', () => {
     const create = () => createPaywall(config('報'.repeat(1_000)))
     expect(create).toThrow(Stripe402ConfigError)
-    expect(create).toThrow(/routes\["GET \/api\/report"\]\.description: the 402 challenge would leave 0 bytes/)
+    expect(create).toThrow(
+      /routes\["GET \/api\/report"\]\.description: the 402 challenge would leave 0 bytes/,
+    )
   })
 
   it('accepts the longest ASCII description the schema allows', () => {

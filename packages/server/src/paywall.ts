@@ -23,7 +23,10 @@ export interface Paywall {
   /** Decides what to do with a request; never rejects. */
   begin(request: PaywallRequest, options?: BeginOptions): Promise<PaywallOutcome>
   /** Verifies and applies a Stripe webhook, for apps that mount the endpoint themselves. */
-  handleWebhook(rawBody: string | Uint8Array, signatureHeader: string | null | undefined): Promise<PaywallResponse>
+  handleWebhook(
+    rawBody: string | Uint8Array,
+    signatureHeader: string | null | undefined,
+  ): Promise<PaywallResponse>
   /**
    * Credits succeeded top-ups the ledger is missing (after a crash between charge and credit).
    * Runs `repair()` first.

@@ -33,16 +33,32 @@ export async function priceOf(route: ResolvedRoute, request: PricingRequest): Pr
   } catch (error) {
     const status = clientErrorStatus(error)
     if (status !== undefined) {
-      const message = redact(error instanceof Error ? error.message : String(error)).slice(0, MAX_REJECTION_MESSAGE)
-      const rejected = { ok: false, kind: 'rejected', status, message: message || 'The request was refused by the price of this route.' } as const
+      const message = redact(error instanceof Error ? error.message : String(error)).slice(
+        0,
+        MAX_REJECTION_MESSAGE,
+      )
+      const rejected = {
+        ok: false,
+        kind: 'rejected',
+        status,
+        message: message || 'The request was refused by the price of this route.',
+      } as const
       const retryAfterSeconds = status === 429 ? retryAfterOf(error) : undefined
       return retryAfterSeconds === undefined ? rejected : { ...rejected, retryAfterSeconds }
     }
-    return { ok: false, kind: 'failed', reason: `the price function of "${route.key}" threw ${errorMessage(error)}` }
+    return {
+      ok: false,
+      kind: 'failed',
+      reason: `the price function of "${route.key}" threw ${errorMessage(error)}`,
+    }
   }
   if (typeof units !== 'number' || !Number.isSafeInteger(units) || units < 0 || units > MAX_UNITS) {
     const shown = redact(typeof units === 'number' ? String(units) : typeof units).slice(0, 100)
-    return { ok: false, kind: 'failed', reason: `the price function of "${route.key}" returned ${shown}, not a whole number of units from 0 to ${MAX_UNITS}` }
+    return {
+      ok: false,
+      kind: 'failed',
+      reason: `the price function of "${route.key}" returned ${shown}, not a whole number of units from 0 to ${MAX_UNITS}`,
+    }
   }
   return { ok: true, units }
 }
@@ -52,7 +68,8 @@ function clientErrorStatus(error: unknown): number | undefined {
   if (typeof error !== 'object' || error === null) return undefined
   const { status, statusCode } = error as { status?: unknown; statusCode?: unknown }
   const value = typeof status === 'number' ? status : statusCode
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 400 || value > 499) return undefined
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 400 || value > 499)
+    return undefined
   // A 402 without a challenge would leave a client nothing to pay: it is a plain 400 here.
   return value === 402 ? 400 : value
 }
@@ -63,6 +80,13 @@ const MAX_RETRY_AFTER_SECONDS = 86_400
 /** The `retryAfter` (seconds, a number or a numeric string) a thrown 429 carries, when it is a usable one. */
 function retryAfterOf(error: unknown): number | undefined {
   const raw = (error as { retryAfter?: unknown }).retryAfter
-  const seconds = typeof raw === 'number' ? raw : typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : Number.NaN
-  return Number.isFinite(seconds) && seconds > 0 ? Math.min(Math.ceil(seconds), MAX_RETRY_AFTER_SECONDS) : undefined
+  const seconds =
+    typeof raw === 'number'
+      ? raw
+      : typeof raw === 'string' && raw.trim() !== ''
+        ? Number(raw)
+        : Number.NaN
+  return Number.isFinite(seconds) && seconds > 0
+    ? Math.min(Math.ceil(seconds), MAX_RETRY_AFTER_SECONDS)
+    : undefined
 }

@@ -2,7 +2,10 @@
 import type { ResolvedRateLimits } from './config/resolve'
 import type { Ledger } from './ledger/types'
 
-export type LimitName = 'failed_payments_per_address' | 'failed_payments_per_card' | 'top_ups_per_account'
+export type LimitName =
+  | 'failed_payments_per_address'
+  | 'failed_payments_per_card'
+  | 'top_ups_per_account'
 
 /** Blocks remembered per process; bounded so rotating addresses cannot grow it without end. */
 const MAX_BLOCKS = 10_000
@@ -35,7 +38,10 @@ export class AbuseGuard {
   }
 
   /** Counts a failed payment; the failure that reaches the limit blocks further attempts for the window. */
-  async recordFailure(name: 'failed_payments_per_address' | 'failed_payments_per_card', subject: string | undefined): Promise<void> {
+  async recordFailure(
+    name: 'failed_payments_per_address' | 'failed_payments_per_card',
+    subject: string | undefined,
+  ): Promise<void> {
     const limit = this.limitFor(name)
     if (subject === undefined || !limit) return
     const key = counterKey(name, subject)

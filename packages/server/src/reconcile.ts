@@ -26,8 +26,14 @@ export interface ReconcileResult {
  * webhooks and live traffic, never applies anything twice. Errors are thrown: this is an
  * operator's call.
  */
-export async function reconcile(engine: Engine, options: ReconcileOptions = {}): Promise<ReconcileResult> {
-  const since = options.since === undefined ? undefined : Math.floor((options.since instanceof Date ? options.since.getTime() : options.since) / 1000)
+export async function reconcile(
+  engine: Engine,
+  options: ReconcileOptions = {},
+): Promise<ReconcileResult> {
+  const since =
+    options.since === undefined
+      ? undefined
+      : Math.floor((options.since instanceof Date ? options.since.getTime() : options.since) / 1000)
   const limit = options.limit ?? 1000
   const result: ReconcileResult = { checked: 0, credited: 0, alreadyCredited: 0 }
   for await (const pi of engine.gateway.listPaymentIntents(since, limit)) {

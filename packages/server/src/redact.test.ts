@@ -11,12 +11,16 @@ describe('redact', () => {
     const text = redact(
       `No such PaymentMethod: 'pm_1Abc'; key sk_test_abc123 rk_live_x whsec_y s402_${'a'.repeat(64)}_${'b'.repeat(43)} card 4242 4242 4242 4242 pi_123_secret_456`,
     )
-    expect(text).not.toMatch(/pm_1Abc|sk_test_abc123|rk_live_x|whsec_y|s402_a|4242 4242|_secret_456/)
+    expect(text).not.toMatch(
+      /pm_1Abc|sk_test_abc123|rk_live_x|whsec_y|s402_a|4242 4242|_secret_456/,
+    )
     expect(text).toContain('pm_[redacted]')
   })
 
   it('keeps ids that are not secrets', () => {
-    expect(redact('charge ch_123 for pi_456 and account 9f86d081')).toBe('charge ch_123 for pi_456 and account 9f86d081')
+    expect(redact('charge ch_123 for pi_456 and account 9f86d081')).toBe(
+      'charge ch_123 for pi_456 and account 9f86d081',
+    )
   })
 })
 
@@ -28,7 +32,14 @@ describe('what the engine writes', () => {
       get(target, prop, receiver) {
         const value = Reflect.get(target, prop, receiver) as unknown
         if (typeof value !== 'function') return value
-        return (...args: unknown[]) => (down ? Promise.reject(new Error(`redis down while handling ${String(args[0] && JSON.stringify(args[0]))}`)) : (value as (...a: unknown[]) => unknown).apply(target, args))
+        return (...args: unknown[]) =>
+          down
+            ? Promise.reject(
+                new Error(
+                  `redis down while handling ${String(args[0] && JSON.stringify(args[0]))}`,
+                ),
+              )
+            : (value as (...a: unknown[]) => unknown).apply(target, args)
       },
     })
     const { paywall, logs, events } = h.paywall({ ledger })
@@ -37,7 +48,11 @@ describe('what the engine writes', () => {
     const record = async (payload: Parameters<typeof pay>[0], path = '/api/joke') => {
       if (payload.paymentMethodId) pms.push(payload.paymentMethodId)
       const outcome = await paywall.begin(req(path, { payment: pay(payload) }))
-      if (outcome.type === 'deny') bodies.push(outcome.body, ...Object.values(outcome.headers).map((v) => Buffer.from(v, 'base64').toString()))
+      if (outcome.type === 'deny')
+        bodies.push(
+          outcome.body,
+          ...Object.values(outcome.headers).map((v) => Buffer.from(v, 'base64').toString()),
+        )
       if (outcome.type === 'paid') await outcome.settle(500)
     }
     const { clientId } = await payWithNewCard(h, paywall)
@@ -55,7 +70,14 @@ describe('what the engine writes', () => {
 
     const written = JSON.stringify({ logs, events, bodies })
     expect(logs.length).toBeGreaterThan(0)
-    const forbidden = [SECRET, h.emu.keys().secretKey, clientId, clientId.slice(70), ...Object.values(CARDS), ...pms]
+    const forbidden = [
+      SECRET,
+      h.emu.keys().secretKey,
+      clientId,
+      clientId.slice(70),
+      ...Object.values(CARDS),
+      ...pms,
+    ]
     for (const value of forbidden) expect(written).not.toContain(value)
     expect(written).not.toMatch(/\bpm_[A-Za-z0-9]/)
   })

@@ -1,6 +1,7 @@
 /** Scrubs text bound for logs and events: no keys, credentials, PaymentMethod ids or card numbers. */
 
-const SECRET_IDS = /\b(pm|card|src|tok|seti|sk_live|sk_test|rk_live|rk_test|whsec|s402)_[A-Za-z0-9_-]+/g
+const SECRET_IDS =
+  /\b(pm|card|src|tok|seti|sk_live|sk_test|rk_live|rk_test|whsec|s402)_[A-Za-z0-9_-]+/g
 const CLIENT_SECRET = /\b(pi|seti)_[A-Za-z0-9]+_secret_[A-Za-z0-9]+/g
 const CARD_NUMBER = /\b(?:\d[ -]?){12,18}\d\b/g
 

@@ -9,8 +9,16 @@ export const WEBHOOK_MAX_BYTES = 1024 * 1024
 
 export function webhookOutcome(engine: Engine, signature: string | null): WebhookOutcome {
   const handle = async (rawBody: string | Uint8Array) => {
-    const size = typeof rawBody === 'string' ? new TextEncoder().encode(rawBody).byteLength : rawBody.byteLength
-    if (size > WEBHOOK_MAX_BYTES) return errorResponse(413, 'webhook_body_too_large', `A webhook body is at most ${WEBHOOK_MAX_BYTES} bytes.`)
+    const size =
+      typeof rawBody === 'string'
+        ? new TextEncoder().encode(rawBody).byteLength
+        : rawBody.byteLength
+    if (size > WEBHOOK_MAX_BYTES)
+      return errorResponse(
+        413,
+        'webhook_body_too_large',
+        `A webhook body is at most ${WEBHOOK_MAX_BYTES} bytes.`,
+      )
     return handleWebhook(engine, rawBody, signature)
   }
   return {
@@ -39,7 +47,9 @@ export function webhookOutcome(engine: Engine, signature: string | null): Webhoo
 }
 
 /** A Node stream is async-iterable; a WHATWG ReadableStream is read with its reader (not every runtime iterates it). */
-async function* chunksOf(body: AsyncIterable<Uint8Array> | ReadableStream<Uint8Array> | null): AsyncIterable<Uint8Array> {
+async function* chunksOf(
+  body: AsyncIterable<Uint8Array> | ReadableStream<Uint8Array> | null,
+): AsyncIterable<Uint8Array> {
   if (body === null) return
   if (!('getReader' in body)) return yield* body
   const reader = body.getReader()

@@ -4,7 +4,19 @@ import type { AddressInfo } from 'node:net'
 import Stripe from 'stripe'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Paywall } from './paywall'
-import { CARDS, crashingLedger, expectDeny, expectPaid, pay, payWithNewCard, paymentResponse, req, required, useEmulator, WEBHOOK_SECRET } from './test-support/harness'
+import {
+  CARDS,
+  crashingLedger,
+  expectDeny,
+  expectPaid,
+  pay,
+  payWithNewCard,
+  paymentResponse,
+  req,
+  required,
+  useEmulator,
+  WEBHOOK_SECRET,
+} from './test-support/harness'
 
 let server: Server | undefined
 let current: Paywall | undefined
@@ -21,7 +33,9 @@ beforeAll(async () => {
       ? await current.begin({
           method: incoming.method ?? 'GET',
           url: incoming.url ?? '/',
-          headers: { get: (name) => (incoming.headers[name.toLowerCase()] as string | undefined) ?? null },
+          headers: {
+            get: (name) => (incoming.headers[name.toLowerCase()] as string | undefined) ?? null,
+          },
         })
       : undefined
     if (outcome?.type !== 'webhook') {
@@ -39,7 +53,12 @@ afterAll(async () => {
 })
 
 const h = useEmulator({
-  webhooks: () => [{ url: `http://127.0.0.1:${(server!.address() as AddressInfo).port}/stripe402/webhook`, secret: WEBHOOK_SECRET }],
+  webhooks: () => [
+    {
+      url: `http://127.0.0.1:${(server!.address() as AddressInfo).port}/stripe402/webhook`,
+      secret: WEBHOOK_SECRET,
+    },
+  ],
 })
 
 /** Sends the emulator's webhooks to `paywall` from now on. */
@@ -54,14 +73,19 @@ describe('webhooks', () => {
     const { paywall, ledger } = h.paywall({ ledger: crashingLedger() })
     listen(paywall)
     const pm = await h.card()
-    const lost = expectDeny(await paywall.begin(req('/api/joke', { payment: pay({ paymentMethodId: pm }) })))
+    const lost = expectDeny(
+      await paywall.begin(req('/api/joke', { payment: pay({ paymentMethodId: pm }) })),
+    )
     expect(lost.status).toBe(503)
     await h.emu.flushWebhooks()
     const [charge] = h.emu.charges()
-    const accountId = (await stripe().paymentIntents.retrieve(charge!.payment_intent!)).metadata.stripe402_account!
+    const accountId = (await stripe().paymentIntents.retrieve(charge!.payment_intent!)).metadata
+      .stripe402_account!
     expect(await ledger.balance(accountId, 'usd')).toBe(5_000)
     // The client retries: served from the repaired balance, no second charge.
-    const retried = expectPaid(await paywall.begin(req('/api/joke', { payment: pay({ paymentMethodId: await h.card() }) })))
+    const retried = expectPaid(
+      await paywall.begin(req('/api/joke', { payment: pay({ paymentMethodId: await h.card() }) })),
+    )
     expect(paymentResponse(retried).creditsRemaining).toBe(4_500)
     expect(h.emu.charges()).toHaveLength(1)
     expect((await ledger.journal(accountId)).filter((e) => e.kind === 'top_up')).toHaveLength(1)
@@ -72,12 +96,16 @@ describe('webhooks', () => {
     listen(paywall)
     const { outcome } = await payWithNewCard(h, paywall)
     await h.emu.flushWebhooks()
-    expect(h.emu.webhookDeliveries().filter((d) => d.type === 'payment_intent.succeeded' && d.delivered)).toHaveLength(1)
+    expect(
+      h.emu.webhookDeliveries().filter((d) => d.type === 'payment_intent.succeeded' && d.delivered),
+    ).toHaveLength(1)
     expect(await ledger.balance(outcome.payment.accountId, 'usd')).toBe(4_500)
   })
 
   it('claws back a refund (charge.refunded), once per refund', async () => {
-    const { paywall } = h.paywall({ routes: { 'GET /api/joke': { amount: 500, minTopUp: 20_000 } } })
+    const { paywall } = h.paywall({
+      routes: { 'GET /api/joke': { amount: 500, minTopUp: 20_000 } },
+    })
     listen(paywall)
     const { clientId } = await payWithNewCard(h, paywall)
     const piId = h.emu.charges()[0]!.payment_intent!
@@ -96,10 +124,20 @@ describe('webhooks', () => {
     await h.emu.dispute(h.emu.charges()[0]!.id)
     await h.emu.flushWebhooks()
     expect(await paywall.balance(clientId)).toBe(0)
-    expect(events).toContainEqual(expect.objectContaining({ type: 'dispute', units: 4_500, frozen: true }))
-    const refused = expectDeny(await paywall.begin(req('/api/joke', { payment: pay({ clientId }) })))
+    expect(events).toContainEqual(
+      expect.objectContaining({ type: 'dispute', units: 4_500, frozen: true }),
+    )
+    const refused = expectDeny(
+      await paywall.begin(req('/api/joke', { payment: pay({ clientId }) })),
+    )
     expect(refused.status).toBe(403)
-    expect(expectDeny(await paywall.begin(req('/api/joke', { payment: pay({ paymentMethodId: await h.card() }) }))).status).toBe(403)
+    expect(
+      expectDeny(
+        await paywall.begin(
+          req('/api/joke', { payment: pay({ paymentMethodId: await h.card() }) }),
+        ),
+      ).status,
+    ).toBe(403)
     expect(h.emu.charges()).toHaveLength(1)
   })
 
@@ -109,13 +147,22 @@ describe('webhooks', () => {
     const { clientId } = await payWithNewCard(h, paywall, '/api/joke', CARDS.dispute)
     await h.emu.flushWebhooks()
     expect(await paywall.balance(clientId)).toBe(0)
-    expect(required(await paywall.begin(req('/api/joke', { payment: pay({ clientId }) }))).error).toBe('insufficient_credits')
+    expect(
+      required(await paywall.begin(req('/api/joke', { payment: pay({ clientId }) }))).error,
+    ).toBe('insufficient_credits')
   })
 
   it('refuses a bad signature with 400 and changes nothing', async () => {
     const { paywall } = h.paywall()
-    const body = JSON.stringify({ id: 'evt_1', type: 'payment_intent.succeeded', data: { object: {} } })
-    const forged = Stripe.webhooks.generateTestHeaderString({ payload: body, secret: 'whsec_wrong' })
+    const body = JSON.stringify({
+      id: 'evt_1',
+      type: 'payment_intent.succeeded',
+      data: { object: {} },
+    })
+    const forged = Stripe.webhooks.generateTestHeaderString({
+      payload: body,
+      secret: 'whsec_wrong',
+    })
     expect((await paywall.handleWebhook(body, forged)).status).toBe(400)
     expect((await paywall.handleWebhook(body, null)).status).toBe(400)
     expect((await paywall.handleWebhook(body, 't=1,v1=abc')).status).toBe(400)
@@ -123,7 +170,9 @@ describe('webhooks', () => {
 
   it('routes the webhook path only for POST and only when configured', async () => {
     const { paywall } = h.paywall()
-    expect((await paywall.begin(req('/stripe402/webhook', { method: 'POST' }))).type).toBe('webhook')
+    expect((await paywall.begin(req('/stripe402/webhook', { method: 'POST' }))).type).toBe(
+      'webhook',
+    )
     expect((await paywall.begin(req('/stripe402/webhook'))).type).toBe('free')
     const { paywall: bare } = h.paywall({ webhook: undefined })
     expect((await bare.begin(req('/stripe402/webhook', { method: 'POST' }))).type).toBe('free')

@@ -11,22 +11,40 @@ import { idOf } from './stripe/gateway'
  * Every effect is idempotent (keyed by PaymentIntent, refund or dispute id), so Stripe's
  * redeliveries change nothing. A dependency failure answers 503 so that Stripe retries.
  */
-export async function handleWebhook(engine: Engine, rawBody: string | Uint8Array, signature: string | null | undefined): Promise<PaywallResponse> {
+export async function handleWebhook(
+  engine: Engine,
+  rawBody: string | Uint8Array,
+  signature: string | null | undefined,
+): Promise<PaywallResponse> {
   const webhook = engine.config.webhook
-  if (!webhook) return errorResponse(404, 'webhook_not_configured', 'This paywall has no webhook secret configured.')
-  if (!signature) return errorResponse(400, 'invalid_signature', 'The stripe-signature header is missing.')
+  if (!webhook)
+    return errorResponse(
+      404,
+      'webhook_not_configured',
+      'This paywall has no webhook secret configured.',
+    )
+  if (!signature)
+    return errorResponse(400, 'invalid_signature', 'The stripe-signature header is missing.')
   let event: Stripe.Event
   try {
     event = await engine.gateway.constructEvent(rawBody, signature, webhook.secret)
   } catch {
-    return errorResponse(400, 'invalid_signature', 'The webhook signature does not verify against the configured secret.')
+    return errorResponse(
+      400,
+      'invalid_signature',
+      'The webhook signature does not verify against the configured secret.',
+    )
   }
   try {
     const handled = await applyEvent(engine, event)
     return jsonResponse(200, { received: true, handled })
   } catch (error) {
     const message = errorMessage(error)
-    engine.logger.error('webhook event could not be applied; Stripe will retry it', { eventType: event.type, eventId: event.id, error: message })
+    engine.logger.error('webhook event could not be applied; Stripe will retry it', {
+      eventType: event.type,
+      eventId: event.id,
+      error: message,
+    })
     engine.emit({ type: 'error', stage: 'webhook', code: 'webhook_failed', message })
     return errorResponse(503, 'webhook_failed', 'The event could not be applied yet; retry.', 5)
   }
@@ -48,17 +66,29 @@ async function applyEvent(engine: Engine, event: Stripe.Event): Promise<boolean>
       const charge = event.data.object
       const piId = idOf(charge.payment_intent)
       if (!piId) return false
-      return (await applyTopUp(engine, await engine.gateway.retrievePaymentIntent(piId), 'webhook', { charge })) !== null
+      return (
+        (await applyTopUp(engine, await engine.gateway.retrievePaymentIntent(piId), 'webhook', {
+          charge,
+        })) !== null
+      )
     }
     case 'charge.refund.updated':
     case 'refund.updated':
     case 'refund.failed': {
       const refund = event.data.object
       const chargeId = idOf(refund.charge)
-      const piId = idOf(refund.payment_intent) ?? (chargeId ? idOf((await engine.gateway.retrieveCharge(chargeId)).payment_intent) : undefined)
+      const piId =
+        idOf(refund.payment_intent) ??
+        (chargeId
+          ? idOf((await engine.gateway.retrieveCharge(chargeId)).payment_intent)
+          : undefined)
       if (!piId || !chargeId) return false
       const refunds = await engine.gateway.listRefunds(chargeId)
-      return (await applyTopUp(engine, await engine.gateway.retrievePaymentIntent(piId), 'webhook', { refunds })) !== null
+      return (
+        (await applyTopUp(engine, await engine.gateway.retrievePaymentIntent(piId), 'webhook', {
+          refunds,
+        })) !== null
+      )
     }
     case 'charge.dispute.created':
     case 'charge.dispute.updated':
@@ -67,9 +97,17 @@ async function applyEvent(engine: Engine, event: Stripe.Event): Promise<boolean>
     case 'charge.dispute.funds_reinstated': {
       const dispute = await engine.gateway.retrieveDispute(event.data.object.id)
       const chargeId = idOf(dispute.charge)
-      const piId = idOf(dispute.payment_intent) ?? (chargeId ? idOf((await engine.gateway.retrieveCharge(chargeId)).payment_intent) : undefined)
+      const piId =
+        idOf(dispute.payment_intent) ??
+        (chargeId
+          ? idOf((await engine.gateway.retrieveCharge(chargeId)).payment_intent)
+          : undefined)
       if (!piId) return false
-      return (await applyTopUp(engine, await engine.gateway.retrievePaymentIntent(piId), 'webhook', { disputes: [dispute] })) !== null
+      return (
+        (await applyTopUp(engine, await engine.gateway.retrievePaymentIntent(piId), 'webhook', {
+          disputes: [dispute],
+        })) !== null
+      )
     }
     default:
       return false

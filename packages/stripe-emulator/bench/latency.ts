@@ -14,7 +14,10 @@ if (!Number.isSafeInteger(calls) || calls < 10) throw new Error('--calls must be
 
 const emu = await startStripeEmulator()
 const secret = new Stripe(emu.keys().secretKey, { ...emu.sdkConfig(), maxNetworkRetries: 0 })
-const publishable = new Stripe(emu.keys().publishableKey, { ...emu.sdkConfig(), maxNetworkRetries: 0 })
+const publishable = new Stripe(emu.keys().publishableKey, {
+  ...emu.sdkConfig(),
+  maxNetworkRetries: 0,
+})
 
 async function timed(n: number, call: (i: number) => Promise<unknown>): Promise<number[]> {
   const ms: number[] = []
@@ -25,16 +28,31 @@ async function timed(n: number, call: (i: number) => Promise<unknown>): Promise<
   }
   return ms.sort((a, b) => a - b)
 }
-const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!
+const pct = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!
 
 // Warm-up: the SDK's and the emulator's first calls compile code paths.
-await timed(20, () => publishable.paymentMethods.create({ type: 'card', card: testCardParams('visa') }))
+await timed(20, () =>
+  publishable.paymentMethods.create({ type: 'card', card: testCardParams('visa') }),
+)
 
-const tokenize = await timed(calls, () => publishable.paymentMethods.create({ type: 'card', card: testCardParams('visa') }))
-const pms = await Promise.all(Array.from({ length: calls }, () => publishable.paymentMethods.create({ type: 'card', card: testCardParams('visa') })))
+const tokenize = await timed(calls, () =>
+  publishable.paymentMethods.create({ type: 'card', card: testCardParams('visa') }),
+)
+const pms = await Promise.all(
+  Array.from({ length: calls }, () =>
+    publishable.paymentMethods.create({ type: 'card', card: testCardParams('visa') }),
+  ),
+)
 const charge = await timed(calls, (i) =>
   secret.paymentIntents.create(
-    { amount: 500, currency: 'usd', payment_method: pms[i]!.id, confirm: true, automatic_payment_methods: { enabled: true, allow_redirects: 'never' } },
+    {
+      amount: 500,
+      currency: 'usd',
+      payment_method: pms[i]!.id,
+      confirm: true,
+      automatic_payment_methods: { enabled: true, allow_redirects: 'never' },
+    },
     { idempotencyKey: `bench-${i}` },
   ),
 )
@@ -45,4 +63,6 @@ const row = (name: string, ms: number[]) =>
 console.log(`Stripe emulator latency through the stripe SDK on loopback, Node ${process.version}\n`)
 console.log('| Call | Calls | p50 ms | p99 ms | max ms |\n| --- | ---: | ---: | ---: | ---: |')
 console.log(row('tokenize (POST /v1/payment_methods, publishable key)', tokenize))
-console.log(row('create and confirm (POST /v1/payment_intents, secret key, idempotency key)', charge))
+console.log(
+  row('create and confirm (POST /v1/payment_intents, secret key, idempotency key)', charge),
+)

@@ -24,7 +24,9 @@ describe('secret keys', () => {
     expect(customer.id).toMatch(/^cus_/)
     expect(customer.lastResponse.requestId).toMatch(/^req_/)
     expect(customer.lastResponse.headers['request-id']).toBe(customer.lastResponse.requestId)
-    expect(h.emu.requests({ path: '/v1/customers' })).toMatchObject([{ method: 'POST', account: 'acme', status: 200 }])
+    expect(h.emu.requests({ path: '/v1/customers' })).toMatchObject([
+      { method: 'POST', account: 'acme', status: 200 },
+    ])
   })
 
   it('accepts Basic auth with the key as user name, as curl -u sk_test_x: sends it', async () => {
@@ -37,9 +39,13 @@ describe('secret keys', () => {
   })
 
   it('gives keys only for account names made of letters, digits and _, as Stripe keys are', () => {
-    expect(h.emu.keys('shop_2')).toEqual({ secretKey: 'sk_test_shop_2', publishableKey: 'pk_test_shop_2' })
+    expect(h.emu.keys('shop_2')).toEqual({
+      secretKey: 'sk_test_shop_2',
+      publishableKey: 'pk_test_shop_2',
+    })
     // A pk_test_my-shop would be refused by clients and by the conformance suite's key check.
-    for (const name of ['my-shop', 'a b', '', 'é']) expect(() => h.emu.keys(name)).toThrow(/letters, digits and _/)
+    for (const name of ['my-shop', 'a b', '', 'é'])
+      expect(() => h.emu.keys(name)).toThrow(/letters, digits and _/)
   })
 
   it('keeps accounts apart: an object of one account is missing in another', async () => {
@@ -60,13 +66,18 @@ describe('secret keys', () => {
     expect(error.requestId).toMatch(/^req_/)
   })
 
-  it.each(['nope', 'sk_test_', 'sk_test_bad key', 'sk_live_realmoney', 'rk_test_restricted'])('refuses the malformed or unknown key %j with 401', async (key) => {
-    const error = await rejectionOf(new Stripe(key, { ...h.emu.sdkConfig(), maxNetworkRetries: 0 }).customers.list())
-    expect(error).toBeInstanceOf(Stripe.errors.StripeAuthenticationError)
-    expect(error.statusCode).toBe(401)
-    expect(messageOf(error)).toMatch(/^Invalid API Key provided/)
-    expect(messageOf(error)).not.toContain(key.slice(8, -4) || '\u0000')
-  })
+  it.each(['nope', 'sk_test_', 'sk_test_bad key', 'sk_live_realmoney', 'rk_test_restricted'])(
+    'refuses the malformed or unknown key %j with 401',
+    async (key) => {
+      const error = await rejectionOf(
+        new Stripe(key, { ...h.emu.sdkConfig(), maxNetworkRetries: 0 }).customers.list(),
+      )
+      expect(error).toBeInstanceOf(Stripe.errors.StripeAuthenticationError)
+      expect(error.statusCode).toBe(401)
+      expect(messageOf(error)).toMatch(/^Invalid API Key provided/)
+      expect(messageOf(error)).not.toContain(key.slice(8, -4) || '\u0000')
+    },
+  )
 
   it('answers an unknown URL with 404 like Stripe', async () => {
     const error = await rejectionOf(h.stripe().rawRequest('GET', '/v1/not_a_resource'))
@@ -84,7 +95,13 @@ describe('publishable keys', () => {
     expect(pm.id).toMatch(/^pm_/)
     expect(token.id).toMatch(/^tok_/)
     const sk = h.stripe('shop')
-    const pi = await sk.paymentIntents.create({ amount: 1000, currency: 'usd', payment_method: pm.id, confirm: true, allowed_payment_method_types: ['card'] })
+    const pi = await sk.paymentIntents.create({
+      amount: 1000,
+      currency: 'usd',
+      payment_method: pm.id,
+      confirm: true,
+      allowed_payment_method_types: ['card'],
+    })
     expect(pi.status).toBe('succeeded')
     const other = await rejectionOf(h.stripe('elsewhere').paymentMethods.retrieve(pm.id))
     expect(other.statusCode).toBe(404)
@@ -93,9 +110,15 @@ describe('publishable keys', () => {
   it.each([
     ['customers.create', (s: Stripe) => s.customers.create({})],
     ['customers.list', (s: Stripe) => s.customers.list()],
-    ['paymentIntents.create', (s: Stripe) => s.paymentIntents.create({ amount: 500, currency: 'usd' })],
+    [
+      'paymentIntents.create',
+      (s: Stripe) => s.paymentIntents.create({ amount: 500, currency: 'usd' }),
+    ],
     ['paymentMethods.retrieve', (s: Stripe) => s.paymentMethods.retrieve('pm_card_visa')],
-    ['paymentMethods.attach', (s: Stripe) => s.paymentMethods.attach('pm_card_visa', { customer: 'cus_x' })],
+    [
+      'paymentMethods.attach',
+      (s: Stripe) => s.paymentMethods.attach('pm_card_visa', { customer: 'cus_x' }),
+    ],
     ['refunds.create', (s: Stripe) => s.refunds.create({ charge: 'ch_x' })],
     ['charges.retrieve', (s: Stripe) => s.charges.retrieve('ch_x')],
     ['tokens.retrieve', (s: Stripe) => s.tokens.retrieve('tok_visa')],
@@ -108,6 +131,8 @@ describe('publishable keys', () => {
 
   it('is logged under its account', async () => {
     await rejectionOf(h.publishable('shop').customers.list())
-    expect(h.emu.requests({ account: 'shop' })).toMatchObject([{ method: 'GET', path: '/v1/customers', status: 403 }])
+    expect(h.emu.requests({ account: 'shop' })).toMatchObject([
+      { method: 'GET', path: '/v1/customers', status: 403 },
+    ])
   })
 })

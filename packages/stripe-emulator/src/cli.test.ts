@@ -6,7 +6,10 @@ import { describe, expect, it } from 'vitest'
 const packageDir = fileURLToPath(new URL('..', import.meta.url))
 
 function runCli(args: string[]) {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], { cwd: packageDir, stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], {
+    cwd: packageDir,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
   let output = ''
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk))
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => (output += chunk))
@@ -15,7 +18,11 @@ function runCli(args: string[]) {
     new Promise<string>((resolve, reject) => {
       const check = () => (output.includes(text) ? resolve(output) : undefined)
       child.stdout.on('data', check)
-      child.on('exit', () => (output.includes(text) ? resolve(output) : reject(new Error(`CLI exited without printing ${text}:\n${output}`))))
+      child.on('exit', () =>
+        output.includes(text)
+          ? resolve(output)
+          : reject(new Error(`CLI exited without printing ${text}:\n${output}`)),
+      )
       check()
     })
   return { child, exited, printed }
@@ -32,7 +39,12 @@ describe('stripe402-emulator CLI', () => {
     expect(output).toContain("protocol: 'http'")
     expect(output).toContain('http://127.0.0.1:9/hook?x=1')
     const { hostname, port } = new URL(url as string)
-    const stripe = new Stripe('sk_test_cli', { host: hostname, port: Number(port), protocol: 'http', maxNetworkRetries: 0 })
+    const stripe = new Stripe('sk_test_cli', {
+      host: hostname,
+      port: Number(port),
+      protocol: 'http',
+      maxNetworkRetries: 0,
+    })
     const customer = await stripe.customers.create({ name: 'from the CLI' })
     expect(customer.name).toBe('from the CLI')
     cli.child.kill('SIGTERM')

@@ -18,14 +18,16 @@ Options:
 /** `URL=SECRET`, split at the last '=' because URLs may contain '=' in their query. */
 function parseWebhook(value: string): WebhookEndpoint {
   const at = value.lastIndexOf('=')
-  if (at <= 0 || at === value.length - 1) throw new Error(`--webhook expects URL=SECRET, got ${value}`)
+  if (at <= 0 || at === value.length - 1)
+    throw new Error(`--webhook expects URL=SECRET, got ${value}`)
   return { url: value.slice(0, at), secret: value.slice(at + 1) }
 }
 
 function integer(name: string, value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback
   const n = Number(value)
-  if (!Number.isInteger(n) || n < 0) throw new Error(`--${name} expects a non-negative integer, got ${value}`)
+  if (!Number.isInteger(n) || n < 0)
+    throw new Error(`--${name} expects a non-negative integer, got ${value}`)
   return n
 }
 
@@ -65,7 +67,9 @@ async function main(): Promise<void> {
     'Tokenize a card with the publishable key:',
     `  curl ${emulator.url}/v1/payment_methods -u ${publishableKey}: -d type=card -d "card[number]=4242424242424242" -d "card[exp_month]=12" -d "card[exp_year]=${new Date().getUTCFullYear() + 5}" -d "card[cvc]=123"`,
     '',
-    webhooks.length > 0 ? `Webhooks: ${webhooks.map((w) => w.url).join(', ')}` : 'Webhooks: none (add with --webhook URL=SECRET)',
+    webhooks.length > 0
+      ? `Webhooks: ${webhooks.map((w) => w.url).join(', ')}`
+      : 'Webhooks: none (add with --webhook URL=SECRET)',
     'Press Ctrl+C to stop.',
     '',
   ]
@@ -82,6 +86,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`stripe402-emulator: ${error instanceof Error ? error.message : String(error)}\n`)
+  process.stderr.write(
+    `stripe402-emulator: ${error instanceof Error ? error.message : String(error)}\n`,
+  )
   process.exit(1)
 })

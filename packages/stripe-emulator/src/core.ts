@@ -28,7 +28,12 @@ export class Core {
   }
 
   /** Records an event in the account and hands it to the webhook endpoints that want it. */
-  emit(account: Account, type: string, object: unknown, request: EventRequest = { id: null, idempotency_key: null }): StripeEvent {
+  emit(
+    account: Account,
+    type: string,
+    object: unknown,
+    request: EventRequest = { id: null, idempotency_key: null },
+  ): StripeEvent {
     const event = createEvent(type, object, request, this.webhooks.countTargets(account.id, type))
     account.events.set(event.id, event)
     this.webhooks.dispatch(account.id, event)

@@ -7,7 +7,13 @@ import { Core } from './core'
 import { FaultRegistry, type FaultSpec } from './http/faults'
 import { createApiServer, type RequestLogEntry } from './http/server'
 import type { Account } from './state'
-import { DEFAULT_RETRY_POLICY, WebhookDispatcher, type WebhookDelivery, type WebhookEndpoint, type WebhookRetryPolicy } from './webhooks/dispatcher'
+import {
+  DEFAULT_RETRY_POLICY,
+  WebhookDispatcher,
+  type WebhookDelivery,
+  type WebhookEndpoint,
+  type WebhookRetryPolicy,
+} from './webhooks/dispatcher'
 
 /** The account of `sk_test_emulator` / `pk_test_emulator`, used when none is named. */
 export const DEFAULT_ACCOUNT = 'emulator'
@@ -85,7 +91,11 @@ export interface StripeEmulator {
   charges(filter?: { account?: string; status?: string }): EmulatedCharge[]
   paymentIntents(filter?: { account?: string }): EmulatedPaymentIntent[]
   /** Requests received, oldest first. A string `path` matches exactly, a RegExp is tested. */
-  requests(filter?: { method?: string; path?: string | RegExp; account?: string }): RequestLogEntry[]
+  requests(filter?: {
+    method?: string
+    path?: string | RegExp
+    account?: string
+  }): RequestLogEntry[]
   /** Adds a fault for the next matching requests (see FaultSpec). */
   inject(fault: FaultSpec): void
   clearFaults(): void
@@ -95,7 +105,10 @@ export interface StripeEmulator {
    * Opens a dispute on a succeeded charge now (emits `charge.dispute.created`) and returns its id.
    * With `inquiry`, it is an inquiry (`warning_needs_response`): no money is taken yet.
    */
-  dispute(chargeId: string, options?: { reason?: DisputeReason; inquiry?: boolean }): Promise<string>
+  dispute(
+    chargeId: string,
+    options?: { reason?: DisputeReason; inquiry?: boolean },
+  ): Promise<string>
   /** Closes a dispute: a chargeback `won` or `lost`, an inquiry `warning_closed` (emits `charge.dispute.closed`). */
   closeDispute(disputeId: string, outcome: 'won' | 'lost'): Promise<void>
   /** Makes a refund fail (or be canceled) after the fact: its amount returns to the merchant (emits `charge.refund.updated`). */
@@ -115,13 +128,24 @@ function connectHost(host: string): string {
   return host
 }
 
-export async function startStripeEmulator(options: StripeEmulatorOptions = {}): Promise<StripeEmulator> {
+export async function startStripeEmulator(
+  options: StripeEmulatorOptions = {},
+): Promise<StripeEmulator> {
   const host = options.host ?? '127.0.0.1'
-  const dispatcher = new WebhookDispatcher(options.webhooks ?? [], { ...DEFAULT_RETRY_POLICY, ...options.webhookRetry })
+  const dispatcher = new WebhookDispatcher(options.webhooks ?? [], {
+    ...DEFAULT_RETRY_POLICY,
+    ...options.webhookRetry,
+  })
   const core = new Core(dispatcher)
   const faults = new FaultRegistry()
   const log: RequestLogEntry[] = []
-  const deps = { core, faults, log, latencyMs: options.latencyMs ?? 0, logLimit: options.requestLogLimit ?? 100_000 }
+  const deps = {
+    core,
+    faults,
+    log,
+    latencyMs: options.latencyMs ?? 0,
+    logLimit: options.requestLogLimit ?? 100_000,
+  }
   const api = createApiServer(deps)
 
   await new Promise<void>((resolve, reject) => {
@@ -140,7 +164,10 @@ export async function startStripeEmulator(options: StripeEmulatorOptions = {}): 
     [...core.accounts.values()].filter((a) => account === undefined || a.id === account)
 
   /** What `get` finds in whichever account holds it, with that account; `missing` names it in the error otherwise. */
-  function inAnyAccount<T>(get: (account: Account) => T | undefined, missing: string): { account: Account; found: T } {
+  function inAnyAccount<T>(
+    get: (account: Account) => T | undefined,
+    missing: string,
+  ): { account: Account; found: T } {
     for (const account of core.accounts.values()) {
       const found = get(account)
       if (found) return { account, found }
@@ -170,7 +197,8 @@ export async function startStripeEmulator(options: StripeEmulatorOptions = {}): 
     },
     sdkConfig: () => ({ host: reachable, port, protocol: 'http' as const }),
     keys(account = DEFAULT_ACCOUNT) {
-      if (!ACCOUNT_NAME.test(account)) throw new Error(`Account names are letters, digits and _: got ${JSON.stringify(account)}`)
+      if (!ACCOUNT_NAME.test(account))
+        throw new Error(`Account names are letters, digits and _: got ${JSON.stringify(account)}`)
       return { secretKey: `sk_test_${account}`, publishableKey: `pk_test_${account}` }
     },
     charges(filter = {}) {
@@ -227,7 +255,10 @@ export async function startStripeEmulator(options: StripeEmulatorOptions = {}): 
         .filter(
           (e) =>
             (filter.method === undefined || e.method === filter.method.toUpperCase()) &&
-            (filter.path === undefined || (typeof filter.path === 'string' ? e.path === filter.path : filter.path.test(e.path))) &&
+            (filter.path === undefined ||
+              (typeof filter.path === 'string'
+                ? e.path === filter.path
+                : filter.path.test(e.path))) &&
             (filter.account === undefined || e.account === filter.account),
         )
         .map((e) => ({ ...e }))
@@ -237,20 +268,42 @@ export async function startStripeEmulator(options: StripeEmulatorOptions = {}): 
     addWebhook: (endpoint) => dispatcher.addEndpoint(endpoint),
     webhookDeliveries: () => dispatcher.list(),
     async dispute(chargeId, disputeOptions = {}) {
-      const { account, found: charge } = inAnyAccount((a) => a.charges.get(chargeId), `charge ${chargeId}`)
-      return openDispute(core, account, charge, disputeOptions.reason ?? 'fraudulent', disputeOptions.inquiry ? 'warning_needs_response' : 'needs_response').id
+      const { account, found: charge } = inAnyAccount(
+        (a) => a.charges.get(chargeId),
+        `charge ${chargeId}`,
+      )
+      return openDispute(
+        core,
+        account,
+        charge,
+        disputeOptions.reason ?? 'fraudulent',
+        disputeOptions.inquiry ? 'warning_needs_response' : 'needs_response',
+      ).id
     },
     async closeDispute(disputeId, outcome) {
-      const { account, found: dispute } = inAnyAccount((a) => a.disputes.get(disputeId), `dispute ${disputeId}`)
+      const { account, found: dispute } = inAnyAccount(
+        (a) => a.disputes.get(disputeId),
+        `dispute ${disputeId}`,
+      )
       closeDispute(core, account, dispute, outcome)
     },
     async failRefund(refundId, outcome = 'failed') {
-      const { account, found: refund } = inAnyAccount((a) => a.refunds.get(refundId), `refund ${refundId}`)
+      const { account, found: refund } = inAnyAccount(
+        (a) => a.refunds.get(refundId),
+        `refund ${refundId}`,
+      )
       failRefund(core, account, refund, outcome)
     },
     async authenticate(paymentIntentId, outcome = 'succeed') {
-      const { account, found: pi } = inAnyAccount((a) => a.paymentIntents.get(paymentIntentId), `PaymentIntent ${paymentIntentId}`)
-      completeAuthentication({ core, account, request: { id: null, idempotency_key: null } }, pi, outcome === 'succeed')
+      const { account, found: pi } = inAnyAccount(
+        (a) => a.paymentIntents.get(paymentIntentId),
+        `PaymentIntent ${paymentIntentId}`,
+      )
+      completeAuthentication(
+        { core, account, request: { id: null, idempotency_key: null } },
+        pi,
+        outcome === 'succeed',
+      )
     },
     flushWebhooks: () => core.settle(),
   }

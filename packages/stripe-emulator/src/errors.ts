@@ -1,6 +1,10 @@
 /** Stripe's error envelope, and the errors the emulator raises while handling a request. */
 
-export type StripeErrorType = 'api_error' | 'card_error' | 'idempotency_error' | 'invalid_request_error'
+export type StripeErrorType =
+  | 'api_error'
+  | 'card_error'
+  | 'idempotency_error'
+  | 'invalid_request_error'
 
 /** The `error` object of a Stripe error response. Extra fields (payment_intent, charge…) follow Stripe's names. */
 export interface StripeErrorBody {
@@ -44,7 +48,12 @@ function withCode(body: StripeErrorBody): StripeErrorBody {
   return body.code && !body.doc_url ? { ...body, doc_url: docUrl(body.code) } : body
 }
 
-export function invalidRequest(message: string, param?: string, code?: string, status = 400): ApiError {
+export function invalidRequest(
+  message: string,
+  param?: string,
+  code?: string,
+  status = 400,
+): ApiError {
   const body: StripeErrorBody = { type: 'invalid_request_error', message }
   if (code) body.code = code
   if (param) body.param = param

@@ -5,7 +5,13 @@ import { rejectionOf, useEmulator, messageOf } from './testing/harness'
 
 const h = useEmulator()
 
-const params: Stripe.PaymentIntentCreateParams = { amount: 1000, currency: 'usd', payment_method: 'pm_card_visa', confirm: true, allowed_payment_method_types: ['card'] }
+const params: Stripe.PaymentIntentCreateParams = {
+  amount: 1000,
+  currency: 'usd',
+  payment_method: 'pm_card_visa',
+  confirm: true,
+  allowed_payment_method_types: ['card'],
+}
 
 describe('injected faults', () => {
   it('answers 500 for the next N matching requests without running them', async () => {
@@ -17,13 +23,19 @@ describe('injected faults', () => {
       expect(error.statusCode).toBe(500)
     }
     expect(h.emu.paymentIntents()).toHaveLength(0)
-    await expect(stripe.paymentIntents.create(params)).resolves.toMatchObject({ status: 'succeeded' })
-    expect(h.emu.requests({ path: '/v1/payment_intents' }).map((r) => r.status)).toEqual([500, 500, 200])
+    await expect(stripe.paymentIntents.create(params)).resolves.toMatchObject({
+      status: 'succeeded',
+    })
+    expect(h.emu.requests({ path: '/v1/payment_intents' }).map((r) => r.status)).toEqual([
+      500, 500, 200,
+    ])
   })
 
   it('is retried through by the SDK when retries are on', async () => {
     h.emu.inject({ path: '/v1/customers', status: 503 })
-    const customer = await h.stripe('emulator', { maxNetworkRetries: 1 }).customers.create({ name: 'retry' })
+    const customer = await h
+      .stripe('emulator', { maxNetworkRetries: 1 })
+      .customers.create({ name: 'retry' })
     expect(customer.name).toBe('retry')
     expect(h.emu.requests({ path: '/v1/customers' }).map((r) => r.status)).toEqual([503, 200])
   })
@@ -39,7 +51,9 @@ describe('injected faults', () => {
 
   it('hangs until the client gives up', async () => {
     h.emu.inject({ path: '/v1/payment_intents', hang: true })
-    const error = await rejectionOf(h.stripe('emulator', { timeout: 300 }).paymentIntents.create(params))
+    const error = await rejectionOf(
+      h.stripe('emulator', { timeout: 300 }).paymentIntents.create(params),
+    )
     expect(error).toBeInstanceOf(Stripe.errors.StripeConnectionError)
     expect(messageOf(error)).toMatch(/timeout/)
     expect(h.emu.paymentIntents()).toHaveLength(0)
@@ -52,7 +66,9 @@ describe('injected faults', () => {
     expect(error).toBeInstanceOf(Stripe.errors.StripeConnectionError)
     expect(h.emu.requests({ path: '/v1/payment_intents' }).map((r) => r.status)).toEqual([0, 0])
     h.emu.inject({ path: '/v1/payment_intents', drop: true })
-    await expect(stripe.paymentIntents.create(params)).resolves.toMatchObject({ status: 'succeeded' })
+    await expect(stripe.paymentIntents.create(params)).resolves.toMatchObject({
+      status: 'succeeded',
+    })
   })
 
   it('adds latency, enough to trip a client timeout', async () => {
@@ -60,16 +76,25 @@ describe('injected faults', () => {
     const error = await rejectionOf(h.stripe('emulator', { timeout: 200 }).customers.create({}))
     expect(error).toBeInstanceOf(Stripe.errors.StripeConnectionError)
     h.emu.inject({ path: '/v1/customers', latencyMs: 20 })
-    await expect(h.stripe().customers.create({ name: 'slow' })).resolves.toMatchObject({ name: 'slow' })
+    await expect(h.stripe().customers.create({ name: 'slow' })).resolves.toMatchObject({
+      name: 'slow',
+    })
   })
 
   it('matches by method and RegExp', async () => {
     const stripe = h.stripe()
     const pi = await stripe.paymentIntents.create(params)
-    h.emu.inject({ method: 'GET', path: /^\/v1\/payment_intents\/pi_/, status: 500, times: Infinity })
+    h.emu.inject({
+      method: 'GET',
+      path: /^\/v1\/payment_intents\/pi_/,
+      status: 500,
+      times: Infinity,
+    })
     expect((await rejectionOf(stripe.paymentIntents.retrieve(pi.id))).statusCode).toBe(500)
     expect((await rejectionOf(stripe.paymentIntents.retrieve(pi.id))).statusCode).toBe(500)
-    await expect(stripe.paymentIntents.update(pi.id, { metadata: { a: 'b' } })).resolves.toMatchObject({ metadata: { a: 'b' } })
+    await expect(
+      stripe.paymentIntents.update(pi.id, { metadata: { a: 'b' } }),
+    ).resolves.toMatchObject({ metadata: { a: 'b' } })
     h.emu.clearFaults()
     await expect(stripe.paymentIntents.retrieve(pi.id)).resolves.toMatchObject({ id: pi.id })
   })
@@ -84,11 +109,15 @@ describe('lost responses (afterResponse)', () => {
   it('charges, then answers 500: the payment exists though the caller saw an error', async () => {
     const stripe = h.stripe()
     h.emu.inject({ path: '/v1/payment_intents', afterResponse: true, status: 500 })
-    const error = await rejectionOf(stripe.paymentIntents.create({ ...params, metadata: { order: 'lost-1' } }))
+    const error = await rejectionOf(
+      stripe.paymentIntents.create({ ...params, metadata: { order: 'lost-1' } }),
+    )
     expect(error).toBeInstanceOf(Stripe.errors.StripeAPIError)
     expect(h.emu.charges({ status: 'succeeded' })).toHaveLength(1)
     // Crash recovery finds it through the API.
-    const found = await stripe.paymentIntents.search({ query: 'metadata["order"]:"lost-1" AND status:"succeeded"' })
+    const found = await stripe.paymentIntents.search({
+      query: 'metadata["order"]:"lost-1" AND status:"succeeded"',
+    })
     expect(found.data).toHaveLength(1)
   })
 
@@ -105,7 +134,9 @@ describe('lost responses (afterResponse)', () => {
   it('charges, then hangs; the caller times out, and retrying with the key is safe', async () => {
     const stripe = h.stripe('emulator', { timeout: 300 })
     h.emu.inject({ path: '/v1/payment_intents', afterResponse: true, hang: true })
-    const error = await rejectionOf(stripe.paymentIntents.create(params, { idempotencyKey: 'top-up-8' }))
+    const error = await rejectionOf(
+      stripe.paymentIntents.create(params, { idempotencyKey: 'top-up-8' }),
+    )
     expect(error).toBeInstanceOf(Stripe.errors.StripeConnectionError)
     expect(h.emu.charges()).toHaveLength(1)
     const retry = await stripe.paymentIntents.create(params, { idempotencyKey: 'top-up-8' })

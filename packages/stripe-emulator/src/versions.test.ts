@@ -12,8 +12,16 @@ async function call(path: string, form: Record<string, string>, version?: string
     'Content-Type': 'application/x-www-form-urlencoded',
   }
   if (version) headers['Stripe-Version'] = version
-  const response = await fetch(`${h.emu.url}${path}`, { method: 'POST', headers, body: new URLSearchParams(form) })
-  return { status: response.status, version: response.headers.get('stripe-version'), body: (await response.json()) as Record<string, any> }
+  const response = await fetch(`${h.emu.url}${path}`, {
+    method: 'POST',
+    headers,
+    body: new URLSearchParams(form),
+  })
+  return {
+    status: response.status,
+    version: response.headers.get('stripe-version'),
+    body: (await response.json()) as Record<string, any>,
+  }
 }
 
 const intent = { amount: '500', currency: 'usd', payment_method: 'pm_card_visa', confirm: 'true' }
@@ -23,7 +31,15 @@ describe('Stripe-Version', () => {
     const pinned = (Stripe as unknown as { API_VERSION?: string }).API_VERSION
     expect(KNOWN_STRIPE_API_VERSIONS).toContain(pinned)
     expect(STRIPE_API_VERSION).toBe(KNOWN_STRIPE_API_VERSIONS.at(-1))
-    const pi = await h.stripe().paymentIntents.create({ amount: 500, currency: 'usd', payment_method: 'pm_card_visa', confirm: true, allowed_payment_method_types: ['card'] })
+    const pi = await h
+      .stripe()
+      .paymentIntents.create({
+        amount: 500,
+        currency: 'usd',
+        payment_method: 'pm_card_visa',
+        confirm: true,
+        allowed_payment_method_types: ['card'],
+      })
     expect(pi.status).toBe('succeeded')
     expect(pi.lastResponse.headers['stripe-version']).toBe(pinned)
   })
@@ -35,24 +51,55 @@ describe('Stripe-Version', () => {
     expect(r.body.error.message).toContain('Invalid Stripe API version: 2019-01-01')
     expect(r.body.error.message).toContain('2025-08-27.basil')
     expect(r.body.error.message).toContain(STRIPE_API_VERSION)
-    const errorFromSdk = await rejectionOf(h.stripe('emulator', { apiVersion: '2019-01-01' as Stripe.LatestApiVersion }).customers.create({}))
+    const errorFromSdk = await rejectionOf(
+      h
+        .stripe('emulator', { apiVersion: '2019-01-01' as Stripe.LatestApiVersion })
+        .customers.create({}),
+    )
     expect(messageOf(errorFromSdk)).toMatch(/^Invalid Stripe API version/)
   })
 
   it('takes payment_method_types before 2026-09-30.endive and allowed_payment_method_types from it', async () => {
-    const basil = await call('/v1/payment_intents', { ...intent, 'payment_method_types[]': 'card' }, '2025-08-27.basil')
-    expect([basil.status, basil.version, basil.body.status]).toEqual([200, '2025-08-27.basil', 'succeeded'])
-    const renamed = await call('/v1/payment_intents', { ...intent, 'allowed_payment_method_types[]': 'card' }, '2025-08-27.basil')
+    const basil = await call(
+      '/v1/payment_intents',
+      { ...intent, 'payment_method_types[]': 'card' },
+      '2025-08-27.basil',
+    )
+    expect([basil.status, basil.version, basil.body.status]).toEqual([
+      200,
+      '2025-08-27.basil',
+      'succeeded',
+    ])
+    const renamed = await call(
+      '/v1/payment_intents',
+      { ...intent, 'allowed_payment_method_types[]': 'card' },
+      '2025-08-27.basil',
+    )
     expect([renamed.status, renamed.body.error?.code]).toEqual([400, 'parameter_unknown'])
 
-    const endive = await call('/v1/payment_intents', { ...intent, 'allowed_payment_method_types[]': 'card' }, '2026-09-30.endive')
+    const endive = await call(
+      '/v1/payment_intents',
+      { ...intent, 'allowed_payment_method_types[]': 'card' },
+      '2026-09-30.endive',
+    )
     expect([endive.status, endive.body.status]).toEqual([200, 'succeeded'])
-    const old = await call('/v1/payment_intents', { ...intent, 'payment_method_types[]': 'card' }, '2026-11-18.endive')
-    expect([old.status, old.body.error?.code, old.body.error?.param]).toEqual([400, 'parameter_unknown', 'payment_method_types'])
+    const old = await call(
+      '/v1/payment_intents',
+      { ...intent, 'payment_method_types[]': 'card' },
+      '2026-11-18.endive',
+    )
+    expect([old.status, old.body.error?.code, old.body.error?.param]).toEqual([
+      400,
+      'parameter_unknown',
+      'payment_method_types',
+    ])
   })
 
   it('uses the newest version for a request without Stripe-Version', async () => {
-    const r = await call('/v1/payment_intents', { ...intent, 'allowed_payment_method_types[]': 'card' })
+    const r = await call('/v1/payment_intents', {
+      ...intent,
+      'allowed_payment_method_types[]': 'card',
+    })
     expect([r.status, r.version]).toEqual([200, STRIPE_API_VERSION])
   })
 })

@@ -55,18 +55,25 @@ export function findLeaks(source: string, text: string, options: LeakScanOptions
   const leaks: Leak[] = []
   for (const re of [CARD_RUN, CARD_GROUPED]) {
     for (const match of text.matchAll(re)) {
-      if (luhnValid(match[0].replace(/[ -]/g, ''))) leaks.push({ what: 'card number (Luhn-valid)', source, near: near(text, match.index, match[0].length) })
+      if (luhnValid(match[0].replace(/[ -]/g, '')))
+        leaks.push({
+          what: 'card number (Luhn-valid)',
+          source,
+          near: near(text, match.index, match[0].length),
+        })
     }
   }
   for (const { what, re, credential } of PATTERNS) {
     if (credential && options.allowCredentials) continue
-    for (const match of text.matchAll(re)) leaks.push({ what, source, near: near(text, match.index, match[0].length) })
+    for (const match of text.matchAll(re))
+      leaks.push({ what, source, near: near(text, match.index, match[0].length) })
   }
   for (const { what, value } of options.exact ?? []) {
     if (value.length < 6) continue
     let at = text.indexOf(value)
     while (at !== -1) {
-      if (!(options.allowCredentials && value.startsWith('s402_'))) leaks.push({ what, source, near: near(text, at, value.length) })
+      if (!(options.allowCredentials && value.startsWith('s402_')))
+        leaks.push({ what, source, near: near(text, at, value.length) })
       at = text.indexOf(value, at + 1)
     }
   }
@@ -93,18 +100,28 @@ export class LeakCollector {
   }
 
   /** Every body and header of an HTTP answer; only `payment-response` may carry the payer's own credential. */
-  addResponse(source: string, response: { status: number; headers: Record<string, string> | Headers; body: string }): void {
-    const headers = response.headers instanceof Headers ? Object.fromEntries(response.headers) : response.headers
+  addResponse(
+    source: string,
+    response: { status: number; headers: Record<string, string> | Headers; body: string },
+  ): void {
+    const headers =
+      response.headers instanceof Headers ? Object.fromEntries(response.headers) : response.headers
     this.add(`${source} body (${response.status})`, response.body)
     for (const [name, value] of Object.entries(headers)) {
       // The stripe402 headers are base64: scan what they say, not how it is spelled.
-      const text = name === 'payment-required' || name === 'payment-response' ? Buffer.from(value, 'base64').toString('utf8') : value
+      const text =
+        name === 'payment-required' || name === 'payment-response'
+          ? Buffer.from(value, 'base64').toString('utf8')
+          : value
       this.add(`${source} header ${name}`, text, name === 'payment-response')
     }
   }
 
   /** `addResponse` for refusals and failures only (4xx, 5xx, no answer): what a payer is told when it goes wrong. */
-  addError(source: string, response: { status: number; headers: Record<string, string> | Headers; body: string }): void {
+  addError(
+    source: string,
+    response: { status: number; headers: Record<string, string> | Headers; body: string },
+  ): void {
     if (response.status >= 400 || response.status < 100) {
       this.stats.errorAnswers++
       this.addResponse(source, response)
@@ -117,13 +134,21 @@ export class LeakCollector {
   }
 
   scan(exact: LeakScanOptions['exact'] = []): Leak[] {
-    return this.texts.flatMap(({ source, text, allowCredentials }) => findLeaks(source, text, { exact, allowCredentials }))
+    return this.texts.flatMap(({ source, text, allowCredentials }) =>
+      findLeaks(source, text, { exact, allowCredentials }),
+    )
   }
 }
 
 function safeStringify(value: unknown): string {
   try {
-    return JSON.stringify(value, (_key, v: unknown) => (v instanceof Error ? { name: v.name, message: v.message, stack: v.stack } : typeof v === 'bigint' ? String(v) : v))
+    return JSON.stringify(value, (_key, v: unknown) =>
+      v instanceof Error
+        ? { name: v.name, message: v.message, stack: v.stack }
+        : typeof v === 'bigint'
+          ? String(v)
+          : v,
+    )
   } catch {
     return String(value)
   }

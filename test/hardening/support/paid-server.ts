@@ -5,15 +5,30 @@
  */
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { createPaywall, type Ledger, type Paywall, PostgresLedger, type RateLimitsConfig, RedisLedger } from '@stripe402/server'
+import {
+  createPaywall,
+  type Ledger,
+  type Paywall,
+  PostgresLedger,
+  type RateLimitsConfig,
+  RedisLedger,
+} from '@stripe402/server'
 
 export interface PaidServerOptions {
   adapter: 'express' | 'koa' | 'fetch'
   /** Fixed port (a restarted server takes over its predecessor's); 0 or absent picks one. */
   port?: number
-  stripe: { secretKey: string; publishableKey: string; apiBase: string; timeoutMs?: number; maxNetworkRetries?: number }
+  stripe: {
+    secretKey: string
+    publishableKey: string
+    apiBase: string
+    timeoutMs?: number
+    maxNetworkRetries?: number
+  }
   secret: string
-  ledger: { kind: 'redis'; url: string; prefix: string } | { kind: 'postgres'; url: string; schema: string }
+  ledger:
+    | { kind: 'redis'; url: string; prefix: string }
+    | { kind: 'postgres'; url: string; schema: string }
   /** Paid routes, all served by one handler that counts its invocations. */
   routes: Record<string, { amount: number; minTopUp?: number }>
   webhookSecret?: string
@@ -31,7 +46,10 @@ if (!options) throw new Error(`${OPTIONS_ENV} is not set`)
 let hits = 0
 const paidPaths = new Set(Object.keys(options.routes).map((key) => key.replace(/^[A-Z]+ /, '')))
 
-const ledger = withCrashHook(await openLedger(options.ledger), options.crashBeforeTopUpCredit === true)
+const ledger = withCrashHook(
+  await openLedger(options.ledger),
+  options.crashBeforeTopUpCredit === true,
+)
 const paywall = createPaywall({
   stripe: options.stripe,
   secret: options.secret,
@@ -41,23 +59,30 @@ const paywall = createPaywall({
   ...(options.rateLimits !== undefined && { rateLimits: options.rateLimits }),
   ...(options.lockWaitMs !== undefined && { lockWaitMs: options.lockWaitMs }),
   logger: {
-    warn: (message, meta) => process.stderr.write(`LOG warn ${message} ${JSON.stringify(meta ?? {})}\n`),
-    error: (message, meta) => process.stderr.write(`LOG error ${message} ${JSON.stringify(meta ?? {})}\n`),
+    warn: (message, meta) =>
+      process.stderr.write(`LOG warn ${message} ${JSON.stringify(meta ?? {})}\n`),
+    error: (message, meta) =>
+      process.stderr.write(`LOG error ${message} ${JSON.stringify(meta ?? {})}\n`),
   },
   onEvent: (event) => process.stdout.write(`EVENT ${JSON.stringify(event)}\n`),
 })
 
 const app = await startApp(options.adapter, paywall, options.port ?? 0)
-const control = await listen(createServer(async (req, res) => {
-  const answer = (status: number, value: unknown) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(value))
-  try {
-    if (req.url === '/hits') return answer(200, { hits })
-    if (req.url === '/reconcile' && req.method === 'POST') return answer(200, await paywall.reconcile())
-    answer(404, { error: 'not_found' })
-  } catch (error) {
-    answer(500, { error: error instanceof Error ? error.message : String(error) })
-  }
-}), 0)
+const control = await listen(
+  createServer(async (req, res) => {
+    const answer = (status: number, value: unknown) =>
+      res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(value))
+    try {
+      if (req.url === '/hits') return answer(200, { hits })
+      if (req.url === '/reconcile' && req.method === 'POST')
+        return answer(200, await paywall.reconcile())
+      answer(404, { error: 'not_found' })
+    } catch (error) {
+      answer(500, { error: error instanceof Error ? error.message : String(error) })
+    }
+  }),
+  0,
+)
 process.stdout.write(`READY ${JSON.stringify({ url: app, control })}\n`)
 process.on('SIGTERM', () => process.exit(0))
 
@@ -70,7 +95,11 @@ async function openLedger(config: PaidServerOptions['ledger']): Promise<Ledger> 
     return new RedisLedger(client, { prefix: config.prefix })
   }
   const { default: pg } = await import('pg')
-  const pool = new pg.Pool({ connectionString: config.url, max: 10, connectionTimeoutMillis: 2_000 })
+  const pool = new pg.Pool({
+    connectionString: config.url,
+    max: 10,
+    connectionTimeoutMillis: 2_000,
+  })
   pool.on('error', () => {})
   return new PostgresLedger(pool, { schema: config.schema })
 }
@@ -83,7 +112,11 @@ function withCrashHook(inner: Ledger, enabled: boolean): Ledger {
   if (!enabled) return inner
   const writesTopUp = (input: unknown) => {
     const value = input as { kind?: unknown; credit?: { kind?: unknown } } | null
-    return typeof value === 'object' && value !== null && (value.kind === 'top_up' || value.credit?.kind === 'top_up')
+    return (
+      typeof value === 'object' &&
+      value !== null &&
+      (value.kind === 'top_up' || value.credit?.kind === 'top_up')
+    )
   }
   return new Proxy(inner, {
     get(target, property, receiver) {
@@ -106,14 +139,20 @@ function countHit(path: string): boolean {
   return true
 }
 
-async function startApp(adapter: PaidServerOptions['adapter'], paywall: Paywall, port: number): Promise<string> {
+async function startApp(
+  adapter: PaidServerOptions['adapter'],
+  paywall: Paywall,
+  port: number,
+): Promise<string> {
   if (adapter === 'express') {
     const { default: express } = await import('express')
     const { paywallMiddleware } = await import('@stripe402/express')
     const app = express()
     app.use(paywallMiddleware(paywall))
     app.get('/health', (_req, res) => res.send('ok'))
-    app.get(/.*/, (req, res) => (countHit(req.path) ? res.json({ served: req.path }) : res.status(404).end()))
+    app.get(/.*/, (req, res) =>
+      countHit(req.path) ? res.json({ served: req.path }) : res.status(404).end(),
+    )
     return listen(createServer(app), port)
   }
   if (adapter === 'koa') {
@@ -136,20 +175,26 @@ async function startApp(adapter: PaidServerOptions['adapter'], paywall: Paywall,
     (req) => {
       const path = new URL(req.url).pathname
       if (path === '/health') return new Response('ok')
-      return req.method === 'GET' && countHit(path) ? Response.json({ served: path }) : new Response(null, { status: 404 })
+      return req.method === 'GET' && countHit(path)
+        ? Response.json({ served: path })
+        : new Response(null, { status: 404 })
     },
     { clientAddress: (req) => addresses.get(req) },
   )
-  const listener = getRequestListener((req: Request, env: { incoming: { socket: { remoteAddress?: string | undefined } } }) => {
-    addresses.set(req, env.incoming.socket.remoteAddress ?? '')
-    return handler(req)
-  })
+  const listener = getRequestListener(
+    (req: Request, env: { incoming: { socket: { remoteAddress?: string | undefined } } }) => {
+      addresses.set(req, env.incoming.socket.remoteAddress ?? '')
+      return handler(req)
+    },
+  )
   return listen(createServer(listener), port)
 }
 
 function listen(server: Server, port: number): Promise<string> {
   return new Promise((resolve, reject) => {
     server.once('error', reject)
-    server.listen(port, '127.0.0.1', () => resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`))
+    server.listen(port, '127.0.0.1', () =>
+      resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`),
+    )
   })
 }

@@ -1,5 +1,10 @@
 /** What a paying client does on the wire: tokenize a card with the publishable key, build `payment` headers, read answers. */
-import { decodePaymentResponse, encodeHeader, HEADERS, type PaymentResponse } from '@stripe402/protocol'
+import {
+  decodePaymentResponse,
+  encodeHeader,
+  HEADERS,
+  type PaymentResponse,
+} from '@stripe402/protocol'
 import { type StripeEmulator, TEST_CARDS } from '@stripe402/stripe-emulator'
 
 /** The test card numbers the suites pay with, from the emulator's table of Stripe's documented cards. */
@@ -21,11 +26,24 @@ export const CARDS = {
 }
 
 /** A new PaymentMethod for `number`, created with the account's publishable key over plain HTTP, as a client does. */
-export async function tokenize(emulator: StripeEmulator, account: string, number: string): Promise<string> {
+export async function tokenize(
+  emulator: StripeEmulator,
+  account: string,
+  number: string,
+): Promise<string> {
   const res = await fetch(`${emulator.url}/v1/payment_methods`, {
     method: 'POST',
-    headers: { authorization: `Bearer ${emulator.keys(account).publishableKey}`, 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ type: 'card', 'card[number]': number, 'card[exp_month]': '12', 'card[exp_year]': '2034', 'card[cvc]': number.length === 15 ? '1234' : '123' }),
+    headers: {
+      authorization: `Bearer ${emulator.keys(account).publishableKey}`,
+      'content-type': 'application/x-www-form-urlencoded',
+    },
+    body: new URLSearchParams({
+      type: 'card',
+      'card[number]': number,
+      'card[exp_month]': '12',
+      'card[exp_year]': '2034',
+      'card[cvc]': number.length === 15 ? '1234' : '123',
+    }),
   })
   const body = (await res.json()) as { id?: string; error?: { message: string } }
   if (!body.id) throw new Error(`tokenizing failed: ${body.error?.message}`)
@@ -33,14 +51,22 @@ export async function tokenize(emulator: StripeEmulator, account: string, number
 }
 
 /** A `payment` header: base64 of the JSON, with `stripe402Version: 1` unless the fields say otherwise. */
-export const paymentHeader = (fields: Record<string, unknown>): string => encodeHeader({ stripe402Version: 1, ...fields })
+export const paymentHeader = (fields: Record<string, unknown>): string =>
+  encodeHeader({ stripe402Version: 1, ...fields })
 
 /** The `payment` header as a request header object. */
-export const paying = (fields: Record<string, unknown>): Record<string, string> => ({ [HEADERS.PAYMENT]: paymentHeader(fields) })
+export const paying = (fields: Record<string, unknown>): Record<string, string> => ({
+  [HEADERS.PAYMENT]: paymentHeader(fields),
+})
 
 /** The decoded `payment-response` of an answer, or undefined when there is none. */
-export function paymentResponseOf(headers: Headers | Record<string, string>): PaymentResponse | undefined {
-  const value = headers instanceof Headers ? headers.get(HEADERS.PAYMENT_RESPONSE) : headers[HEADERS.PAYMENT_RESPONSE]
+export function paymentResponseOf(
+  headers: Headers | Record<string, string>,
+): PaymentResponse | undefined {
+  const value =
+    headers instanceof Headers
+      ? headers.get(HEADERS.PAYMENT_RESPONSE)
+      : headers[HEADERS.PAYMENT_RESPONSE]
   return value ? decodePaymentResponse(value) : undefined
 }
 

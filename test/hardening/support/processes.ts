@@ -1,7 +1,12 @@
 /** Real processes for the hardening suites: paid servers run with tsx, a private redis-server, a cuttable TCP proxy. */
 import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
-import { createServer as createNetServer, connect, type Server as NetServer, type Socket } from 'node:net'
+import {
+  createServer as createNetServer,
+  connect,
+  type Server as NetServer,
+  type Socket,
+} from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { AddressInfo } from 'node:net'
@@ -37,7 +42,10 @@ export interface ServerProcess {
 }
 
 /** Spawns `paid-server.ts` under tsx, collecting everything it writes to stdout and stderr. */
-function spawnPaidServer(options: PaidServerOptions, env: Record<string, string>): { child: ChildProcess; output: () => string } {
+function spawnPaidServer(
+  options: PaidServerOptions,
+  env: Record<string, string>,
+): { child: ChildProcess; output: () => string } {
   const child = spawn(process.execPath, ['--import', 'tsx', SCRIPT], {
     cwd: TEST_DIR,
     env: { ...process.env, ...env, STRIPE402_PAID_SERVER: JSON.stringify(options) },
@@ -50,11 +58,19 @@ function spawnPaidServer(options: PaidServerOptions, env: Record<string, string>
 }
 
 /** Spawns `paid-server.ts` under tsx and waits for its READY line (or its death). */
-export async function startServerProcess(options: PaidServerOptions, env: Record<string, string> = {}): Promise<ServerProcess> {
+export async function startServerProcess(
+  options: PaidServerOptions,
+  env: Record<string, string> = {},
+): Promise<ServerProcess> {
   const { child, output } = spawnPaidServer(options, env)
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })))
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  )
   const ready = await new Promise<{ url: string; control: string }>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`paid server did not start within 30 s:\n${output()}`)), 30_000)
+    const timer = setTimeout(
+      () => reject(new Error(`paid server did not start within 30 s:\n${output()}`)),
+      30_000,
+    )
     const onData = () => {
       const line = /^READY (.*)$/m.exec(output())
       if (!line) return
@@ -78,7 +94,12 @@ export async function startServerProcess(options: PaidServerOptions, env: Record
     },
     async reconcile() {
       const res = await fetch(`${ready.control}/reconcile`, { method: 'POST' })
-      const body = (await res.json()) as { checked: number; credited: number; alreadyCredited: number; error?: string }
+      const body = (await res.json()) as {
+        checked: number
+        credited: number
+        alreadyCredited: number
+        error?: string
+      }
       if (!res.ok) throw new Error(`reconcile failed: ${body.error}`)
       return body
     },
@@ -87,7 +108,10 @@ export async function startServerProcess(options: PaidServerOptions, env: Record
 }
 
 /** Runs the paid server expecting it to refuse to start; resolves with its exit code and output. */
-export async function runServerProcessToExit(options: PaidServerOptions, env: Record<string, string>): Promise<{ code: number | null; output: string }> {
+export async function runServerProcessToExit(
+  options: PaidServerOptions,
+  env: Record<string, string>,
+): Promise<{ code: number | null; output: string }> {
   const { child, output } = spawnPaidServer(options, env)
   const timer = setTimeout(() => child.kill('SIGKILL'), 30_000)
   const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)))
@@ -125,14 +149,36 @@ export async function startPrivateRedis(): Promise<PrivateRedis> {
   let child: ChildProcess | undefined
   let exited: Promise<void> = Promise.resolve()
   const start = async () => {
-    const proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'yes', '--appendfsync', 'always', '--dir', dir, '--daemonize', 'no'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
+    const proc = spawn(
+      'redis-server',
+      [
+        '--port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--save',
+        '',
+        '--appendonly',
+        'yes',
+        '--appendfsync',
+        'always',
+        '--dir',
+        dir,
+        '--daemonize',
+        'no',
+      ],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    )
     child = proc
     exited = new Promise((resolve) => proc.once('exit', () => resolve()))
     let log = ''
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`redis-server did not start:\n${log}`)), 10_000)
+      const timer = setTimeout(
+        () => reject(new Error(`redis-server did not start:\n${log}`)),
+        10_000,
+      )
       proc.stdout!.on('data', (chunk: Buffer) => {
         log += chunk.toString()
         if (/ready to accept connections/i.test(log)) {

@@ -16,7 +16,8 @@ export interface SharedLedger {
 }
 
 /** A name no other run uses, for a key prefix or a schema. */
-export const runId = (what: string) => `s402_hard_${what}_${process.pid}_${Math.random().toString(36).slice(2, 8)}`
+export const runId = (what: string) =>
+  `s402_hard_${what}_${process.pid}_${Math.random().toString(36).slice(2, 8)}`
 
 /** A unique key prefix on the shared Redis; its keys are deleted afterwards. */
 export async function sharedRedis(url: string, what: string): Promise<SharedLedger> {
@@ -61,6 +62,10 @@ export async function sharedLedgers(what: string) {
   const postgres = await requireService('postgres')
   return [
     { name: 'Redis', available: redis.available, open: () => sharedRedis(redis.url, what) },
-    { name: 'PostgreSQL', available: postgres.available, open: () => sharedPostgres(postgres.url, what) },
+    {
+      name: 'PostgreSQL',
+      available: postgres.available,
+      open: () => sharedPostgres(postgres.url, what),
+    },
   ]
 }

@@ -24,13 +24,21 @@ export interface RawResponse {
 /** One request on its own connection (`Connection: close`), read until the server closes it. */
 export function rawRequest(baseUrl: string, request: RawRequest): Promise<RawResponse> {
   const { hostname, port } = new URL(baseUrl)
-  const lines = [`${request.method} ${request.target} HTTP/1.1`, `host: ${hostname}:${port}`, 'connection: close']
+  const lines = [
+    `${request.method} ${request.target} HTTP/1.1`,
+    `host: ${hostname}:${port}`,
+    'connection: close',
+  ]
   for (const [name, value] of request.headers ?? []) lines.push(`${name}: ${value}`)
   if (request.body !== undefined) lines.push(`content-length: ${Buffer.byteLength(request.body)}`)
   const bytes = Buffer.from(`${lines.join('\r\n')}\r\n\r\n${request.body ?? ''}`, 'utf8')
 
   return new Promise((resolve, reject) => {
-    const socket = connect({ host: hostname, port: Number(port), ...(request.localAddress && { localAddress: request.localAddress }) })
+    const socket = connect({
+      host: hostname,
+      port: Number(port),
+      ...(request.localAddress && { localAddress: request.localAddress }),
+    })
     const chunks: Buffer[] = []
     let settled = false
     const finish = (error?: Error) => {
@@ -42,7 +50,12 @@ export function rawRequest(baseUrl: string, request: RawRequest): Promise<RawRes
       else resolve(parseResponse(Buffer.concat(chunks)))
     }
     const timer = setTimeout(
-      () => finish(new Error(`no complete answer to ${request.method} ${JSON.stringify(request.target).slice(0, 200)} within ${request.timeoutMs ?? 10_000} ms`)),
+      () =>
+        finish(
+          new Error(
+            `no complete answer to ${request.method} ${JSON.stringify(request.target).slice(0, 200)} within ${request.timeoutMs ?? 10_000} ms`,
+          ),
+        ),
       request.timeoutMs ?? 10_000,
     )
     socket.on('data', (chunk: Buffer) => chunks.push(chunk))

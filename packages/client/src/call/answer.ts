@@ -1,5 +1,10 @@
 /** Answers a 402 challenge: policy first, then credits already held, else one top-up under the origin's single flight. */
-import { type PaymentPayload, type PaymentRequired, type PaymentRequirements, STRIPE402_VERSION } from '@stripe402/protocol'
+import {
+  type PaymentPayload,
+  type PaymentRequired,
+  type PaymentRequirements,
+  STRIPE402_VERSION,
+} from '@stripe402/protocol'
 import { abortable, settledWithin } from '../abort'
 import { messageOf } from '../errors'
 import type { RefusalReason } from '../events'
@@ -17,33 +22,61 @@ export type Step = { kind: 'stop'; info: CallInfo } | { kind: 'send'; payload: P
 /** Server codes meaning the credential we sent is gone for good. */
 const DEAD_CREDENTIAL = new Set(['credential_revoked'])
 
-export async function answerChallenge(call: CallState, challenge: PaymentRequired, response: Response): Promise<Step> {
+export async function answerChallenge(
+  call: CallState,
+  challenge: PaymentRequired,
+  response: Response,
+): Promise<Step> {
   const { engine, request } = call
   const { origin, route } = request
   const state = engine.wallet.current
   noteFailureReceipt(call, response)
 
   if (!engine.originAllowed(origin)) {
-    return refuse(call, 'origin_not_allowed', `${origin} is not in allowOrigins.`, challenge.accepts[0])
+    return refuse(
+      call,
+      'origin_not_allowed',
+      `${origin} is not in allowOrigins.`,
+      challenge.accepts[0],
+    )
   }
   if (!engine.transportAllowed(origin)) {
     const message = `${origin} is plain HTTP: payment headers go only over HTTPS or to loopback hosts (set allowInsecureHttp for development).`
     return refuse(call, 'insecure_transport', message, challenge.accepts[0])
   }
   rememberExtensions(state, origin, challenge.extensions)
-  if (call.sent?.clientId !== undefined && challenge.error !== undefined && DEAD_CREDENTIAL.has(challenge.error)) {
+  if (
+    call.sent?.clientId !== undefined &&
+    challenge.error !== undefined &&
+    DEAD_CREDENTIAL.has(challenge.error)
+  ) {
     dropCredential(state, origin)
     engine.emit({ type: 'credential_dropped', origin, route, reason: challenge.error })
   }
-  const picked = selectRequirements(challenge.accepts, engine.policy, state.origins[origin]?.credential?.currency)
-  if ('refusal' in picked) return refuse(call, picked.refusal.reason, picked.refusal.message, picked.requirements)
+  const picked = selectRequirements(
+    challenge.accepts,
+    engine.policy,
+    state.origins[origin]?.credential?.currency,
+  )
+  if ('refusal' in picked)
+    return refuse(call, picked.refusal.reason, picked.refusal.message, picked.requirements)
   const requirements = picked.requirements
   call.requirements = requirements
-  engine.emit({ type: 'challenge', origin, route, requirements, ...(challenge.error ? { error: challenge.error } : {}) })
+  engine.emit({
+    type: 'challenge',
+    origin,
+    route,
+    requirements,
+    ...(challenge.error ? { error: challenge.error } : {}),
+  })
   const keyRefused = checkPublishableKey(call, requirements)
   if (keyRefused) return keyRefused
   // Seen within policy: from now on this route may carry the credential up front.
-  rememberPrice(state, origin, route, { amount: requirements.amount, currency: requirements.currency, at: engine.now() })
+  rememberPrice(state, origin, route, {
+    amount: requirements.amount,
+    currency: requirements.currency,
+    at: engine.now(),
+  })
 
   // Each pass either returns or waits for another call's top-up flight to end; once it
   // has, the credential it bought is spent, or its shared failure is reported.
@@ -56,15 +89,27 @@ export async function answerChallenge(call: CallState, challenge: PaymentRequire
       call.creditsOffered = { upTo: requirements.amount, credential }
       return {
         kind: 'send',
-        payload: { stripe402Version: STRIPE402_VERSION, clientId: credential.clientId, maxAmount: requirements.amount },
+        payload: {
+          stripe402Version: STRIPE402_VERSION,
+          clientId: credential.clientId,
+          maxAmount: requirements.amount,
+        },
       }
     }
     // A card failure that happened while this call was under way is this call's answer too.
     const failed = engine.flights.failureSince(origin, call.ticket)
     if (failed) {
-      if (failed.outcome === 'refused') return refuse(call, failed.reason as RefusalReason, failed.message ?? '', requirements)
+      if (failed.outcome === 'refused')
+        return refuse(call, failed.reason as RefusalReason, failed.message ?? '', requirements)
       const code = failed.reason ?? 'payment_failed'
-      engine.emit({ type: 'payment_failed', origin, route, code, message: failed.message ?? '', ...(failed.declineCode ? { declineCode: failed.declineCode } : {}) })
+      engine.emit({
+        type: 'payment_failed',
+        origin,
+        route,
+        code,
+        message: failed.message ?? '',
+        ...(failed.declineCode ? { declineCode: failed.declineCode } : {}),
+      })
       return { kind: 'stop', info: { ...failed, outcome: 'failed', requirements } }
     }
     const finish = engine.flights.begin(origin)
@@ -74,7 +119,10 @@ export async function answerChallenge(call: CallState, challenge: PaymentRequire
       // Taking the flight over could charge the card twice: this call gives up instead.
       const message = `Another call's top-up at ${origin} did not finish within ${engine.topUpWaitMs} ms; nothing was paid for this call.`
       engine.emit({ type: 'payment_failed', origin, route, code: 'top_up_timeout', message })
-      return { kind: 'stop', info: { outcome: 'failed', reason: 'top_up_timeout', message, requirements } }
+      return {
+        kind: 'stop',
+        info: { outcome: 'failed', reason: 'top_up_timeout', message, requirements },
+      }
     }
   }
 }
@@ -90,7 +138,14 @@ function checkPublishableKey(call: CallState, requirements: PaymentRequirements)
   const current = requirements.publishableKey
   if (previous !== undefined && previous !== current) {
     const action = engine.policy.onPublishableKeyChange ?? 'warn'
-    engine.emit({ type: 'publishable_key_changed', origin: request.origin, route: request.route, previous, current, action })
+    engine.emit({
+      type: 'publishable_key_changed',
+      origin: request.origin,
+      route: request.route,
+      previous,
+      current,
+      action,
+    })
     if (action === 'refuse') {
       const message = `${request.origin} now names Stripe publishable key ${current} instead of ${previous}: its charges would go to another Stripe account.`
       return refuse(call, 'publishable_key_changed', message, requirements)
@@ -104,7 +159,12 @@ function checkPublishableKey(call: CallState, requirements: PaymentRequirements)
 function noteFailureReceipt(call: CallState, response: Response): void {
   const receipt = readReceipt(response)
   const credential = call.engine.wallet.current.origins[call.request.origin]?.credential
-  if (receipt && credential && receipt.clientId === credential.clientId && receipt.creditsRemaining !== credential.creditsRemaining) {
+  if (
+    receipt &&
+    credential &&
+    receipt.clientId === credential.clientId &&
+    receipt.creditsRemaining !== credential.creditsRemaining
+  ) {
     // Mutated in place: the credential is the same, only its balance was stale.
     credential.creditsRemaining = receipt.creditsRemaining
   }
@@ -114,9 +174,17 @@ function noteFailureReceipt(call: CallState, response: Response): void {
  * Credits are offered once per call, when the wallet says they cover the price and no
  * earlier offer from this same credential already covered it (the server said no to that).
  */
-function canOfferCredits(call: CallState, credential: Credential, requirements: PaymentRequirements): boolean {
+function canOfferCredits(
+  call: CallState,
+  credential: Credential,
+  requirements: PaymentRequirements,
+): boolean {
   if (call.creditsRetried) return false
-  if (credential.currency !== requirements.currency || credential.creditsRemaining < requirements.amount) return false
+  if (
+    credential.currency !== requirements.currency ||
+    credential.creditsRemaining < requirements.amount
+  )
+    return false
   const offered = call.creditsOffered
   return !offered || offered.credential !== credential || offered.upTo < requirements.amount
 }
@@ -143,17 +211,40 @@ export async function approve(
   }
   let approved: boolean
   try {
-    approved = await abortable(Promise.resolve().then(() => hook(context)), request.signal)
+    approved = await abortable(
+      Promise.resolve().then(() => hook(context)),
+      request.signal,
+    )
   } catch (error) {
     if (request.signal?.aborted) throw error
-    return refuse(call, 'not_approved', `The approve hook failed: ${messageOf(error)}`, requirements)
+    return refuse(
+      call,
+      'not_approved',
+      `The approve hook failed: ${messageOf(error)}`,
+      requirements,
+    )
   }
   if (approved === true) return undefined
   return refuse(call, 'not_approved', 'The approve hook declined the payment.', requirements)
 }
 
-export function refuse(call: CallState, reason: RefusalReason, message: string, requirements: PaymentRequirements | undefined): Step {
+export function refuse(
+  call: CallState,
+  reason: RefusalReason,
+  message: string,
+  requirements: PaymentRequirements | undefined,
+): Step {
   const { origin, route } = call.request
-  call.engine.emit({ type: 'refused', origin, route, reason, message, ...(requirements ? { requirements } : {}) })
-  return { kind: 'stop', info: { outcome: 'refused', reason, message, ...(requirements ? { requirements } : {}) } }
+  call.engine.emit({
+    type: 'refused',
+    origin,
+    route,
+    reason,
+    message,
+    ...(requirements ? { requirements } : {}),
+  })
+  return {
+    kind: 'stop',
+    info: { outcome: 'refused', reason, message, ...(requirements ? { requirements } : {}) },
+  }
 }

@@ -1,5 +1,9 @@
 /** What every paid call shares (engine) and what one call tracks as it goes (call state). */
-import { encodePaymentPayload, type PaymentPayload, type PaymentRequirements } from '@stripe402/protocol'
+import {
+  encodePaymentPayload,
+  type PaymentPayload,
+  type PaymentRequirements,
+} from '@stripe402/protocol'
 import type { PaymentEvent } from '../events'
 import type { Policy } from '../options'
 import { attachPaymentInfo, type PaymentInfo } from '../payment-info'
@@ -74,5 +78,10 @@ export async function send(call: CallState, payload: PaymentPayload | undefined)
 export type CallInfo = Omit<PaymentInfo, 'origin' | 'route' | 'requests'>
 
 export function finishWith(call: CallState, response: Response, info: CallInfo): Response {
-  return attachPaymentInfo(response, { origin: call.request.origin, route: call.request.route, requests: call.requests, ...info })
+  return attachPaymentInfo(response, {
+    origin: call.request.origin,
+    route: call.request.route,
+    requests: call.requests,
+    ...info,
+  })
 }

@@ -42,7 +42,8 @@ export class Flights {
       done = true
       this.running.delete(key)
       if (outcome.ok) this.failures.delete(key)
-      else if (outcome.shared) this.failures.set(key, { ticket: ++this.tickets, shared: outcome.shared })
+      else if (outcome.shared)
+        this.failures.set(key, { ticket: ++this.tickets, shared: outcome.shared })
       resolve(outcome)
     }
   }

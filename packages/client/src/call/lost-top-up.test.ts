@@ -2,7 +2,14 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { decodePaymentPayload, decodePaymentRequired, decodePaymentResponse, encodePaymentRequired, HEADERS, type PaymentPayload } from '@stripe402/protocol'
+import {
+  decodePaymentPayload,
+  decodePaymentRequired,
+  decodePaymentResponse,
+  encodePaymentRequired,
+  HEADERS,
+  type PaymentPayload,
+} from '@stripe402/protocol'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { createFileStore } from '../file-store'
 import { createPayingFetch, getPaymentInfo } from '../index'
@@ -19,15 +26,22 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true })
 })
 
-const agent = (store: ClientStore) => createPayingFetch({ card: CARDS.visa, stripeApiBase: stack.emulator.url, store })
+const agent = (store: ClientStore) =>
+  createPayingFetch({ card: CARDS.visa, stripeApiBase: stack.emulator.url, store })
 const joke = () => `${stack.api.url}/api/joke`
 /** What each top-up attempt sent: the payloads that carried a PaymentMethod. */
-const topUpsSent = () => stack.api.requests.flatMap((r) => (r.payment?.paymentMethodId ? [r.payment] : []))
+const topUpsSent = () =>
+  stack.api.requests.flatMap((r) => (r.payment?.paymentMethodId ? [r.payment] : []))
 
 describe('a top-up whose answer was lost', () => {
   it('is replayed by the next top-up, even after a restart, and charges the card once', async () => {
     // Stripe charges, then the server's connection drops before it hears so, on its retry too.
-    stack.emulator.inject({ path: '/v1/payment_intents', afterResponse: true, drop: true, times: 2 })
+    stack.emulator.inject({
+      path: '/v1/payment_intents',
+      afterResponse: true,
+      drop: true,
+      times: 2,
+    })
     const file = join(dir, 'wallet.json')
 
     const first = await agent(createFileStore(file))(joke())
@@ -46,9 +60,17 @@ describe('a top-up whose answer was lost', () => {
     const sent = topUpsSent()
     expect(sent).toHaveLength(2)
     for (const payload of sent) {
-      expect(payload).toMatchObject({ idempotencyKey: sent[0]?.idempotencyKey, topUpAmount: 50_000, paymentMethodId: sent[0]?.paymentMethodId })
+      expect(payload).toMatchObject({
+        idempotencyKey: sent[0]?.idempotencyKey,
+        topUpAmount: 50_000,
+        paymentMethodId: sent[0]?.paymentMethodId,
+      })
     }
-    expect(await stack.api.paywall.balance(decodePaymentResponse(next.headers.get(HEADERS.PAYMENT_RESPONSE)).clientId)).toBe(49_500)
+    expect(
+      await stack.api.paywall.balance(
+        decodePaymentResponse(next.headers.get(HEADERS.PAYMENT_RESPONSE)).clientId,
+      ),
+    ).toBe(49_500)
     // Counted once against budgets, and the key is gone once answered.
     expect((await restarted.wallet()).spent.usd).toMatchObject({ total: 50_000 })
     expect(await readFile(file, 'utf8')).not.toContain(sent[0]?.idempotencyKey)
@@ -81,14 +103,25 @@ describe('a top-up whose answer was lost', () => {
       const payload = header ? decodePaymentPayload(header) : undefined
       if (!payload?.paymentMethodId) return fetch(input, init)
       attempts.push(payload)
-      if (attempts.length === 1) return Response.json({ error: 'payment_unavailable' }, { status: 503 })
+      if (attempts.length === 1)
+        return Response.json({ error: 'payment_unavailable' }, { status: 503 })
       if (attempts.length > 2) return fetch(input, init)
       headers.delete(HEADERS.PAYMENT)
       const plain = await fetch(input, { ...init, headers })
-      const required = { ...decodePaymentRequired(plain.headers.get(HEADERS.PAYMENT_REQUIRED)), error: 'invalid_payment' }
-      return Response.json(required, { status: 402, headers: { [HEADERS.PAYMENT_REQUIRED]: encodePaymentRequired(required) } })
+      const required = {
+        ...decodePaymentRequired(plain.headers.get(HEADERS.PAYMENT_REQUIRED)),
+        error: 'invalid_payment',
+      }
+      return Response.json(required, {
+        status: 402,
+        headers: { [HEADERS.PAYMENT_REQUIRED]: encodePaymentRequired(required) },
+      })
     }
-    const pay = createPayingFetch({ card: CARDS.visa, stripeApiBase: stack.emulator.url, fetch: fetchThrough })
+    const pay = createPayingFetch({
+      card: CARDS.visa,
+      stripeApiBase: stack.emulator.url,
+      fetch: fetchThrough,
+    })
 
     expect((await pay(joke())).status).toBe(503)
     const refused = await pay(joke())

@@ -8,7 +8,13 @@ const stack = useStack()
 
 /** Settles with the promise's outcome, or with 'still waiting' after `ms`. */
 const within = <T>(promise: Promise<T>, ms: number) =>
-  Promise.race([promise.then((value) => ({ value }), (error: unknown) => ({ error })), new Promise<'still waiting'>((r) => setTimeout(() => r('still waiting'), ms))])
+  Promise.race([
+    promise.then(
+      (value) => ({ value }),
+      (error: unknown) => ({ error }),
+    ),
+    new Promise<'still waiting'>((r) => setTimeout(() => r('still waiting'), ms)),
+  ])
 
 describe('the top-up flight', () => {
   it('is released when the 402 answering a top-up breaks off mid-body, so the next call to the origin goes ahead', async () => {
@@ -43,7 +49,11 @@ describe('the top-up flight', () => {
     const held = new Promise<void>((r) => (arrived = r))
     stack.api.hold.until = new Promise<void>((r) => (release = r))
     stack.api.hold.arrived = arrived
-    const pay = createPayingFetch({ card: CARDS.visa, stripeApiBase: stack.emulator.url, topUpWaitMs: 200 })
+    const pay = createPayingFetch({
+      card: CARDS.visa,
+      stripeApiBase: stack.emulator.url,
+      topUpWaitMs: 200,
+    })
 
     // The first call tops up, and the API then holds its answer: the flight stays taken.
     const first = pay(`${stack.api.url}/api/slow`)
@@ -53,7 +63,9 @@ describe('the top-up flight', () => {
     const response = (second as { value: Response }).value
     expect(response.status).toBe(402)
     expect(getPaymentInfo(response)).toMatchObject({ outcome: 'failed', reason: 'top_up_timeout' })
-    expect(stack.api.requests.filter((r) => r.path === '/api/joke').map((r) => r.payment)).toEqual([undefined])
+    expect(stack.api.requests.filter((r) => r.path === '/api/joke').map((r) => r.payment)).toEqual([
+      undefined,
+    ])
 
     release()
     expect((await first).status).toBe(200)

@@ -37,7 +37,12 @@ export async function runCall(engine: Engine, request: ReplayableRequest): Promi
   try {
     let sent = await send(call, payload)
     // Sent without payment, the request may have been redirected to another origin: its 402 is not this origin's to pay.
-    if (payload === undefined && sent.answer.status === 402 && leftOrigin(sent.answer, request.origin)) return finishWith(call, sent.answer, { outcome: 'none' })
+    if (
+      payload === undefined &&
+      sent.answer.status === 402 &&
+      leftOrigin(sent.answer, request.origin)
+    )
+      return finishWith(call, sent.answer, { outcome: 'none' })
     for (;;) {
       const response = sent.answer
       if (response.status !== 402) return await settleAnswer(call, response, sent.follow)
@@ -46,7 +51,11 @@ export async function runCall(engine: Engine, request: ReplayableRequest): Promi
       if (!challenge) return finishWith(call, response, { outcome: 'none' })
       if (call.requests >= MAX_SENDS) {
         // Unreachable by construction (each kind of retry happens once); kept so a bug cannot become a loop.
-        return finishWith(call, response, { outcome: 'failed', reason: 'payment_failed', message: 'Gave up after the maximum number of attempts.' })
+        return finishWith(call, response, {
+          outcome: 'failed',
+          reason: 'payment_failed',
+          message: 'Gave up after the maximum number of attempts.',
+        })
       }
       call.upFront = false
       const step = await answerChallenge(call, challenge, response)

@@ -6,7 +6,11 @@ import { forgetPendingTopUp } from '../wallet/pending'
 import { type CallInfo, type CallState, finishWith, type TopUpInFlight } from './engine'
 
 /** `follow`, when set, fetches what the caller gets instead of `response` (a redirect the payment header stayed behind on). */
-export async function settleAnswer(call: CallState, response: Response, follow?: () => Promise<Response>): Promise<Response> {
+export async function settleAnswer(
+  call: CallState,
+  response: Response,
+  follow?: () => Promise<Response>,
+): Promise<Response> {
   const { engine, request } = call
   const { origin, route } = request
   const state = engine.wallet.current
@@ -14,21 +18,39 @@ export async function settleAnswer(call: CallState, response: Response, follow?:
   const topUp = call.topUp
   call.topUp = undefined
   const record = state.origins[origin]
-  const currency = receipt?.currency ?? call.requirements?.currency ?? record?.credential?.currency ?? record?.prices[route]?.currency
+  const currency =
+    receipt?.currency ??
+    call.requirements?.currency ??
+    record?.credential?.currency ??
+    record?.prices[route]?.currency
   let info: CallInfo = { outcome: 'none' }
 
   if (topUp) info = closeTopUp(call, topUp, receipt, response)
 
   if (receipt?.success && currency !== undefined && call.sent !== undefined) {
-    const units = receipt.amountCharged ?? call.requirements?.amount ?? record?.prices[route]?.amount ?? 0
+    const units =
+      receipt.amountCharged ?? call.requirements?.amount ?? record?.prices[route]?.amount ?? 0
     // The server debited this call, whatever its status. On a 5xx it gives the debit back after
     // writing the receipt (stripe402's default), so the receipt's balance is short by the price.
     const reversed = response.status >= 500
     const creditsRemaining = reversed ? receipt.creditsRemaining + units : receipt.creditsRemaining
-    setCredential(state, origin, { clientId: receipt.clientId, currency, creditsRemaining, updatedAt: engine.now() })
+    setCredential(state, origin, {
+      clientId: receipt.clientId,
+      currency,
+      creditsRemaining,
+      updatedAt: engine.now(),
+    })
     if (!reversed) {
       recordCall(state, { origin, route, currency, units, creditsRemaining, at: engine.now() })
-      engine.emit({ type: 'paid', origin, route, currency, units, creditsRemaining, upFront: call.upFront })
+      engine.emit({
+        type: 'paid',
+        origin,
+        route,
+        currency,
+        units,
+        creditsRemaining,
+        upFront: call.upFront,
+      })
       info = { ...info, outcome: 'paid', currency, amount: units, creditsRemaining }
     } else {
       info = { ...info, currency, creditsRemaining }
@@ -40,13 +62,23 @@ export async function settleAnswer(call: CallState, response: Response, follow?:
   try {
     await engine.wallet.commit()
   } catch (error) {
-    engine.emit({ type: 'store_error', origin, route, message: `Could not save the wallet: ${messageOf(error)}` })
+    engine.emit({
+      type: 'store_error',
+      origin,
+      route,
+      message: `Could not save the wallet: ${messageOf(error)}`,
+    })
   }
   return finishWith(call, follow ? await follow() : response, info)
 }
 
 /** Settles or releases the journal line of the top-up this answer concludes. */
-function closeTopUp(call: CallState, topUp: TopUpInFlight, receipt: PaymentResponse | undefined, response: Response): CallInfo {
+function closeTopUp(
+  call: CallState,
+  topUp: TopUpInFlight,
+  receipt: PaymentResponse | undefined,
+  response: Response,
+): CallInfo {
   const { engine, request } = call
   const state = engine.wallet.current
   const charged = receipt?.chargeId
@@ -67,7 +99,10 @@ function closeTopUp(call: CallState, topUp: TopUpInFlight, receipt: PaymentRespo
   // A replay turned away by a rate limit learnt nothing about the first attempt: line and key stay.
   if (rateLimited) return { outcome: 'none' }
   // Charged, or maybe charged (no receipt, e.g. a 503 while Stripe was still processing): it stays counted.
-  settleTopUp(state, topUp.entry, { ...(charged ? { chargeId: charged } : {}), ...(receipt ? { creditsRemaining: receipt.creditsRemaining } : {}) })
+  settleTopUp(state, topUp.entry, {
+    ...(charged ? { chargeId: charged } : {}),
+    ...(receipt ? { creditsRemaining: receipt.creditsRemaining } : {}),
+  })
   engine.emit({
     type: 'top_up',
     origin: request.origin,
@@ -77,7 +112,10 @@ function closeTopUp(call: CallState, topUp: TopUpInFlight, receipt: PaymentRespo
     ...(charged ? { chargeId: charged } : {}),
     creditsRemaining: receipt?.creditsRemaining ?? 0,
   })
-  return { outcome: 'none', topUp: { units: topUp.units, ...(charged ? { chargeId: charged } : {}) } }
+  return {
+    outcome: 'none',
+    topUp: { units: topUp.units, ...(charged ? { chargeId: charged } : {}) },
+  }
 }
 
 /** The `payment-response` header, or `undefined` when absent or malformed (a broken receipt is not a reason to fail the call). */

@@ -1,5 +1,11 @@
 /** One top-up, led by one call per origin: size it, approve it, reserve it in the journal, tokenize, and settle or release it. */
-import { EXTENSIONS, type PaymentPayload, type PaymentRequired, type PaymentRequirements, STRIPE402_VERSION } from '@stripe402/protocol'
+import {
+  EXTENSIONS,
+  type PaymentPayload,
+  type PaymentRequired,
+  type PaymentRequirements,
+  STRIPE402_VERSION,
+} from '@stripe402/protocol'
 import { throwIfAborted } from '../abort'
 import { messageOf, Stripe402ClientError } from '../errors'
 import { newIdempotencyKey } from '../id'
@@ -7,7 +13,12 @@ import type { Refusal } from '../policy/refusal'
 import { chooseTopUp } from '../policy/top-up'
 import { spentTotals } from '../wallet/budget'
 import { releaseTopUp, reserveTopUp } from '../wallet/journal'
-import { abandonPendingTopUp, forgetPendingTopUp, pendingTopUp, rememberPendingTopUp } from '../wallet/pending'
+import {
+  abandonPendingTopUp,
+  forgetPendingTopUp,
+  pendingTopUp,
+  rememberPendingTopUp,
+} from '../wallet/pending'
 import type { JournalEntry, PendingTopUp, WalletSnapshot } from '../wallet/snapshot'
 import { approve, refuse, type Step } from './answer'
 import { type CallState, finishWith, type TopUpInFlight } from './engine'
@@ -47,7 +58,8 @@ export async function leadTopUp(
   const lost = pendingTopUp(engine.wallet.current, origin, currency, engine.now())
   if (lost) {
     // Only an origin that announces the extension (spec 8.3) answers a replay without a second charge.
-    if (challenge.extensions?.includes(EXTENSIONS.IDEMPOTENCY_KEY) === true) return replayTopUp(call, requirements, challenge, finish, lost)
+    if (challenge.extensions?.includes(EXTENSIONS.IDEMPOTENCY_KEY) === true)
+      return replayTopUp(call, requirements, challenge, finish, lost)
     // Elsewhere a replay is just another charge the budget would not count: a new top-up, sized
     // and checked with the old one still counted, is honest about both.
     abandonPendingTopUp(engine.wallet.current, origin, currency, lost.entry)
@@ -82,10 +94,19 @@ export async function leadTopUp(
         const again = size(state, { ...engine.policy, topUp: first.units })
         if ('refusal' in again) return again
         const units = Math.min(first.units, again.units)
-        return (call.topUp = { entry: reserveTopUp(state, { origin, route, currency, units, at: engine.now() }), units, finish, replay: false })
+        return (call.topUp = {
+          entry: reserveTopUp(state, { origin, route, currency, units, at: engine.now() }),
+          units,
+          finish,
+          replay: false,
+        })
       })
     } catch (cause) {
-      throw new Stripe402ClientError('store_unavailable', `Could not record the top-up before paying: ${messageOf(cause)}`, { cause })
+      throw new Stripe402ClientError(
+        'store_unavailable',
+        `Could not record the top-up before paying: ${messageOf(cause)}`,
+        { cause },
+      )
     }
     if ('refusal' in reserved) {
       finish({ ok: false })
@@ -97,11 +118,26 @@ export async function leadTopUp(
       await release(call)
       if (method.refused) {
         const step = refuse(call, 'no_payment_method', method.message, requirements)
-        finish({ ok: false, shared: { outcome: 'refused', reason: 'no_payment_method', message: method.message } })
+        finish({
+          ok: false,
+          shared: { outcome: 'refused', reason: 'no_payment_method', message: method.message },
+        })
         return step
       }
-      const failure = { outcome: 'failed' as const, reason: method.code, message: method.message, ...(method.declineCode ? { declineCode: method.declineCode } : {}) }
-      engine.emit({ type: 'payment_failed', origin, route, code: method.code, message: method.message, ...(method.declineCode ? { declineCode: method.declineCode } : {}) })
+      const failure = {
+        outcome: 'failed' as const,
+        reason: method.code,
+        message: method.message,
+        ...(method.declineCode ? { declineCode: method.declineCode } : {}),
+      }
+      engine.emit({
+        type: 'payment_failed',
+        origin,
+        route,
+        code: method.code,
+        message: method.message,
+        ...(method.declineCode ? { declineCode: method.declineCode } : {}),
+      })
       finish({ ok: false, shared: failure })
       return { kind: 'stop', info: { ...failure, requirements } }
     }
@@ -109,13 +145,26 @@ export async function leadTopUp(
     throwIfAborted(signal)
     // Saved before sending: if the answer is lost, even to a crash, the next top-up replays this one.
     const idempotencyKey = newIdempotencyKey()
-    rememberPendingTopUp(engine.wallet.current, origin, currency, { idempotencyKey, units, paymentMethodId: method.id, entryId: entry.id, at: engine.now() })
+    rememberPendingTopUp(engine.wallet.current, origin, currency, {
+      idempotencyKey,
+      units,
+      paymentMethodId: method.id,
+      entryId: entry.id,
+      at: engine.now(),
+    })
     try {
       await engine.wallet.commit()
     } catch (cause) {
-      throw new Stripe402ClientError('store_unavailable', `Could not record the top-up before paying: ${messageOf(cause)}`, { cause })
+      throw new Stripe402ClientError(
+        'store_unavailable',
+        `Could not record the top-up before paying: ${messageOf(cause)}`,
+        { cause },
+      )
     }
-    return { kind: 'send', payload: topUpPayload(call, requirements, units, method.id, idempotencyKey) }
+    return {
+      kind: 'send',
+      payload: topUpPayload(call, requirements, units, method.id, idempotencyKey),
+    }
   } catch (error) {
     // Nothing was sent yet: the reservation goes, and the next caller may lead.
     await release(call)
@@ -144,7 +193,16 @@ async function replayTopUp(
     }
     call.topUp = { entry, units: lost.units, finish, replay: true }
     throwIfAborted(call.request.signal)
-    return { kind: 'send', payload: topUpPayload(call, requirements, lost.units, lost.paymentMethodId, lost.idempotencyKey) }
+    return {
+      kind: 'send',
+      payload: topUpPayload(
+        call,
+        requirements,
+        lost.units,
+        lost.paymentMethodId,
+        lost.idempotencyKey,
+      ),
+    }
   } catch (error) {
     // The line stays: it may stand for a real charge.
     call.topUp = undefined
@@ -153,20 +211,32 @@ async function replayTopUp(
   }
 }
 
-function topUpPayload(call: CallState, requirements: PaymentRequirements, units: number, paymentMethodId: string, idempotencyKey: string): PaymentPayload {
+function topUpPayload(
+  call: CallState,
+  requirements: PaymentRequirements,
+  units: number,
+  paymentMethodId: string,
+  idempotencyKey: string,
+): PaymentPayload {
   const credential = call.engine.wallet.current.origins[call.request.origin]?.credential
   return {
     stripe402Version: STRIPE402_VERSION,
     paymentMethodId,
     topUpAmount: units,
-    ...(credential && credential.currency === requirements.currency ? { clientId: credential.clientId } : {}),
+    ...(credential && credential.currency === requirements.currency
+      ? { clientId: credential.clientId }
+      : {}),
     maxAmount: requirements.amount,
     idempotencyKey,
   }
 }
 
 /** The server answered the top-up with a 402. Report it; never try again. */
-export async function topUpRefused(call: CallState, response: Response, challenge: PaymentRequired | undefined): Promise<Response> {
+export async function topUpRefused(
+  call: CallState,
+  response: Response,
+  challenge: PaymentRequired | undefined,
+): Promise<Response> {
   const { engine, request } = call
   const topUp = call.topUp
   const code = challenge?.error ?? 'payment_failed'
@@ -182,10 +252,19 @@ export async function topUpRefused(call: CallState, response: Response, challeng
   }
   const message = challenge?.message ?? `The server refused the top-up (${code}).`
   if (call.requirements) engine.methods.evict(call.requirements.publishableKey)
-  engine.emit({ type: 'payment_failed', origin: request.origin, route: request.route, code, message })
+  engine.emit({
+    type: 'payment_failed',
+    origin: request.origin,
+    route: request.route,
+    code,
+    message,
+  })
   const failure = { outcome: 'failed' as const, reason: code, message }
   topUp?.finish(CARD_FAILURES.has(code) ? { ok: false, shared: failure } : { ok: false })
-  return finishWith(call, response, { ...failure, ...(call.requirements ? { requirements: call.requirements } : {}) })
+  return finishWith(call, response, {
+    ...failure,
+    ...(call.requirements ? { requirements: call.requirements } : {}),
+  })
 }
 
 /** The top-up request itself threw (network, abort): it may have been charged, so the pending line and its key stay. */

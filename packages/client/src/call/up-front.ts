@@ -10,10 +10,18 @@ import type { ReplayableRequest } from '../request/replayable'
  * that does not say it honours `maxAmount` gets the credential only on routes whose price was
  * already seen within policy, since it would debit whatever it now charges.
  */
-export function upFrontPayload(engine: Engine, request: ReplayableRequest): PaymentPayload | undefined {
+export function upFrontPayload(
+  engine: Engine,
+  request: ReplayableRequest,
+): PaymentPayload | undefined {
   const record = engine.wallet.current.origins[request.origin]
   const credential = record?.credential
-  if (!credential || !engine.originAllowed(request.origin) || !engine.transportAllowed(request.origin)) return undefined
+  if (
+    !credential ||
+    !engine.originAllowed(request.origin) ||
+    !engine.transportAllowed(request.origin)
+  )
+    return undefined
   const cap = limitFor(engine.policy.maxAmountPerRequest, credential.currency)
   const seen = record.prices[request.route]
   const seenPrice = seen && seen.currency === credential.currency ? seen.amount : undefined

@@ -1,5 +1,11 @@
 /** Reads the price out of a 402: the `payment-required` header first, the JSON body as the fallback. */
-import { decodePaymentRequired, HEADERS, type PaymentRequired, PaymentRequiredSchema, parseJsonSafely } from '@stripe402/protocol'
+import {
+  decodePaymentRequired,
+  HEADERS,
+  type PaymentRequired,
+  PaymentRequiredSchema,
+  parseJsonSafely,
+} from '@stripe402/protocol'
 
 /** A 402 body larger than this is not a stripe402 challenge. */
 const MAX_BODY_BYTES = 64 * 1024

@@ -62,7 +62,10 @@ export function parseFetchArgs(argv: string[]): FetchArgs {
   const policy: Policy = {}
   const units = (name: string, value: string | undefined): number | undefined => {
     if (value === undefined) return undefined
-    if (!/^\d+$/.test(value)) throw new UsageError(`--${name} must be a whole number of units (500 = $0.05), got "${value}".`)
+    if (!/^\d+$/.test(value))
+      throw new UsageError(
+        `--${name} must be a whole number of units (500 = $0.05), got "${value}".`,
+      )
     return Number(value)
   }
   const maxAmount = units('max-amount', values['max-amount'])
@@ -75,11 +78,16 @@ export function parseFetchArgs(argv: string[]): FetchArgs {
   if (maxTopUp !== undefined) policy.maxTopUp = maxTopUp
   if (topUp !== undefined) policy.topUp = topUp
   if (daily !== undefined || monthly !== undefined || total !== undefined) {
-    policy.budget = { ...(daily !== undefined && { daily }), ...(monthly !== undefined && { monthly }), ...(total !== undefined && { total }) }
+    policy.budget = {
+      ...(daily !== undefined && { daily }),
+      ...(monthly !== undefined && { monthly }),
+      ...(total !== undefined && { total }),
+    }
   }
   if (values['allow-origin']?.length) policy.allowOrigins = values['allow-origin']
   const paymentMethod = values['payment-method']
-  if (paymentMethod !== undefined && !/^pm_[A-Za-z0-9_]+$/.test(paymentMethod)) throw new UsageError('--payment-method must be a Stripe PaymentMethod id (pm_…).')
+  if (paymentMethod !== undefined && !/^pm_[A-Za-z0-9_]+$/.test(paymentMethod))
+    throw new UsageError('--payment-method must be a Stripe PaymentMethod id (pm_…).')
   return {
     url,
     method: (values.request ?? (data !== undefined ? 'POST' : 'GET')).toUpperCase(),

@@ -32,8 +32,13 @@ export async function fetchCommand(argv: string[], io: Io): Promise<number> {
   const pay = createPayingFetch(options)
   const headers = new Headers(args.headers)
   const body = args.data === undefined ? undefined : await readData(args.data, io)
-  if (body !== undefined && !headers.has('content-type')) headers.set('content-type', 'application/x-www-form-urlencoded')
-  const response = await pay(args.url, { method: args.method, headers, ...(body !== undefined && { body }) })
+  if (body !== undefined && !headers.has('content-type'))
+    headers.set('content-type', 'application/x-www-form-urlencoded')
+  const response = await pay(args.url, {
+    method: args.method,
+    headers,
+    ...(body !== undefined && { body }),
+  })
   const info = getPaymentInfo(response)
   const bytes = new Uint8Array(await response.arrayBuffer())
   if (args.json) {
@@ -46,7 +51,9 @@ export async function fetchCommand(argv: string[], io: Io): Promise<number> {
         parsedBody = text
       }
     }
-    io.stdout.write(`${JSON.stringify({ url: args.url, status: response.status, ok: response.ok, headers: Object.fromEntries(response.headers), body: parsedBody, payment: info }, null, 2)}\n`)
+    io.stdout.write(
+      `${JSON.stringify({ url: args.url, status: response.status, ok: response.ok, headers: Object.fromEntries(response.headers), body: parsedBody, payment: info }, null, 2)}\n`,
+    )
   } else {
     io.stdout.write(bytes)
   }
@@ -58,7 +65,8 @@ export async function fetchCommand(argv: string[], io: Io): Promise<number> {
 async function readData(data: string, io: Io): Promise<string | Uint8Array<ArrayBuffer>> {
   if (data === '@-') {
     const chunks: Buffer[] = []
-    for await (const chunk of io.stdin) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer))
+    for await (const chunk of io.stdin)
+      chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer))
     return new Uint8Array(Buffer.concat(chunks))
   }
   if (data.startsWith('@')) return new Uint8Array(await readFile(data.slice(1)))

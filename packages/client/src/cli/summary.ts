@@ -24,14 +24,20 @@ export function summaryLine(response: Response, info: PaymentInfo | undefined): 
   switch (info?.outcome) {
     case 'paid':
       parts.push(`paid ${money(info.amount ?? 0, currency)}`)
-      if (info.topUp) parts.push(`topped up ${money(info.topUp.units, currency)}${info.topUp.chargeId ? ` (${info.topUp.chargeId})` : ''}`)
-      if (info.creditsRemaining !== undefined) parts.push(`${money(info.creditsRemaining, currency)} left at ${info.origin}`)
+      if (info.topUp)
+        parts.push(
+          `topped up ${money(info.topUp.units, currency)}${info.topUp.chargeId ? ` (${info.topUp.chargeId})` : ''}`,
+        )
+      if (info.creditsRemaining !== undefined)
+        parts.push(`${money(info.creditsRemaining, currency)} left at ${info.origin}`)
       break
     case 'refused':
       parts.push(`refused by policy (${info.reason}): ${info.message}`)
       break
     case 'failed':
-      parts.push(`payment failed (${info.reason}${info.declineCode ? `/${info.declineCode}` : ''}): ${info.message}`)
+      parts.push(
+        `payment failed (${info.reason}${info.declineCode ? `/${info.declineCode}` : ''}): ${info.message}`,
+      )
       break
     default:
       parts.push('no payment')

@@ -15,11 +15,18 @@ Shows credits left and money spent per origin, and spend per currency today, thi
 export async function walletCommand(argv: string[], io: Io): Promise<number> {
   let values: { wallet?: string; json?: boolean }
   try {
-    ;({ values } = parseArgs({ args: argv, strict: true, allowPositionals: false, options: { wallet: { type: 'string' }, json: { type: 'boolean' } } }))
+    ;({ values } = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: { wallet: { type: 'string' }, json: { type: 'boolean' } },
+    }))
   } catch (error) {
     throw new UsageError((error as Error).message)
   }
-  const view = await createPayingFetch({ store: createFileStore(walletPath(values.wallet, io.env)) }).wallet()
+  const view = await createPayingFetch({
+    store: createFileStore(walletPath(values.wallet, io.env)),
+  }).wallet()
   io.stdout.write(values.json ? `${JSON.stringify(view, null, 2)}\n` : renderWallet(view))
   return 0
 }
@@ -28,13 +35,28 @@ export function renderWallet(view: WalletView): string {
   if (view.origins.length === 0) return 'The wallet is empty: nothing paid yet.\n'
   const rows = [
     ['ORIGIN', 'CURRENCY', 'CREDITS LEFT', 'SPENT', 'USED', 'TOP-UPS', 'CALLS'],
-    ...view.origins.map((o) => [o.origin, o.currency.toUpperCase(), money(o.creditsRemaining, o.currency), money(o.spent, o.currency), money(o.used, o.currency), String(o.topUps), String(o.calls)]),
+    ...view.origins.map((o) => [
+      o.origin,
+      o.currency.toUpperCase(),
+      money(o.creditsRemaining, o.currency),
+      money(o.spent, o.currency),
+      money(o.used, o.currency),
+      String(o.topUps),
+      String(o.calls),
+    ]),
   ]
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)))
-  const lines = rows.map((r) => r.map((cell, i) => (i >= 2 ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!))).join('  ').trimEnd())
+  const lines = rows.map((r) =>
+    r
+      .map((cell, i) => (i >= 2 ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd(),
+  )
   lines.push('')
   for (const [currency, spent] of Object.entries(view.spent)) {
-    lines.push(`Charged to the card in ${currency.toUpperCase()}: today ${money(spent.daily, currency)}, this month ${money(spent.monthly, currency)}, total ${money(spent.total, currency)}`)
+    lines.push(
+      `Charged to the card in ${currency.toUpperCase()}: today ${money(spent.daily, currency)}, this month ${money(spent.monthly, currency)}, total ${money(spent.total, currency)}`,
+    )
   }
   return `${lines.join('\n')}\n`
 }

@@ -2,28 +2,78 @@
 import { describe, expect, it } from 'vitest'
 import { startPaidApi } from '../testing/paid-api'
 import { CARDS, useStack } from '../testing/stack'
-import { type ApprovalContext, createPayingFetch, getPaymentInfo, type PayingFetchOptions, type PaymentEvent } from '../index'
+import {
+  type ApprovalContext,
+  createPayingFetch,
+  getPaymentInfo,
+  type PayingFetchOptions,
+  type PaymentEvent,
+} from '../index'
 
 const stack = useStack()
 
 describe('refused by policy: a 402 back, no call to Stripe, no charge', () => {
   const cases: [string, Omit<PayingFetchOptions, 'stripeApiBase'>, string][] = [
-    ['a price above maxAmountPerRequest', { card: CARDS.visa, policy: { maxAmountPerRequest: 100 } }, 'price_above_max'],
-    ['a minimum top-up above maxTopUp', { card: CARDS.visa, policy: { maxTopUp: 10_000 } }, 'top_up_above_max'],
-    ['a top-up larger than the daily budget', { card: CARDS.visa, policy: { budget: { daily: 20_000 } } }, 'budget_exceeded'],
-    ['a top-up larger than the monthly budget', { card: CARDS.visa, policy: { budget: { monthly: 49_999 } } }, 'budget_exceeded'],
-    ['a top-up larger than the total budget', { card: CARDS.visa, policy: { budget: { total: 0 } } }, 'budget_exceeded'],
-    ['a currency the policy does not budget for', { card: CARDS.visa, policy: { budget: { daily: { eur: 100_000 } } } }, 'currency_not_allowed'],
-    ['an origin outside allowOrigins', { card: CARDS.visa, policy: { allowOrigins: ['https://api.example.com'] } }, 'origin_not_allowed'],
-    ['an approve hook that says no', { card: CARDS.visa, policy: { approve: () => false } }, 'not_approved'],
-    ['an approve hook that throws', { card: CARDS.visa, policy: { approve: () => Promise.reject(new Error('no human around')) } }, 'not_approved'],
-    ['a paymentMethod callback that returns null', { paymentMethod: async () => null }, 'no_payment_method'],
+    [
+      'a price above maxAmountPerRequest',
+      { card: CARDS.visa, policy: { maxAmountPerRequest: 100 } },
+      'price_above_max',
+    ],
+    [
+      'a minimum top-up above maxTopUp',
+      { card: CARDS.visa, policy: { maxTopUp: 10_000 } },
+      'top_up_above_max',
+    ],
+    [
+      'a top-up larger than the daily budget',
+      { card: CARDS.visa, policy: { budget: { daily: 20_000 } } },
+      'budget_exceeded',
+    ],
+    [
+      'a top-up larger than the monthly budget',
+      { card: CARDS.visa, policy: { budget: { monthly: 49_999 } } },
+      'budget_exceeded',
+    ],
+    [
+      'a top-up larger than the total budget',
+      { card: CARDS.visa, policy: { budget: { total: 0 } } },
+      'budget_exceeded',
+    ],
+    [
+      'a currency the policy does not budget for',
+      { card: CARDS.visa, policy: { budget: { daily: { eur: 100_000 } } } },
+      'currency_not_allowed',
+    ],
+    [
+      'an origin outside allowOrigins',
+      { card: CARDS.visa, policy: { allowOrigins: ['https://api.example.com'] } },
+      'origin_not_allowed',
+    ],
+    [
+      'an approve hook that says no',
+      { card: CARDS.visa, policy: { approve: () => false } },
+      'not_approved',
+    ],
+    [
+      'an approve hook that throws',
+      { card: CARDS.visa, policy: { approve: () => Promise.reject(new Error('no human around')) } },
+      'not_approved',
+    ],
+    [
+      'a paymentMethod callback that returns null',
+      { paymentMethod: async () => null },
+      'no_payment_method',
+    ],
     ['no card at all', {}, 'no_payment_method'],
   ]
 
   it.each(cases)('%s', async (_name, options, reason) => {
     const events: PaymentEvent[] = []
-    const pay = createPayingFetch({ ...options, stripeApiBase: stack.emulator.url, onEvent: (e) => events.push(e) })
+    const pay = createPayingFetch({
+      ...options,
+      stripeApiBase: stack.emulator.url,
+      onEvent: (e) => events.push(e),
+    })
     const res = await pay(`${stack.api.url}/api/joke`)
 
     expect(res.status).toBe(402)
@@ -41,7 +91,11 @@ describe('budgets', () => {
   it('count top-ups across origins in the same currency', async () => {
     const other = await startPaidApi(stack.emulator)
     try {
-      const pay = createPayingFetch({ card: CARDS.visa, stripeApiBase: stack.emulator.url, policy: { budget: { daily: 60_000 } } })
+      const pay = createPayingFetch({
+        card: CARDS.visa,
+        stripeApiBase: stack.emulator.url,
+        policy: { budget: { daily: 60_000 } },
+      })
       expect((await pay(`${stack.api.url}/api/joke`)).status).toBe(200)
       const requestsBefore = stack.emulator.requests().length
       const res = await pay(`${other.url}/api/joke`)
@@ -73,14 +127,31 @@ describe('budgets', () => {
     const nextDay = await pay(whole)
     expect(getPaymentInfo(nextDay)).toMatchObject({ outcome: 'paid', topUp: { units: 120_000 } })
     expect(stack.emulator.charges().map((c) => c.amount)).toEqual([1200, 1200])
-    expect((await pay.wallet()).spent.usd).toEqual({ daily: 120_000, monthly: 240_000, total: 240_000 })
+    expect((await pay.wallet()).spent.usd).toEqual({
+      daily: 120_000,
+      monthly: 240_000,
+      total: 240_000,
+    })
   })
 
   it('ask the approve hook with the top-up about to be charged and what was spent', async () => {
     const seen: ApprovalContext[] = []
-    const pay = createPayingFetch({ card: CARDS.visa, stripeApiBase: stack.emulator.url, policy: { approve: (ctx) => (seen.push(ctx), true) } })
+    const pay = createPayingFetch({
+      card: CARDS.visa,
+      stripeApiBase: stack.emulator.url,
+      policy: { approve: (ctx) => (seen.push(ctx), true) },
+    })
     await pay(`${stack.api.url}/api/joke`)
-    expect(seen).toMatchObject([{ origin: stack.api.url, method: 'GET', route: 'GET /api/joke', topUpAmount: 50_000, spent: { daily: 0, monthly: 0, total: 0 }, requirements: { amount: 500 } }])
+    expect(seen).toMatchObject([
+      {
+        origin: stack.api.url,
+        method: 'GET',
+        route: 'GET /api/joke',
+        topUpAmount: 50_000,
+        spent: { daily: 0, monthly: 0, total: 0 },
+        requirements: { amount: 500 },
+      },
+    ])
     // Steady state is covered by the ceiling already: no more questions.
     await pay(`${stack.api.url}/api/joke`)
     expect(seen).toHaveLength(1)

@@ -12,11 +12,18 @@ export function selectRequirements(
   accepts: readonly PaymentRequirements[],
   policy: Policy,
   preferredCurrency: string | undefined,
-): { requirements: PaymentRequirements } | { refusal: Refusal; requirements?: PaymentRequirements } {
-  const payable = accepts.filter((r) => r.scheme === 'stripe' && !excludedByPolicy(policy, r.currency))
+):
+  | { requirements: PaymentRequirements }
+  | { refusal: Refusal; requirements?: PaymentRequirements } {
+  const payable = accepts.filter(
+    (r) => r.scheme === 'stripe' && !excludedByPolicy(policy, r.currency),
+  )
   if (payable.length === 0) {
     const currencies = [...new Set(accepts.map((r) => r.currency))].join(', ')
-    return { refusal: refusal('currency_not_allowed', `The policy does not pay in ${currencies}.`), requirements: accepts[0] }
+    return {
+      refusal: refusal('currency_not_allowed', `The policy does not pay in ${currencies}.`),
+      requirements: accepts[0],
+    }
   }
   const ordered = [...payable].sort((a, b) => rank(a) - rank(b) || a.amount - b.amount)
   function rank(r: PaymentRequirements): number {

@@ -4,7 +4,13 @@ import type { PaymentRequirements } from '@stripe402/protocol'
 import type { Policy } from '../options'
 import { chooseTopUp } from './top-up'
 
-const usd: PaymentRequirements = { scheme: 'stripe', currency: 'usd', amount: 500, minTopUp: 50_000, publishableKey: 'pk_test_x' }
+const usd: PaymentRequirements = {
+  scheme: 'stripe',
+  currency: 'usd',
+  amount: 500,
+  minTopUp: 50_000,
+  publishableKey: 'pk_test_x',
+}
 const nothingSpent = { daily: 0, monthly: 0, total: 0 }
 const size = (policy: Policy, requirements = usd, spent = nothingSpent) =>
   chooseTopUp({ policy, requirements, origin: 'https://api.example.com', route: 'GET /x', spent })
@@ -25,8 +31,16 @@ describe('chooseTopUp', () => {
   })
 
   it('shrinks to what is left of the budget, in whole cents, but never below the minimum', () => {
-    expect(size({ topUp: 200_000, budget: { daily: 120_050 } }, usd, { daily: 10_001, monthly: 0, total: 0 })).toEqual({ units: 110_000 })
-    expect(size({ budget: { daily: 60_000 } }, usd, { daily: 10_001, monthly: 0, total: 0 })).toMatchObject({ refusal: { reason: 'budget_exceeded' } })
+    expect(
+      size({ topUp: 200_000, budget: { daily: 120_050 } }, usd, {
+        daily: 10_001,
+        monthly: 0,
+        total: 0,
+      }),
+    ).toEqual({ units: 110_000 })
+    expect(
+      size({ budget: { daily: 60_000 } }, usd, { daily: 10_001, monthly: 0, total: 0 }),
+    ).toMatchObject({ refusal: { reason: 'budget_exceeded' } })
   })
 
   it('never tops up less than the call costs', () => {
@@ -35,7 +49,9 @@ describe('chooseTopUp', () => {
 
   it('respects maxTopUp over a larger preference, and refuses when the minimum is above it', () => {
     expect(size({ topUp: 500_000, maxTopUp: 100_000 })).toEqual({ units: 100_000 })
-    expect(size({ maxTopUp: { usd: 10_000 } })).toMatchObject({ refusal: { reason: 'top_up_above_max' } })
+    expect(size({ maxTopUp: { usd: 10_000 } })).toMatchObject({
+      refusal: { reason: 'top_up_above_max' },
+    })
   })
 
   it("stays within the server's own maxTopUp", () => {

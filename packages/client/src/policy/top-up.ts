@@ -25,14 +25,22 @@ export function chooseTopUp(input: TopUpInput): { units: number } | { refusal: R
   if (maxTopUp !== undefined) {
     ceilings.push({
       units: maxTopUp,
-      refusal: () => refusal('top_up_above_max', `A top-up of at least ${money(lower, r.currency)} is needed; maxTopUp is ${money(maxTopUp, r.currency)}.`),
+      refusal: () =>
+        refusal(
+          'top_up_above_max',
+          `A top-up of at least ${money(lower, r.currency)} is needed; maxTopUp is ${money(maxTopUp, r.currency)}.`,
+        ),
     })
   }
   if (r.maxTopUp !== undefined) {
     const serverMax = r.maxTopUp
     ceilings.push({
       units: serverMax,
-      refusal: () => refusal('top_up_above_max', `The server needs at least ${money(lower, r.currency)} but charges at most ${money(serverMax, r.currency)}.`),
+      refusal: () =>
+        refusal(
+          'top_up_above_max',
+          `The server needs at least ${money(lower, r.currency)} but charges at most ${money(serverMax, r.currency)}.`,
+        ),
     })
   }
   for (const period of ['daily', 'monthly', 'total'] as const) {

@@ -28,21 +28,34 @@ afterEach(async () => {
   await third.close()
 })
 
-const agent = (options: Parameters<typeof createPayingFetch>[0] = {}) => createPayingFetch({ card: CARDS.visa, stripeApiBase: stack.emulator.url, ...options })
-const sentTo = (path: string) => stack.api.requests.filter((r) => r.path === path).map((r) => r.payment)
+const agent = (options: Parameters<typeof createPayingFetch>[0] = {}) =>
+  createPayingFetch({ card: CARDS.visa, stripeApiBase: stack.emulator.url, ...options })
+const sentTo = (path: string) =>
+  stack.api.requests.filter((r) => r.path === path).map((r) => r.payment)
 
 describe('redirects of a send that carries a payment header', () => {
   it('to another origin are followed without the header (nor the Authorization), with the payment recorded from the origin', async () => {
     stack.api.redirect.to = `${third.url}/landing`
     const pay = agent()
-    const paid = await pay(`${stack.api.url}/api/moved`, { headers: { authorization: 'Bearer caller-secret' } })
+    const paid = await pay(`${stack.api.url}/api/moved`, {
+      headers: { authorization: 'Bearer caller-secret' },
+    })
     expect(paid.status).toBe(200)
     expect(await paid.json()).toEqual({ third: true })
-    expect(getPaymentInfo(paid)).toMatchObject({ outcome: 'paid', amount: 500, creditsRemaining: 49_500, topUp: { units: 50_000 } })
+    expect(getPaymentInfo(paid)).toMatchObject({
+      outcome: 'paid',
+      amount: 500,
+      creditsRemaining: 49_500,
+      topUp: { units: 50_000 },
+    })
 
     // Steady state: the credential goes up front, and stays with the origin too.
     const upFront = await pay(`${stack.api.url}/api/moved`)
-    expect(getPaymentInfo(upFront)).toMatchObject({ outcome: 'paid', requests: 1, creditsRemaining: 49_000 })
+    expect(getPaymentInfo(upFront)).toMatchObject({
+      outcome: 'paid',
+      requests: 1,
+      creditsRemaining: 49_000,
+    })
 
     expect(third.seen).toHaveLength(2)
     for (const headers of third.seen) {
@@ -62,10 +75,22 @@ describe('redirects of a send that carries a payment header', () => {
     const first = await pay(`${stack.api.url}/moved`)
     expect(first.status).toBe(200)
     expect(await first.json()).toEqual({ joke: 'A 402 walks into a bar.' })
-    expect(getPaymentInfo(first)).toMatchObject({ outcome: 'paid', creditsRemaining: 49_500, topUp: { units: 50_000 } })
+    expect(getPaymentInfo(first)).toMatchObject({
+      outcome: 'paid',
+      creditsRemaining: 49_500,
+      topUp: { units: 50_000 },
+    })
     const again = await pay(`${stack.api.url}/moved`)
-    expect(getPaymentInfo(again)).toMatchObject({ outcome: 'paid', requests: 1, creditsRemaining: 49_000 })
-    expect(sentTo('/api/joke').map((p) => (p?.paymentMethodId ? 'top-up' : p?.clientId ? 'credential' : 'none'))).toEqual(['none', 'top-up', 'credential'])
+    expect(getPaymentInfo(again)).toMatchObject({
+      outcome: 'paid',
+      requests: 1,
+      creditsRemaining: 49_000,
+    })
+    expect(
+      sentTo('/api/joke').map((p) =>
+        p?.paymentMethodId ? 'top-up' : p?.clientId ? 'credential' : 'none',
+      ),
+    ).toEqual(['none', 'top-up', 'credential'])
     expect(stack.emulator.charges()).toHaveLength(1)
   })
 
@@ -75,14 +100,22 @@ describe('redirects of a send that carries a payment header', () => {
     const res = await pay(`${stack.api.url}/api/moved`)
     // /api/moved was paid; where it leads asks again, and the caller sees that.
     expect(res.status).toBe(402)
-    expect(getPaymentInfo(res)).toMatchObject({ outcome: 'paid', creditsRemaining: 49_500, topUp: { units: 50_000 } })
+    expect(getPaymentInfo(res)).toMatchObject({
+      outcome: 'paid',
+      creditsRemaining: 49_500,
+      topUp: { units: 50_000 },
+    })
     expect(sentTo('/api/joke')).toEqual([undefined])
     expect(stack.emulator.charges()).toHaveLength(1)
   })
 
   it('stop after 5 hops within the origin: the redirect is handed back', async () => {
     stack.api.redirect.to = '/moved'
-    const payment = encodePaymentPayload({ stripe402Version: 1, clientId: 'cid_caller', maxAmount: 500 })
+    const payment = encodePaymentPayload({
+      stripe402Version: 1,
+      clientId: 'cid_caller',
+      maxAmount: 500,
+    })
     const res = await agent()(`${stack.api.url}/moved`, { headers: { payment } })
     expect(res.status).toBe(302)
     expect(sentTo('/moved')).toHaveLength(6)
@@ -90,10 +123,16 @@ describe('redirects of a send that carries a payment header', () => {
 
   it("keep a caller's own payment header on its origin too", async () => {
     stack.api.redirect.to = `${third.url}/landing`
-    const payment = encodePaymentPayload({ stripe402Version: 1, clientId: 'cid_caller', maxAmount: 500 })
+    const payment = encodePaymentPayload({
+      stripe402Version: 1,
+      clientId: 'cid_caller',
+      maxAmount: 500,
+    })
     const res = await agent()(`${stack.api.url}/moved`, { headers: { payment } })
     expect(await res.json()).toEqual({ third: true })
-    expect(sentTo('/moved')).toEqual([{ stripe402Version: 1, clientId: 'cid_caller', maxAmount: 500 }])
+    expect(sentTo('/moved')).toEqual([
+      { stripe402Version: 1, clientId: 'cid_caller', maxAmount: 500 },
+    ])
     expect(third.seen.map((h) => h.payment)).toEqual([undefined])
   })
 
@@ -103,7 +142,11 @@ describe('redirects of a send that carries a payment header', () => {
       if (init?.redirect !== 'manual') return fetch(input, init)
       // What a browser gives for `redirect: 'manual'`: status 0, no headers, nothing to follow.
       opaque = new Response(null, { status: 200 })
-      Object.defineProperties(opaque, { type: { value: 'opaqueredirect' }, status: { value: 0 }, ok: { value: false } })
+      Object.defineProperties(opaque, {
+        type: { value: 'opaqueredirect' },
+        status: { value: 0 },
+        ok: { value: false },
+      })
       return opaque
     }
     const res = await agent({ fetch: browserish })(`${stack.api.url}/api/moved`)
@@ -115,7 +158,10 @@ describe('redirects of a send that carries a payment header', () => {
 
 describe('a request redirected, unpaid, to another origin', () => {
   it('is not paid even when that origin asks for payment', async () => {
-    const other = await startFakeServer({ routes: { 'GET /a': { amount: 500, minTopUp: 50_000 } }, extensions: ['maxAmount', 'idempotencyKey'] })
+    const other = await startFakeServer({
+      routes: { 'GET /a': { amount: 500, minTopUp: 50_000 } },
+      extensions: ['maxAmount', 'idempotencyKey'],
+    })
     try {
       stack.api.redirect.to = `${other.url}/a`
       const events: PaymentEvent[] = []
@@ -134,24 +180,44 @@ describe('a request redirected, unpaid, to another origin', () => {
 describe('plain HTTP to a host that is not loopback', () => {
   const insecure = 'http://api.example.test'
   /** Reaches the test API under a non-loopback http name; Stripe calls go straight through. */
-  const viaName: typeof fetch = (input, init) => fetch(String(input instanceof Request ? input.url : input).replace(insecure, stack.api.url), init)
+  const viaName: typeof fetch = (input, init) =>
+    fetch(
+      String(input instanceof Request ? input.url : input).replace(insecure, stack.api.url),
+      init,
+    )
 
   it('gets no payment header: a 402 from it is refused before any money moves, unless allowInsecureHttp', async () => {
     const store = createMemoryStore()
     const events: PaymentEvent[] = []
-    const refused = await agent({ fetch: viaName, store, onEvent: (e) => events.push(e) })(`${insecure}/api/joke`)
+    const refused = await agent({ fetch: viaName, store, onEvent: (e) => events.push(e) })(
+      `${insecure}/api/joke`,
+    )
     expect(refused.status).toBe(402)
-    expect(getPaymentInfo(refused)).toMatchObject({ outcome: 'refused', reason: 'insecure_transport', requests: 1 })
+    expect(getPaymentInfo(refused)).toMatchObject({
+      outcome: 'refused',
+      reason: 'insecure_transport',
+      requests: 1,
+    })
     expect(events.map((e) => e.type === 'refused' && e.reason)).toEqual(['insecure_transport'])
     expect(stack.emulator.requests()).toEqual([])
 
-    const allowed = await agent({ fetch: viaName, store, allowInsecureHttp: true })(`${insecure}/api/joke`)
+    const allowed = await agent({ fetch: viaName, store, allowInsecureHttp: true })(
+      `${insecure}/api/joke`,
+    )
     expect(allowed.status).toBe(200)
 
     // The credential now in the store is not sent up front over plain HTTP either.
     const again = await agent({ fetch: viaName, store })(`${insecure}/api/joke`)
-    expect(getPaymentInfo(again)).toMatchObject({ outcome: 'refused', reason: 'insecure_transport', requests: 1 })
-    expect(sentTo('/api/joke').map((p) => (p?.paymentMethodId ? 'top-up' : p?.clientId ? 'credential' : 'none'))).toEqual(['none', 'none', 'top-up', 'none'])
+    expect(getPaymentInfo(again)).toMatchObject({
+      outcome: 'refused',
+      reason: 'insecure_transport',
+      requests: 1,
+    })
+    expect(
+      sentTo('/api/joke').map((p) =>
+        p?.paymentMethodId ? 'top-up' : p?.clientId ? 'credential' : 'none',
+      ),
+    ).toEqual(['none', 'none', 'top-up', 'none'])
     expect(stack.emulator.charges()).toHaveLength(1)
   })
 })

@@ -29,12 +29,19 @@ export interface Sent {
  * and in browsers (where a manual redirect is an opaque response with status 0), the redirect is
  * returned as is.
  */
-export async function sendWithPayment(fetchImpl: typeof fetch, request: ReplayableRequest, payment: string): Promise<Sent> {
+export async function sendWithPayment(
+  fetchImpl: typeof fetch,
+  request: ReplayableRequest,
+  payment: string,
+): Promise<Sent> {
   let url = request.url
   let init = request.init(payment)
   for (let hops = 0; ; hops++) {
     const answer = await fetchImpl(url, init)
-    const location = request.redirect === 'follow' && REDIRECT_STATUSES.has(answer.status) ? answer.headers.get('location') : null
+    const location =
+      request.redirect === 'follow' && REDIRECT_STATUSES.has(answer.status)
+        ? answer.headers.get('location')
+        : null
     if (location === null) return { answer }
     let next: URL
     try {
@@ -56,16 +63,32 @@ export async function sendWithPayment(fetchImpl: typeof fetch, request: Replayab
     const headers = new Headers(nextInit.headers)
     headers.delete(HEADERS.PAYMENT)
     if (!sameOrigin) for (const name of CROSS_ORIGIN_DROPPED) headers.delete(name)
-    return { answer, follow: () => fetchImpl(next.href, { ...nextInit, headers, redirect: 'follow' }) }
+    return {
+      answer,
+      follow: () => fetchImpl(next.href, { ...nextInit, headers, redirect: 'follow' }),
+    }
   }
 }
 
 /** The next hop's options, as fetch derives them: 303 (and 301/302 after a POST) turn into a GET without a body. */
 function redirected(init: RequestInit, status: number): RequestInit {
   const method = (init.method ?? 'GET').toUpperCase()
-  if (!((status === 303 && method !== 'GET' && method !== 'HEAD') || ((status === 301 || status === 302) && method === 'POST'))) return init
+  if (
+    !(
+      (status === 303 && method !== 'GET' && method !== 'HEAD') ||
+      ((status === 301 || status === 302) && method === 'POST')
+    )
+  )
+    return init
   const headers = new Headers(init.headers)
-  for (const name of ['content-type', 'content-length', 'content-encoding', 'content-language', 'content-location']) headers.delete(name)
+  for (const name of [
+    'content-type',
+    'content-length',
+    'content-encoding',
+    'content-language',
+    'content-location',
+  ])
+    headers.delete(name)
   const { body: _body, ...rest } = init
   return { ...rest, method: 'GET', headers }
 }

@@ -13,21 +13,52 @@ describe('POST bodies replay', () => {
     data.append('file', new Blob(['file contents'], { type: 'text/plain' }), 'notes.txt')
     return data
   }
-  const cases: [string, () => RequestInit, (echo: { body: string; bytes: string; contentType: string | null }) => void][] = [
+  const cases: [
+    string,
+    () => RequestInit,
+    (echo: { body: string; bytes: string; contentType: string | null }) => void,
+  ][] = [
     ['a string', () => ({ body: 'hello world' }), (e) => expect(e.body).toBe('hello world')],
-    ['JSON', () => ({ body: JSON.stringify({ city: 'Zürich', n: 1 }), headers: { 'content-type': 'application/json' } }), (e) => expect(JSON.parse(e.body)).toEqual({ city: 'Zürich', n: 1 })],
-    ['URLSearchParams', () => ({ body: new URLSearchParams({ q: 'a&b', page: '2' }) }), (e) => {
-      expect(e.body).toBe('q=a%26b&page=2')
-      expect(e.contentType).toContain('application/x-www-form-urlencoded')
-    }],
-    ['FormData', () => ({ body: form() }), (e) => {
-      expect(e.contentType).toMatch(/^multipart\/form-data; boundary=/)
-      expect(e.body).toContain('file contents')
-      expect(e.body).toContain('name="name"')
-    }],
-    ['a Blob', () => ({ body: new Blob([bytes], { type: 'application/octet-stream' }) }), (e) => expect(e.bytes).toBe(Buffer.from(bytes).toString('hex'))],
-    ['an ArrayBuffer', () => ({ body: bytes.slice().buffer }), (e) => expect(e.bytes).toBe(Buffer.from(bytes).toString('hex'))],
-    ['a Uint8Array', () => ({ body: bytes.slice() }), (e) => expect(e.bytes).toBe(Buffer.from(bytes).toString('hex'))],
+    [
+      'JSON',
+      () => ({
+        body: JSON.stringify({ city: 'Zürich', n: 1 }),
+        headers: { 'content-type': 'application/json' },
+      }),
+      (e) => expect(JSON.parse(e.body)).toEqual({ city: 'Zürich', n: 1 }),
+    ],
+    [
+      'URLSearchParams',
+      () => ({ body: new URLSearchParams({ q: 'a&b', page: '2' }) }),
+      (e) => {
+        expect(e.body).toBe('q=a%26b&page=2')
+        expect(e.contentType).toContain('application/x-www-form-urlencoded')
+      },
+    ],
+    [
+      'FormData',
+      () => ({ body: form() }),
+      (e) => {
+        expect(e.contentType).toMatch(/^multipart\/form-data; boundary=/)
+        expect(e.body).toContain('file contents')
+        expect(e.body).toContain('name="name"')
+      },
+    ],
+    [
+      'a Blob',
+      () => ({ body: new Blob([bytes], { type: 'application/octet-stream' }) }),
+      (e) => expect(e.bytes).toBe(Buffer.from(bytes).toString('hex')),
+    ],
+    [
+      'an ArrayBuffer',
+      () => ({ body: bytes.slice().buffer }),
+      (e) => expect(e.bytes).toBe(Buffer.from(bytes).toString('hex')),
+    ],
+    [
+      'a Uint8Array',
+      () => ({ body: bytes.slice() }),
+      (e) => expect(e.bytes).toBe(Buffer.from(bytes).toString('hex')),
+    ],
   ]
 
   it.each(cases)('%s', async (_name, init, check) => {
@@ -46,11 +77,18 @@ describe('POST bodies replay', () => {
 
   it('a Request object, body and headers included', async () => {
     const pay = createPayingFetch({ card: CARDS.visa, stripeApiBase: stack.emulator.url })
-    const request = new Request(`${stack.api.url}/api/echo`, { method: 'POST', body: 'from a Request', headers: { 'content-type': 'text/x-agent', 'x-trace': '7' } })
+    const request = new Request(`${stack.api.url}/api/echo`, {
+      method: 'POST',
+      body: 'from a Request',
+      headers: { 'content-type': 'text/x-agent', 'x-trace': '7' },
+    })
     const res = await pay(request)
     expect(res.status).toBe(200)
     expect(await res.json()).toMatchObject({ body: 'from a Request', contentType: 'text/x-agent' })
-    expect(stack.api.requests.map((r) => r.body)).toEqual([Buffer.from('from a Request').toString('hex'), Buffer.from('from a Request').toString('hex')])
+    expect(stack.api.requests.map((r) => r.body)).toEqual([
+      Buffer.from('from a Request').toString('hex'),
+      Buffer.from('from a Request').toString('hex'),
+    ])
   })
 
   it('refuses a one-shot stream body with a clear error instead of sending it empty', async () => {
@@ -61,9 +99,16 @@ describe('POST bodies replay', () => {
         controller.close()
       },
     })
-    const error = await pay(`${stack.api.url}/api/echo`, { method: 'POST', body: stream, duplex: 'half' } as RequestInit).catch((e: unknown) => e)
+    const error = await pay(`${stack.api.url}/api/echo`, {
+      method: 'POST',
+      body: stream,
+      duplex: 'half',
+    } as RequestInit).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(Stripe402ClientError)
-    expect(error).toMatchObject({ code: 'body_not_replayable', message: expect.stringContaining('stream body can be read only once') })
+    expect(error).toMatchObject({
+      code: 'body_not_replayable',
+      message: expect.stringContaining('stream body can be read only once'),
+    })
     expect(stack.api.requests).toEqual([])
   })
 })

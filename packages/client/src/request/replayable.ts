@@ -27,7 +27,10 @@ export interface ReplayableRequest {
  * A one-shot stream passed as `init.body` is refused up front: sent once, it would go
  * empty on the paid retry.
  */
-export async function prepareRequest(input: RequestInfo | URL, init?: RequestInit): Promise<ReplayableRequest> {
+export async function prepareRequest(
+  input: RequestInfo | URL,
+  init?: RequestInit,
+): Promise<ReplayableRequest> {
   if (init?.body != null && isOneShot(init.body)) {
     throw new Stripe402ClientError(
       'body_not_replayable',
@@ -77,5 +80,9 @@ function isOneShot(body: BodyInit): boolean {
   if (typeof body !== 'object') return false
   if (typeof ReadableStream !== 'undefined' && body instanceof ReadableStream) return true
   const candidate = body as unknown as Record<PropertyKey, unknown>
-  return typeof candidate.getReader === 'function' || typeof candidate.pipe === 'function' || typeof candidate[Symbol.asyncIterator] === 'function'
+  return (
+    typeof candidate.getReader === 'function' ||
+    typeof candidate.pipe === 'function' ||
+    typeof candidate[Symbol.asyncIterator] === 'function'
+  )
 }

@@ -24,23 +24,51 @@ export class PaymentMethods {
 
   constructor(private readonly config: PaymentMethodConfig) {}
 
-  async resolve(requirements: PaymentRequirements, origin: string, signal: AbortSignal | undefined): Promise<PaymentMethodResult> {
+  async resolve(
+    requirements: PaymentRequirements,
+    origin: string,
+    signal: AbortSignal | undefined,
+  ): Promise<PaymentMethodResult> {
     const { callback, card } = this.config
     if (callback) {
-      const id = await abortable(Promise.resolve().then(() => callback(requirements, origin)), signal)
-      if (id === null) return { ok: false, refused: true, message: 'The paymentMethod callback declined to provide a PaymentMethod.' }
+      const id = await abortable(
+        Promise.resolve().then(() => callback(requirements, origin)),
+        signal,
+      )
+      if (id === null)
+        return {
+          ok: false,
+          refused: true,
+          message: 'The paymentMethod callback declined to provide a PaymentMethod.',
+        }
       return { ok: true, id, cached: false, source: 'callback' }
     }
-    if (!card) return { ok: false, refused: true, message: 'No card or paymentMethod callback is configured.' }
+    if (!card)
+      return {
+        ok: false,
+        refused: true,
+        message: 'No card or paymentMethod callback is configured.',
+      }
     const key = requirements.publishableKey
     // The key comes from the server; it only selects the Stripe account, the card only ever goes to stripeApiBase.
     if (!PUBLISHABLE_KEY.test(key)) {
-      return { ok: false, refused: false, code: 'invalid_publishable_key', message: 'The server did not name a Stripe publishable key (pk_…).' }
+      return {
+        ok: false,
+        refused: false,
+        code: 'invalid_publishable_key',
+        message: 'The server did not name a Stripe publishable key (pk_…).',
+      }
     }
     let pending = this.cache.get(key)
     const cached = pending !== undefined
     if (!pending) {
-      pending = tokenizeCard({ fetch: this.config.fetch, apiBase: this.config.apiBase, publishableKey: key, card, signal })
+      pending = tokenizeCard({
+        fetch: this.config.fetch,
+        apiBase: this.config.apiBase,
+        publishableKey: key,
+        card,
+        signal,
+      })
       this.cache.set(key, pending)
     }
     let result: TokenizeResult
@@ -52,7 +80,13 @@ export class PaymentMethods {
     }
     if (!result.ok) {
       this.cache.delete(key)
-      return { ok: false, refused: false, code: result.code, ...(result.declineCode ? { declineCode: result.declineCode } : {}), message: result.message }
+      return {
+        ok: false,
+        refused: false,
+        code: result.code,
+        ...(result.declineCode ? { declineCode: result.declineCode } : {}),
+        message: result.message,
+      }
     }
     return { ok: true, id: result.id, cached, source: 'card' }
   }

@@ -40,12 +40,19 @@ export async function tokenizeCard(input: TokenizeInput): Promise<TokenizeResult
     })
   } catch (error) {
     if (input.signal?.aborted) throw input.signal.reason
-    return { ok: false, code: 'stripe_unreachable', message: `Could not reach the Stripe API at ${input.apiBase}: ${(error as Error).message}` }
+    return {
+      ok: false,
+      code: 'stripe_unreachable',
+      message: `Could not reach the Stripe API at ${input.apiBase}: ${(error as Error).message}`,
+    }
   }
   const json = await readJson(response)
   const id = json && typeof json.id === 'string' ? json.id : undefined
   if (response.ok && id?.startsWith('pm_')) return { ok: true, id }
-  const error = json && typeof json.error === 'object' && json.error !== null ? (json.error as Record<string, unknown>) : {}
+  const error =
+    json && typeof json.error === 'object' && json.error !== null
+      ? (json.error as Record<string, unknown>)
+      : {}
   return {
     ok: false,
     code: typeof error.code === 'string' ? error.code : `stripe_http_${response.status}`,
@@ -57,7 +64,9 @@ export async function tokenizeCard(input: TokenizeInput): Promise<TokenizeResult
 async function readJson(response: Response): Promise<Record<string, unknown> | undefined> {
   try {
     const value: unknown = await response.json()
-    return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : undefined
+    return typeof value === 'object' && value !== null
+      ? (value as Record<string, unknown>)
+      : undefined
   } catch {
     return undefined
   }

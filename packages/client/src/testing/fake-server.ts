@@ -78,12 +78,24 @@ export async function startFakeServer(options: FakeServerOptions): Promise<FakeS
     const body = await readBody(req)
     const url = new URL(req.url ?? '/', 'http://x')
     if (url.pathname === '/v1/payment_methods') {
-      stripeRequests.push({ path: url.pathname, ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}) })
+      stripeRequests.push({
+        path: url.pathname,
+        ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}),
+      })
       const form = new URLSearchParams(body)
       const number = form.get('card[number]') ?? ''
-      if (req.headers.authorization !== `Bearer ${publishableKey}`) return json(res, 401, { error: { type: 'invalid_request_error', message: 'Invalid API Key provided' } })
+      if (req.headers.authorization !== `Bearer ${publishableKey}`)
+        return json(res, 401, {
+          error: { type: 'invalid_request_error', message: 'Invalid API Key provided' },
+        })
       if (!/^\d{16}$/.test(number) || number === '4000000000000000') {
-        return json(res, 402, { error: { type: 'card_error', code: 'incorrect_number', message: 'Your card number is incorrect.' } })
+        return json(res, 402, {
+          error: {
+            type: 'card_error',
+            code: 'incorrect_number',
+            message: 'Your card number is incorrect.',
+          },
+        })
       }
       const id = `pm_${randomBytes(8).toString('hex')}`
       cards.set(id, number)
@@ -93,7 +105,13 @@ export async function startFakeServer(options: FakeServerOptions): Promise<FakeS
     const header = req.headers.payment
     let payment: PaymentPayload | undefined
     if (typeof header === 'string') payment = decodePaymentPayload(header)
-    requests.push({ method: req.method ?? 'GET', path: url.pathname, ...(payment ? { payment } : {}), body, ...(req.headers['content-type'] ? { contentType: req.headers['content-type'] } : {}) })
+    requests.push({
+      method: req.method ?? 'GET',
+      path: url.pathname,
+      ...(payment ? { payment } : {}),
+      body,
+      ...(req.headers['content-type'] ? { contentType: req.headers['content-type'] } : {}),
+    })
     const route = options.routes[key]
     if (!route) return json(res, 200, { free: true })
     const currency = route.currency ?? 'usd'
@@ -101,17 +119,27 @@ export async function startFakeServer(options: FakeServerOptions): Promise<FakeS
       const required: PaymentRequired = {
         stripe402Version: 1,
         resource: { url: url.pathname },
-        accepts: [{ scheme: 'stripe', currency, amount: route.amount, minTopUp: route.minTopUp, publishableKey }],
+        accepts: [
+          {
+            scheme: 'stripe',
+            currency,
+            amount: route.amount,
+            minTopUp: route.minTopUp,
+            publishableKey,
+          },
+        ],
         ...(error ? { error } : {}),
         ...(options.extensions ? { extensions: options.extensions } : {}),
       }
       const headers: Record<string, string> = { 'content-type': 'application/json' }
-      if (options.challengeIn !== 'body') headers['payment-required'] = encodePaymentRequired(required)
+      if (options.challengeIn !== 'body')
+        headers['payment-required'] = encodePaymentRequired(required)
       if (receipt) headers['payment-response'] = encodePaymentResponse(receipt)
       res.writeHead(402, headers).end(JSON.stringify(required))
     }
     if (!payment) return challenge()
-    if (honoursMaxAmount && payment.maxAmount !== undefined && route.amount > payment.maxAmount) return challenge('price_above_max_amount')
+    if (honoursMaxAmount && payment.maxAmount !== undefined && route.amount > payment.maxAmount)
+      return challenge('price_above_max_amount')
     if (payment.paymentMethodId && answersToBreak > 0) {
       answersToBreak -= 1
       res.writeHead(402, { 'content-type': 'application/json', 'content-length': '4096' })
@@ -119,13 +147,20 @@ export async function startFakeServer(options: FakeServerOptions): Promise<FakeS
       setTimeout(() => res.socket?.destroy(), 20)
       return
     }
-    let clientId = payment.clientId !== undefined && credits.has(payment.clientId) ? payment.clientId : undefined
+    let clientId =
+      payment.clientId !== undefined && credits.has(payment.clientId) ? payment.clientId : undefined
     let chargeId: string | undefined
-    const replayed = honoursIdempotencyKey && payment.idempotencyKey !== undefined ? byKey.get(payment.idempotencyKey) : undefined
+    const replayed =
+      honoursIdempotencyKey && payment.idempotencyKey !== undefined
+        ? byKey.get(payment.idempotencyKey)
+        : undefined
     if (replayed) {
       clientId = replayed.clientId
       chargeId = replayed.chargeId
-    } else if ((clientId === undefined || (credits.get(clientId) ?? 0) < route.amount) && payment.paymentMethodId) {
+    } else if (
+      (clientId === undefined || (credits.get(clientId) ?? 0) < route.amount) &&
+      payment.paymentMethodId
+    ) {
       const number = cards.get(payment.paymentMethodId)
       if (!number) return challenge('invalid_payment')
       if (number === DECLINING_CARD) return challenge('card_declined')
@@ -135,7 +170,8 @@ export async function startFakeServer(options: FakeServerOptions): Promise<FakeS
       charges.push({ units, paymentMethodId: payment.paymentMethodId })
       chargeId = `pi_${randomBytes(8).toString('hex')}`
       credits.set(clientId, (credits.get(clientId) ?? 0) + units)
-      if (payment.idempotencyKey !== undefined) byKey.set(payment.idempotencyKey, { clientId, chargeId })
+      if (payment.idempotencyKey !== undefined)
+        byKey.set(payment.idempotencyKey, { clientId, chargeId })
       if (answersToLose > 0) {
         answersToLose -= 1
         return json(res, 503, { error: 'payment_unavailable', message: 'Stripe did not answer.' })
@@ -144,12 +180,33 @@ export async function startFakeServer(options: FakeServerOptions): Promise<FakeS
     if (clientId === undefined) return challenge('payment_required')
     const balance = credits.get(clientId) ?? 0
     if (balance < route.amount) {
-      return challenge('insufficient_credits', { success: false, clientId, creditsRemaining: balance, errorCode: 'insufficient_credits' })
+      return challenge('insufficient_credits', {
+        success: false,
+        clientId,
+        creditsRemaining: balance,
+        errorCode: 'insufficient_credits',
+      })
     }
     credits.set(clientId, balance - route.amount)
-    const receipt: PaymentResponse = { success: true, clientId, creditsRemaining: balance - route.amount, ...(chargeId ? { chargeId } : {}) }
-    res.writeHead(200, { 'content-type': 'application/json', 'payment-response': encodePaymentResponse(receipt) })
-    res.end(JSON.stringify({ ok: true, method: req.method, path: url.pathname, body, contentType: req.headers['content-type'] ?? null }))
+    const receipt: PaymentResponse = {
+      success: true,
+      clientId,
+      creditsRemaining: balance - route.amount,
+      ...(chargeId ? { chargeId } : {}),
+    }
+    res.writeHead(200, {
+      'content-type': 'application/json',
+      'payment-response': encodePaymentResponse(receipt),
+    })
+    res.end(
+      JSON.stringify({
+        ok: true,
+        method: req.method,
+        path: url.pathname,
+        body,
+        contentType: req.headers['content-type'] ?? null,
+      }),
+    )
   }
 
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))

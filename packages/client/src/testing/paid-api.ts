@@ -34,13 +34,21 @@ export interface PaidApi {
 }
 
 /** Routes: `GET /api/joke` 500 units, `POST /api/echo` 500 (echoes the body), `GET /api/dynamic` (see `price`), `GET /api/whole` 50,000, `GET /api/slow` 500 (see `hold`), `GET /api/moved` 500 (see `redirect`); min top-up 50,000 ($5). */
-export async function startPaidApi(emulator: StripeEmulator, options: { routes?: Record<string, RouteConfig> } = {}): Promise<PaidApi> {
+export async function startPaidApi(
+  emulator: StripeEmulator,
+  options: { routes?: Record<string, RouteConfig> } = {},
+): Promise<PaidApi> {
   const keys = emulator.keys()
   const price = { current: 500 }
   const hold: PaidApi['hold'] = {}
   const redirect: PaidApi['redirect'] = {}
   const paywall = createPaywall({
-    stripe: { secretKey: keys.secretKey, publishableKey: keys.publishableKey, apiBase: emulator.url, maxNetworkRetries: 0 },
+    stripe: {
+      secretKey: keys.secretKey,
+      publishableKey: keys.publishableKey,
+      apiBase: emulator.url,
+      maxNetworkRetries: 0,
+    },
     secret: 'client-test-secret',
     ledger: new MemoryLedger(),
     routes: options.routes ?? {
@@ -67,7 +75,13 @@ export async function startPaidApi(emulator: StripeEmulator, options: { routes?:
     }
     const body = Buffer.isBuffer(req.body) ? req.body.toString('hex') : ''
     const contentType = req.headers['content-type']
-    requests.push({ method: req.method, path: req.path, ...(payment ? { payment } : {}), body, ...(contentType ? { contentType } : {}) })
+    requests.push({
+      method: req.method,
+      path: req.path,
+      ...(payment ? { payment } : {}),
+      body,
+      ...(contentType ? { contentType } : {}),
+    })
     next()
   })
   app.use(paywallMiddleware(paywall))
@@ -85,7 +99,11 @@ export async function startPaidApi(emulator: StripeEmulator, options: { routes?:
   app.get('/api/broken', (_req, res) => void res.status(500).json({ error: 'broken' }))
   app.post('/api/echo', (req, res) => {
     const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0)
-    res.json({ body: body.toString('utf8'), bytes: body.toString('hex'), contentType: req.headers['content-type'] ?? null })
+    res.json({
+      body: body.toString('utf8'),
+      bytes: body.toString('hex'),
+      contentType: req.headers['content-type'] ?? null,
+    })
   })
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s))

@@ -31,6 +31,7 @@ export function spentTotals(state: WalletSnapshot, currency: string, now: number
 /** Every currency the wallet has charged in. */
 export function currenciesSpent(state: WalletSnapshot): string[] {
   const set = new Set<string>()
-  for (const record of Object.values(state.origins)) for (const currency of Object.keys(record.stats)) set.add(currency)
+  for (const record of Object.values(state.origins))
+    for (const currency of Object.keys(record.stats)) set.add(currency)
   return [...set].sort()
 }

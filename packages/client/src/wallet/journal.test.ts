@@ -7,17 +7,30 @@ import { walletView } from './view'
 const DAY = 86_400_000
 const NOW = Date.UTC(2026, 10, 21, 12) // 21 November 2026, noon UTC
 const empty = (): WalletSnapshot => ({ version: 1, origins: {}, journal: [], seq: 0 })
-const line = (at: number, units: number) => ({ origin: 'https://api.example', route: 'GET /api/joke', currency: 'usd', units, at })
+const line = (at: number, units: number) => ({
+  origin: 'https://api.example',
+  route: 'GET /api/joke',
+  currency: 'usd',
+  units,
+  at,
+})
 
 describe('prune: the journal stays small, and budgets and totals stay exact', () => {
   function history(): WalletSnapshot {
     const state = empty()
     // Top-ups in September, October (the previous month), this month and today; one still pending.
-    for (const at of [Date.UTC(2026, 8, 3), Date.UTC(2026, 9, 1), Date.UTC(2026, 9, 30), Date.UTC(2026, 10, 2), NOW - 1000]) {
+    for (const at of [
+      Date.UTC(2026, 8, 3),
+      Date.UTC(2026, 9, 1),
+      Date.UTC(2026, 9, 30),
+      Date.UTC(2026, 10, 2),
+      NOW - 1000,
+    ]) {
       settleTopUp(state, reserveTopUp(state, line(at, 10_000)), { chargeId: `pi_${at}` })
     }
     reserveTopUp(state, line(Date.UTC(2026, 7, 1), 5_000)) // pending since August: its outcome is still unknown
-    for (let i = 0; i < KEEP_CALL_ENTRIES + 250; i++) recordCall(state, { ...line(NOW - DAY + i, 100), creditsRemaining: 0 })
+    for (let i = 0; i < KEEP_CALL_ENTRIES + 250; i++)
+      recordCall(state, { ...line(NOW - DAY + i, 100), creditsRemaining: 0 })
     return state
   }
 
@@ -31,7 +44,13 @@ describe('prune: the journal stays small, and budgets and totals stay exact', ()
     expect(calls[0]!.at).toBe(NOW - DAY + 250)
     expect(calls.at(-1)!.at).toBe(NOW - DAY + KEEP_CALL_ENTRIES + 249)
     // Kept from 1 October, the start of the previous UTC month: September's goes, the pending one from August stays.
-    expect(topUps.map((e) => new Date(e.at).toISOString().slice(0, 10))).toEqual(['2026-10-01', '2026-10-30', '2026-11-02', '2026-11-21', '2026-08-01'])
+    expect(topUps.map((e) => new Date(e.at).toISOString().slice(0, 10))).toEqual([
+      '2026-10-01',
+      '2026-10-30',
+      '2026-11-02',
+      '2026-11-21',
+      '2026-08-01',
+    ])
     expect(topUps.find((e) => e.pending)?.units).toBe(5_000)
   })
 
@@ -43,7 +62,11 @@ describe('prune: the journal stays small, and budgets and totals stay exact', ()
     expect(walletView(state, NOW)).toEqual(before.view)
     // What those are: today 10,000; this month 20,000; ever every top-up, the pending one included.
     expect(before.spent).toEqual({ daily: 10_000, monthly: 20_000, total: 55_000 })
-    expect(before.view.origins[0]).toMatchObject({ calls: KEEP_CALL_ENTRIES + 250, used: (KEEP_CALL_ENTRIES + 250) * 100, topUps: 6 })
+    expect(before.view.origins[0]).toMatchObject({
+      calls: KEEP_CALL_ENTRIES + 250,
+      used: (KEEP_CALL_ENTRIES + 250) * 100,
+      topUps: 6,
+    })
   })
 
   it('is idempotent: pruning again drops nothing', () => {

@@ -1,6 +1,12 @@
 /** Changes to the wallet: top-ups reserved before money moves, paid calls, credentials and prices seen. */
 import { newEntryId } from '../id'
-import type { Credential, JournalEntry, OriginRecord, OriginStats, WalletSnapshot } from './snapshot'
+import type {
+  Credential,
+  JournalEntry,
+  OriginRecord,
+  OriginStats,
+  WalletSnapshot,
+} from './snapshot'
 
 /** Call lines kept in the journal; totals outlive them, so budgets and the wallet view stay exact. */
 export const KEEP_CALL_ENTRIES = 1000
@@ -37,7 +43,12 @@ interface LineInput {
  * still counts against budgets. Returns the line to settle or release.
  */
 export function reserveTopUp(state: WalletSnapshot, input: LineInput): JournalEntry {
-  const entry: JournalEntry = { id: newEntryId(++state.seq), kind: 'top_up', pending: true, ...input }
+  const entry: JournalEntry = {
+    id: newEntryId(++state.seq),
+    kind: 'top_up',
+    pending: true,
+    ...input,
+  }
   state.journal.push(entry)
   const stats = statsFor(state, input.origin, input.currency)
   stats.spent += input.units
@@ -46,7 +57,11 @@ export function reserveTopUp(state: WalletSnapshot, input: LineInput): JournalEn
 }
 
 /** The server answered: the top-up went through (or may have: a non-402 answer is counted). */
-export function settleTopUp(state: WalletSnapshot, entry: JournalEntry, result: { chargeId?: string; creditsRemaining?: number }): void {
+export function settleTopUp(
+  state: WalletSnapshot,
+  entry: JournalEntry,
+  result: { chargeId?: string; creditsRemaining?: number },
+): void {
   delete entry.pending
   if (result.chargeId !== undefined) entry.chargeId = result.chargeId
   if (result.creditsRemaining !== undefined) entry.creditsRemaining = result.creditsRemaining
@@ -64,7 +79,10 @@ export function releaseTopUp(state: WalletSnapshot, entry: JournalEntry): void {
   }
 }
 
-export function recordCall(state: WalletSnapshot, input: LineInput & { creditsRemaining: number }): JournalEntry {
+export function recordCall(
+  state: WalletSnapshot,
+  input: LineInput & { creditsRemaining: number },
+): JournalEntry {
   const entry: JournalEntry = { id: newEntryId(++state.seq), kind: 'call', ...input }
   state.journal.push(entry)
   const stats = statsFor(state, input.origin, input.currency)
@@ -82,11 +100,24 @@ export function dropCredential(state: WalletSnapshot, origin: string): void {
   if (record) delete record.credential
 }
 
-export function rememberPrice(state: WalletSnapshot, origin: string, route: string, price: { amount: number; currency: string; at: number }): void {
-  originRecord(state, origin).prices[route] = { amount: price.amount, currency: price.currency, seenAt: price.at }
+export function rememberPrice(
+  state: WalletSnapshot,
+  origin: string,
+  route: string,
+  price: { amount: number; currency: string; at: number },
+): void {
+  originRecord(state, origin).prices[route] = {
+    amount: price.amount,
+    currency: price.currency,
+    seenAt: price.at,
+  }
 }
 
-export function rememberExtensions(state: WalletSnapshot, origin: string, extensions: readonly string[] | undefined): void {
+export function rememberExtensions(
+  state: WalletSnapshot,
+  origin: string,
+  extensions: readonly string[] | undefined,
+): void {
   originRecord(state, origin).extensions = [...(extensions ?? [])]
 }
 

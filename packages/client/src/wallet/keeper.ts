@@ -99,7 +99,11 @@ export class WalletKeeper {
       value = await this.store.load()
     } catch (cause) {
       if (isClientError(cause)) throw cause
-      throw new Stripe402ClientError('store_unavailable', `Could not load the wallet: ${messageOf(cause)}`, { cause })
+      throw new Stripe402ClientError(
+        'store_unavailable',
+        `Could not load the wallet: ${messageOf(cause)}`,
+        { cause },
+      )
     }
     return parseSnapshot(value)
   }

@@ -7,7 +7,11 @@ import type { JournalEntry, OriginRecord, OriginStats, WalletSnapshot } from './
  * one when both changed a credential or a price), and counters add both sides' changes. `ours`
  * is changed in place, since calls in flight hold references into it.
  */
-export function mergeSnapshot(ours: WalletSnapshot, base: WalletSnapshot, theirs: WalletSnapshot): void {
+export function mergeSnapshot(
+  ours: WalletSnapshot,
+  base: WalletSnapshot,
+  theirs: WalletSnapshot,
+): void {
   ours.seq = Math.max(ours.seq, theirs.seq)
   mergeJournal(ours, base, theirs)
   for (const [origin, record] of Object.entries(theirs.origins)) {
@@ -20,7 +24,9 @@ function mergeJournal(ours: WalletSnapshot, base: WalletSnapshot, theirs: Wallet
   const before = new Map(base.journal.map((e) => [e.id, e]))
   const now = new Map(theirs.journal.map((e) => [e.id, e]))
   // A line they removed (a released reservation, a pruned line) goes, unless we changed it since.
-  ours.journal = ours.journal.filter((e) => now.has(e.id) || !before.has(e.id) || !same(e, before.get(e.id)))
+  ours.journal = ours.journal.filter(
+    (e) => now.has(e.id) || !before.has(e.id) || !same(e, before.get(e.id)),
+  )
   for (const entry of ours.journal) {
     const was = before.get(entry.id)
     const is = now.get(entry.id)
@@ -33,36 +39,83 @@ function mergeJournal(ours: WalletSnapshot, base: WalletSnapshot, theirs: Wallet
   ours.journal.sort((a, b) => a.at - b.at)
 }
 
-function mergeOrigin(ours: OriginRecord, base: OriginRecord | undefined, theirs: OriginRecord): void {
-  set(ours, 'credential', pick(ours.credential, base?.credential, theirs.credential, (o, t) => t.updatedAt > o.updatedAt))
+function mergeOrigin(
+  ours: OriginRecord,
+  base: OriginRecord | undefined,
+  theirs: OriginRecord,
+): void {
+  set(
+    ours,
+    'credential',
+    pick(ours.credential, base?.credential, theirs.credential, (o, t) => t.updatedAt > o.updatedAt),
+  )
   set(ours, 'extensions', pick(ours.extensions, base?.extensions, theirs.extensions))
-  set(ours, 'publishableKey', pick(ours.publishableKey, base?.publishableKey, theirs.publishableKey))
+  set(
+    ours,
+    'publishableKey',
+    pick(ours.publishableKey, base?.publishableKey, theirs.publishableKey),
+  )
   for (const route of keys(ours.prices, base?.prices, theirs.prices)) {
-    set(ours.prices, route, pick(ours.prices[route], base?.prices[route], theirs.prices[route], (o, t) => t.seenAt > o.seenAt))
+    set(
+      ours.prices,
+      route,
+      pick(
+        ours.prices[route],
+        base?.prices[route],
+        theirs.prices[route],
+        (o, t) => t.seenAt > o.seenAt,
+      ),
+    )
   }
   const pending = { ...ours.pendingTopUps }
   for (const currency of keys(ours.pendingTopUps, base?.pendingTopUps, theirs.pendingTopUps)) {
-    set(pending, currency, pick(ours.pendingTopUps?.[currency], base?.pendingTopUps?.[currency], theirs.pendingTopUps?.[currency]))
+    set(
+      pending,
+      currency,
+      pick(
+        ours.pendingTopUps?.[currency],
+        base?.pendingTopUps?.[currency],
+        theirs.pendingTopUps?.[currency],
+      ),
+    )
   }
   set(ours, 'pendingTopUps', Object.keys(pending).length > 0 ? pending : undefined)
   for (const currency of keys(ours.stats, base?.stats, theirs.stats)) {
     const zero: OriginStats = { spent: 0, used: 0, topUps: 0, calls: 0 }
-    const [o, b, t] = [ours.stats[currency] ?? zero, base?.stats[currency] ?? zero, theirs.stats[currency] ?? zero]
+    const [o, b, t] = [
+      ours.stats[currency] ?? zero,
+      base?.stats[currency] ?? zero,
+      theirs.stats[currency] ?? zero,
+    ]
     const sum = (k: keyof OriginStats) => Math.max(0, o[k] + t[k] - b[k])
-    const merged: OriginStats = { spent: sum('spent'), used: sum('used'), topUps: sum('topUps'), calls: sum('calls') }
+    const merged: OriginStats = {
+      spent: sum('spent'),
+      used: sum('used'),
+      topUps: sum('topUps'),
+      calls: sum('calls'),
+    }
     set(ours.stats, currency, Object.values(merged).some((n) => n > 0) ? merged : undefined)
   }
 }
 
 /** Theirs when only they changed it, ours when only we did. On both: a value beats a removal, then ours unless `theirsWins`. */
-function pick<T>(ours: T | undefined, base: T | undefined, theirs: T | undefined, theirsWins?: (ours: T, theirs: T) => boolean): T | undefined {
+function pick<T>(
+  ours: T | undefined,
+  base: T | undefined,
+  theirs: T | undefined,
+  theirsWins?: (ours: T, theirs: T) => boolean,
+): T | undefined {
   if (same(theirs, base)) return ours
   if (same(ours, base) || ours === undefined) return structuredClone(theirs)
   if (theirs === undefined) return ours
   return theirsWins?.(ours, theirs) ? structuredClone(theirs) : ours
 }
 
-function set<T extends object, K extends keyof T>(target: T, key: K, value: T[K] | undefined): void {
+function set<T extends object, K extends keyof T>(
+  target: T,
+  key: K,
+  value: T[K] | undefined,
+): void {
   if (value === undefined) delete target[key]
   else if (target[key] !== value) target[key] = value
 }

@@ -6,7 +6,12 @@ import type { JournalEntry, PendingTopUp, WalletSnapshot } from './snapshot'
 const REPLAYABLE_MS = 23 * 60 * 60 * 1000
 
 /** The top-up to replay for (origin, currency) and its journal line, if it is still worth replaying. */
-export function pendingTopUp(state: WalletSnapshot, origin: string, currency: string, now: number): { pending: PendingTopUp; entry: JournalEntry } | undefined {
+export function pendingTopUp(
+  state: WalletSnapshot,
+  origin: string,
+  currency: string,
+  now: number,
+): { pending: PendingTopUp; entry: JournalEntry } | undefined {
   const pending = state.origins[origin]?.pendingTopUps?.[currency]
   if (!pending) return undefined
   const entry = state.journal.find((e) => e.id === pending.entryId)
@@ -17,7 +22,12 @@ export function pendingTopUp(state: WalletSnapshot, origin: string, currency: st
   return { pending, entry }
 }
 
-export function rememberPendingTopUp(state: WalletSnapshot, origin: string, currency: string, pending: PendingTopUp): void {
+export function rememberPendingTopUp(
+  state: WalletSnapshot,
+  origin: string,
+  currency: string,
+  pending: PendingTopUp,
+): void {
   const record = originRecord(state, origin)
   record.pendingTopUps = { ...record.pendingTopUps, [currency]: pending }
 }
@@ -36,7 +46,12 @@ export function forgetPendingTopUp(state: WalletSnapshot, origin: string, curren
  * as a new top-up. The key goes; its line stays counted against budgets (that top-up may have
  * been charged) but is no longer pending, since nothing will ever answer for it.
  */
-export function abandonPendingTopUp(state: WalletSnapshot, origin: string, currency: string, entry: JournalEntry): void {
+export function abandonPendingTopUp(
+  state: WalletSnapshot,
+  origin: string,
+  currency: string,
+  entry: JournalEntry,
+): void {
   forgetPendingTopUp(state, origin, currency)
   settleTopUp(state, entry, {})
 }

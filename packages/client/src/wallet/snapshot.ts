@@ -87,7 +87,10 @@ export function emptySnapshot(): WalletSnapshot {
 export function parseSnapshot(value: unknown): WalletSnapshot {
   if (value === undefined || value === null) return emptySnapshot()
   const fail = (why: string): never => {
-    throw new Stripe402ClientError('store_corrupt', `The stored wallet is not valid (${why}); fix or remove it.`)
+    throw new Stripe402ClientError(
+      'store_corrupt',
+      `The stored wallet is not valid (${why}); fix or remove it.`,
+    )
   }
   if (!isObject(value) || value.version !== 1) fail('unknown version')
   const v = value as Record<string, unknown>
@@ -95,27 +98,47 @@ export function parseSnapshot(value: unknown): WalletSnapshot {
   if (!Array.isArray(v.journal)) fail('journal')
   if (!isCount(v.seq)) fail('seq')
   for (const [origin, record] of Object.entries(v.origins as Record<string, unknown>)) {
-    if (!isObject(record) || !isObject(record.prices) || !isObject(record.stats)) fail(`origin ${origin}`)
+    if (!isObject(record) || !isObject(record.prices) || !isObject(record.stats))
+      fail(`origin ${origin}`)
     const r = record as Record<string, unknown>
     const credential = r.credential
     if (credential !== undefined) {
-      if (!isObject(credential) || typeof credential.clientId !== 'string' || typeof credential.currency !== 'string' || !isCount(credential.creditsRemaining)) {
+      if (
+        !isObject(credential) ||
+        typeof credential.clientId !== 'string' ||
+        typeof credential.currency !== 'string' ||
+        !isCount(credential.creditsRemaining)
+      ) {
         fail(`credential of ${origin}`)
       }
     }
     for (const stats of Object.values(r.stats as Record<string, unknown>)) {
-      if (!isObject(stats) || !isCount(stats.spent) || !isCount(stats.used) || !isCount(stats.topUps) || !isCount(stats.calls)) {
+      if (
+        !isObject(stats) ||
+        !isCount(stats.spent) ||
+        !isCount(stats.used) ||
+        !isCount(stats.topUps) ||
+        !isCount(stats.calls)
+      ) {
         fail(`stats of ${origin}`)
       }
     }
     for (const price of Object.values(r.prices as Record<string, unknown>)) {
-      if (!isObject(price) || !isCount(price.amount) || typeof price.currency !== 'string') fail(`prices of ${origin}`)
+      if (!isObject(price) || !isCount(price.amount) || typeof price.currency !== 'string')
+        fail(`prices of ${origin}`)
     }
-    if (r.publishableKey !== undefined && typeof r.publishableKey !== 'string') fail(`publishable key of ${origin}`)
+    if (r.publishableKey !== undefined && typeof r.publishableKey !== 'string')
+      fail(`publishable key of ${origin}`)
     if (r.pendingTopUps !== undefined) {
       if (!isObject(r.pendingTopUps)) fail(`pending top-ups of ${origin}`)
       for (const p of Object.values(r.pendingTopUps as Record<string, unknown>)) {
-        const ok = isObject(p) && typeof p.idempotencyKey === 'string' && isCount(p.units) && typeof p.paymentMethodId === 'string' && typeof p.entryId === 'string' && isCount(p.at)
+        const ok =
+          isObject(p) &&
+          typeof p.idempotencyKey === 'string' &&
+          isCount(p.units) &&
+          typeof p.paymentMethodId === 'string' &&
+          typeof p.entryId === 'string' &&
+          isCount(p.at)
         if (!ok) fail(`pending top-ups of ${origin}`)
       }
     }

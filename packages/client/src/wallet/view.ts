@@ -32,7 +32,8 @@ export function walletView(state: WalletSnapshot, now: number): WalletView {
     if (record.credential) currencies.add(record.credential.currency)
     for (const currency of [...currencies].sort()) {
       const stats = record.stats[currency] ?? { spent: 0, used: 0, topUps: 0, calls: 0 }
-      const credits = record.credential?.currency === currency ? record.credential.creditsRemaining : 0
+      const credits =
+        record.credential?.currency === currency ? record.credential.creditsRemaining : 0
       origins.push({ origin, currency, creditsRemaining: credits, ...stats })
     }
   }

@@ -19,7 +19,12 @@ type Build = (paymentMethodId: string, offer: { minTopUp: number }) => string[] 
  */
 export function badInputAudits(session: Session): Audit[] {
   /** Sends each header; each must be refused with a 4xx and a code, and the probe account must stay empty. */
-  const refused = (id: string, name: AuditName, build: Build, options: { code?: string; transportMayRefuse?: boolean } = {}) =>
+  const refused = (
+    id: string,
+    name: AuditName,
+    build: Build,
+    options: { code?: string; transportMayRefuse?: boolean } = {},
+  ) =>
     defineAudit(id, name, async () => {
       const probe = await session.drained()
       const offer = await session.offer()
@@ -31,32 +36,64 @@ export function badInputAudits(session: Session): Audit[] {
         if (isServed(after)) {
           // Spend the top-up away again, so that the audits after this one start from an empty account.
           await session.drainAgain()
-          fail('The spent-down account could pay again after this request: the malformed payment charged a top-up.', ex)
+          fail(
+            'The spent-down account could pay again after this request: the malformed payment charged a top-up.',
+            ex,
+          )
         }
       }
     })
 
   const json = (text: string) => base64EncodeUtf8(text)
-  const payload = (pm: string, extra: Record<string, unknown>) => encodeHeader({ stripe402Version: 1, paymentMethodId: pm, ...extra })
+  const payload = (pm: string, extra: Record<string, unknown>) =>
+    encodeHeader({ stripe402Version: 1, paymentMethodId: pm, ...extra })
 
   return [
-    refused('S402-BAD-01', 'MUST answer a payment header that is not base64 with 4xx and an error code, charging nothing', () => ['%%% not base64 %%%', '{"stripe402Version":1}']),
-    refused('S402-BAD-02', 'MUST answer base64 of something other than JSON with 4xx and an error code, charging nothing', (pm) => json(`{"stripe402Version":1,"paymentMethodId":"${pm}"`)),
-    refused('S402-BAD-03', 'MUST answer JSON that is not an object with 4xx and an error code, charging nothing', (pm) => [json('null'), json(`["${pm}"]`), json(`"${pm}"`), json('42')]),
-    refused('S402-BAD-04', 'MUST answer fields of the wrong type with 4xx and an error code, charging nothing', (pm) => [
-      encodeHeader({ stripe402Version: '1', paymentMethodId: pm }),
-      encodeHeader({ stripe402Version: 1, paymentMethodId: 42 }),
-      encodeHeader({ stripe402Version: 1, paymentMethodId: [pm] }),
-      encodeHeader({ stripe402Version: 1, clientId: { $ne: null } }),
-      payload(pm, { topUpAmount: '100000' }),
-    ]),
-    refused('S402-BAD-05', 'MUST answer a negative topUpAmount with 4xx and an error code, charging nothing', (pm, { minTopUp }) => payload(pm, { topUpAmount: -minTopUp })),
-    refused('S402-BAD-06', 'MUST answer a fractional topUpAmount with 4xx and an error code, charging nothing', (pm, { minTopUp }) => payload(pm, { topUpAmount: minTopUp + 0.5 })),
-    refused('S402-BAD-07', 'MUST answer a huge topUpAmount with 4xx and an error code, charging nothing', (pm) => [
-      payload(pm, { topUpAmount: MAX_UNITS * 1000 }),
-      payload(pm, { topUpAmount: Number.MAX_SAFE_INTEGER + 2 }),
-      json(`{"stripe402Version":1,"paymentMethodId":"${pm}","topUpAmount":1e400}`),
-    ]),
+    refused(
+      'S402-BAD-01',
+      'MUST answer a payment header that is not base64 with 4xx and an error code, charging nothing',
+      () => ['%%% not base64 %%%', '{"stripe402Version":1}'],
+    ),
+    refused(
+      'S402-BAD-02',
+      'MUST answer base64 of something other than JSON with 4xx and an error code, charging nothing',
+      (pm) => json(`{"stripe402Version":1,"paymentMethodId":"${pm}"`),
+    ),
+    refused(
+      'S402-BAD-03',
+      'MUST answer JSON that is not an object with 4xx and an error code, charging nothing',
+      (pm) => [json('null'), json(`["${pm}"]`), json(`"${pm}"`), json('42')],
+    ),
+    refused(
+      'S402-BAD-04',
+      'MUST answer fields of the wrong type with 4xx and an error code, charging nothing',
+      (pm) => [
+        encodeHeader({ stripe402Version: '1', paymentMethodId: pm }),
+        encodeHeader({ stripe402Version: 1, paymentMethodId: 42 }),
+        encodeHeader({ stripe402Version: 1, paymentMethodId: [pm] }),
+        encodeHeader({ stripe402Version: 1, clientId: { $ne: null } }),
+        payload(pm, { topUpAmount: '100000' }),
+      ],
+    ),
+    refused(
+      'S402-BAD-05',
+      'MUST answer a negative topUpAmount with 4xx and an error code, charging nothing',
+      (pm, { minTopUp }) => payload(pm, { topUpAmount: -minTopUp }),
+    ),
+    refused(
+      'S402-BAD-06',
+      'MUST answer a fractional topUpAmount with 4xx and an error code, charging nothing',
+      (pm, { minTopUp }) => payload(pm, { topUpAmount: minTopUp + 0.5 }),
+    ),
+    refused(
+      'S402-BAD-07',
+      'MUST answer a huge topUpAmount with 4xx and an error code, charging nothing',
+      (pm) => [
+        payload(pm, { topUpAmount: MAX_UNITS * 1000 }),
+        payload(pm, { topUpAmount: Number.MAX_SAFE_INTEGER + 2 }),
+        json(`{"stripe402Version":1,"paymentMethodId":"${pm}","topUpAmount":1e400}`),
+      ],
+    ),
     refused(
       'S402-BAD-08',
       'MUST answer a topUpAmount below minTopUp with 402 top_up_below_minimum, charging nothing',
@@ -68,29 +105,54 @@ export function badInputAudits(session: Session): Audit[] {
       'MUST answer an oversized payment header with 4xx, charging nothing',
       (pm) => {
         const base = { stripe402Version: 1, paymentMethodId: pm, padding: '' }
-        return encodeHeader({ ...base, padding: 'x'.repeat(Math.floor((OVERSIZED_BYTES * 3) / 4) - JSON.stringify(base).length) })
+        return encodeHeader({
+          ...base,
+          padding: 'x'.repeat(Math.floor((OVERSIZED_BYTES * 3) / 4) - JSON.stringify(base).length),
+        })
       },
       { transportMayRefuse: true },
     ),
-    refused('S402-BAD-10', 'MUST answer a payment header with a __proto__ key with 4xx and an error code, charging nothing', (pm) =>
-      json(`{"stripe402Version":1,"paymentMethodId":"${pm}","__proto__":{"topUpAmount":1,"clientId":"x"}}`),
+    refused(
+      'S402-BAD-10',
+      'MUST answer a payment header with a __proto__ key with 4xx and an error code, charging nothing',
+      (pm) =>
+        json(
+          `{"stripe402Version":1,"paymentMethodId":"${pm}","__proto__":{"topUpAmount":1,"clientId":"x"}}`,
+        ),
     ),
-    refused('S402-BAD-11', 'MUST answer an unsupported stripe402Version with 4xx and an error code, charging nothing', (pm) =>
-      encodeHeader({ stripe402Version: 2, paymentMethodId: pm }),
+    refused(
+      'S402-BAD-11',
+      'MUST answer an unsupported stripe402Version with 4xx and an error code, charging nothing',
+      (pm) => encodeHeader({ stripe402Version: 2, paymentMethodId: pm }),
     ),
-    refused('S402-BAD-12', 'MUST answer a payment header with neither paymentMethodId nor clientId with 4xx and an error code', () => encodeHeader({ stripe402Version: 1 })),
-    refused('S402-BAD-13', 'MUST answer an unknown PaymentMethod with 4xx and an error code, not 5xx', () =>
-      encodeHeader({ stripe402Version: 1, paymentMethodId: 'pm_conformance0does0not0exist' }),
+    refused(
+      'S402-BAD-12',
+      'MUST answer a payment header with neither paymentMethodId nor clientId with 4xx and an error code',
+      () => encodeHeader({ stripe402Version: 1 }),
+    ),
+    refused(
+      'S402-BAD-13',
+      'MUST answer an unknown PaymentMethod with 4xx and an error code, not 5xx',
+      () => encodeHeader({ stripe402Version: 1, paymentMethodId: 'pm_conformance0does0not0exist' }),
     ),
   ]
 }
 
 /** A refusal: 4xx, with an error code (a transport-level 413/431 may have none), and the expected code when one is named. */
-function expectRefusal(ex: Exchange, options: { code?: string; transportMayRefuse?: boolean }): void {
+function expectRefusal(
+  ex: Exchange,
+  options: { code?: string; transportMayRefuse?: boolean },
+): void {
   if (ex.status < 400 || ex.status > 499) fail(`Expected a 4xx refusal, got ${ex.status}.`, ex)
   if (options.transportMayRefuse && (ex.status === 413 || ex.status === 431)) return
   const codes = errorCodesOf(ex)
-  if (codes.length === 0) fail(`The ${ex.status} carries no error code (in the challenge's error, the payment-response's errorCode or the JSON body).`, ex)
-  if (options.code && !codes.includes(options.code)) fail(`Expected error code ${options.code}, got ${codes.join(', ')}.`, ex)
-  if (options.code && ex.status !== 402) fail(`Expected 402 with ${options.code}, got ${ex.status}.`, ex)
+  if (codes.length === 0)
+    fail(
+      `The ${ex.status} carries no error code (in the challenge's error, the payment-response's errorCode or the JSON body).`,
+      ex,
+    )
+  if (options.code && !codes.includes(options.code))
+    fail(`Expected error code ${options.code}, got ${codes.join(', ')}.`, ex)
+  if (options.code && ex.status !== 402)
+    fail(`Expected 402 with ${options.code}, got ${ex.status}.`, ex)
 }

@@ -15,7 +15,8 @@ export function declineAudits(session: Session): Audit[] {
   const expect402 = (ex: Exchange, what: string, code?: string) => {
     if (ex.status !== 402) fail(`${what} was answered ${ex.status}, not 402.`, ex)
     const codes = errorCodesOf(ex)
-    if (code && !codes.includes(code)) fail(`${what} carries ${codes.length ? codes.join(', ') : 'no error code'}, not ${code}.`, ex)
+    if (code && !codes.includes(code))
+      fail(`${what} carries ${codes.length ? codes.join(', ') : 'no error code'}, not ${code}.`, ex)
   }
 
   return [
@@ -28,23 +29,41 @@ export function declineAudits(session: Session): Audit[] {
       if (isServed(ex)) fail('The declined card was served.', ex)
       const response = paymentResponseOf(ex)
       if (response.ok) {
-        if (response.value.creditsRemaining >= amount) fail(`The decline reported ${response.value.creditsRemaining} credits.`, ex)
+        if (response.value.creditsRemaining >= amount)
+          fail(`The decline reported ${response.value.creditsRemaining} credits.`, ex)
         if (response.value.clientId) {
           const spend = await session.spend(response.value.clientId)
-          if (isServed(spend)) fail('The clientId returned with the decline could spend credits.', spend)
+          if (isServed(spend))
+            fail('The clientId returned with the decline could spend credits.', spend)
         }
       }
       const again = await session.pay('declined')
       if (isServed(again)) fail('Paying again with the declined card was served.', again)
     }),
-    defineAudit('S402-DEC-03', 'MUST answer an insufficient-funds decline with 402 card_declined', async () => {
-      expect402(await attempt('insufficientFunds'), `The insufficient-funds ${describe('insufficientFunds')}`, 'card_declined')
-    }),
+    defineAudit(
+      'S402-DEC-03',
+      'MUST answer an insufficient-funds decline with 402 card_declined',
+      async () => {
+        expect402(
+          await attempt('insufficientFunds'),
+          `The insufficient-funds ${describe('insufficientFunds')}`,
+          'card_declined',
+        )
+      },
+    ),
     defineAudit('S402-DEC-04', 'MUST answer a card that requires 3-D Secure with 402', async () => {
       expect402(await attempt('threeDSecure'), `The 3-D Secure ${describe('threeDSecure')}`)
     }),
-    defineAudit('S402-DEC-05', 'SHOULD say authentication_required for a card that requires 3-D Secure', async () => {
-      expect402(await attempt('threeDSecure'), `The 3-D Secure ${describe('threeDSecure')}`, 'authentication_required')
-    }),
+    defineAudit(
+      'S402-DEC-05',
+      'SHOULD say authentication_required for a card that requires 3-D Secure',
+      async () => {
+        expect402(
+          await attempt('threeDSecure'),
+          `The 3-D Secure ${describe('threeDSecure')}`,
+          'authentication_required',
+        )
+      },
+    ),
   ]
 }

@@ -8,7 +8,11 @@ import type { Audit, AuditLevel, AuditName, AuditResult } from './types'
  * throwing an AuditFailure. Any other error (the server is unreachable, Stripe refused a card)
  * also fails the audit: a requirement that could not be checked does not hold.
  */
-export function defineAudit(id: string, name: AuditName, check: () => Promise<string | void>): Audit {
+export function defineAudit(
+  id: string,
+  name: AuditName,
+  check: () => Promise<string | void>,
+): Audit {
   const level = name.slice(0, name.indexOf(' ')) as AuditLevel
   const base = { id, name, level }
   return {
@@ -25,7 +29,11 @@ export function defineAudit(id: string, name: AuditName, check: () => Promise<st
             ? { ...base, status, reason: error.message, evidence: toEvidence(error.exchange) }
             : { ...base, status, reason: error.message }
         }
-        return { ...base, status, reason: `The audit could not be completed: ${(error as Error)?.message ?? String(error)}` }
+        return {
+          ...base,
+          status,
+          reason: `The audit could not be completed: ${(error as Error)?.message ?? String(error)}`,
+        }
       }
     },
   }

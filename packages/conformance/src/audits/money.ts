@@ -13,73 +13,129 @@ const MAX_K = 100
 
 export function moneyAudits(session: Session): Audit[] {
   return [
-    defineAudit('S402-MON-01', 'MUST NOT charge again when a card that still has credits pays again', async () => {
-      const { amount } = await session.offer()
-      const { clientId } = await session.fundedAccount()
-      const before = served(await session.spend(clientId), 'Spending from the funded account').creditsRemaining
-      const ex = await session.pay('funded')
-      const response = served(ex, 'Paying again with the same card')
-      if (response.chargeId) fail(`The card was charged again (chargeId ${response.chargeId}) although its ${before} credits covered the call.`, ex)
-      if (response.creditsRemaining !== before - amount) {
-        fail(`creditsRemaining went from ${before} to ${response.creditsRemaining}; without a new charge it must be ${before - amount}.`, ex)
-      }
-    }),
-    defineAudit('S402-MON-02', 'MUST charge only once for concurrent first payments with one card', async () => {
-      const { amount } = await session.offer()
-      const topUp = await session.topUpCovering(CONCURRENT_PAYMENTS)
-      const n = Math.min(CONCURRENT_PAYMENTS, Math.floor(topUp / amount))
-      if (n < 2) return 'Not applicable: the largest top-up pays for fewer than two calls.'
-      const methods = await Promise.all(Array.from({ length: n }, () => session.paymentMethod('concurrent')))
-      const answers = await Promise.all(methods.map((paymentMethodId) => session.withPayment({ stripe402Version: 1, paymentMethodId, topUpAmount: topUp })))
-      const crashed = answers.find((ex) => ex.status >= 500 && ex.status !== 503)
-      if (crashed) fail(`A concurrent first payment was answered ${crashed.status}.`, crashed)
-      const charges = new Map<string, Exchange>()
-      const servedAnswers: Array<[Exchange, number]> = []
-      for (const ex of answers) {
-        const response = paymentResponseOf(ex)
-        if (!response.ok) continue
-        if (response.value.chargeId) charges.set(response.value.chargeId, ex)
-        if (isServed(ex)) servedAnswers.push([ex, response.value.creditsRemaining])
-      }
-      if (charges.size > 1) fail(`${n} concurrent payments with one card were charged ${charges.size} times (chargeIds ${[...charges.keys()].join(', ')}).`, [...charges.values()][1])
-      if (servedAnswers.length === 0) fail(`None of ${n} concurrent first payments was served.`, answers[0])
-      const ceiling = topUp - amount
-      const over = servedAnswers.find(([, credits]) => credits > ceiling)
-      if (over) {
-        fail(
-          `A concurrent payment reported ${over[1]} credits, more than one top-up of ${topUp} less one call (${ceiling}): the card was topped up more than once` +
-            ` (or card ${session.card('concurrent').number} already had credits on this server).`,
-          over[0],
+    defineAudit(
+      'S402-MON-01',
+      'MUST NOT charge again when a card that still has credits pays again',
+      async () => {
+        const { amount } = await session.offer()
+        const { clientId } = await session.fundedAccount()
+        const before = served(
+          await session.spend(clientId),
+          'Spending from the funded account',
+        ).creditsRemaining
+        const ex = await session.pay('funded')
+        const response = served(ex, 'Paying again with the same card')
+        if (response.chargeId)
+          fail(
+            `The card was charged again (chargeId ${response.chargeId}) although its ${before} credits covered the call.`,
+            ex,
+          )
+        if (response.creditsRemaining !== before - amount) {
+          fail(
+            `creditsRemaining went from ${before} to ${response.creditsRemaining}; without a new charge it must be ${before - amount}.`,
+            ex,
+          )
+        }
+      },
+    ),
+    defineAudit(
+      'S402-MON-02',
+      'MUST charge only once for concurrent first payments with one card',
+      async () => {
+        const { amount } = await session.offer()
+        const topUp = await session.topUpCovering(CONCURRENT_PAYMENTS)
+        const n = Math.min(CONCURRENT_PAYMENTS, Math.floor(topUp / amount))
+        if (n < 2) return 'Not applicable: the largest top-up pays for fewer than two calls.'
+        const methods = await Promise.all(
+          Array.from({ length: n }, () => session.paymentMethod('concurrent')),
         )
-      }
-    }),
-    defineAudit('S402-MON-03', 'MUST serve exactly K of 3K parallel calls when the credits cover K', async () => {
-      const { amount } = await session.offer()
-      const ex = await session.pay('parallel', { topUpAmount: await session.topUpCovering(5) })
-      const { clientId, creditsRemaining } = served(ex, 'Paying with the parallel-spend card')
-      let credits = creditsRemaining
-      while (Math.floor(credits / amount) > MAX_K) {
-        credits = served(await session.spend(clientId), 'Spending down to the parallel test').creditsRemaining
-      }
-      const k = Math.floor(credits / amount)
-      if (k < 1) return 'Not applicable: the largest top-up leaves less than one call of credit.'
-      const answers = await Promise.all(Array.from({ length: 3 * k }, () => session.spend(clientId)))
-      const crashed = answers.find((a) => a.status >= 500)
-      const servedAnswers = answers.filter(isServed)
-      if (servedAnswers.length > k) {
-        fail(`${servedAnswers.length} of ${3 * k} parallel calls were served, but ${credits} credits pay for ${k} calls of ${amount}.`, servedAnswers.at(-1))
-      }
-      if (crashed) fail(`A parallel call was answered ${crashed.status}.`, crashed)
-      if (servedAnswers.length < k) {
-        const refused = answers.find((a) => !isServed(a))
-        fail(`Only ${servedAnswers.length} of ${3 * k} parallel calls were served although ${credits} credits pay for ${k}.`, refused)
-      }
-      const reported = servedAnswers.map((a) => served(a, 'A parallel call').creditsRemaining)
-      if (new Set(reported).size !== reported.length) fail(`Parallel calls reported the same balance twice: ${reported.sort((a, b) => b - a).join(', ')}.`, servedAnswers[0])
-      const lowest = Math.min(...reported)
-      if (lowest !== credits - k * amount) fail(`After ${k} calls the lowest balance reported is ${lowest}, expected ${credits - k * amount}.`, servedAnswers[0])
-      const after = await session.spend(clientId)
-      if (isServed(after)) fail('One more call after the parallel burst was still served: credits were overdrawn.', after)
-    }),
+        const answers = await Promise.all(
+          methods.map((paymentMethodId) =>
+            session.withPayment({ stripe402Version: 1, paymentMethodId, topUpAmount: topUp }),
+          ),
+        )
+        const crashed = answers.find((ex) => ex.status >= 500 && ex.status !== 503)
+        if (crashed) fail(`A concurrent first payment was answered ${crashed.status}.`, crashed)
+        const charges = new Map<string, Exchange>()
+        const servedAnswers: Array<[Exchange, number]> = []
+        for (const ex of answers) {
+          const response = paymentResponseOf(ex)
+          if (!response.ok) continue
+          if (response.value.chargeId) charges.set(response.value.chargeId, ex)
+          if (isServed(ex)) servedAnswers.push([ex, response.value.creditsRemaining])
+        }
+        if (charges.size > 1)
+          fail(
+            `${n} concurrent payments with one card were charged ${charges.size} times (chargeIds ${[...charges.keys()].join(', ')}).`,
+            [...charges.values()][1],
+          )
+        if (servedAnswers.length === 0)
+          fail(`None of ${n} concurrent first payments was served.`, answers[0])
+        const ceiling = topUp - amount
+        const over = servedAnswers.find(([, credits]) => credits > ceiling)
+        if (over) {
+          fail(
+            `A concurrent payment reported ${over[1]} credits, more than one top-up of ${topUp} less one call (${ceiling}): the card was topped up more than once` +
+              ` (or card ${session.card('concurrent').number} already had credits on this server).`,
+            over[0],
+          )
+        }
+      },
+    ),
+    defineAudit(
+      'S402-MON-03',
+      'MUST serve exactly K of 3K parallel calls when the credits cover K',
+      async () => {
+        const { amount } = await session.offer()
+        const ex = await session.pay('parallel', { topUpAmount: await session.topUpCovering(5) })
+        const { clientId, creditsRemaining } = served(ex, 'Paying with the parallel-spend card')
+        let credits = creditsRemaining
+        while (Math.floor(credits / amount) > MAX_K) {
+          credits = served(
+            await session.spend(clientId),
+            'Spending down to the parallel test',
+          ).creditsRemaining
+        }
+        const k = Math.floor(credits / amount)
+        if (k < 1) return 'Not applicable: the largest top-up leaves less than one call of credit.'
+        const answers = await Promise.all(
+          Array.from({ length: 3 * k }, () => session.spend(clientId)),
+        )
+        const crashed = answers.find((a) => a.status >= 500)
+        const servedAnswers = answers.filter(isServed)
+        if (servedAnswers.length > k) {
+          fail(
+            `${servedAnswers.length} of ${3 * k} parallel calls were served, but ${credits} credits pay for ${k} calls of ${amount}.`,
+            servedAnswers.at(-1),
+          )
+        }
+        if (crashed) fail(`A parallel call was answered ${crashed.status}.`, crashed)
+        if (servedAnswers.length < k) {
+          const refused = answers.find((a) => !isServed(a))
+          fail(
+            `Only ${servedAnswers.length} of ${3 * k} parallel calls were served although ${credits} credits pay for ${k}.`,
+            refused,
+          )
+        }
+        const reported = servedAnswers.map((a) => served(a, 'A parallel call').creditsRemaining)
+        if (new Set(reported).size !== reported.length)
+          fail(
+            `Parallel calls reported the same balance twice: ${reported.sort((a, b) => b - a).join(', ')}.`,
+            servedAnswers[0],
+          )
+        const lowest = Math.min(...reported)
+        if (lowest !== credits - k * amount)
+          fail(
+            `After ${k} calls the lowest balance reported is ${lowest}, expected ${credits - k * amount}.`,
+            servedAnswers[0],
+          )
+        const after = await session.spend(clientId)
+        if (isServed(after))
+          fail(
+            'One more call after the parallel burst was still served: credits were overdrawn.',
+            after,
+          )
+      },
+    ),
   ]
 }

@@ -17,19 +17,25 @@ export function pathAudits(session: Session): Audit[] {
     audits.push(
       defineAudit('S402-PATH-01', 'MUST serve the free route without payment', async () => {
         const ex = await session.send({ method: free.method, path: free.path })
-        if (!isServed(ex)) fail(`The free route ${free.method} ${free.path} was answered ${ex.status}.`, ex)
-        if (ex.headers[HEADERS.PAYMENT_REQUIRED] !== undefined) fail('The free route sent a payment-required header.', ex)
+        if (!isServed(ex))
+          fail(`The free route ${free.method} ${free.path} was answered ${ex.status}.`, ex)
+        if (ex.headers[HEADERS.PAYMENT_REQUIRED] !== undefined)
+          fail('The free route sent a payment-required header.', ex)
       }),
       defineAudit('S402-PATH-02', 'MUST NOT spend credits on the free route', async () => {
         const { amount } = await session.offer()
         const { clientId } = await session.fundedAccount()
-        const before = served(await session.spend(clientId), 'Spending from the funded account').creditsRemaining
+        const before = served(
+          await session.spend(clientId),
+          'Spending from the funded account',
+        ).creditsRemaining
         const headers = { [HEADERS.PAYMENT]: encodeHeader({ stripe402Version: 1, clientId }) }
         const ex = await session.send({ method: free.method, path: free.path, headers })
         if (!isServed(ex)) fail(`The free route with a clientId was answered ${ex.status}.`, ex)
         const after = await session.spend(clientId)
         const { creditsRemaining } = served(after, 'Spending after the free route')
-        if (creditsRemaining !== before - amount) fail(`The free route spent ${before - amount - creditsRemaining} credits.`, ex)
+        if (creditsRemaining !== before - amount)
+          fail(`The free route spent ${before - amount - creditsRemaining} credits.`, ex)
       }),
     )
   }
@@ -41,23 +47,67 @@ export function pathAudits(session: Session): Audit[] {
       if (paths.length === 0) return `Not applicable to ${session.route.path}.`
       for (const path of paths) {
         const ex = await session.unpaid(path, { raw })
-        if (isServed(ex)) fail(`${path} was served without payment (${ex.status}): the same resource as ${session.route.path} for free.`, ex)
+        if (isServed(ex))
+          fail(
+            `${path} was served without payment (${ex.status}): the same resource as ${session.route.path} for free.`,
+            ex,
+          )
       }
     })
 
   audits.push(
-    unpaidVariant('S402-PATH-03', 'MUST NOT serve the paid path with a trailing slash unpaid', (p) => [p.endsWith('/') ? p.slice(0, -1) : `${p}/`]),
-    unpaidVariant('S402-PATH-04', 'MUST NOT serve the paid path with doubled slashes unpaid', (p) => [`/${p}`, p.replace(/\/(?=[^/]*$)/, '//')]),
-    unpaidVariant('S402-PATH-05', 'MUST NOT serve the paid path in another letter case unpaid', (p) => [p.toUpperCase(), swapFirstLetterCase(p)]),
-    unpaidVariant('S402-PATH-06', 'MUST NOT serve the paid path with a percent-encoded character unpaid', (p) => [percentEncodeOne(p, 'upper'), percentEncodeOne(p, 'lower')]),
-    unpaidVariant('S402-PATH-07', 'MUST NOT serve the paid path with dot segments unpaid', (p) => [insertBeforeLast(p, '/.'), insertBeforeLast(p, '/conformance/..')], true),
-    unpaidVariant('S402-PATH-08', 'MUST NOT serve the paid path with an encoded slash unpaid', (p) => (lastSlash(p) > 0 ? [`${p.slice(0, lastSlash(p))}%2F${p.slice(lastSlash(p) + 1)}`] : [])),
-    unpaidVariant('S402-PATH-09', 'MUST NOT serve the paid path with ;parameters unpaid', (p) => [`${p};conformance=1`]),
-    unpaidVariant('S402-PATH-10', 'MUST NOT serve the paid path with a query string unpaid', (p) => [`${p}?conformance=1`]),
-    defineAudit('S402-PATH-11', 'SHOULD NOT answer HEAD of the paid path with 2xx unpaid', async () => {
-      const ex = await session.unpaid(session.route.path, { method: 'HEAD' })
-      if (isServed(ex)) fail(`HEAD ${session.route.path} was answered ${ex.status} without payment: the paid handler ran for free.`, ex)
-    }),
+    unpaidVariant(
+      'S402-PATH-03',
+      'MUST NOT serve the paid path with a trailing slash unpaid',
+      (p) => [p.endsWith('/') ? p.slice(0, -1) : `${p}/`],
+    ),
+    unpaidVariant(
+      'S402-PATH-04',
+      'MUST NOT serve the paid path with doubled slashes unpaid',
+      (p) => [`/${p}`, p.replace(/\/(?=[^/]*$)/, '//')],
+    ),
+    unpaidVariant(
+      'S402-PATH-05',
+      'MUST NOT serve the paid path in another letter case unpaid',
+      (p) => [p.toUpperCase(), swapFirstLetterCase(p)],
+    ),
+    unpaidVariant(
+      'S402-PATH-06',
+      'MUST NOT serve the paid path with a percent-encoded character unpaid',
+      (p) => [percentEncodeOne(p, 'upper'), percentEncodeOne(p, 'lower')],
+    ),
+    unpaidVariant(
+      'S402-PATH-07',
+      'MUST NOT serve the paid path with dot segments unpaid',
+      (p) => [insertBeforeLast(p, '/.'), insertBeforeLast(p, '/conformance/..')],
+      true,
+    ),
+    unpaidVariant(
+      'S402-PATH-08',
+      'MUST NOT serve the paid path with an encoded slash unpaid',
+      (p) =>
+        lastSlash(p) > 0 ? [`${p.slice(0, lastSlash(p))}%2F${p.slice(lastSlash(p) + 1)}`] : [],
+    ),
+    unpaidVariant('S402-PATH-09', 'MUST NOT serve the paid path with ;parameters unpaid', (p) => [
+      `${p};conformance=1`,
+    ]),
+    unpaidVariant(
+      'S402-PATH-10',
+      'MUST NOT serve the paid path with a query string unpaid',
+      (p) => [`${p}?conformance=1`],
+    ),
+    defineAudit(
+      'S402-PATH-11',
+      'SHOULD NOT answer HEAD of the paid path with 2xx unpaid',
+      async () => {
+        const ex = await session.unpaid(session.route.path, { method: 'HEAD' })
+        if (isServed(ex))
+          fail(
+            `HEAD ${session.route.path} was answered ${ex.status} without payment: the paid handler ran for free.`,
+            ex,
+          )
+      },
+    ),
   )
   if (session.paramRoute) audits.push(...paramAudits(session, session.paramRoute))
   return audits
@@ -70,11 +120,14 @@ export function pathAudits(session: Session): Audit[] {
  */
 function paramAudits(session: Session, route: Route): Audit[] {
   const plain = fill(route.path, 'conformance')
-  const baseline = () => session.once('param-route', () => session.unpaid(plain, { method: route.method }))
+  const baseline = () =>
+    session.once('param-route', () => session.unpaid(plain, { method: route.method }))
   const unpaidValues = (id: string, name: AuditName, values: string[], absoluteForm = false) =>
     defineAudit(id, name, async () => {
-      if ((await baseline()).status !== 402) return `Not applicable: ${route.method} ${plain} is not answered 402 (see S402-PATH-12).`
-      if (absoluteForm && session.target.fetch) return 'Not applicable with a custom fetch: it cannot send an absolute-form request target.'
+      if ((await baseline()).status !== 402)
+        return `Not applicable: ${route.method} ${plain} is not answered 402 (see S402-PATH-12).`
+      if (absoluteForm && session.target.fetch)
+        return 'Not applicable with a custom fetch: it cannot send an absolute-form request target.'
       const skipped: string[] = []
       for (const value of values) {
         const path = fill(route.path, value)
@@ -82,25 +135,55 @@ function paramAudits(session: Session, route: Route): Audit[] {
         if (!isServed(ex)) continue
         // A fetch-based server resolves dot segments before routing: the resolved path answering too is no bypass.
         const resolved = new URL(path, 'http://resolve.invalid').pathname
-        if (resolved !== path && isServed(await session.unpaid(resolved, { method: route.method }))) {
+        if (
+          resolved !== path &&
+          isServed(await session.unpaid(resolved, { method: route.method }))
+        ) {
           skipped.push(`${path} (served as ${resolved}, which is free)`)
           continue
         }
-        const sent = absoluteForm ? `${route.method} ${session.target.base}${path} (absolute-form)` : path
-        fail(`${sent} was served without payment (${ex.status}): the ${route.path} handler ran for free.`, ex)
+        const sent = absoluteForm
+          ? `${route.method} ${session.target.base}${path} (absolute-form)`
+          : path
+        fail(
+          `${sent} was served without payment (${ex.status}): the ${route.path} handler ran for free.`,
+          ex,
+        )
       }
       if (skipped.length > 0) return `Could not tell apart: ${skipped.join(', ')}.`
     })
   return [
-    defineAudit('S402-PATH-12', 'MUST answer an unpaid request to the parameter route with 402', async () => {
-      const ex = await baseline()
-      if (ex.status !== 402) fail(`${route.method} ${plain} was answered ${ex.status} without payment, not 402.`, ex)
-    }),
-    unpaidValues('S402-PATH-13', 'MUST NOT serve the parameter route unpaid when a parameter holds an encoded slash', ['a%2Fb', 'a%2fb', '%2F']),
-    unpaidValues('S402-PATH-14', 'MUST NOT serve the parameter route unpaid when a parameter is a dot segment', ['.', '..', '%2E', '%2e%2e', '%2E%2E', '.%2E']),
-    unpaidValues('S402-PATH-15', 'MUST NOT serve the parameter route unpaid when a parameter holds ;', ['a;b', ';b', '%3B']),
+    defineAudit(
+      'S402-PATH-12',
+      'MUST answer an unpaid request to the parameter route with 402',
+      async () => {
+        const ex = await baseline()
+        if (ex.status !== 402)
+          fail(`${route.method} ${plain} was answered ${ex.status} without payment, not 402.`, ex)
+      },
+    ),
+    unpaidValues(
+      'S402-PATH-13',
+      'MUST NOT serve the parameter route unpaid when a parameter holds an encoded slash',
+      ['a%2Fb', 'a%2fb', '%2F'],
+    ),
+    unpaidValues(
+      'S402-PATH-14',
+      'MUST NOT serve the parameter route unpaid when a parameter is a dot segment',
+      ['.', '..', '%2E', '%2e%2e', '%2E%2E', '.%2E'],
+    ),
+    unpaidValues(
+      'S402-PATH-15',
+      'MUST NOT serve the parameter route unpaid when a parameter holds ;',
+      ['a;b', ';b', '%3B'],
+    ),
     // `GET http://host/users/.. HTTP/1.1`: a paywall that parses the URL resolves `..`; the router does not.
-    unpaidValues('S402-PATH-16', 'MUST NOT serve the parameter route unpaid when an absolute-form request target puts a dot segment in a parameter', ['..', '%2e%2e', '%2E%2E', '.'], true),
+    unpaidValues(
+      'S402-PATH-16',
+      'MUST NOT serve the parameter route unpaid when an absolute-form request target puts a dot segment in a parameter',
+      ['..', '%2e%2e', '%2E%2E', '.'],
+      true,
+    ),
   ]
 }
 
@@ -129,7 +212,9 @@ function swapFirstLetterCase(p: string): string {
   const i = p.search(/[A-Za-z]/)
   if (i < 0) return p
   const c = p[i] as string
-  return p.slice(0, i) + (c === c.toLowerCase() ? c.toUpperCase() : c.toLowerCase()) + p.slice(i + 1)
+  return (
+    p.slice(0, i) + (c === c.toLowerCase() ? c.toUpperCase() : c.toLowerCase()) + p.slice(i + 1)
+  )
 }
 
 /** Percent-encodes the first letter or digit of the last segment (`/api/joke` → `/api/%6Aoke`). */

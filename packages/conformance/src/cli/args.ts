@@ -33,14 +33,22 @@ export class UsageError extends Error {
 
 export type Format = 'table' | 'json' | 'markdown'
 
-export type Command = { kind: 'help' } | { kind: 'run'; options: AuditServerOptions; format: Format }
+export type Command =
+  | { kind: 'help' }
+  | { kind: 'run'; options: AuditServerOptions; format: Format }
 
 export function parseCli(argv: string[]): Command {
   const { values, positionals } = asUsage(() => parse(argv))
   if (values.help) return { kind: 'help' }
-  if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? 'Missing <baseUrl>.' : `Expected one <baseUrl>, got ${positionals.join(' ')}.`)
+  if (positionals.length !== 1)
+    throw new UsageError(
+      positionals.length === 0
+        ? 'Missing <baseUrl>.'
+        : `Expected one <baseUrl>, got ${positionals.join(' ')}.`,
+    )
   const url = positionals[0] as string
-  if (!/^https?:\/\/[^/]/.test(url)) throw new UsageError(`<baseUrl> must be an http(s) URL, got "${url}".`)
+  if (!/^https?:\/\/[^/]/.test(url))
+    throw new UsageError(`<baseUrl> must be an http(s) URL, got "${url}".`)
   const { route, 'free-route': freeRoute, 'param-route': paramRoute } = values
   if (!route) throw new UsageError('Missing --route, e.g. --route "GET /api/joke".')
   asUsage(() => parseRoute(route, '--route'))
@@ -48,19 +56,28 @@ export function parseCli(argv: string[]): Command {
   if (paramRoute !== undefined) asUsage(() => parseParamRoute(paramRoute, '--param-route'))
   if (values.json && values.markdown) throw new UsageError('Choose one of --json and --markdown.')
   const stripeApi = values['stripe-api'] ?? 'https://api.stripe.com'
-  if (!/^https?:\/\/[^/]/.test(stripeApi)) throw new UsageError(`--stripe-api must be an http(s) URL, got "${stripeApi}".`)
+  if (!/^https?:\/\/[^/]/.test(stripeApi))
+    throw new UsageError(`--stripe-api must be an http(s) URL, got "${stripeApi}".`)
   const options: AuditServerOptions = {
     url,
     route,
-    payment: values.card === undefined ? { stripeApi } : { stripeApi, card: parseCard(values.card) },
+    payment:
+      values.card === undefined ? { stripeApi } : { stripeApi, card: parseCard(values.card) },
   }
   if (freeRoute !== undefined) options.freeRoute = freeRoute
   if (paramRoute !== undefined) options.paramRoute = paramRoute
   if (values.only !== undefined) {
-    options.only = values.only.split(',').map((id) => id.trim()).filter(Boolean)
+    options.only = values.only
+      .split(',')
+      .map((id) => id.trim())
+      .filter(Boolean)
     if (options.only.length === 0) throw new UsageError('--only needs at least one audit id.')
   }
-  return { kind: 'run', options, format: values.json ? 'json' : values.markdown ? 'markdown' : 'table' }
+  return {
+    kind: 'run',
+    options,
+    format: values.json ? 'json' : values.markdown ? 'markdown' : 'table',
+  }
 }
 
 function parse(argv: string[]) {
@@ -95,13 +112,18 @@ function asUsage<T>(parse: () => T): T {
 export function parseCard(text: string): Card {
   const [number = '', month, year, cvc, ...rest] = text.split('|').map((p) => p.trim())
   const card = testCard(number.replace(/[\s-]/g, ''))
-  if (!/^\d{12,19}$/.test(card.number) || rest.length > 0) throw new UsageError(`--card must be number|mm|yyyy|cvc, got "${text}".`)
+  if (!/^\d{12,19}$/.test(card.number) || rest.length > 0)
+    throw new UsageError(`--card must be number|mm|yyyy|cvc, got "${text}".`)
   if (month === undefined) return card
-  if (year === undefined || cvc === undefined) throw new UsageError(`--card must be number|mm|yyyy|cvc, got "${text}".`)
+  if (year === undefined || cvc === undefined)
+    throw new UsageError(`--card must be number|mm|yyyy|cvc, got "${text}".`)
   const expMonth = Number(month)
   const expYear = Number(year.length === 2 ? `20${year}` : year)
-  if (!Number.isInteger(expMonth) || expMonth < 1 || expMonth > 12) throw new UsageError(`--card: month must be 1–12, got "${month}".`)
-  if (!/^\d{4}$/.test(String(expYear))) throw new UsageError(`--card: year must be yyyy, got "${year}".`)
-  if (!/^\d{3,4}$/.test(cvc)) throw new UsageError(`--card: cvc must be 3 or 4 digits, got "${cvc}".`)
+  if (!Number.isInteger(expMonth) || expMonth < 1 || expMonth > 12)
+    throw new UsageError(`--card: month must be 1–12, got "${month}".`)
+  if (!/^\d{4}$/.test(String(expYear)))
+    throw new UsageError(`--card: year must be yyyy, got "${year}".`)
+  if (!/^\d{3,4}$/.test(cvc))
+    throw new UsageError(`--card: cvc must be 3 or 4 digits, got "${cvc}".`)
   return { number: card.number, exp_month: expMonth, exp_year: expYear, cvc }
 }

@@ -13,7 +13,14 @@ export function toEvidence(ex: Exchange): Evidence {
   for (const [key, value] of Object.entries(ex.headers).sort(([a], [b]) => a.localeCompare(b))) {
     if (!VOLATILE.has(key)) headers[key] = value
   }
-  const body = ex.json !== undefined ? ex.json : ex.text === '' ? null : ex.text.length > MAX_BODY ? `${ex.text.slice(0, MAX_BODY)}…` : ex.text
+  const body =
+    ex.json !== undefined
+      ? ex.json
+      : ex.text === ''
+        ? null
+        : ex.text.length > MAX_BODY
+          ? `${ex.text.slice(0, MAX_BODY)}…`
+          : ex.text
   return { request: ex.request, status: ex.status, headers, body }
 }
 

@@ -9,14 +9,29 @@ export const markdownCell = (text: string) => text.replace(/([|*_])/g, '\\$1').r
 
 export function renderMarkdown(report: Report): string {
   const lines = [`**${summaryLine(report)}**`, '', '| | Id | Requirement |', '|---|---|---|']
-  for (const r of report.results) lines.push(`| ${ICON[r.status]} | \`${r.id}\` | ${markdownCell(r.name)} |`)
+  for (const r of report.results)
+    lines.push(`| ${ICON[r.status]} | \`${r.id}\` | ${markdownCell(r.name)} |`)
   const failed = failures(report)
   if (failed.length > 0) {
     lines.push('', '### Failures')
     for (const r of failed) {
-      lines.push('', `#### ${ICON[r.status]} \`${r.id}\` ${r.name}`, '', r.reason ?? 'No reason given.')
+      lines.push(
+        '',
+        `#### ${ICON[r.status]} \`${r.id}\` ${r.name}`,
+        '',
+        r.reason ?? 'No reason given.',
+      )
       if (r.evidence) {
-        lines.push('', '<details><summary>Evidence</summary>', '', '```json', JSON.stringify(r.evidence, null, 2), '```', '', '</details>')
+        lines.push(
+          '',
+          '<details><summary>Evidence</summary>',
+          '',
+          '```json',
+          JSON.stringify(r.evidence, null, 2),
+          '```',
+          '',
+          '</details>',
+        )
       }
     }
   }

@@ -5,18 +5,39 @@ import { renderMarkdown } from './markdown'
 import { type Report, summarize } from './run'
 import { renderTable } from './table'
 
-const challenge = { stripe402Version: 1, resource: { url: '/api/joke' }, accepts: [], error: 'insufficient_credits' }
+const challenge = {
+  stripe402Version: 1,
+  resource: { url: '/api/joke' },
+  accepts: [],
+  error: 'insufficient_credits',
+}
 
 const report: Report = summarize([
-  { id: 'S402-CH-01', name: 'MUST answer an unpaid request to the paid route with 402', level: 'MUST', status: 'ok' },
-  { id: 'S402-CH-10', name: 'SHOULD send Cache-Control: no-store with the 402', level: 'SHOULD', status: 'warn', reason: 'Cache-Control is absent.' },
+  {
+    id: 'S402-CH-01',
+    name: 'MUST answer an unpaid request to the paid route with 402',
+    level: 'MUST',
+    status: 'ok',
+  },
+  {
+    id: 'S402-CH-10',
+    name: 'SHOULD send Cache-Control: no-store with the 402',
+    level: 'SHOULD',
+    status: 'warn',
+    reason: 'Cache-Control is absent.',
+  },
   {
     id: 'S402-MON-03',
     name: 'MUST serve exactly K of 3K parallel calls when the credits cover K',
     level: 'MUST',
     status: 'error',
     reason: '5 of 6 parallel calls were served, but 1000 credits pay for 2 calls of 500.',
-    evidence: { request: 'GET /api/joke', status: 402, headers: { 'payment-required': encodeHeader(challenge) }, body: { a: '|' } },
+    evidence: {
+      request: 'GET /api/joke',
+      status: 402,
+      headers: { 'payment-required': encodeHeader(challenge) },
+      body: { a: '|' },
+    },
   },
 ])
 
@@ -28,19 +49,31 @@ describe('renderers', () => {
 
   it('renderTable lists every audit, then each failure with its reason and decoded evidence', () => {
     const text = renderTable(report)
-    expect(text).toContain('✔ S402-CH-01   MUST answer an unpaid request to the paid route with 402')
+    expect(text).toContain(
+      '✔ S402-CH-01   MUST answer an unpaid request to the paid route with 402',
+    )
     expect(text).toContain('! S402-CH-10   SHOULD send Cache-Control: no-store with the 402')
-    expect(text).toContain('    5 of 6 parallel calls were served, but 1000 credits pay for 2 calls of 500.')
+    expect(text).toContain(
+      '    5 of 6 parallel calls were served, but 1000 credits pay for 2 calls of 500.',
+    )
     expect(text).toContain(`      (decoded) ${JSON.stringify(challenge)}`)
-    expect(text.trimEnd().split('\n').at(-1)).toBe('1 ok, 1 warning, 1 error: FAIL (a MUST does not hold)')
+    expect(text.trimEnd().split('\n').at(-1)).toBe(
+      '1 ok, 1 warning, 1 error: FAIL (a MUST does not hold)',
+    )
   })
 
   it('renderMarkdown escapes table cells and folds evidence', () => {
     const text = renderMarkdown(report)
-    expect(text).toContain('| ⚠️ | `S402-CH-10` | SHOULD send Cache-Control: no-store with the 402 |')
-    expect(text).toContain('#### ❌ `S402-MON-03` MUST serve exactly K of 3K parallel calls when the credits cover K')
+    expect(text).toContain(
+      '| ⚠️ | `S402-CH-10` | SHOULD send Cache-Control: no-store with the 402 |',
+    )
+    expect(text).toContain(
+      '#### ❌ `S402-MON-03` MUST serve exactly K of 3K parallel calls when the credits cover K',
+    )
     expect(text).toContain('"request": "GET /api/joke"')
-    const piped = renderMarkdown(summarize([{ id: 'X-01', name: 'MAY use a | b', level: 'MAY', status: 'ok' }]))
+    const piped = renderMarkdown(
+      summarize([{ id: 'X-01', name: 'MAY use a | b', level: 'MAY', status: 'ok' }]),
+    )
     expect(piped).toContain('| ✅ | `X-01` | MAY use a \\| b |')
   })
 

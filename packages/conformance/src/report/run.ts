@@ -23,8 +23,11 @@ export async function auditServer(options: AuditServerOptions): Promise<Report> 
     const known = new Set(audits.map((a) => a.id))
     const unknown = options.only.filter((id) => !known.has(id))
     if (unknown.length > 0) {
-      const hint = options.freeRoute === undefined ? ' (S402-PATH-01 and S402-PATH-02 need a free route)' : ''
-      throw new TypeError(`Unknown audit id ${unknown.join(', ')}; ids look like S402-CH-01${hint}.`)
+      const hint =
+        options.freeRoute === undefined ? ' (S402-PATH-01 and S402-PATH-02 need a free route)' : ''
+      throw new TypeError(
+        `Unknown audit id ${unknown.join(', ')}; ids look like S402-CH-01${hint}.`,
+      )
     }
     const wanted = new Set(options.only)
     audits = audits.filter((a) => wanted.has(a.id))

@@ -10,7 +10,8 @@ export function failures(report: Report): AuditResult[] {
 
 /** `52 ok, 1 warning, 1 error: FAIL (a MUST does not hold)` */
 export function summaryLine(report: Report): string {
-  const count = (status: AuditResult['status']) => report.results.filter((r) => r.status === status).length
+  const count = (status: AuditResult['status']) =>
+    report.results.filter((r) => r.status === status).length
   const warnings = count('warn')
   const errors = count('error')
   const verdict = report.ok ? 'PASS (every MUST holds)' : 'FAIL (a MUST does not hold)'

@@ -10,7 +10,11 @@ export function renderTable(report: Report): string {
   if (failed.length > 0) {
     lines.push('', 'Failures:')
     for (const r of failed) {
-      lines.push('', `${SYMBOL[r.status]} ${r.id}  ${r.name}`, `    ${r.reason ?? 'no reason given'}`)
+      lines.push(
+        '',
+        `${SYMBOL[r.status]} ${r.id}  ${r.name}`,
+        `    ${r.reason ?? 'no reason given'}`,
+      )
       if (r.evidence) lines.push(...evidenceLines(r.evidence).map((l) => `    ${l}`))
     }
   }

@@ -64,17 +64,37 @@ export async function send(target: Target, out: Outgoing): Promise<Exchange> {
   let status: number
   let responseHeaders: Record<string, string>
   let text: string
-  if (out.absoluteForm && target.fetch) throw new Error('An absolute-form request target needs the built-in transport, not a custom fetch.')
+  if (out.absoluteForm && target.fetch)
+    throw new Error(
+      'An absolute-form request target needs the built-in transport, not a custom fetch.',
+    )
   if ((out.raw || out.absoluteForm) && !target.fetch) {
-    ;({ status, headers: responseHeaders, text } = await rawRequest(url, out.method, headers, TIMEOUT_MS, { absoluteForm: out.absoluteForm }))
+    ;({
+      status,
+      headers: responseHeaders,
+      text,
+    } = await rawRequest(url, out.method, headers, TIMEOUT_MS, { absoluteForm: out.absoluteForm }))
   } else {
     const fetcher = target.fetch ?? globalThis.fetch
-    const response = await fetcher(url, { method: out.method, headers, redirect: 'manual', signal: AbortSignal.timeout(TIMEOUT_MS) })
+    const response = await fetcher(url, {
+      method: out.method,
+      headers,
+      redirect: 'manual',
+      signal: AbortSignal.timeout(TIMEOUT_MS),
+    })
     status = response.status
-    responseHeaders = Object.fromEntries([...response.headers].map(([k, v]) => [k.toLowerCase(), v]))
+    responseHeaders = Object.fromEntries(
+      [...response.headers].map(([k, v]) => [k.toLowerCase(), v]),
+    )
     text = await response.text()
   }
-  return { request: describe(out.absoluteForm ? { ...out, path: url } : out), status, headers: responseHeaders, text, json: parseJson(text) }
+  return {
+    request: describe(out.absoluteForm ? { ...out, path: url } : out),
+    status,
+    headers: responseHeaders,
+    text,
+    json: parseJson(text),
+  }
 }
 
 function describe(out: Outgoing): string {
@@ -85,7 +105,10 @@ function describe(out: Outgoing): string {
     shown = JSON.stringify(decodeHeader(payment, HEADER_LIMIT))
   } catch {
     const text = base64DecodeUtf8(payment)
-    shown = text === undefined ? `${JSON.stringify(payment)} (not base64)` : `base64 of ${JSON.stringify(text)}`
+    shown =
+      text === undefined
+        ? `${JSON.stringify(payment)} (not base64)`
+        : `base64 of ${JSON.stringify(text)}`
   }
   return `${out.method} ${out.path} with ${HEADERS.PAYMENT}: ${shown.length > 300 ? `${shown.slice(0, 300)}… (${payment.length} bytes encoded)` : shown}`
 }

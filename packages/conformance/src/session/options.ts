@@ -52,7 +52,9 @@ export function parseParamRoute(route: string, what = 'paramRoute'): Route {
   const parsed = parseRoute(route, what)
   const segments = parsed.path.split('/')
   if (!segments.some((s) => /^:[A-Za-z_]\w*$/.test(s)) && segments.at(-1) !== '*') {
-    throw new TypeError(`${what} must have a :name segment or end in /*, e.g. "GET /users/:id", got "${route}".`)
+    throw new TypeError(
+      `${what} must have a :name segment or end in /*, e.g. "GET /users/:id", got "${route}".`,
+    )
   }
   return parsed
 }

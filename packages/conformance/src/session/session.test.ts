@@ -27,7 +27,12 @@ describe('payment sources and transports', () => {
         return fetch(url, init)
       },
       payment: {
-        card: { number: '3566002020360505', exp_month: 1, exp_year: new Date().getFullYear() + 2, cvc: '321' },
+        card: {
+          number: '3566002020360505',
+          exp_month: 1,
+          exp_year: new Date().getFullYear() + 2,
+          cvc: '321',
+        },
         createPaymentMethod: (publishableKey: string, card: Card) => {
           tokenized.push([publishableKey, card.number])
           return createPaymentMethod(emu.url, publishableKey, card)
@@ -54,9 +59,19 @@ describe('payment sources and transports', () => {
       url: server.url,
       route: 'GET /api/joke',
       only: ['S402-PAY-01'],
-      payment: { stripeApi: emu.url, card: { number: '4242424242424241', exp_month: 12, exp_year: new Date().getFullYear() + 2, cvc: '123' } },
+      payment: {
+        stripeApi: emu.url,
+        card: {
+          number: '4242424242424241',
+          exp_month: 12,
+          exp_year: new Date().getFullYear() + 2,
+          cvc: '123',
+        },
+      },
     })
     expect(report.ok).toBe(false)
-    expect(report.results[0]?.reason).toMatch(/could not be completed: Stripe at .* refused to tokenize card 4241: Your card number is incorrect\./)
+    expect(report.results[0]?.reason).toMatch(
+      /could not be completed: Stripe at .* refused to tokenize card 4241: Your card number is incorrect\./,
+    )
   })
 })

@@ -49,8 +49,10 @@ export class Session {
   constructor(options: ServerAuditOptions) {
     this.target = targetFor(options.url, options.fetch)
     this.route = parseRoute(options.route)
-    this.freeRoute = options.freeRoute === undefined ? undefined : parseRoute(options.freeRoute, 'freeRoute')
-    this.paramRoute = options.paramRoute === undefined ? undefined : parseParamRoute(options.paramRoute)
+    this.freeRoute =
+      options.freeRoute === undefined ? undefined : parseRoute(options.freeRoute, 'freeRoute')
+    this.paramRoute =
+      options.paramRoute === undefined ? undefined : parseParamRoute(options.paramRoute)
     this.tokenizer = tokenizerFor(options.payment)
     this.primaryCard = options.payment.card
   }
@@ -70,14 +72,32 @@ export class Session {
   }
 
   /** The paid route (or a variant of its path) without any payment. */
-  unpaid(path = this.route.path, options: { method?: string; raw?: boolean; absoluteForm?: boolean; headers?: Record<string, string> } = {}): Promise<Exchange> {
-    return this.send({ method: options.method ?? this.route.method, path, raw: options.raw, absoluteForm: options.absoluteForm, headers: options.headers })
+  unpaid(
+    path = this.route.path,
+    options: {
+      method?: string
+      raw?: boolean
+      absoluteForm?: boolean
+      headers?: Record<string, string>
+    } = {},
+  ): Promise<Exchange> {
+    return this.send({
+      method: options.method ?? this.route.method,
+      path,
+      raw: options.raw,
+      absoluteForm: options.absoluteForm,
+      headers: options.headers,
+    })
   }
 
   /** The paid route with `payment` as the payment header: a payload object is encoded, a string is sent as is. */
   withPayment(payment: object | string): Promise<Exchange> {
     const header = typeof payment === 'string' ? payment : encodeHeader(payment)
-    return this.send({ method: this.route.method, path: this.route.path, headers: { [HEADERS.PAYMENT]: header } })
+    return this.send({
+      method: this.route.method,
+      path: this.route.path,
+      headers: { [HEADERS.PAYMENT]: header },
+    })
   }
 
   /** The first 402 challenge, shared by every audit that looks at it. */
@@ -90,11 +110,19 @@ export class Session {
     return this.once('offer', async () => {
       const ex = await this.challengeExchange()
       const challenge = challengeOf(ex)
-      if (!challenge.ok) fail(`Cannot pay: the paid route gave no valid challenge (${challenge.reason}).`, ex)
+      if (!challenge.ok)
+        fail(`Cannot pay: the paid route gave no valid challenge (${challenge.reason}).`, ex)
       const stripe = challenge.value.accepts.find((a) => a.scheme === 'stripe')
       if (!stripe) fail('Cannot pay: the challenge offers no "stripe" scheme.', ex)
       const { currency, amount, minTopUp, maxTopUp, publishableKey } = stripe
-      return { currency, amount, minTopUp, maxTopUp, publishableKey, extensions: challenge.value.extensions ?? [] }
+      return {
+        currency,
+        amount,
+        minTopUp,
+        maxTopUp,
+        publishableKey,
+        extensions: challenge.value.extensions ?? [],
+      }
     })
   }
 
@@ -166,7 +194,9 @@ export class Session {
       const response = paymentResponseOf(ex)
       if (response.ok) lastCredits = response.value.creditsRemaining
     }
-    return fail(`The server still served the primary credential after ${MAX_DRAIN_CALLS} calls: its credits never run out.`)
+    return fail(
+      `The server still served the primary credential after ${MAX_DRAIN_CALLS} calls: its credits never run out.`,
+    )
   }
 }
 
@@ -174,7 +204,9 @@ export class Session {
 export function served(ex: Exchange, what: string): PaymentResponse {
   if (!isServed(ex)) fail(`${what} was answered ${ex.status}, not served.`, ex)
   const response = paymentResponseOf(ex)
-  if (!response.ok) fail(`${what} was served, but its payment-response is not valid: ${response.reason}.`, ex)
-  if (!response.value.success) fail(`${what} was served with a payment-response saying success: false.`, ex)
+  if (!response.ok)
+    fail(`${what} was served, but its payment-response is not valid: ${response.reason}.`, ex)
+  if (!response.value.success)
+    fail(`${what} was served with a payment-response saying success: false.`, ex)
   return response.value
 }

@@ -12,7 +12,11 @@ export function tokenizerFor(payment: PaymentSource): Tokenizer {
 }
 
 /** `POST {stripeApi}/v1/payment_methods` with the card, form-encoded, authorized by the publishable key. */
-export async function createPaymentMethod(stripeApi: string, publishableKey: string, card: Card): Promise<string> {
+export async function createPaymentMethod(
+  stripeApi: string,
+  publishableKey: string,
+  card: Card,
+): Promise<string> {
   const body = new URLSearchParams({
     type: 'card',
     'card[number]': card.number,
@@ -22,14 +26,22 @@ export async function createPaymentMethod(stripeApi: string, publishableKey: str
   })
   const response = await globalThis.fetch(`${stripeApi}/v1/payment_methods`, {
     method: 'POST',
-    headers: { authorization: `Bearer ${publishableKey}`, 'content-type': 'application/x-www-form-urlencoded' },
+    headers: {
+      authorization: `Bearer ${publishableKey}`,
+      'content-type': 'application/x-www-form-urlencoded',
+    },
     body,
     signal: AbortSignal.timeout(30_000),
   })
-  const json = (await response.json().catch(() => undefined)) as { id?: unknown; error?: { message?: unknown } } | undefined
+  const json = (await response.json().catch(() => undefined)) as
+    | { id?: unknown; error?: { message?: unknown } }
+    | undefined
   if (!response.ok || typeof json?.id !== 'string') {
-    const message = typeof json?.error?.message === 'string' ? json.error.message : `HTTP ${response.status}`
-    throw new Error(`Stripe at ${stripeApi} refused to tokenize card ${card.number.slice(-4)}: ${message}`)
+    const message =
+      typeof json?.error?.message === 'string' ? json.error.message : `HTTP ${response.status}`
+    throw new Error(
+      `Stripe at ${stripeApi} refused to tokenize card ${card.number.slice(-4)}: ${message}`,
+    )
   }
   return json.id
 }

@@ -18,7 +18,11 @@ const CODE = /^[a-z][a-z0-9_]{1,63}$/
 export const HEADER_LIMIT: DecodeOptions = { maxBytes: 64 * 1024 }
 
 /** The header `name` read with `decode`, or why it could not be. */
-function readHeader<T>(ex: Exchange, name: string, decode: (header: string, options: DecodeOptions) => T): Read<T> {
+function readHeader<T>(
+  ex: Exchange,
+  name: string,
+  decode: (header: string, options: DecodeOptions) => T,
+): Read<T> {
   const header = ex.headers[name]
   if (header === undefined) return { ok: false, reason: `no ${name} header` }
   try {
@@ -40,7 +44,10 @@ export function challengeOf(ex: Exchange): Read<PaymentRequired> {
   const parsed = PaymentRequiredSchema.safeParse(raw.value)
   if (parsed.success) return { ok: true, value: parsed.data }
   const issue = parsed.error.issues[0]
-  return { ok: false, reason: `${issue?.path.join('.') || 'payment-required'}: ${issue?.message ?? 'does not match the schema'}` }
+  return {
+    ok: false,
+    reason: `${issue?.path.join('.') || 'payment-required'}: ${issue?.message ?? 'does not match the schema'}`,
+  }
 }
 
 /** The `payment-response` header validated against PaymentResponseSchema. */

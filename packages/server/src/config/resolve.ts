@@ -80,13 +80,20 @@ export function resolveConfig(input: PaywallConfig): ResolvedConfig {
   const caseSensitive = config.caseSensitive ?? false
 
   if (!config.stripe.secretKey && !config.stripe.client) {
-    throw new Stripe402ConfigError('stripe.secretKey', 'a Stripe secret key (sk_…) is required unless stripe.client is given')
+    throw new Stripe402ConfigError(
+      'stripe.secretKey',
+      'a Stripe secret key (sk_…) is required unless stripe.client is given',
+    )
   }
-  const mode = (key: string | undefined) => (key?.includes('_live_') ? 'live' : key?.includes('_test_') ? 'test' : undefined)
+  const mode = (key: string | undefined) =>
+    key?.includes('_live_') ? 'live' : key?.includes('_test_') ? 'test' : undefined
   const keyMode = mode(config.stripe.secretKey)
   const pkMode = mode(config.stripe.publishableKey)
   if (keyMode && pkMode && keyMode !== pkMode) {
-    throw new Stripe402ConfigError('stripe.publishableKey', `is a ${pkMode} key but stripe.secretKey is a ${keyMode} key; use a pair from the same mode`)
+    throw new Stripe402ConfigError(
+      'stripe.publishableKey',
+      `is a ${pkMode} key but stripe.secretKey is a ${keyMode} key; use a pair from the same mode`,
+    )
   }
 
   const secrets = typeof config.secret === 'string' ? [config.secret] : config.secret
@@ -97,7 +104,9 @@ export function resolveConfig(input: PaywallConfig): ResolvedConfig {
     if (!weakness) return
     const field = secrets.length === 1 ? 'secret' : `secret[${index}]`
     if (production) throw new Stripe402ConfigError(field, `refused in production: ${weakness}`)
-    logger.warn(`config ${field} is weak (${weakness}); createPaywall refuses it when NODE_ENV=production`)
+    logger.warn(
+      `config ${field} is weak (${weakness}); createPaywall refuses it when NODE_ENV=production`,
+    )
   })
   if (!config.webhook) {
     logger.warn(
@@ -111,22 +120,37 @@ export function resolveConfig(input: PaywallConfig): ResolvedConfig {
   let routes: RouteTable<ResolvedRoute>
   try {
     routes = compileRoutes(
-      Object.fromEntries(Object.entries(config.routes).map(([key, route]) => [key, resolveRoute(key, route)])),
+      Object.fromEntries(
+        Object.entries(config.routes).map(([key, route]) => [key, resolveRoute(key, route)]),
+      ),
       { caseSensitive },
     )
   } catch (error) {
     if (error instanceof Stripe402ConfigError) throw error
     const message = (error as Error).message
     const key = /^route "(.*?)": /.exec(message)?.[1]
-    throw new Stripe402ConfigError(key === undefined ? 'routes' : `routes[${JSON.stringify(key)}]`, message.replace(/^route ".*?": /, ''))
+    throw new Stripe402ConfigError(
+      key === undefined ? 'routes' : `routes[${JSON.stringify(key)}]`,
+      message.replace(/^route ".*?": /, ''),
+    )
   }
 
-  const webhookPath = config.webhook ? normalizeConfigPath(config.webhook.path ?? DEFAULTS.webhookPath, 'webhook.path', caseSensitive) : undefined
+  const webhookPath = config.webhook
+    ? normalizeConfigPath(
+        config.webhook.path ?? DEFAULTS.webhookPath,
+        'webhook.path',
+        caseSensitive,
+      )
+    : undefined
   const discovery = config.discovery ?? true
   const discoveryPath =
     discovery === false
       ? null
-      : normalizeConfigPath((discovery === true ? undefined : discovery.path) ?? DEFAULTS.discoveryPath, 'discovery.path', caseSensitive)
+      : normalizeConfigPath(
+          (discovery === true ? undefined : discovery.path) ?? DEFAULTS.discoveryPath,
+          'discovery.path',
+          caseSensitive,
+        )
 
   const reverse = config.reverseDebit ?? 'on-5xx'
   return {
@@ -145,8 +169,16 @@ export function resolveConfig(input: PaywallConfig): ResolvedConfig {
     ledger: config.ledger,
     routes,
     credentials: config.credentials ?? 'token',
-    shouldReverse: reverse === 'on-5xx' ? (status) => status >= 500 : reverse === 'never' ? () => false : reverse,
-    webhook: config.webhook && webhookPath ? { secret: config.webhook.secret, path: webhookPath } : undefined,
+    shouldReverse:
+      reverse === 'on-5xx'
+        ? (status) => status >= 500
+        : reverse === 'never'
+          ? () => false
+          : reverse,
+    webhook:
+      config.webhook && webhookPath
+        ? { secret: config.webhook.secret, path: webhookPath }
+        : undefined,
     freezeOnDispute: config.freezeOnDispute ?? true,
     caseSensitive,
     rateLimits: resolveRateLimits(config.rateLimits),
@@ -155,13 +187,18 @@ export function resolveConfig(input: PaywallConfig): ResolvedConfig {
     logger,
     lockWaitMs: config.lockWaitMs ?? DEFAULTS.lockWaitMs,
     cors: {
-      origins: config.cors?.origins === undefined || config.cors.origins === '*' ? null : new Set(config.cors.origins.map((o) => o.toLowerCase())),
+      origins:
+        config.cors?.origins === undefined || config.cors.origins === '*'
+          ? null
+          : new Set(config.cors.origins.map((o) => o.toLowerCase())),
       maxAge: config.cors?.maxAge ?? DEFAULTS.corsMaxAge,
     },
   }
 }
 
-function resolveRateLimits(input: z.infer<typeof PaywallConfigSchema>['rateLimits']): ResolvedRateLimits {
+function resolveRateLimits(
+  input: z.infer<typeof PaywallConfigSchema>['rateLimits'],
+): ResolvedRateLimits {
   if (input === false) return {}
   const pick = <K extends keyof ResolvedRateLimits>(name: K): RateLimit | undefined => {
     const value = input?.[name]

@@ -6,7 +6,12 @@ import { req, useEmulator } from '../test-support/harness'
 const h = useEmulator()
 
 const routes = {
-  'GET /api/weather': { amount: 1_000, description: 'Weather now', mimeType: 'application/json', maxTopUp: 100_000 },
+  'GET /api/weather': {
+    amount: 1_000,
+    description: 'Weather now',
+    mimeType: 'application/json',
+    maxTopUp: 100_000,
+  },
   'GET /users/:id': { amount: 200 },
   '/api/*': { amount: 100 },
   'POST /api/search': { amount: () => 300, currency: 'eur' },
@@ -27,10 +32,25 @@ describe('the price list', () => {
       publishableKey: h.emu.keys().publishableKey,
       extensions: ['maxAmount', 'idempotencyKey'],
       routes: [
-        { method: 'GET', path: '/api/weather', amount: 1_000, currency: 'usd', minTopUp: 5_000, maxTopUp: 100_000, description: 'Weather now', mimeType: 'application/json' },
+        {
+          method: 'GET',
+          path: '/api/weather',
+          amount: 1_000,
+          currency: 'usd',
+          minTopUp: 5_000,
+          maxTopUp: 100_000,
+          description: 'Weather now',
+          mimeType: 'application/json',
+        },
         { method: 'GET', path: '/users/:id', amount: 200, currency: 'usd', minTopUp: 5_000 },
         { method: '*', path: '/api/*', amount: 100, currency: 'usd', minTopUp: 5_000 },
-        { method: 'POST', path: '/api/search', amount: 'dynamic', currency: 'eur', minTopUp: 5_000 },
+        {
+          method: 'POST',
+          path: '/api/search',
+          amount: 'dynamic',
+          currency: 'eur',
+          minTopUp: 5_000,
+        },
       ],
     })
   })
@@ -45,7 +65,9 @@ describe('the price list', () => {
 
   it('is not reachable with a POST', async () => {
     const { paywall } = h.paywall()
-    expect((await paywall.begin(req('/.well-known/stripe402', { method: 'POST' }))).type).toBe('free')
+    expect((await paywall.begin(req('/.well-known/stripe402', { method: 'POST' }))).type).toBe(
+      'free',
+    )
   })
 })
 
@@ -54,15 +76,48 @@ describe('the OpenAPI fragment', () => {
     const { paywall } = h.paywall({ routes })
     const doc = paywall.openapi()
     expect(doc.openapi).toBe('3.1.0')
-    expect(Object.keys(doc.paths ?? {})).toEqual(['/api/weather', '/users/{id}', '/api/{path}', '/api/search'])
+    expect(Object.keys(doc.paths ?? {})).toEqual([
+      '/api/weather',
+      '/users/{id}',
+      '/api/{path}',
+      '/api/search',
+    ])
     const weather = doc.paths!['/api/weather']!.get!
-    expect(weather.parameters).toContainEqual(expect.objectContaining({ name: 'payment', in: 'header', required: false }))
+    expect(weather.parameters).toContainEqual(
+      expect.objectContaining({ name: 'payment', in: 'header', required: false }),
+    )
     expect(weather.responses?.['200'].headers['payment-response']).toBeDefined()
-    expect(weather.responses?.['402'].content['application/json'].schema).toEqual({ $ref: '#/components/schemas/Stripe402PaymentRequired' })
-    expect(weather['x-stripe402']).toEqual({ amount: 1_000, currency: 'usd', minTopUp: 5_000, maxTopUp: 100_000, description: 'Weather now' })
-    expect(doc.paths!['/users/{id}']!.get!.parameters).toContainEqual({ name: 'id', in: 'path', required: true, schema: { type: 'string' } })
-    expect(Object.keys(doc.paths!['/api/{path}']!)).toEqual(['get', 'post', 'put', 'patch', 'delete'])
-    expect(doc.paths!['/api/search']!.post!['x-stripe402']).toMatchObject({ amount: 'dynamic', currency: 'eur' })
-    expect(Object.keys(doc.components?.schemas ?? {})).toEqual(['Stripe402PaymentRequired', 'Stripe402PaymentPayload', 'Stripe402PaymentResponse'])
+    expect(weather.responses?.['402'].content['application/json'].schema).toEqual({
+      $ref: '#/components/schemas/Stripe402PaymentRequired',
+    })
+    expect(weather['x-stripe402']).toEqual({
+      amount: 1_000,
+      currency: 'usd',
+      minTopUp: 5_000,
+      maxTopUp: 100_000,
+      description: 'Weather now',
+    })
+    expect(doc.paths!['/users/{id}']!.get!.parameters).toContainEqual({
+      name: 'id',
+      in: 'path',
+      required: true,
+      schema: { type: 'string' },
+    })
+    expect(Object.keys(doc.paths!['/api/{path}']!)).toEqual([
+      'get',
+      'post',
+      'put',
+      'patch',
+      'delete',
+    ])
+    expect(doc.paths!['/api/search']!.post!['x-stripe402']).toMatchObject({
+      amount: 'dynamic',
+      currency: 'eur',
+    })
+    expect(Object.keys(doc.components?.schemas ?? {})).toEqual([
+      'Stripe402PaymentRequired',
+      'Stripe402PaymentPayload',
+      'Stripe402PaymentResponse',
+    ])
   })
 })

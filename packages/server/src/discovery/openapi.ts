@@ -8,7 +8,12 @@ import {
   paymentResponseHeader,
   stripe402SchemaComponents,
 } from '@stripe402/protocol'
-import type { OpenAPIObject, OperationObject, ParameterObject, PathItemObject } from 'openapi3-ts/oas31'
+import type {
+  OpenAPIObject,
+  OperationObject,
+  ParameterObject,
+  PathItemObject,
+} from 'openapi3-ts/oas31'
 import type { ResolvedConfig } from '../config/resolve'
 import type { RoutePattern } from '../routes/pattern'
 
@@ -45,7 +50,9 @@ export function openApiDocument(config: ResolvedConfig): OpenAPIObject {
       },
       [OPENAPI_PRICING_EXTENSION]: pricing,
     }
-    const methods: readonly Method[] = pattern.method ? [pattern.method.toLowerCase() as Method] : ANY_METHOD
+    const methods: readonly Method[] = pattern.method
+      ? [pattern.method.toLowerCase() as Method]
+      : ANY_METHOD
     const item = (paths[path] ??= {})
     for (const method of methods) item[method] = operation
   }
@@ -60,16 +67,30 @@ export function openApiDocument(config: ResolvedConfig): OpenAPIObject {
 /** `/users/:id` → `/users/{id}`; a trailing `*` becomes a `{path}` parameter holding the rest. */
 function openApiPath(pattern: RoutePattern): { path: string; parameters: ParameterObject[] } {
   const parameters: ParameterObject[] = []
-  const parts = pattern.path.split('/').filter(Boolean).map((part) => {
-    if (part === '*') {
-      parameters.push({ name: 'path', in: 'path', required: true, description: 'Any sub-path: every path under this prefix is priced the same.', schema: { type: 'string' } })
-      return '{path}'
-    }
-    if (part.startsWith(':')) {
-      parameters.push({ name: part.slice(1), in: 'path', required: true, schema: { type: 'string' } })
-      return `{${part.slice(1)}}`
-    }
-    return part
-  })
+  const parts = pattern.path
+    .split('/')
+    .filter(Boolean)
+    .map((part) => {
+      if (part === '*') {
+        parameters.push({
+          name: 'path',
+          in: 'path',
+          required: true,
+          description: 'Any sub-path: every path under this prefix is priced the same.',
+          schema: { type: 'string' },
+        })
+        return '{path}'
+      }
+      if (part.startsWith(':')) {
+        parameters.push({
+          name: part.slice(1),
+          in: 'path',
+          required: true,
+          schema: { type: 'string' },
+        })
+        return `{${part.slice(1)}}`
+      }
+      return part
+    })
   return { path: `/${parts.join('/')}`, parameters }
 }

@@ -6,19 +6,38 @@ import type { Engine } from './context'
 import { refuse, type Where } from './deny'
 
 /** Counts a failed payment against the client's address and, once known, the card's account. */
-export async function countFailure(engine: Engine, clientAddress: string | undefined, cardAccountId: string | undefined): Promise<void> {
+export async function countFailure(
+  engine: Engine,
+  clientAddress: string | undefined,
+  cardAccountId: string | undefined,
+): Promise<void> {
   try {
     await engine.guard.recordFailure('failed_payments_per_address', clientAddress)
     await engine.guard.recordFailure('failed_payments_per_card', cardAccountId)
   } catch (error) {
     // The refusal stands either way; a counter we could not bump only weakens the limit for a moment.
-    engine.logger.warn('could not count a failed payment for rate limiting', { error: errorMessage(error) })
+    engine.logger.warn('could not count a failed payment for rate limiting', {
+      error: errorMessage(error),
+    })
   }
 }
 
 /** 429 `rate_limited` with Retry-After, reported as a `rate_limited` event too. */
-export function rateLimited(engine: Engine, where: Where, limit: LimitName, retryAfterSeconds: number): PaywallOutcome {
+export function rateLimited(
+  engine: Engine,
+  where: Where,
+  limit: LimitName,
+  retryAfterSeconds: number,
+): PaywallOutcome {
   engine.emit({ type: 'rate_limited', limit, retryAfterSeconds })
-  const what = limit === 'top_ups_per_account' ? 'Too many top-ups for this card' : 'Too many failed payments'
-  return refuse(engine, where, 429, 'rate_limited', `${what}; retry after ${retryAfterSeconds} seconds.`, retryAfterSeconds)
+  const what =
+    limit === 'top_ups_per_account' ? 'Too many top-ups for this card' : 'Too many failed payments'
+  return refuse(
+    engine,
+    where,
+    429,
+    'rate_limited',
+    `${what}; retry after ${retryAfterSeconds} seconds.`,
+    retryAfterSeconds,
+  )
 }

@@ -17,7 +17,10 @@ export interface TopUpTarget {
  * null when it is not a top-up of this paywall: another deployment on the same Stripe account,
  * or no stripe402 metadata at all.
  */
-export function topUpTarget(engine: Pick<Engine, 'config'>, object: Pick<Stripe.PaymentIntent, 'metadata' | 'currency'>): TopUpTarget | null {
+export function topUpTarget(
+  engine: Pick<Engine, 'config'>,
+  object: Pick<Stripe.PaymentIntent, 'metadata' | 'currency'>,
+): TopUpTarget | null {
   const paywall = object.metadata?.[METADATA.PAYWALL]
   if (!paywall || !engine.config.paywallIds.has(paywall)) return null
   const accountId = object.metadata?.[METADATA.ACCOUNT]
@@ -54,25 +57,44 @@ export interface ChargeFacts {
  * Stripe's events arrive, the account ends with what was charged minus what was refunded or
  * disputed, and refunded money is never spendable.
  */
-export async function applyTopUp(engine: Engine, pi: Stripe.PaymentIntent, source: 'webhook' | 'reconcile', facts: ChargeFacts = {}): Promise<AppliedTopUp | null> {
+export async function applyTopUp(
+  engine: Engine,
+  pi: Stripe.PaymentIntent,
+  source: 'webhook' | 'reconcile',
+  facts: ChargeFacts = {},
+): Promise<AppliedTopUp | null> {
   if (pi.status !== 'succeeded') return null
   const target = topUpTarget(engine, pi)
   if (!target) return null
   const units = minorToUnits(pi.amount_received || pi.amount, target.currency)
   let applying: ChargeFacts = { ...facts }
-  const charge = facts.charge ?? (typeof pi.latest_charge === 'object' && pi.latest_charge !== null ? pi.latest_charge : undefined)
+  const charge =
+    facts.charge ??
+    (typeof pi.latest_charge === 'object' && pi.latest_charge !== null
+      ? pi.latest_charge
+      : undefined)
   if (charge) {
     applying.charge = charge
   } else {
     // payment_intent.succeeded for a top-up the request credited: the usual case, one ledger read.
     const credited = await engine.ledger.hasEntry(target.accountId, 'top_up', pi.id)
     if (credited && !facts.disputes && !facts.refunds) {
-      engine.emit({ type: 'top_up', ...target, units, paymentIntentId: pi.id, source, applied: false })
+      engine.emit({
+        type: 'top_up',
+        ...target,
+        units,
+        paymentIntentId: pi.id,
+        source,
+        applied: false,
+      })
       return { ...target, units, applied: false }
     }
     if (!credited && typeof pi.latest_charge === 'string') {
       // Not credited yet: every refund of the charge is taken back before the credit, not only the event's.
-      applying = { charge: await engine.gateway.retrieveCharge(pi.latest_charge), ...(facts.disputes && { disputes: facts.disputes }) }
+      applying = {
+        charge: await engine.gateway.retrieveCharge(pi.latest_charge),
+        ...(facts.disputes && { disputes: facts.disputes }),
+      }
     }
   }
   await clawBackCharge(engine, target, pi.id, applying)
@@ -100,8 +122,22 @@ export async function creditTopUpAndSpend(
   const target = topUpTarget(engine, pi)
   if (!target) return null
   const units = minorToUnits(pi.amount_received || pi.amount, target.currency)
-  if (facts.refunds?.length || facts.disputes?.length) await clawBackCharge(engine, target, pi.id, { refunds: facts.refunds ?? [], disputes: facts.disputes ?? [] })
-  const result = await engine.ledger.creditAndSpend({ credit: { ...target, units, kind: 'top_up', ref: pi.id }, spend })
-  engine.emit({ type: 'top_up', ...target, units, paymentIntentId: pi.id, source: 'request', applied: result.applied })
+  if (facts.refunds?.length || facts.disputes?.length)
+    await clawBackCharge(engine, target, pi.id, {
+      refunds: facts.refunds ?? [],
+      disputes: facts.disputes ?? [],
+    })
+  const result = await engine.ledger.creditAndSpend({
+    credit: { ...target, units, kind: 'top_up', ref: pi.id },
+    spend,
+  })
+  engine.emit({
+    type: 'top_up',
+    ...target,
+    units,
+    paymentIntentId: pi.id,
+    source: 'request',
+    applied: result.applied,
+  })
   return { ...target, units, applied: result.applied, spend: result.spend }
 }

@@ -1,5 +1,10 @@
 /** `paywall.begin`: decides, for one request, between free, deny, respond, webhook and paid. */
-import { decodePaymentPayload, HEADERS, type PaymentPayload, Stripe402Error } from '@stripe402/protocol'
+import {
+  decodePaymentPayload,
+  HEADERS,
+  type PaymentPayload,
+  Stripe402Error,
+} from '@stripe402/protocol'
 import { errorMessage } from '../events'
 import type { BeginOptions, PaywallRequest } from '../http/request'
 import { splitUrl } from '../http/request'
@@ -26,7 +31,11 @@ const CONTROL = /[\u0000-\u001f\u007f]/
  * Never rejects. A ledger failure anywhere is a 503 (a debit the store refused with an error, a
  * 500); an unexpected error is logged and answered 500 — never `free`, so a bug cannot open a paid route.
  */
-export async function begin(engine: Engine, request: PaywallRequest, options: BeginOptions = {}): Promise<PaywallOutcome> {
+export async function begin(
+  engine: Engine,
+  request: PaywallRequest,
+  options: BeginOptions = {},
+): Promise<PaywallOutcome> {
   const { key } = options
   if (key !== undefined && key !== null && typeof key === 'object') {
     // Mounted twice (app and router): the first middleware already decided, and debited.
@@ -38,14 +47,35 @@ export async function begin(engine: Engine, request: PaywallRequest, options: Be
   try {
     return await decide(engine, request, options, method, where)
   } catch (error) {
-    if (error instanceof LedgerFailure) return error.refused ? ledgerRefused(engine, where, error) : ledgerUnavailable(engine, where, error)
+    if (error instanceof LedgerFailure)
+      return error.refused
+        ? ledgerRefused(engine, where, error)
+        : ledgerUnavailable(engine, where, error)
     engine.logger.error('unexpected error in paywall.begin', { error: errorMessage(error) })
-    engine.emit({ type: 'error', stage: 'internal', code: 'internal_error', message: errorMessage(error) })
-    return { type: 'deny', ...errorResponse(500, 'internal_error', 'The paywall failed unexpectedly; nothing was charged.') }
+    engine.emit({
+      type: 'error',
+      stage: 'internal',
+      code: 'internal_error',
+      message: errorMessage(error),
+    })
+    return {
+      type: 'deny',
+      ...errorResponse(
+        500,
+        'internal_error',
+        'The paywall failed unexpectedly; nothing was charged.',
+      ),
+    }
   }
 }
 
-async function decide(engine: Engine, request: PaywallRequest, options: BeginOptions, method: string, where: { method: string; path: string }): Promise<PaywallOutcome> {
+async function decide(
+  engine: Engine,
+  request: PaywallRequest,
+  options: BeginOptions,
+  method: string,
+  where: { method: string; path: string },
+): Promise<PaywallOutcome> {
   const { config } = engine
   const url = String(request.url ?? '/')
   const { path: rawPath, query } = splitUrl(url)
@@ -57,14 +87,32 @@ async function decide(engine: Engine, request: PaywallRequest, options: BeginOpt
     // A CORS preflight carries no credentials, and pricing it would break every browser client; passing it
     // on would run a handler mounted for every method (`app.all`) for free. So it is answered here.
     const wanted = preflightMethod(request.headers)
-    if (wanted !== null) return matchReadings(config.routes, wanted, readings.segments) ? preflightOutcome(config, request.headers, wanted) : FREE
+    if (wanted !== null)
+      return matchReadings(config.routes, wanted, readings.segments)
+        ? preflightOutcome(config, request.headers, wanted)
+        : FREE
     // A plain OPTIONS goes on: a route that names no method prices it like any other method.
   }
 
-  if (normalized.ok && normalized.path === config.discoveryPath && (method === 'GET' || method === 'HEAD')) {
-    return { type: 'respond', ...jsonResponse(200, priceList(config), { 'cache-control': 'public, max-age=300', 'access-control-allow-origin': '*' }) }
+  if (
+    normalized.ok &&
+    normalized.path === config.discoveryPath &&
+    (method === 'GET' || method === 'HEAD')
+  ) {
+    return {
+      type: 'respond',
+      ...jsonResponse(200, priceList(config), {
+        'cache-control': 'public, max-age=300',
+        'access-control-allow-origin': '*',
+      }),
+    }
   }
-  if (normalized.ok && config.webhook && normalized.path === config.webhook.path && method === 'POST') {
+  if (
+    normalized.ok &&
+    config.webhook &&
+    normalized.path === config.webhook.path &&
+    method === 'POST'
+  ) {
     const raw: unknown = request.headers.get('stripe-signature')
     const signature = typeof raw === 'string' ? raw : null
     return webhookOutcome(engine, signature)
@@ -76,22 +124,62 @@ async function decide(engine: Engine, request: PaywallRequest, options: BeginOpt
   const route = match.route.value
   if (!normalized.ok) {
     // A lenient reading of it is a paid path: refuse rather than guess what the app will serve.
-    return refuse(engine, { ...where, route: route.key }, 400, 'invalid_path', `Malformed request path: ${normalized.reason}.`)
+    return refuse(
+      engine,
+      { ...where, route: route.key },
+      400,
+      'invalid_path',
+      `Malformed request path: ${normalized.reason}.`,
+    )
   }
-  if (CONTROL.test(rawPath) || (rawPath.includes('%') && readings.segments.some((parts) => parts.some((part) => CONTROL.test(part))))) {
-    return refuse(engine, { ...where, path: normalized.path.replace(/[\u0000-\u001f\u007f]/g, '?'), route: route.key }, 400, 'invalid_path', 'The request path holds a control character (%00-%1F or %7F).')
+  if (
+    CONTROL.test(rawPath) ||
+    (rawPath.includes('%') &&
+      readings.segments.some((parts) => parts.some((part) => CONTROL.test(part))))
+  ) {
+    return refuse(
+      engine,
+      { ...where, path: normalized.path.replace(/[\u0000-\u001f\u007f]/g, '?'), route: route.key },
+      400,
+      'invalid_path',
+      'The request path holds a control character (%00-%1F or %7F).',
+    )
   }
 
-  const price = await priceOf(route, { method, url, path: normalized.path, params: match.params, query: new URLSearchParams(query), headers: request.headers })
+  const price = await priceOf(route, {
+    method,
+    url,
+    path: normalized.path,
+    params: match.params,
+    query: new URLSearchParams(query),
+    headers: request.headers,
+  })
   if (!price.ok) {
     if (price.kind === 'rejected') {
       // A 429 must say when to retry (spec §5): the price function's `retryAfter`, else the engine's default.
-      const retryAfter = price.status === 429 ? (price.retryAfterSeconds ?? RETRY_AFTER_SECONDS) : undefined
-      return refuse(engine, { ...where, route: route.key }, price.status, 'invalid_request', price.message, retryAfter)
+      const retryAfter =
+        price.status === 429 ? (price.retryAfterSeconds ?? RETRY_AFTER_SECONDS) : undefined
+      return refuse(
+        engine,
+        { ...where, route: route.key },
+        price.status,
+        'invalid_request',
+        price.message,
+        retryAfter,
+      )
     }
-    engine.logger.error('a price function failed; the request is refused', { route: route.key, error: price.reason })
+    engine.logger.error('a price function failed; the request is refused', {
+      route: route.key,
+      error: price.reason,
+    })
     engine.emit({ type: 'error', stage: 'pricing', code: 'pricing_failed', message: price.reason })
-    return refuse(engine, { ...where, route: route.key }, 500, 'pricing_failed', 'The price of this request could not be computed; nothing was charged.')
+    return refuse(
+      engine,
+      { ...where, route: route.key },
+      500,
+      'pricing_failed',
+      'The price of this request could not be computed; nothing was charged.',
+    )
   }
   if (price.units === 0) return FREE
 
@@ -116,11 +204,22 @@ async function decide(engine: Engine, request: PaywallRequest, options: BeginOpt
     return challenge(engine, priced, 'invalid_payment', message, {})
   }
   if (payload.maxAmount !== undefined && priced.price > payload.maxAmount) {
-    return challenge(engine, priced, 'price_above_max_amount', `This request costs ${priced.price} units, above your maxAmount of ${payload.maxAmount}; nothing was charged.`, {})
+    return challenge(
+      engine,
+      priced,
+      'price_above_max_amount',
+      `This request costs ${priced.price} units, above your maxAmount of ${payload.maxAmount}; nothing was charged.`,
+      {},
+    )
   }
   const paymentMethodId = payload.paymentMethodId
   if (payload.clientId !== undefined) {
-    const spent = await spendWithCredential(engine, priced, payload.clientId, paymentMethodId !== undefined)
+    const spent = await spendWithCredential(
+      engine,
+      priced,
+      payload.clientId,
+      paymentMethodId !== undefined,
+    )
     if (spent !== 'try_card') return spent
   }
   if (paymentMethodId !== undefined) {
@@ -128,7 +227,12 @@ async function decide(engine: Engine, request: PaywallRequest, options: BeginOpt
     return payWithCard(engine, priced, { ...payload, paymentMethodId })
   }
   // Well-formed but nothing to pay with (spec §2.4 step 6): a plain challenge, its code saying so.
-  return challenge(engine, priced, 'payment_required', 'The payment header carries neither a clientId nor a paymentMethodId; pay with a card.')
+  return challenge(
+    engine,
+    priced,
+    'payment_required',
+    'The payment header carries neither a clientId nor a paymentMethodId; pay with a card.',
+  )
 }
 
 /**
@@ -136,10 +240,11 @@ async function decide(engine: Engine, request: PaywallRequest, options: BeginOpt
  * else would say so: the fetch adapter only knows it when the application passes it.
  */
 function warnNoClientAddress(engine: Engine): void {
-  if (!engine.config.rateLimits.failedPaymentsPerAddress || engine.warned.has('clientAddress')) return
+  if (!engine.config.rateLimits.failedPaymentsPerAddress || engine.warned.has('clientAddress'))
+    return
   engine.warned.add('clientAddress')
   engine.logger.warn(
     'a payment attempt came without clientAddress, so rateLimits.failedPaymentsPerAddress (the per-address card-testing limit) cannot apply: ' +
-      "pass the caller's address (withPaywall's clientAddress option, or paywall.begin(request, { clientAddress })); see the @stripe402/server README, \"Client address\"",
+      'pass the caller\'s address (withPaywall\'s clientAddress option, or paywall.begin(request, { clientAddress })); see the @stripe402/server README, "Client address"',
   )
 }

@@ -20,7 +20,11 @@ export interface CardPayer {
 }
 
 /** The payer for a card's account, with the request's clientId when it is a token for that account. */
-export function cardPayer(engine: Engine, accountId: string, clientId: string | undefined): CardPayer {
+export function cardPayer(
+  engine: Engine,
+  accountId: string,
+  clientId: string | undefined,
+): CardPayer {
   const parsed = clientId === undefined ? null : parseClientId(clientId, engine.config.credentials)
   if (!parsed || parsed.kind !== 'token' || parsed.accountId !== accountId) return { accountId }
   return { accountId, credential: { clientId: clientId!, credentialHash: parsed.credentialHash } }
@@ -34,14 +38,25 @@ export async function spendByCard(
   chargeId?: string,
 ): Promise<PaywallOutcome | { insufficient: true; balance: number }> {
   const result = await viaDebit(engine, debitOf(request, payer.accountId), () =>
-    engine.ledger.spend({ accountId: payer.accountId, ...cardSpend(request, payer), currency: request.route.currency }),
+    engine.ledger.spend({
+      accountId: payer.accountId,
+      ...cardSpend(request, payer),
+      currency: request.route.currency,
+    }),
   )
   return afterCardSpend(engine, request, payer, result, chargeId)
 }
 
 /** What the ledger spends for this request on the card path (with the payer's credential, when it has one). */
-export function cardSpend(request: PricedRequest, payer: CardPayer): { credentialHash?: string; units: number; ref: string } {
-  return { ...(payer.credential && { credentialHash: payer.credential.credentialHash }), units: request.price, ref: request.ref }
+export function cardSpend(
+  request: PricedRequest,
+  payer: CardPayer,
+): { credentialHash?: string; units: number; ref: string } {
+  return {
+    ...(payer.credential && { credentialHash: payer.credential.credentialHash }),
+    units: request.price,
+    ref: request.ref,
+  }
 }
 
 /** Turns the ledger's answer to a card-path spend into the paid outcome, a 403, or the shortfall. */
@@ -53,7 +68,10 @@ export async function afterCardSpend(
   chargeId?: string,
 ): Promise<PaywallOutcome | { insufficient: true; balance: number }> {
   const { accountId, credential } = payer
-  if (!result.ok && (result.reason === 'unknown_credential' || result.reason === 'credential_revoked')) {
+  if (
+    !result.ok &&
+    (result.reason === 'unknown_credential' || result.reason === 'credential_revoked')
+  ) {
     // The card still pays; the refused credential is neither used again nor handed back.
     delete payer.credential
     return spendByCard(engine, request, payer, chargeId)
@@ -68,7 +86,16 @@ export async function afterCardSpend(
     })
   }
   if (result.reason === 'account_frozen') {
-    return refuse(engine, whereOf(request), 403, 'account_frozen', 'This card\'s account is frozen after a dispute; contact the API operator.')
+    return refuse(
+      engine,
+      whereOf(request),
+      403,
+      'account_frozen',
+      "This card's account is frozen after a dispute; contact the API operator.",
+    )
   }
-  return { insufficient: true, balance: result.reason === 'insufficient_credits' ? result.balance : 0 }
+  return {
+    insufficient: true,
+    balance: result.reason === 'insufficient_credits' ? result.balance : 0,
+  }
 }

@@ -14,7 +14,14 @@ import { viaLedger } from './failures'
 import { forgetTopUp, pendingTopUp, rememberTopUp, type Sent, sendTopUp } from './pending'
 
 /** Stripe asks that these be shown as a generic decline: "lost" or "stolen" tells a card tester which numbers are live. */
-const CONCEALED_DECLINES: ReadonlySet<string> = new Set(['fraudulent', 'lost_card', 'stolen_card', 'pickup_card', 'restricted_card', 'merchant_blacklist'])
+const CONCEALED_DECLINES: ReadonlySet<string> = new Set([
+  'fraudulent',
+  'lost_card',
+  'stolen_card',
+  'pickup_card',
+  'restricted_card',
+  'merchant_blacklist',
+])
 
 /**
  * Idempotency keys tried in one request when Stripe keeps a server error, without a charge, as a
@@ -28,7 +35,14 @@ const MAX_KEYS_PER_REQUEST = 4
  * (its outcome unknown after a timeout, a 5xx or a crash), and only then charge a new one, credit
  * it and spend from it.
  */
-export async function chargeAndSpend(engine: Engine, request: PricedRequest, payload: PaymentPayload & { paymentMethodId: string }, payer: CardPayer, lock: string, customerId: string | null): Promise<PaywallOutcome> {
+export async function chargeAndSpend(
+  engine: Engine,
+  request: PricedRequest,
+  payload: PaymentPayload & { paymentMethodId: string },
+  payer: CardPayer,
+  lock: string,
+  customerId: string | null,
+): Promise<PaywallOutcome> {
   const { route } = request
   const { accountId } = payer
   const where = whereOf(request)
@@ -40,12 +54,19 @@ export async function chargeAndSpend(engine: Engine, request: PricedRequest, pay
   if (earlier) {
     const settled = await sendTopUp(engine, earlier)
     if (settled.kind === 'unknown') {
-      return stripeUnavailable(engine, where, settled.error ?? new Error('an earlier top-up for this card is still processing'), false)
+      return stripeUnavailable(
+        engine,
+        where,
+        settled.error ?? new Error('an earlier top-up for this card is still processing'),
+        false,
+      )
     }
     if (settled.kind === 'charged') {
       // The earlier attempt charged: it pays for this request if it covers it; the chargeId is its.
       const { paymentIntent, facts } = settled
-      const credited = await viaDebit(engine, debitOf(request, accountId), () => creditTopUpAndSpend(engine, paymentIntent, cardSpend(request, payer), facts))
+      const credited = await viaDebit(engine, debitOf(request, accountId), () =>
+        creditTopUpAndSpend(engine, paymentIntent, cardSpend(request, payer), facts),
+      )
       await forgetTopUp(engine, earlier)
       if (credited) {
         const spent = await afterCardSpend(engine, request, payer, credited.spend, paymentIntent.id)
@@ -53,7 +74,9 @@ export async function chargeAndSpend(engine: Engine, request: PricedRequest, pay
         balance = spent.balance
       } else {
         // Only if the paywall id changed since: the charge stays for reconcile under the old id.
-        engine.logger.error('a replayed top-up is not this paywall\'s; it was not credited', { paymentIntentId: paymentIntent.id })
+        engine.logger.error("a replayed top-up is not this paywall's; it was not credited", {
+          paymentIntentId: paymentIntent.id,
+        })
       }
     }
   }
@@ -62,18 +85,39 @@ export async function chargeAndSpend(engine: Engine, request: PricedRequest, pay
   const owed = await viaLedger(() => engine.ledger.shortfall(accountId, route.currency))
   const needed = request.price - balance + owed
   // Charged in whole minor units, so credit exactly what Stripe will take.
-  const units = chargeableUnits(payload.topUpAmount ?? Math.max(route.minTopUp, needed), route.currency)
+  const units = chargeableUnits(
+    payload.topUpAmount ?? Math.max(route.minTopUp, needed),
+    route.currency,
+  )
   if (units < needed) {
     const debt = owed > 0 ? `, ${owed} units owed after a refund or dispute,` : ''
-    return challenge(engine, request, 'top_up_below_minimum', `A top-up of ${units} units with ${balance} units of credit${debt} does not cover the price of ${request.price} units.`, {}, owed)
+    return challenge(
+      engine,
+      request,
+      'top_up_below_minimum',
+      `A top-up of ${units} units with ${balance} units of credit${debt} does not cover the price of ${request.price} units.`,
+      {},
+      owed,
+    )
   }
   if (route.maxTopUp !== undefined && units > route.maxTopUp) {
-    return challenge(engine, request, 'top_up_above_maximum', `This request needs a top-up of ${units} units, above this route's maximum of ${route.maxTopUp}.`, {}, owed)
+    return challenge(
+      engine,
+      request,
+      'top_up_above_maximum',
+      `This request needs a top-up of ${units} units, above this route's maximum of ${route.maxTopUp}.`,
+      {},
+      owed,
+    )
   }
   const topUpWait = await viaLedger(() => engine.guard.countTopUp(accountId))
   if (topUpWait !== undefined) return rateLimited(engine, where, 'top_ups_per_account', topUpWait)
 
-  let key = idempotencyKey(accountId, route.currency, payload.idempotencyKey ? `client:${payload.idempotencyKey}` : `lock:${lock}`)
+  let key = idempotencyKey(
+    accountId,
+    route.currency,
+    payload.idempotencyKey ? `client:${payload.idempotencyKey}` : `lock:${lock}`,
+  )
   let customer = customerId
   for (let tried = 1; ; tried++) {
     const topUp: TopUpRequest = {
@@ -101,51 +145,128 @@ export async function chargeAndSpend(engine: Engine, request: PricedRequest, pay
     // Credit and debit in one ledger step. A ledger failure here answers 503 and leaves the record:
     // the next attempt credits this charge, and the repair queue gives the debit back if it landed.
     const pi = sent.paymentIntent
-    const credited = await viaDebit(engine, debitOf(request, accountId), () => creditTopUpAndSpend(engine, pi, cardSpend(request, payer), sent.facts))
+    const credited = await viaDebit(engine, debitOf(request, accountId), () =>
+      creditTopUpAndSpend(engine, pi, cardSpend(request, payer), sent.facts),
+    )
     await forgetTopUp(engine, pending)
-    if (!credited) return refuse(engine, where, 503, 'payment_unavailable', 'The payment could not be matched to this account; retry shortly.', RETRY_AFTER_SECONDS)
+    if (!credited)
+      return refuse(
+        engine,
+        where,
+        503,
+        'payment_unavailable',
+        'The payment could not be matched to this account; retry shortly.',
+        RETRY_AFTER_SECONDS,
+      )
     const spent = await afterCardSpend(engine, request, payer, credited.spend, pi.id)
     if (!('insufficient' in spent)) return spent
     // Only if the account owes more than was charged (a refund or dispute landed meanwhile).
     const stillOwed = await viaLedger(() => engine.ledger.shortfall(accountId, route.currency))
-    return challenge(engine, request, 'insufficient_credits', 'The top-up was charged and credited, but it does not cover this request; top up again.', {
-      creditsRemaining: spent.balance,
-    }, stillOwed)
+    return challenge(
+      engine,
+      request,
+      'insufficient_credits',
+      'The top-up was charged and credited, but it does not cover this request; top up again.',
+      {
+        creditsRemaining: spent.balance,
+      },
+      stillOwed,
+    )
   }
 }
 
 /** The answer to a top-up that did not charge, or whose outcome Stripe has not told yet. */
-async function refused(engine: Engine, request: PricedRequest, accountId: string, sent: Exclude<Sent, { kind: 'charged' }>, balance: number, owed: number): Promise<PaywallOutcome> {
+async function refused(
+  engine: Engine,
+  request: PricedRequest,
+  accountId: string,
+  sent: Exclude<Sent, { kind: 'charged' }>,
+  balance: number,
+  owed: number,
+): Promise<PaywallOutcome> {
   const where = whereOf(request)
   if (sent.kind === 'unknown') {
     // The record stays: the next attempt learns this charge's outcome before charging again.
-    if (sent.error === undefined) return refuse(engine, where, 503, 'payment_unavailable', 'The payment is still processing; retry shortly.', RETRY_AFTER_SECONDS)
+    if (sent.error === undefined)
+      return refuse(
+        engine,
+        where,
+        503,
+        'payment_unavailable',
+        'The payment is still processing; retry shortly.',
+        RETRY_AFTER_SECONDS,
+      )
     const failure = classifyStripeError(sent.error)
-    return stripeUnavailable(engine, where, sent.error, failure.kind === 'unavailable' && failure.ourFault)
+    return stripeUnavailable(
+      engine,
+      where,
+      sent.error,
+      failure.kind === 'unavailable' && failure.ourFault,
+    )
   }
   if (sent.kind === 'spent') {
-    return stripeUnavailable(engine, where, new Error(`Stripe answered ${MAX_KEYS_PER_REQUEST} idempotency keys with a server error and charged none`), false)
+    return stripeUnavailable(
+      engine,
+      where,
+      new Error(
+        `Stripe answered ${MAX_KEYS_PER_REQUEST} idempotency keys with a server error and charged none`,
+      ),
+      false,
+    )
   }
   await countFailure(engine, request.clientAddress, accountId)
   const credits = { creditsRemaining: balance }
   if (sent.error === undefined) {
     const status = sent.paymentIntent?.status
     const code = status === 'requires_action' ? 'authentication_required' : 'payment_failed'
-    return challenge(engine, request, code, `The payment did not complete (status ${status}).`, credits, owed)
+    return challenge(
+      engine,
+      request,
+      code,
+      `The payment did not complete (status ${status}).`,
+      credits,
+      owed,
+    )
   }
   const failure = classifyStripeError(sent.error)
   switch (failure.kind) {
     case 'declined': {
-      const concealed = failure.declineCode !== undefined && CONCEALED_DECLINES.has(failure.declineCode)
-      const [reason, message] = concealed ? ['generic_decline', 'Your card was declined.'] : [failure.declineCode, failure.message]
-      return challenge(engine, request, 'card_declined', `The card was declined${reason ? ` (${reason})` : ''}: ${message}`, credits, owed)
+      const concealed =
+        failure.declineCode !== undefined && CONCEALED_DECLINES.has(failure.declineCode)
+      const [reason, message] = concealed
+        ? ['generic_decline', 'Your card was declined.']
+        : [failure.declineCode, failure.message]
+      return challenge(
+        engine,
+        request,
+        'card_declined',
+        `The card was declined${reason ? ` (${reason})` : ''}: ${message}`,
+        credits,
+        owed,
+      )
     }
     case 'authentication_required':
-      return challenge(engine, request, 'authentication_required', 'The card requires 3-D Secure authentication, which an off-session payment cannot complete; use another card.', credits, owed)
+      return challenge(
+        engine,
+        request,
+        'authentication_required',
+        'The card requires 3-D Secure authentication, which an off-session payment cannot complete; use another card.',
+        credits,
+        owed,
+      )
     case 'invalid': {
       const reused = failure.code === 'idempotency_error'
-      const message = reused ? 'This idempotencyKey was already used for a different top-up.' : `Stripe refused the payment: ${failure.message}`
-      return challenge(engine, request, reused ? 'invalid_payment' : 'payment_failed', message, credits, owed)
+      const message = reused
+        ? 'This idempotencyKey was already used for a different top-up.'
+        : `Stripe refused the payment: ${failure.message}`
+      return challenge(
+        engine,
+        request,
+        reused ? 'invalid_payment' : 'payment_failed',
+        message,
+        credits,
+        owed,
+      )
     }
     case 'unavailable':
       return stripeUnavailable(engine, where, sent.error, failure.ourFault)

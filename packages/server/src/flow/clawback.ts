@@ -6,7 +6,10 @@ import type { ChargeFacts, TopUpTarget } from './apply-top-up'
 import type { Engine } from './context'
 
 /** Inquiries: the issuer asks questions, no money has moved, and none may (it becomes a chargeback, a new status, if it does). */
-const INQUIRY_OPEN: ReadonlySet<string> = new Set(['warning_needs_response', 'warning_under_review'])
+const INQUIRY_OPEN: ReadonlySet<string> = new Set([
+  'warning_needs_response',
+  'warning_under_review',
+])
 /** Closed with the money with the merchant: a chargeback won, or an inquiry that never became one. */
 const MONEY_KEPT: ReadonlySet<string> = new Set(['won', 'warning_closed'])
 
@@ -16,16 +19,28 @@ const MONEY_KEPT: ReadonlySet<string> = new Set(['won', 'warning_closed'])
  * canceled, a dispute won) is given back if it had been taken. Each clawback is bounded by the
  * balance; the ledger records the rest as a shortfall that later credits pay off first.
  */
-export async function clawBackCharge(engine: Engine, target: TopUpTarget, paymentIntentId: string, facts: ChargeFacts): Promise<void> {
+export async function clawBackCharge(
+  engine: Engine,
+  target: TopUpTarget,
+  paymentIntentId: string,
+  facts: ChargeFacts,
+): Promise<void> {
   const { charge } = facts
-  const refunds = facts.refunds ?? (charge && charge.amount_refunded > 0 ? await engine.gateway.listRefunds(charge.id) : [])
+  const refunds =
+    facts.refunds ??
+    (charge && charge.amount_refunded > 0 ? await engine.gateway.listRefunds(charge.id) : [])
   for (const refund of refunds) await applyRefund(engine, target, refund)
-  const disputes = facts.disputes ?? (charge?.disputed ? await engine.gateway.listDisputes(paymentIntentId) : [])
+  const disputes =
+    facts.disputes ?? (charge?.disputed ? await engine.gateway.listDisputes(paymentIntentId) : [])
   for (const dispute of disputes) await applyDispute(engine, target, dispute)
 }
 
 /** One clawback per refund id, of that refund's amount: partial refunds each take their share once. */
-async function applyRefund(engine: Engine, target: TopUpTarget, refund: Stripe.Refund): Promise<void> {
+async function applyRefund(
+  engine: Engine,
+  target: TopUpTarget,
+  refund: Stripe.Refund,
+): Promise<void> {
   const units = minorToUnits(refund.amount, refund.currency)
   const chargeId = idOf(refund.charge) ?? ''
   if (refund.status === 'failed' || refund.status === 'canceled') {
@@ -34,11 +49,16 @@ async function applyRefund(engine: Engine, target: TopUpTarget, refund: Stripe.R
     return
   }
   const result = await engine.ledger.clawback({ ...target, units, kind: 'refund', ref: refund.id })
-  if (result.applied) engine.emit({ type: 'refund', ...target, units: result.taken, refundId: refund.id, chargeId })
+  if (result.applied)
+    engine.emit({ type: 'refund', ...target, units: result.taken, refundId: refund.id, chargeId })
 }
 
 /** Takes back the disputed amount (freezing the account, by default) or, once the merchant kept the money, gives it back. */
-async function applyDispute(engine: Engine, target: TopUpTarget, dispute: Stripe.Dispute): Promise<void> {
+async function applyDispute(
+  engine: Engine,
+  target: TopUpTarget,
+  dispute: Stripe.Dispute,
+): Promise<void> {
   if (INQUIRY_OPEN.has(dispute.status)) return
   const chargeId = idOf(dispute.charge) ?? ''
   const units = minorToUnits(dispute.amount, dispute.currency)
@@ -50,9 +70,21 @@ async function applyDispute(engine: Engine, target: TopUpTarget, dispute: Stripe
   // Freezing before the clawback means a failure between the two is finished by Stripe's retry.
   if (await engine.ledger.hasEntry(target.accountId, 'dispute', dispute.id)) return
   if (engine.config.freezeOnDispute) await engine.ledger.setFrozen(target.accountId, true)
-  const result = await engine.ledger.clawback({ ...target, units, kind: 'dispute', ref: dispute.id })
+  const result = await engine.ledger.clawback({
+    ...target,
+    units,
+    kind: 'dispute',
+    ref: dispute.id,
+  })
   if (!result.applied) return
-  engine.emit({ type: 'dispute', ...target, units: result.taken, disputeId: dispute.id, chargeId, frozen: engine.config.freezeOnDispute })
+  engine.emit({
+    type: 'dispute',
+    ...target,
+    units: result.taken,
+    disputeId: dispute.id,
+    chargeId,
+    frozen: engine.config.freezeOnDispute,
+  })
 }
 
 /**
@@ -62,21 +94,49 @@ async function applyDispute(engine: Engine, target: TopUpTarget, dispute: Stripe
  * other dispute of the account is still taken: but never in `account` credential mode, where a
  * freeze is also how a credential is revoked, which Stripe must not undo.
  */
-async function giveBack(engine: Engine, target: TopUpTarget, kind: 'refund' | 'dispute', id: string, units: number, chargeId: string): Promise<void> {
+async function giveBack(
+  engine: Engine,
+  target: TopUpTarget,
+  kind: 'refund' | 'dispute',
+  id: string,
+  units: number,
+  chargeId: string,
+): Promise<void> {
   const { accountId } = target
   const ref = `${kind}:${id}`
   if (!(await engine.ledger.hasEntry(accountId, kind, id))) return
   if (await engine.ledger.hasEntry(accountId, 'reversal', ref)) return
   // Unfrozen before the credit: a failure in between is finished by Stripe's retry, and a redelivery afterwards unfreezes nothing.
-  const unfreeze = kind === 'dispute' && engine.config.freezeOnDispute && engine.config.credentials === 'token' && (await onlyDisputeTaken(engine, accountId, id))
+  const unfreeze =
+    kind === 'dispute' &&
+    engine.config.freezeOnDispute &&
+    engine.config.credentials === 'token' &&
+    (await onlyDisputeTaken(engine, accountId, id))
   if (unfreeze) await engine.ledger.setFrozen(accountId, false)
   const { applied } = await engine.ledger.credit({ ...target, units, kind: 'reversal', ref })
-  if (applied) engine.emit({ type: 'clawback_reversed', ...target, units, source: kind, stripeId: id, chargeId, unfrozen: unfreeze })
+  if (applied)
+    engine.emit({
+      type: 'clawback_reversed',
+      ...target,
+      units,
+      source: kind,
+      stripeId: id,
+      chargeId,
+      unfrozen: unfreeze,
+    })
 }
 
 /** True when `disputeId` is the only dispute of the account taken back and not given back yet. */
-async function onlyDisputeTaken(engine: Engine, accountId: string, disputeId: string): Promise<boolean> {
+async function onlyDisputeTaken(
+  engine: Engine,
+  accountId: string,
+  disputeId: string,
+): Promise<boolean> {
   const journal = await engine.ledger.journal(accountId)
-  const reversed = new Set(journal.filter((e) => e.kind === 'reversal' && e.ref.startsWith('dispute:')).map((e) => e.ref.slice('dispute:'.length)))
+  const reversed = new Set(
+    journal
+      .filter((e) => e.kind === 'reversal' && e.ref.startsWith('dispute:'))
+      .map((e) => e.ref.slice('dispute:'.length)),
+  )
   return journal.every((e) => e.kind !== 'dispute' || e.ref === disputeId || reversed.has(e.ref))
 }

@@ -47,9 +47,23 @@ export function challenge(
     ...(failure !== undefined && { failure }),
   })
   if (code === undefined) {
-    engine.emit({ type: 'challenge', method: request.method, path: request.path, route: route.key, amount: request.price, currency: route.currency })
+    engine.emit({
+      type: 'challenge',
+      method: request.method,
+      path: request.path,
+      route: route.key,
+      amount: request.price,
+      currency: route.currency,
+    })
   } else {
-    engine.emit({ type: 'deny', status: 402, code, method: request.method, path: request.path, route: route.key })
+    engine.emit({
+      type: 'deny',
+      status: 402,
+      code,
+      method: request.method,
+      path: request.path,
+      route: route.key,
+    })
   }
   return { type: 'deny', ...response }
 }
@@ -74,7 +88,14 @@ export function refuse(
   message: string,
   retryAfterSeconds?: number,
 ): DenyOutcome {
-  engine.emit({ type: 'deny', status, code, method: where.method, path: where.path, ...(where.route !== undefined && { route: where.route }) })
+  engine.emit({
+    type: 'deny',
+    status,
+    code,
+    method: where.method,
+    path: where.path,
+    ...(where.route !== undefined && { route: where.route }),
+  })
   return { type: 'deny', ...errorResponse(status, code, message, retryAfterSeconds) }
 }
 
@@ -98,7 +119,11 @@ export function unavailable(
  * the answer arriving: the message then says the credits come back (the repair queue reverses
  * such a debit once the ledger answers), instead of claiming that nothing was spent.
  */
-export function ledgerUnavailable(engine: Engine, where: Where, failure: LedgerFailure): DenyOutcome {
+export function ledgerUnavailable(
+  engine: Engine,
+  where: Where,
+  failure: LedgerFailure,
+): DenyOutcome {
   const message = failure.debitInDoubt
     ? `The credit ledger is unavailable; if credits were taken for this request they are returned automatically once it is back. Retry after ${RETRY_AFTER_SECONDS} seconds.`
     : `The credit ledger is unavailable; no credits were spent. Retry after ${RETRY_AFTER_SECONDS} seconds.`
@@ -111,15 +136,29 @@ export function ledgerUnavailable(engine: Engine, where: Where, failure: LedgerF
  */
 export function ledgerRefused(engine: Engine, where: Where, failure: LedgerFailure): DenyOutcome {
   const detail = errorMessage(failure.cause)
-  engine.logger.error('the credit ledger refused a debit with an error (a bug, not an outage); nothing was debited', { code: 'internal_error', error: detail })
+  engine.logger.error(
+    'the credit ledger refused a debit with an error (a bug, not an outage); nothing was debited',
+    { code: 'internal_error', error: detail },
+  )
   engine.emit({ type: 'error', stage: 'ledger', code: 'internal_error', message: detail })
-  return refuse(engine, where, 500, 'internal_error', 'The credit ledger refused this request (a fault of this server); no credits were spent.')
+  return refuse(
+    engine,
+    where,
+    500,
+    'internal_error',
+    'The credit ledger refused this request (a fault of this server); no credits were spent.',
+  )
 }
 
 /** 503 for a Stripe failure: an outage, a timeout, or Stripe refusing our own key (the payer is never blamed). */
-export function stripeUnavailable(engine: Engine, where: Where, error: unknown, ourFault: boolean): DenyOutcome {
+export function stripeUnavailable(
+  engine: Engine,
+  where: Where,
+  error: unknown,
+  ourFault: boolean,
+): DenyOutcome {
   const message = ourFault
-    ? 'Payments are unavailable: Stripe refused this server\'s API key.'
+    ? "Payments are unavailable: Stripe refused this server's API key."
     : 'Stripe did not answer; no credits were spent. If the card was charged, the credits are applied once Stripe confirms. Retry shortly.'
   return unavailable(engine, where, 'payment_unavailable', 'stripe', error, message)
 }

@@ -3,7 +3,15 @@ import { afterEach, describe, expect, it, vi } from 'vitest'
 import type { PaywallEvent } from '../events'
 import { MemoryLedger } from '../ledger/memory'
 import type { Ledger } from '../ledger/types'
-import { expectDeny, expectPaid, pay, payWithNewCard, paymentResponse, req, useEmulator } from '../test-support/harness'
+import {
+  expectDeny,
+  expectPaid,
+  pay,
+  payWithNewCard,
+  paymentResponse,
+  req,
+  useEmulator,
+} from '../test-support/harness'
 import { SETTLE_MS } from './doubt'
 
 const h = useEmulator()
@@ -17,7 +25,13 @@ const h = useEmulator()
  */
 function flakyLedger() {
   const memory = new MemoryLedger()
-  const state: { debits: 'ok' | 'lose_answer' | 'refuse' | 'hold'; only?: string; down: boolean; fail?: string; held: unknown[][] } = {
+  const state: {
+    debits: 'ok' | 'lose_answer' | 'refuse' | 'hold'
+    only?: string
+    down: boolean
+    fail?: string
+    held: unknown[][]
+  } = {
     debits: 'ok',
     down: false,
     held: [],
@@ -31,7 +45,8 @@ function flakyLedger() {
       return async (...args: unknown[]) => {
         if (state.down || prop === state.fail) throw lost()
         const debit = prop === 'spend' || prop === 'creditAndSpend'
-        if (!debit || state.debits === 'ok' || (state.only !== undefined && prop !== state.only)) return method.apply(target, args)
+        if (!debit || state.debits === 'ok' || (state.only !== undefined && prop !== state.only))
+          return method.apply(target, args)
         if (state.debits === 'refuse') throw lost()
         if (state.debits === 'hold') {
           state.held.push(args)
@@ -67,27 +82,54 @@ describe('a debit whose answer was lost', () => {
     expect(denied.headers['retry-after']).toBe('2')
     expect(body(denied)).toEqual({
       error: 'ledger_unavailable',
-      message: 'The credit ledger is unavailable; if credits were taken for this request they are returned automatically once it is back. Retry after 2 seconds.',
+      message:
+        'The credit ledger is unavailable; if credits were taken for this request they are returned automatically once it is back. Retry after 2 seconds.',
     })
     // The ledger did apply it: without repair the payer would have paid for a call never served.
     expect(await ledger.balance(accountId, 'usd')).toBe(4_000)
 
     state.debits = 'ok'
-    expect(await paywall.repair()).toEqual({ checked: 1, reversed: 1, notDebited: 0, pending: 0, dropped: 0 })
+    expect(await paywall.repair()).toEqual({
+      checked: 1,
+      reversed: 1,
+      notDebited: 0,
+      pending: 0,
+      dropped: 0,
+    })
     expect(await ledger.balance(accountId, 'usd')).toBe(4_500)
     const journal = await ledger.journal(accountId, 'usd')
     const [top, served, lostDebit, reversal] = journal
-    expect(journal.map((e) => [e.kind, e.units])).toEqual([['top_up', 5_000], ['debit', -500], ['debit', -500], ['reversal', 500]])
-    expect(lostDebit!.ref).toMatch(/^GET \/api\/joke#[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/)
+    expect(journal.map((e) => [e.kind, e.units])).toEqual([
+      ['top_up', 5_000],
+      ['debit', -500],
+      ['debit', -500],
+      ['reversal', 500],
+    ])
+    expect(lostDebit!.ref).toMatch(
+      /^GET \/api\/joke#[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
+    )
     expect(served!.ref).not.toBe(lostDebit!.ref)
     expect(reversal!.ref).toBe(`doubt:${lostDebit!.ref}`)
     expect(top!.kind).toBe('top_up')
     expect(events.filter((e) => e.type === 'debit_repair')).toEqual([
-      { type: 'debit_repair', accountId, currency: 'usd', units: 500, ref: lostDebit!.ref, outcome: 'reversed' },
+      {
+        type: 'debit_repair',
+        accountId,
+        currency: 'usd',
+        units: 500,
+        ref: lostDebit!.ref,
+        outcome: 'reversed',
+      },
     ])
 
     // Settled: later passes and reconcile() change nothing.
-    expect(await paywall.repair()).toEqual({ checked: 0, reversed: 0, notDebited: 0, pending: 0, dropped: 0 })
+    expect(await paywall.repair()).toEqual({
+      checked: 0,
+      reversed: 0,
+      notDebited: 0,
+      pending: 0,
+      dropped: 0,
+    })
     await paywall.reconcile()
     expect(await ledger.balance(accountId, 'usd')).toBe(4_500)
     expect(await ledger.journal(accountId, 'usd')).toHaveLength(4)
@@ -100,18 +142,34 @@ describe('a debit whose answer was lost', () => {
     const { accountId } = first.payment
 
     state.debits = 'refuse'
-    expect(expectDeny(await paywall.begin(req('/api/joke', { payment: pay({ clientId }) }))).status).toBe(503)
+    expect(
+      expectDeny(await paywall.begin(req('/api/joke', { payment: pay({ clientId }) }))).status,
+    ).toBe(503)
     state.debits = 'ok'
     // Not there yet is not never there (a store may still run a command its client gave up on): watched, not dropped.
-    expect(await paywall.repair()).toEqual({ checked: 1, reversed: 0, notDebited: 0, pending: 1, dropped: 0 })
+    expect(await paywall.repair()).toEqual({
+      checked: 1,
+      reversed: 0,
+      notDebited: 0,
+      pending: 1,
+      dropped: 0,
+    })
     expect(await ledger.balance(accountId, 'usd')).toBe(4_500)
 
     vi.useFakeTimers({ toFake: ['Date'] })
     vi.setSystemTime(Date.now() + SETTLE_MS)
-    expect(await paywall.repair()).toEqual({ checked: 1, reversed: 0, notDebited: 1, pending: 0, dropped: 0 })
+    expect(await paywall.repair()).toEqual({
+      checked: 1,
+      reversed: 0,
+      notDebited: 1,
+      pending: 0,
+      dropped: 0,
+    })
     expect(await ledger.balance(accountId, 'usd')).toBe(4_500)
     expect((await ledger.journal(accountId, 'usd')).map((e) => e.kind)).toEqual(['top_up', 'debit'])
-    expect(events.filter((e) => e.type === 'debit_repair')).toMatchObject([{ accountId, units: 500, outcome: 'not_debited' }])
+    expect(events.filter((e) => e.type === 'debit_repair')).toMatchObject([
+      { accountId, units: 500, outcome: 'not_debited' },
+    ])
   })
 
   it('a debit that lands late, after the first look, is still given back', async () => {
@@ -120,7 +178,9 @@ describe('a debit whose answer was lost', () => {
     const { clientId, outcome: first } = await payWithNewCard(h, paywall)
     const { accountId } = first.payment
     state.debits = 'hold'
-    expect(expectDeny(await paywall.begin(req('/api/joke', { payment: pay({ clientId }) }))).status).toBe(503)
+    expect(
+      expectDeny(await paywall.begin(req('/api/joke', { payment: pay({ clientId }) }))).status,
+    ).toBe(503)
     state.debits = 'ok'
     expect(await paywall.repair()).toMatchObject({ reversed: 0, pending: 1 })
     await memory.spend(state.held[0]![0] as Parameters<Ledger['spend']>[0])
@@ -128,7 +188,13 @@ describe('a debit whose answer was lost', () => {
 
     vi.useFakeTimers({ toFake: ['Date'] })
     vi.setSystemTime(Date.now() + SETTLE_MS)
-    expect(await paywall.repair()).toEqual({ checked: 1, reversed: 1, notDebited: 0, pending: 0, dropped: 0 })
+    expect(await paywall.repair()).toEqual({
+      checked: 1,
+      reversed: 1,
+      notDebited: 0,
+      pending: 0,
+      dropped: 0,
+    })
     expect(await ledger.balance(accountId, 'usd')).toBe(4_500)
   })
 
@@ -139,12 +205,26 @@ describe('a debit whose answer was lost', () => {
     const { accountId } = first.payment
 
     state.debits = 'lose_answer'
-    expect(expectDeny(await paywall.begin(req('/api/joke', { payment: pay({ clientId }) }))).status).toBe(503)
+    expect(
+      expectDeny(await paywall.begin(req('/api/joke', { payment: pay({ clientId }) }))).status,
+    ).toBe(503)
     state.down = true
-    expect(await paywall.repair()).toEqual({ checked: 1, reversed: 0, notDebited: 0, pending: 1, dropped: 0 })
+    expect(await paywall.repair()).toEqual({
+      checked: 1,
+      reversed: 0,
+      notDebited: 0,
+      pending: 1,
+      dropped: 0,
+    })
     state.down = false
     state.debits = 'ok'
-    expect(await paywall.repair()).toEqual({ checked: 1, reversed: 1, notDebited: 0, pending: 0, dropped: 0 })
+    expect(await paywall.repair()).toEqual({
+      checked: 1,
+      reversed: 1,
+      notDebited: 0,
+      pending: 0,
+      dropped: 0,
+    })
     expect(await ledger.balance(accountId, 'usd')).toBe(4_500)
   })
 
@@ -158,7 +238,10 @@ describe('a debit whose answer was lost', () => {
     expectDeny(await paywall.begin(req('/api/joke', { payment: pay({ clientId }) })))
     state.debits = 'ok'
     expect(await ledger.balance(accountId, 'usd')).toBe(4_000)
-    await vi.waitFor(async () => expect(await ledger.balance(accountId, 'usd')).toBe(4_500), { timeout: 5_000, interval: 50 })
+    await vi.waitFor(async () => expect(await ledger.balance(accountId, 'usd')).toBe(4_500), {
+      timeout: 5_000,
+      interval: 50,
+    })
 
     await paywall.close()
     state.debits = 'lose_answer'
@@ -176,8 +259,13 @@ describe('a debit whose answer was lost', () => {
     const paymentMethodId = await h.card()
     state.debits = 'lose_answer'
     state.only = 'creditAndSpend'
-    const denied = expectDeny(await paywall.begin(req('/api/joke', { payment: pay({ paymentMethodId }) })))
-    expect(body(denied)).toMatchObject({ error: 'ledger_unavailable', message: expect.stringContaining('returned automatically') })
+    const denied = expectDeny(
+      await paywall.begin(req('/api/joke', { payment: pay({ paymentMethodId }) })),
+    )
+    expect(body(denied)).toMatchObject({
+      error: 'ledger_unavailable',
+      message: expect.stringContaining('returned automatically'),
+    })
     const [charge] = h.emu.charges()
     const accountId = h.emu.paymentIntents()[0]!.metadata.stripe402_account!
     expect(charge).toMatchObject({ amount: 50, status: 'succeeded' })
@@ -187,7 +275,9 @@ describe('a debit whose answer was lost', () => {
     expect(await paywall.repair()).toMatchObject({ reversed: 1, pending: 0 })
     expect(await ledger.balance(accountId, 'usd')).toBe(5_000)
     // The payer's retry is served from that top-up, without a second charge.
-    const retry = expectPaid(await paywall.begin(req('/api/joke', { payment: pay({ paymentMethodId }) })))
+    const retry = expectPaid(
+      await paywall.begin(req('/api/joke', { payment: pay({ paymentMethodId }) })),
+    )
     expect(paymentResponse(retry).creditsRemaining).toBe(4_500)
     expect(h.emu.charges()).toHaveLength(1)
     expect((await ledger.journal(accountId, 'usd')).map((e) => [e.kind, e.units])).toEqual([
@@ -204,11 +294,22 @@ describe('a debit whose answer was lost', () => {
     const { paywall } = h.paywall({ ledger, onEvent: (event) => seen.push(event) })
     // The card path finds no credits (a debit refused, nothing taken), then fails taking the top-up lock.
     state.fail = 'acquireLock'
-    const denied = expectDeny(await paywall.begin(req('/api/joke', { payment: pay({ paymentMethodId: await h.card() }) })))
-    expect(body(denied)).toEqual({ error: 'ledger_unavailable', message: 'The credit ledger is unavailable; no credits were spent. Retry after 2 seconds.' })
+    const denied = expectDeny(
+      await paywall.begin(req('/api/joke', { payment: pay({ paymentMethodId: await h.card() }) })),
+    )
+    expect(body(denied)).toEqual({
+      error: 'ledger_unavailable',
+      message: 'The credit ledger is unavailable; no credits were spent. Retry after 2 seconds.',
+    })
     expect(h.emu.charges()).toHaveLength(0)
     delete state.fail
-    expect(await paywall.repair()).toEqual({ checked: 0, reversed: 0, notDebited: 0, pending: 0, dropped: 0 })
+    expect(await paywall.repair()).toEqual({
+      checked: 0,
+      reversed: 0,
+      notDebited: 0,
+      pending: 0,
+      dropped: 0,
+    })
     expect(seen.some((e) => e.type === 'debit_repair')).toBe(false)
   })
 })

@@ -97,7 +97,11 @@ export class DoubtfulDebits {
     this.timer = undefined
     const result = await this.repair()
     if (result.pending > 0) {
-      this.log('error', 'the paywall closed with debits in doubt; those the ledger applied stay debited', { pending: result.pending })
+      this.log(
+        'error',
+        'the paywall closed with debits in doubt; those the ledger applied stay debited',
+        { pending: result.pending },
+      )
     }
     return result
   }
@@ -115,7 +119,13 @@ export class DoubtfulDebits {
           result.checked++
           if (await ledger.hasEntry(doubt.accountId, 'debit', doubt.ref)) {
             // Keyed by the ref: a second pass (or a lost answer to this credit) never gives back twice.
-            await ledger.credit({ accountId: doubt.accountId, currency: doubt.currency, units: doubt.units, kind: 'reversal', ref: `doubt:${doubt.ref}` })
+            await ledger.credit({
+              accountId: doubt.accountId,
+              currency: doubt.currency,
+              units: doubt.units,
+              kind: 'reversal',
+              ref: `doubt:${doubt.ref}`,
+            })
             this.settle(key, doubt, 'reversed')
             result.reversed++
           } else if (doubt.absentSince === undefined) {
@@ -152,7 +162,10 @@ export class DoubtfulDebits {
    * debits in this pass: a store down behind errors nobody can classify fails every call, and
    * then none is given up on. Returns the error to back off on when nothing counted.
    */
-  private giveUp(failed: ReadonlyArray<{ key: string; doubt: Doubt; error: unknown }>, result: RepairResult): unknown {
+  private giveUp(
+    failed: ReadonlyArray<{ key: string; doubt: Doubt; error: unknown }>,
+    result: RepairResult,
+  ): unknown {
     const othersAnswered = result.checked > failed.length
     let uncounted: unknown
     for (const { key, doubt, error } of failed) {
@@ -174,7 +187,11 @@ export class DoubtfulDebits {
     const { accountId, currency, units, ref } = doubt
     this.engine.emit({ type: 'debit_repair', accountId, currency, units, ref, outcome })
     if (outcome === 'reversed') {
-      this.log('warn', 'a debit answered 503 had been applied by the ledger; it is credited back', { accountId, currency, units })
+      this.log('warn', 'a debit answered 503 had been applied by the ledger; it is credited back', {
+        accountId,
+        currency,
+        units,
+      })
     }
   }
 
@@ -183,18 +200,26 @@ export class DoubtfulDebits {
     this.doubts.delete(key)
     const { accountId, currency, units, ref } = doubt
     this.engine.emit({ type: 'debit_repair', accountId, currency, units, ref, outcome: 'dropped' })
-    this.log('error', `a debit in doubt was dropped after ${MAX_LOOKUP_FAILURES} failed lookups while the ledger answered other calls; whether it was applied is unknown: check the journal for this ref`, {
-      accountId,
-      currency,
-      units,
-      ref,
-      error: errorMessage(error),
-    })
+    this.log(
+      'error',
+      `a debit in doubt was dropped after ${MAX_LOOKUP_FAILURES} failed lookups while the ledger answered other calls; whether it was applied is unknown: check the journal for this ref`,
+      {
+        accountId,
+        currency,
+        units,
+        ref,
+        error: errorMessage(error),
+      },
+    )
   }
 
   private schedule(failure: unknown): void {
     if (failure !== undefined) {
-      this.log('warn', 'debits in doubt wait for the ledger', { pending: this.doubts.size, retryInMs: this.retryMs, error: errorMessage(failure) })
+      this.log('warn', 'debits in doubt wait for the ledger', {
+        pending: this.doubts.size,
+        retryInMs: this.retryMs,
+        error: errorMessage(failure),
+      })
       this.wake(this.retryMs)
       this.retryMs = Math.min(this.retryMs * 2, MAX_RETRY_MS)
       return
@@ -202,7 +227,8 @@ export class DoubtfulDebits {
     this.retryMs = FIRST_RETRY_MS
     const now = Date.now()
     let next = Number.POSITIVE_INFINITY
-    for (const doubt of this.doubts.values()) next = Math.min(next, doubt.absentSince === undefined ? now : doubt.absentSince + SETTLE_MS)
+    for (const doubt of this.doubts.values())
+      next = Math.min(next, doubt.absentSince === undefined ? now : doubt.absentSince + SETTLE_MS)
     if (next !== Number.POSITIVE_INFINITY) this.wake(Math.max(next - now, FIRST_RETRY_MS))
   }
 
@@ -246,9 +272,17 @@ export function debitOf(request: PricedRequest, accountId: string): DebitInDoubt
  * and it is a bug, answered 500 and never queued (its lookup would fail the same way, for good).
  * Redis error replies stay queued: a Lua script is not rolled back, and the repair pass can tell.
  */
-export async function viaDebit<T>(engine: Engine, debit: DebitInDoubt, operation: () => Promise<T>): Promise<T> {
+export async function viaDebit<T>(
+  engine: Engine,
+  debit: DebitInDoubt,
+  operation: () => Promise<T>,
+): Promise<T> {
   if (engine.doubts.size >= MAX_DOUBTS) {
-    throw new LedgerFailure(new Error(`${MAX_DOUBTS} debits are in doubt; no debit is attempted until the ledger answers again`))
+    throw new LedgerFailure(
+      new Error(
+        `${MAX_DOUBTS} debits are in doubt; no debit is attempted until the ledger answers again`,
+      ),
+    )
   }
   try {
     return await operation()

@@ -22,7 +22,11 @@ export interface CardDebit {
  * it fails, the request was debited but cannot be answered with a credential: the debit is
  * given back and the answer is 503, so nothing is charged for a request that was not served.
  */
-export async function finishCardPayment(engine: Engine, request: PricedRequest, debit: CardDebit): Promise<PaywallOutcome> {
+export async function finishCardPayment(
+  engine: Engine,
+  request: PricedRequest,
+  debit: CardDebit,
+): Promise<PaywallOutcome> {
   const currency = request.route.currency
   let clientId = debit.clientId ?? debit.accountId
   if (debit.clientId === undefined && engine.config.credentials === 'token') {
@@ -30,13 +34,32 @@ export async function finishCardPayment(engine: Engine, request: PricedRequest, 
     try {
       await engine.ledger.issueCredential(credentialHash, debit.accountId)
     } catch (error) {
-      await giveBack(engine, { accountId: debit.accountId, currency, units: request.price, entryId: debit.entryId }, 503)
-      return unavailable(engine, whereOf(request), 'ledger_unavailable', 'ledger', error, 'The credit ledger is unavailable; no credits were spent. Try again shortly.')
+      await giveBack(
+        engine,
+        { accountId: debit.accountId, currency, units: request.price, entryId: debit.entryId },
+        503,
+      )
+      return unavailable(
+        engine,
+        whereOf(request),
+        'ledger_unavailable',
+        'ledger',
+        error,
+        'The credit ledger is unavailable; no credits were spent. Try again shortly.',
+      )
     }
     engine.emit({ type: 'credential_issued', accountId: debit.accountId })
     clientId = token
   }
-  engine.emit({ type: 'debit', accountId: debit.accountId, currency, units: request.price, balance: debit.balance, route: request.route.key, via: 'card' })
+  engine.emit({
+    type: 'debit',
+    accountId: debit.accountId,
+    currency,
+    units: request.price,
+    balance: debit.balance,
+    route: request.route.key,
+    via: 'card',
+  })
   return paidOutcome(engine, {
     accountId: debit.accountId,
     currency,

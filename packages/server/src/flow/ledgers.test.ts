@@ -7,7 +7,17 @@ import { PostgresLedger } from '../ledger/postgres'
 import { RedisLedger } from '../ledger/redis'
 import type { Ledger } from '../ledger/types'
 import { accountIdFor } from '../identity'
-import { expectDeny, expectPaid, pay, payWithNewCard, paymentResponse, req, required, SECRET, useEmulator } from '../test-support/harness'
+import {
+  expectDeny,
+  expectPaid,
+  pay,
+  payWithNewCard,
+  paymentResponse,
+  req,
+  required,
+  SECRET,
+  useEmulator,
+} from '../test-support/harness'
 import { deleteKeys } from '../test-support/redis'
 
 const h = useEmulator()
@@ -31,7 +41,12 @@ const stores: Array<[string, boolean, () => Promise<Store>]> = [
     async () => {
       const ledger = await PostgresLedger.embedded()
       // An embedded database lives in one process: instances there can only share the one handle.
-      return { ledger, another: async () => ledger, roundTrips: () => Number.NaN, teardown: () => ledger.close() }
+      return {
+        ledger,
+        another: async () => ledger,
+        roundTrips: () => Number.NaN,
+        teardown: () => ledger.close(),
+      }
     },
   ],
   [
@@ -42,7 +57,10 @@ const stores: Array<[string, boolean, () => Promise<Store>]> = [
       const others: pg.Pool[] = []
       const schema = `s402_engine_${suffix()}`
       let queries = 0
-      const ledger = new PostgresLedger({ query: (text, values) => (queries++, pool.query(text, values)) }, { schema })
+      const ledger = new PostgresLedger(
+        { query: (text, values) => (queries++, pool.query(text, values)) },
+        { schema },
+      )
       await ledger.migrate()
       return {
         ledger,
@@ -108,71 +126,110 @@ describe.each(stores)('the engine on %s', (_name, available, open) => {
       const { paywall } = h.paywall({ ledger: store.ledger })
       const { clientId } = await payWithNewCard(h, paywall)
       const before = store.roundTrips()
-      const outcome = expectPaid(await paywall.begin(req('/api/joke', { payment: pay({ clientId }) })))
+      const outcome = expectPaid(
+        await paywall.begin(req('/api/joke', { payment: pay({ clientId }) })),
+      )
       await outcome.settle(200)
       if (!Number.isNaN(before)) expect(store.roundTrips() - before).toBe(1)
       expect(paymentResponse(outcome).creditsRemaining).toBe(4_000)
-      for (let i = 0; i < 8; i++) expectPaid(await paywall.begin(req('/api/joke', { payment: pay({ clientId }) })))
-      expect(required(await paywall.begin(req('/api/joke', { payment: pay({ clientId }) }))).error).toBe('insufficient_credits')
+      for (let i = 0; i < 8; i++)
+        expectPaid(await paywall.begin(req('/api/joke', { payment: pay({ clientId }) })))
+      expect(
+        required(await paywall.begin(req('/api/joke', { payment: pay({ clientId }) }))).error,
+      ).toBe('insufficient_credits')
     }),
   )
 
-  it.skipIf(!available)('serves exactly K of 100 concurrent calls with credits for K, and the journal sums to the balance', () =>
-    withStore(async (store) => {
-      const { paywall } = h.paywall({ ledger: store.ledger })
-      const { clientId, outcome } = await payWithNewCard(h, paywall)
-      const outcomes = await Promise.all(Array.from({ length: 100 }, () => paywall.begin(req('/api/joke', { payment: pay({ clientId }) }))))
-      expect(outcomes.filter((o) => o.type === 'paid')).toHaveLength(9)
-      const accountId = outcome.payment.accountId
-      expect(await store.ledger.balance(accountId, 'usd')).toBe(0)
-      expect((await store.ledger.journal(accountId)).reduce((sum, e) => sum + e.units, 0)).toBe(0)
-    }),
+  it.skipIf(!available)(
+    'serves exactly K of 100 concurrent calls with credits for K, and the journal sums to the balance',
+    () =>
+      withStore(async (store) => {
+        const { paywall } = h.paywall({ ledger: store.ledger })
+        const { clientId, outcome } = await payWithNewCard(h, paywall)
+        const outcomes = await Promise.all(
+          Array.from({ length: 100 }, () =>
+            paywall.begin(req('/api/joke', { payment: pay({ clientId }) })),
+          ),
+        )
+        expect(outcomes.filter((o) => o.type === 'paid')).toHaveLength(9)
+        const accountId = outcome.payment.accountId
+        expect(await store.ledger.balance(accountId, 'usd')).toBe(0)
+        expect((await store.ledger.journal(accountId)).reduce((sum, e) => sum + e.units, 0)).toBe(0)
+      }),
   )
 
   it.skipIf(!available)('charges once for 10 concurrent first payments with one card', () =>
     withStore(async (store) => {
       const { paywall } = h.paywall({ ledger: store.ledger })
       const pms = await Promise.all(Array.from({ length: 10 }, () => h.card()))
-      const outcomes = await Promise.all(pms.map((paymentMethodId) => paywall.begin(req('/api/joke', { payment: pay({ paymentMethodId }) }))))
+      const outcomes = await Promise.all(
+        pms.map((paymentMethodId) =>
+          paywall.begin(req('/api/joke', { payment: pay({ paymentMethodId }) })),
+        ),
+      )
       expect(outcomes.filter((o) => o.type === 'paid')).toHaveLength(10)
       expect(h.emu.charges()).toHaveLength(1)
-      expect(await store.ledger.balance(accountIdFor(SECRET, h.emu.charges()[0]!.fingerprint), 'usd')).toBe(0)
+      expect(
+        await store.ledger.balance(accountIdFor(SECRET, h.emu.charges()[0]!.fingerprint), 'usd'),
+      ).toBe(0)
     }),
   )
 
-  it.skipIf(!available)('reverses on 5xx, revokes at once, and repairs a lost credit with reconcile', () =>
-    withStore(async (store) => {
-      const { paywall } = h.paywall({ ledger: store.ledger })
-      const { clientId } = await payWithNewCard(h, paywall)
-      const failed = expectPaid(await paywall.begin(req('/api/joke', { payment: pay({ clientId }) })))
-      await failed.settle(500)
-      expect(await paywall.balance(clientId)).toBe(4_500)
-      expect(await paywall.revoke(clientId)).toBe(true)
-      expect(required(await paywall.begin(req('/api/joke', { payment: pay({ clientId }) }))).error).toBe('credential_revoked')
+  it.skipIf(!available)(
+    'reverses on 5xx, revokes at once, and repairs a lost credit with reconcile',
+    () =>
+      withStore(async (store) => {
+        const { paywall } = h.paywall({ ledger: store.ledger })
+        const { clientId } = await payWithNewCard(h, paywall)
+        const failed = expectPaid(
+          await paywall.begin(req('/api/joke', { payment: pay({ clientId }) })),
+        )
+        await failed.settle(500)
+        expect(await paywall.balance(clientId)).toBe(4_500)
+        expect(await paywall.revoke(clientId)).toBe(true)
+        expect(
+          required(await paywall.begin(req('/api/joke', { payment: pay({ clientId }) }))).error,
+        ).toBe('credential_revoked')
 
-      h.emu.inject({ path: '/v1/payment_intents', afterResponse: true, status: 500 })
-      expect(expectDeny(await paywall.begin(req('/api/joke', { payment: pay({ paymentMethodId: await h.card('5555555555554444') }) }))).status).toBe(503)
-      expect(await paywall.reconcile()).toEqual({ checked: 2, credited: 1, alreadyCredited: 1 })
-      expect(await store.ledger.balance(accountIdFor(SECRET, h.emu.charges()[1]!.fingerprint), 'usd')).toBe(5_000)
-    }),
+        h.emu.inject({ path: '/v1/payment_intents', afterResponse: true, status: 500 })
+        expect(
+          expectDeny(
+            await paywall.begin(
+              req('/api/joke', {
+                payment: pay({ paymentMethodId: await h.card('5555555555554444') }),
+              }),
+            ),
+          ).status,
+        ).toBe(503)
+        expect(await paywall.reconcile()).toEqual({ checked: 2, credited: 1, alreadyCredited: 1 })
+        expect(
+          await store.ledger.balance(accountIdFor(SECRET, h.emu.charges()[1]!.fingerprint), 'usd'),
+        ).toBe(5_000)
+      }),
   )
 
-  it.skipIf(!available)('revokes on one instance, and another instance on the same store refuses the credential at once', () =>
-    withStore(async (store) => {
-      const a = h.paywall({ ledger: store.ledger }).paywall
-      const b = h.paywall({ ledger: await store.another() }).paywall
-      const { clientId, outcome } = await payWithNewCard(h, a)
-      const accountId = outcome.payment.accountId
-      const spent = expectPaid(await b.begin(req('/api/joke', { payment: pay({ clientId }) })))
-      await spent.settle(200)
-      expect(paymentResponse(spent).creditsRemaining).toBe(4_000)
+  it.skipIf(!available)(
+    'revokes on one instance, and another instance on the same store refuses the credential at once',
+    () =>
+      withStore(async (store) => {
+        const a = h.paywall({ ledger: store.ledger }).paywall
+        const b = h.paywall({ ledger: await store.another() }).paywall
+        const { clientId, outcome } = await payWithNewCard(h, a)
+        const accountId = outcome.payment.accountId
+        const spent = expectPaid(await b.begin(req('/api/joke', { payment: pay({ clientId }) })))
+        await spent.settle(200)
+        expect(paymentResponse(spent).creditsRemaining).toBe(4_000)
 
-      expect(await a.revoke(clientId)).toBe(true)
-      expect(required(await b.begin(req('/api/joke', { payment: pay({ clientId }) }))).error).toBe('credential_revoked')
-      expect(await b.balance(clientId)).toBe(4_000)
-      expect(await store.ledger.balance(accountId, 'usd')).toBe(4_000)
-      expect((await store.ledger.journal(accountId)).reduce((sum, e) => sum + e.units, 0)).toBe(4_000)
-      expect(h.emu.charges()).toHaveLength(1)
-    }),
+        expect(await a.revoke(clientId)).toBe(true)
+        expect(
+          required(await b.begin(req('/api/joke', { payment: pay({ clientId }) }))).error,
+        ).toBe('credential_revoked')
+        expect(await b.balance(clientId)).toBe(4_000)
+        expect(await store.ledger.balance(accountId, 'usd')).toBe(4_000)
+        expect((await store.ledger.journal(accountId)).reduce((sum, e) => sum + e.units, 0)).toBe(
+          4_000,
+        )
+        expect(h.emu.charges()).toHaveLength(1)
+      }),
   )
 })

@@ -44,7 +44,12 @@ export type Sent =
   | { kind: 'spent'; customerId: string | null }
 
 /** Statuses after which a PaymentIntent charges nothing unless someone acts on it; an off-session top-up never does. */
-const SETTLED_UNPAID: ReadonlySet<string> = new Set(['requires_payment_method', 'requires_confirmation', 'requires_action', 'canceled'])
+const SETTLED_UNPAID: ReadonlySet<string> = new Set([
+  'requires_payment_method',
+  'requires_confirmation',
+  'requires_action',
+  'canceled',
+])
 
 /** One pending top-up per account and currency, the granularity of the top-up lock. */
 function pendingKey(accountId: string, currency: string): string {
@@ -60,7 +65,13 @@ function pendingKey(accountId: string, currency: string): string {
 export async function rememberTopUp(engine: Engine, request: TopUpRequest): Promise<PendingTopUp> {
   const pending: PendingTopUp = { request, recordedAt: Date.now(), record: '' }
   pending.record = serialize(pending)
-  await viaLedger(() => engine.ledger.setPending(pendingKey(request.accountId, request.currency), pending.record, PENDING_TTL_MS))
+  await viaLedger(() =>
+    engine.ledger.setPending(
+      pendingKey(request.accountId, request.currency),
+      pending.record,
+      PENDING_TTL_MS,
+    ),
+  )
   return pending
 }
 
@@ -69,16 +80,28 @@ export async function forgetTopUp(engine: Engine, pending: PendingTopUp): Promis
   await clear(engine, pending.request.accountId, pending.request.currency, pending.record)
 }
 
-async function clear(engine: Engine, accountId: string, currency: string, record: string): Promise<void> {
+async function clear(
+  engine: Engine,
+  accountId: string,
+  currency: string,
+  record: string,
+): Promise<void> {
   try {
     await engine.ledger.clearPending(pendingKey(accountId, currency), record)
   } catch (error) {
-    engine.logger.warn('could not clear a settled top-up record; the next top-up replays it harmlessly', { error: errorMessage(error) })
+    engine.logger.warn(
+      'could not clear a settled top-up record; the next top-up replays it harmlessly',
+      { error: errorMessage(error) },
+    )
   }
 }
 
 /** The pending top-up of an account, if any; an unreadable record is dropped. */
-export async function pendingTopUp(engine: Engine, accountId: string, currency: string): Promise<PendingTopUp | null> {
+export async function pendingTopUp(
+  engine: Engine,
+  accountId: string,
+  currency: string,
+): Promise<PendingTopUp | null> {
   const record = await viaLedger(() => engine.ledger.getPending(pendingKey(accountId, currency)))
   if (record === null) return null
   const pending = parse(record)
@@ -97,7 +120,8 @@ export async function pendingTopUp(engine: Engine, accountId: string, currency: 
  * exists nothing was charged (`spent`).
  */
 export async function sendTopUp(engine: Engine, pending: PendingTopUp): Promise<Sent> {
-  if (pending.paymentIntentId !== undefined) return settleIntent(engine, pending, pending.paymentIntentId)
+  if (pending.paymentIntentId !== undefined)
+    return settleIntent(engine, pending, pending.paymentIntentId)
   let pi: Stripe.Response<Stripe.PaymentIntent>
   try {
     pi = await engine.gateway.chargeTopUp(pending.request)
@@ -139,12 +163,19 @@ export async function sendTopUp(engine: Engine, pending: PendingTopUp): Promise<
  * disputes, so that the credit is taken net of them (they may have happened while the record
  * waited, and no webhook may come). A still-running one stays recorded, by id from now on.
  */
-async function settleIntent(engine: Engine, pending: PendingTopUp, paymentIntentId: string): Promise<Sent> {
+async function settleIntent(
+  engine: Engine,
+  pending: PendingTopUp,
+  paymentIntentId: string,
+): Promise<Sent> {
   let pi: Stripe.PaymentIntent
   let facts: ChargeFacts = {}
   try {
     pi = await engine.gateway.retrieveTopUp(paymentIntentId)
-    const charge = typeof pi.latest_charge === 'object' && pi.latest_charge !== null ? pi.latest_charge : undefined
+    const charge =
+      typeof pi.latest_charge === 'object' && pi.latest_charge !== null
+        ? pi.latest_charge
+        : undefined
     if (pi.status === 'succeeded' && charge) {
       facts = {
         charge,
@@ -166,17 +197,28 @@ async function settleIntent(engine: Engine, pending: PendingTopUp, paymentIntent
 }
 
 /** Rewrites the record with the PaymentIntent id, keeping its original time (so it still expires within Stripe's 24 hours). */
-async function noteIntent(engine: Engine, pending: PendingTopUp, paymentIntentId: string): Promise<void> {
+async function noteIntent(
+  engine: Engine,
+  pending: PendingTopUp,
+  paymentIntentId: string,
+): Promise<void> {
   const next: PendingTopUp = { ...pending, paymentIntentId }
   next.record = serialize(next)
   const ttl = pending.recordedAt + PENDING_TTL_MS - Date.now()
   if (ttl <= 0) return
   try {
-    await engine.ledger.setPending(pendingKey(pending.request.accountId, pending.request.currency), next.record, ttl)
+    await engine.ledger.setPending(
+      pendingKey(pending.request.accountId, pending.request.currency),
+      next.record,
+      ttl,
+    )
     Object.assign(pending, next)
   } catch (error) {
     // The old record stays: the next attempt finds the PaymentIntent again, one lookup later.
-    engine.logger.warn('could not note a top-up\'s PaymentIntent; the next top-up looks it up again', { error: errorMessage(error) })
+    engine.logger.warn(
+      "could not note a top-up's PaymentIntent; the next top-up looks it up again",
+      { error: errorMessage(error) },
+    )
   }
 }
 
@@ -194,7 +236,12 @@ function wasReplayed(headers: Record<string, unknown> | undefined): boolean {
 function intentIdOf(error: unknown): string | undefined {
   const named = (error as { payment_intent?: unknown }).payment_intent
   if (typeof named === 'string' && named.startsWith('pi_')) return named
-  if (typeof named === 'object' && named !== null && typeof (named as { id?: unknown }).id === 'string') return (named as { id: string }).id
+  if (
+    typeof named === 'object' &&
+    named !== null &&
+    typeof (named as { id?: unknown }).id === 'string'
+  )
+    return (named as { id: string }).id
   return undefined
 }
 
@@ -209,13 +256,21 @@ function serialize(pending: PendingTopUp): string {
 
 function parse(record: string): PendingTopUp | null {
   try {
-    const value = JSON.parse(record) as (Partial<TopUpRequest> & { recordedAt?: unknown; paymentIntentId?: unknown }) | null
+    const value = JSON.parse(record) as
+      | (Partial<TopUpRequest> & { recordedAt?: unknown; paymentIntentId?: unknown })
+      | null
     const ok =
-      typeof value === 'object' && value !== null &&
-      typeof value.paymentMethodId === 'string' && (value.customerId === null || typeof value.customerId === 'string') &&
-      typeof value.accountId === 'string' && typeof value.currency === 'string' && typeof value.description === 'string' &&
-      typeof value.idempotencyKey === 'string' && typeof value.paywallId === 'string' &&
-      Number.isSafeInteger(value.units) && Number.isSafeInteger(value.amountMinor) &&
+      typeof value === 'object' &&
+      value !== null &&
+      typeof value.paymentMethodId === 'string' &&
+      (value.customerId === null || typeof value.customerId === 'string') &&
+      typeof value.accountId === 'string' &&
+      typeof value.currency === 'string' &&
+      typeof value.description === 'string' &&
+      typeof value.idempotencyKey === 'string' &&
+      typeof value.paywallId === 'string' &&
+      Number.isSafeInteger(value.units) &&
+      Number.isSafeInteger(value.amountMinor) &&
       (value.attempt === undefined || typeof value.attempt === 'string') &&
       (value.paymentIntentId === undefined || typeof value.paymentIntentId === 'string') &&
       (value.recordedAt === undefined || Number.isSafeInteger(value.recordedAt))

@@ -31,7 +31,11 @@ export function preflightMethod(headers: PaywallRequest['headers']): string | nu
  * credential it already holds (and `*` forbids credentialed requests anyway). With a list, the
  * Origin is echoed only when listed; otherwise the header is left out and the browser refuses.
  */
-export function preflightOutcome(config: ResolvedConfig, headers: PaywallRequest['headers'], method: string): RespondOutcome {
+export function preflightOutcome(
+  config: ResolvedConfig,
+  headers: PaywallRequest['headers'],
+  method: string,
+): RespondOutcome {
   const answer: Record<string, string> = {
     'access-control-allow-methods': method,
     'access-control-allow-headers': allowedHeaders(headers.get('access-control-request-headers')),

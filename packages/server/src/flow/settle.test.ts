@@ -59,12 +59,16 @@ describe('settle', () => {
     })
     const { outcome, logs } = await spendOnce({ ledger })
     await expect(outcome.settle(500)).resolves.toBeUndefined()
-    expect(logs.map((l) => l.message)).toContain('could not reverse a debit after a failed response')
+    expect(logs.map((l) => l.message)).toContain(
+      'could not reverse a debit after a failed response',
+    )
   })
 
   it('reverses the debit of a request paid with a card', async () => {
     const { paywall } = h.paywall()
-    const outcome = expectPaid(await paywall.begin(req('/api/joke', { payment: pay({ paymentMethodId: await h.card() }) })))
+    const outcome = expectPaid(
+      await paywall.begin(req('/api/joke', { payment: pay({ paymentMethodId: await h.card() }) })),
+    )
     await outcome.settle(500)
     expect(await paywall.balance(outcome.payment.accountId)).toBe(5_000)
   })

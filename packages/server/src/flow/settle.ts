@@ -30,7 +30,9 @@ async function reverseIfFailed(engine: Engine, debit: Debit, status: number): Pr
   try {
     reverse = engine.config.shouldReverse(final)
   } catch (error) {
-    engine.logger.error('reverseDebit policy threw; the debit stands', { error: errorMessage(error) })
+    engine.logger.error('reverseDebit policy threw; the debit stands', {
+      error: errorMessage(error),
+    })
     return
   }
   if (reverse) await giveBack(engine, debit, final)
@@ -46,10 +48,21 @@ export async function giveBack(engine: Engine, debit: Debit, status: number): Pr
       kind: 'reversal',
       ref: debit.entryId,
     })
-    if (applied) engine.emit({ type: 'reversal', accountId: debit.accountId, currency: debit.currency, units: debit.units, status })
+    if (applied)
+      engine.emit({
+        type: 'reversal',
+        accountId: debit.accountId,
+        currency: debit.currency,
+        units: debit.units,
+        status,
+      })
   } catch (error) {
     const message = errorMessage(error)
-    engine.logger.error('could not reverse a debit after a failed response', { accountId: debit.accountId, entryId: debit.entryId, error: message })
+    engine.logger.error('could not reverse a debit after a failed response', {
+      accountId: debit.accountId,
+      entryId: debit.entryId,
+      error: message,
+    })
     engine.emit({ type: 'error', stage: 'settle', code: 'reversal_failed', message })
   }
 }

@@ -25,7 +25,11 @@ export async function spendWithCredential(
   const parsed = parseClientId(clientId, engine.config.credentials)
   if (!parsed) {
     if (hasCard) return 'try_card'
-    return unknownCredential(engine, request, 'This clientId is not a credential issued by this server; pay with a card to get one.')
+    return unknownCredential(
+      engine,
+      request,
+      'This clientId is not a credential issued by this server; pay with a card to get one.',
+    )
   }
   const currency = request.route.currency
   const result = await viaDebit(engine, debitOf(request, parsed.accountId), () =>
@@ -47,10 +51,23 @@ export async function spendWithCredential(
       route: request.route.key,
       via: parsed.kind === 'token' ? 'credential' : 'account',
     })
-    return paidOutcome(engine, { accountId: result.accountId, currency, units: request.price, entryId: result.entryId, balance: result.balance, clientId })
+    return paidOutcome(engine, {
+      accountId: result.accountId,
+      currency,
+      units: request.price,
+      entryId: result.entryId,
+      balance: result.balance,
+      clientId,
+    })
   }
   if (result.reason === 'account_frozen') {
-    return refuse(engine, whereOf(request), 403, 'account_frozen', 'This account is frozen after a dispute; contact the API operator.')
+    return refuse(
+      engine,
+      whereOf(request),
+      403,
+      'account_frozen',
+      'This account is frozen after a dispute; contact the API operator.',
+    )
   }
   if (hasCard) return 'try_card'
   switch (result.reason) {
@@ -67,9 +84,19 @@ export async function spendWithCredential(
       )
     }
     case 'credential_revoked':
-      return challenge(engine, request, 'credential_revoked', 'This clientId was revoked; pay with a card to get a new one.', {})
+      return challenge(
+        engine,
+        request,
+        'credential_revoked',
+        'This clientId was revoked; pay with a card to get a new one.',
+        {},
+      )
     default:
-      return unknownCredential(engine, request, 'Unknown clientId; pay with a card to get a new one.')
+      return unknownCredential(
+        engine,
+        request,
+        'Unknown clientId; pay with a card to get a new one.',
+      )
   }
 }
 
@@ -77,6 +104,10 @@ export async function spendWithCredential(
  * `insufficient_credits`, as spec §2.4 step 4 and §13.2 say: a v1 client pays only on that
  * code (or none), so any other answer would strand one holding a stale clientId for good.
  */
-function unknownCredential(engine: Engine, request: PricedRequest, message: string): PaywallOutcome {
+function unknownCredential(
+  engine: Engine,
+  request: PricedRequest,
+  message: string,
+): PaywallOutcome {
   return challenge(engine, request, 'insufficient_credits', message, { creditsRemaining: 0 })
 }

@@ -31,39 +31,78 @@ export const LOCK_TTL_MS = 15_000
  * per-account lock makes concurrent payments with the same card charge once: the others
  * wait for that top-up and spend from it.
  */
-export async function payWithCard(engine: Engine, request: PricedRequest, payload: PaymentPayload & { paymentMethodId: string }): Promise<PaywallOutcome> {
+export async function payWithCard(
+  engine: Engine,
+  request: PricedRequest,
+  payload: PaymentPayload & { paymentMethodId: string },
+): Promise<PaywallOutcome> {
   const { route } = request
   const where = whereOf(request)
   const requested = payload.topUpAmount
   if (requested !== undefined && requested < route.minTopUp) {
-    return challenge(engine, request, 'top_up_below_minimum', `topUpAmount ${requested} is below this route's minimum top-up of ${route.minTopUp} units.`, {})
+    return challenge(
+      engine,
+      request,
+      'top_up_below_minimum',
+      `topUpAmount ${requested} is below this route's minimum top-up of ${route.minTopUp} units.`,
+      {},
+    )
   }
   if (requested !== undefined && route.maxTopUp !== undefined && requested > route.maxTopUp) {
-    return challenge(engine, request, 'top_up_above_maximum', `topUpAmount ${requested} is above this route's maximum top-up of ${route.maxTopUp} units.`, {})
+    return challenge(
+      engine,
+      request,
+      'top_up_above_maximum',
+      `topUpAmount ${requested} is above this route's maximum top-up of ${route.maxTopUp} units.`,
+      {},
+    )
   }
   if (!PAYMENT_METHOD_ID.test(payload.paymentMethodId)) {
-    return challenge(engine, request, 'invalid_payment', 'paymentMethodId is not a Stripe PaymentMethod id.', {})
+    return challenge(
+      engine,
+      request,
+      'invalid_payment',
+      'paymentMethodId is not a Stripe PaymentMethod id.',
+      {},
+    )
   }
   const addressWait = engine.guard.blocked('failed_payments_per_address', request.clientAddress)
-  if (addressWait !== undefined) return rateLimited(engine, where, 'failed_payments_per_address', addressWait)
+  if (addressWait !== undefined)
+    return rateLimited(engine, where, 'failed_payments_per_address', addressWait)
 
   let card: CardPaymentMethod | null
   try {
     card = await engine.gateway.cardOf(payload.paymentMethodId)
   } catch (error) {
     const failure = classifyStripeError(error)
-    if (failure.kind === 'unavailable') return stripeUnavailable(engine, where, error, failure.ourFault)
+    if (failure.kind === 'unavailable')
+      return stripeUnavailable(engine, where, error, failure.ourFault)
     await countFailure(engine, request.clientAddress, undefined)
-    return challenge(engine, request, 'invalid_payment', 'The PaymentMethod could not be found with this server\'s Stripe account; create it with the publishableKey in this challenge.', {})
+    return challenge(
+      engine,
+      request,
+      'invalid_payment',
+      "The PaymentMethod could not be found with this server's Stripe account; create it with the publishableKey in this challenge.",
+      {},
+    )
   }
   if (!card) {
     await countFailure(engine, request.clientAddress, undefined)
-    return challenge(engine, request, 'payment_failed', 'The PaymentMethod is not a card; stripe402 charges cards.', {})
+    return challenge(
+      engine,
+      request,
+      'payment_failed',
+      'The PaymentMethod is not a card; stripe402 charges cards.',
+      {},
+    )
   }
 
-  const accountId = await viaLedger(() => resolveAccountId(engine.config.secrets, card.fingerprint, engine.ledger))
+  const accountId = await viaLedger(() =>
+    resolveAccountId(engine.config.secrets, card.fingerprint, engine.ledger),
+  )
   const cardWait = engine.guard.blocked('failed_payments_per_card', accountId)
-  if (cardWait !== undefined) return rateLimited(engine, where, 'failed_payments_per_card', cardWait)
+  if (cardWait !== undefined)
+    return rateLimited(engine, where, 'failed_payments_per_card', cardWait)
 
   const payer = cardPayer(engine, accountId, payload.clientId)
   const covered = await spendByCard(engine, request, payer)
@@ -81,7 +120,9 @@ export async function payWithCard(engine: Engine, request: PricedRequest, payloa
   } finally {
     const token = lock
     await engine.ledger.releaseLock(lockKey, token).catch((error: unknown) => {
-      engine.logger.warn('could not release a top-up lock; it expires by itself', { error: errorMessage(error) })
+      engine.logger.warn('could not release a top-up lock; it expires by itself', {
+        error: errorMessage(error),
+      })
     })
   }
 }

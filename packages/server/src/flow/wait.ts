@@ -10,7 +10,13 @@ import { viaLedger } from './failures'
  * soon as it lands. Returns the lock when the other request gave up or finished without
  * covering this one, or a 503 when the wait runs out.
  */
-export async function waitForTopUp(engine: Engine, request: PricedRequest, payer: CardPayer, lockKey: string, lockTtlMs: number): Promise<PaywallOutcome | string> {
+export async function waitForTopUp(
+  engine: Engine,
+  request: PricedRequest,
+  payer: CardPayer,
+  lockKey: string,
+  lockTtlMs: number,
+): Promise<PaywallOutcome | string> {
   const deadline = Date.now() + engine.config.lockWaitMs
   let pause = 20
   while (Date.now() < deadline) {

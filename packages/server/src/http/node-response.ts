@@ -16,7 +16,11 @@ export interface NodePaidResponse extends NodeResponseLike {
  * was (500, so the debit is reversed). Returns false, already settled with 500, when the client
  * hung up while the engine debited: then nothing is served.
  */
-export function startPaidNodeResponse(outcome: PaidOutcome, res: NodePaidResponse, socket: { readonly destroyed: boolean }): boolean {
+export function startPaidNodeResponse(
+  outcome: PaidOutcome,
+  res: NodePaidResponse,
+  socket: { readonly destroyed: boolean },
+): boolean {
   if (socket.destroyed) {
     void outcome.settle(500)
     return false

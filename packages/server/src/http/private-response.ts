@@ -7,8 +7,12 @@ export const PAID_CACHE_CONTROL = 'private, no-store'
 export function varyOnPayment(current: string | null | undefined): string {
   // Most handlers set no Vary at all: nothing to split and search.
   if (!current) return 'payment'
-  const names = (current ?? '').split(',').map((name) => name.trim()).filter(Boolean)
-  if (names.includes('*') || names.some((name) => name.toLowerCase() === 'payment')) return names.join(', ')
+  const names = (current ?? '')
+    .split(',')
+    .map((name) => name.trim())
+    .filter(Boolean)
+  if (names.includes('*') || names.some((name) => name.toLowerCase() === 'payment'))
+    return names.join(', ')
   return [...names, 'payment'].join(', ')
 }
 

@@ -51,7 +51,10 @@ export function splitUrl(url: string): { path: string; query: string } {
     if (prefix) {
       rest = rest.slice(prefix[0].length)
       const end = rest.search(/[?#]/)
-      rest = end === -1 ? rest.replace(/\\/g, '/') : rest.slice(0, end).replace(/\\/g, '/') + rest.slice(end)
+      rest =
+        end === -1
+          ? rest.replace(/\\/g, '/')
+          : rest.slice(0, end).replace(/\\/g, '/') + rest.slice(end)
     }
     if (!rest.startsWith('/')) rest = `/${rest}`
   }

@@ -68,8 +68,16 @@ export function challengeResponse(input: ChallengeInput): PaywallResponse {
     [HEADERS.PAYMENT_REQUIRED]: encodePaymentRequired(required),
   }
   if (input.failure && input.code) {
-    const failure = { success: false, creditsRemaining: input.failure.creditsRemaining ?? 0, clientId: input.failure.clientId ?? '', errorCode: input.code }
-    const error = longestFitting((input.message ?? input.code).slice(0, 1024), 1, (text) => ({ ...failure, error: text }))
+    const failure = {
+      success: false,
+      creditsRemaining: input.failure.creditsRemaining ?? 0,
+      clientId: input.failure.clientId ?? '',
+      errorCode: input.code,
+    }
+    const error = longestFitting((input.message ?? input.code).slice(0, 1024), 1, (text) => ({
+      ...failure,
+      error: text,
+    }))
     headers[HEADERS.PAYMENT_RESPONSE] = encodePaymentResponse({ ...failure, error })
   }
   return { status: 402, headers, body: JSON.stringify(required) }
@@ -79,8 +87,13 @@ export function challengeResponse(input: ChallengeInput): PaywallResponse {
  * JSON bytes a route's challenges leave for `resource.url` and `message`, at worst: amounts at
  * their maximum, the longest error code. Below CHALLENGE_SPARE_BYTES the route is refused at startup.
  */
-export function challengeSpareBytes(input: Omit<ChallengeInput, 'url' | 'message' | 'failure' | 'code'>): number {
-  return MAX_HEADER_JSON_BYTES - jsonBytes(paymentRequired({ ...input, url: '/', code: LONGEST_CODE as PaymentErrorCode }))
+export function challengeSpareBytes(
+  input: Omit<ChallengeInput, 'url' | 'message' | 'failure' | 'code'>,
+): number {
+  return (
+    MAX_HEADER_JSON_BYTES -
+    jsonBytes(paymentRequired({ ...input, url: '/', code: LONGEST_CODE as PaymentErrorCode }))
+  )
 }
 
 function paymentRequired(input: ChallengeInput): PaymentRequired {
@@ -115,11 +128,18 @@ function paymentRequired(input: ChallengeInput): PaymentRequired {
  */
 function fitChallenge(required: PaymentRequired): PaymentRequired {
   if (jsonBytes(required) <= MAX_HEADER_JSON_BYTES) return required
-  const withUrl = (url: string): PaymentRequired => ({ ...required, resource: { ...required.resource, url } })
+  const withUrl = (url: string): PaymentRequired => ({
+    ...required,
+    resource: { ...required.resource, url },
+  })
   const url = longestFitting(required.resource.url, 1, withUrl)
-  if (jsonBytes(withUrl(url)) <= MAX_HEADER_JSON_BYTES || required.message === undefined) return withUrl(url)
+  if (jsonBytes(withUrl(url)) <= MAX_HEADER_JSON_BYTES || required.message === undefined)
+    return withUrl(url)
   const shortUrl = withUrl(url)
-  return { ...shortUrl, message: longestFitting(required.message, 0, (message) => ({ ...shortUrl, message })) }
+  return {
+    ...shortUrl,
+    message: longestFitting(required.message, 0, (message) => ({ ...shortUrl, message })),
+  }
 }
 
 /** The longest prefix of `text` (at least `min` characters) whose message `build` makes fits the header cap. */
@@ -141,19 +161,33 @@ const encoder = new TextEncoder()
 const jsonBytes = (value: unknown) => encoder.encode(JSON.stringify(value)).length
 
 /** A non-402 refusal (400, 403, 429, 503) with `{ error, message }`; 429 and 503 say when to retry. */
-export function errorResponse(status: number, code: PaymentErrorCode, message: string, retryAfterSeconds?: number): PaywallResponse {
+export function errorResponse(
+  status: number,
+  code: PaymentErrorCode,
+  message: string,
+  retryAfterSeconds?: number,
+): PaywallResponse {
   const headers: Record<string, string> = {
     'content-type': 'application/json; charset=utf-8',
     'cache-control': 'no-store',
     ...EXPOSE_HEADERS,
   }
-  if (retryAfterSeconds !== undefined) headers['retry-after'] = String(Math.max(1, Math.ceil(retryAfterSeconds)))
+  if (retryAfterSeconds !== undefined)
+    headers['retry-after'] = String(Math.max(1, Math.ceil(retryAfterSeconds)))
   return { status, headers, body: JSON.stringify({ error: code, message }) }
 }
 
 /** A 200 JSON document (discovery, webhook acknowledgements). */
-export function jsonResponse(status: number, value: unknown, extraHeaders: Record<string, string> = {}): PaywallResponse {
-  return { status, headers: { 'content-type': 'application/json; charset=utf-8', ...extraHeaders }, body: JSON.stringify(value) }
+export function jsonResponse(
+  status: number,
+  value: unknown,
+  extraHeaders: Record<string, string> = {},
+): PaywallResponse {
+  return {
+    status,
+    headers: { 'content-type': 'application/json; charset=utf-8', ...extraHeaders },
+    body: JSON.stringify(value),
+  }
 }
 
 /** Headers of a paid response: the `payment-response` and the expose list. */

@@ -11,7 +11,15 @@ export interface LedgerHarness {
   teardown?: () => Promise<void>
 }
 
-const SIGN: Record<JournalKind, 1 | -1> = { top_up: 1, reversal: 1, adjustment: 1, debit: -1, refund: -1, dispute: -1, shortfall: -1 }
+const SIGN: Record<JournalKind, 1 | -1> = {
+  top_up: 1,
+  reversal: 1,
+  adjustment: 1,
+  debit: -1,
+  refund: -1,
+  dispute: -1,
+  shortfall: -1,
+}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
@@ -20,7 +28,10 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
  * entry's balanceAfter follows from the one before, no balance is ever negative, and each
  * kind moves money in its direction.
  */
-export async function expectJournalMatchesBalances(ledger: Ledger, accountId: string): Promise<JournalEntry[]> {
+export async function expectJournalMatchesBalances(
+  ledger: Ledger,
+  accountId: string,
+): Promise<JournalEntry[]> {
   const entries = await ledger.journal(accountId)
   const currencies = new Set(entries.map((e) => e.currency))
   for (const currency of currencies) {
@@ -33,7 +44,9 @@ export async function expectJournalMatchesBalances(ledger: Ledger, accountId: st
       expect(entry.balanceAfter).toBeGreaterThanOrEqual(0)
     }
     expect(await ledger.balance(accountId, currency)).toBe(running)
-    expect(await ledger.journal(accountId, currency)).toEqual(entries.filter((e) => e.currency === currency))
+    expect(await ledger.journal(accountId, currency)).toEqual(
+      entries.filter((e) => e.currency === currency),
+    )
   }
   return entries
 }
@@ -59,11 +72,24 @@ export function runLedgerContract(name: string, factory: () => Promise<LedgerHar
       it('credits, spends and reports the balance', async () => {
         const acct = id('acct')
         expect(await ledger.balance(acct, 'usd')).toBe(0)
-        expect(await ledger.credit({ accountId: acct, currency: 'usd', units: 10_000, kind: 'top_up', ref: id('pi') })).toEqual({
+        expect(
+          await ledger.credit({
+            accountId: acct,
+            currency: 'usd',
+            units: 10_000,
+            kind: 'top_up',
+            ref: id('pi'),
+          }),
+        ).toEqual({
           applied: true,
           balance: 10_000,
         })
-        const spent = await ledger.spend({ accountId: acct, currency: 'usd', units: 2_500, ref: 'GET /api/weather' })
+        const spent = await ledger.spend({
+          accountId: acct,
+          currency: 'usd',
+          units: 2_500,
+          ref: 'GET /api/weather',
+        })
         expect(spent).toMatchObject({ ok: true, accountId: acct, balance: 7_500 })
         expect(spent.ok && typeof spent.entryId).toBe('string')
         expect(await ledger.balance(acct, 'usd')).toBe(7_500)
@@ -72,9 +98,19 @@ export function runLedgerContract(name: string, factory: () => Promise<LedgerHar
 
       it('spends a balance down to exactly zero and never below', async () => {
         const acct = id('acct')
-        await ledger.credit({ accountId: acct, currency: 'usd', units: 1_000, kind: 'top_up', ref: id('pi') })
-        expect(await ledger.spend({ accountId: acct, currency: 'usd', units: 1_000, ref: 'r' })).toMatchObject({ ok: true, balance: 0 })
-        expect(await ledger.spend({ accountId: acct, currency: 'usd', units: 1, ref: 'r' })).toEqual({
+        await ledger.credit({
+          accountId: acct,
+          currency: 'usd',
+          units: 1_000,
+          kind: 'top_up',
+          ref: id('pi'),
+        })
+        expect(
+          await ledger.spend({ accountId: acct, currency: 'usd', units: 1_000, ref: 'r' }),
+        ).toMatchObject({ ok: true, balance: 0 })
+        expect(
+          await ledger.spend({ accountId: acct, currency: 'usd', units: 1, ref: 'r' }),
+        ).toEqual({
           ok: false,
           reason: 'insufficient_credits',
           accountId: acct,
@@ -85,9 +121,17 @@ export function runLedgerContract(name: string, factory: () => Promise<LedgerHar
 
       it('refuses a spend above the balance and leaves the balance and journal intact', async () => {
         const acct = id('acct')
-        await ledger.credit({ accountId: acct, currency: 'usd', units: 500, kind: 'top_up', ref: id('pi') })
+        await ledger.credit({
+          accountId: acct,
+          currency: 'usd',
+          units: 500,
+          kind: 'top_up',
+          ref: id('pi'),
+        })
         const before = await ledger.journal(acct)
-        expect(await ledger.spend({ accountId: acct, currency: 'usd', units: 501, ref: 'r' })).toEqual({
+        expect(
+          await ledger.spend({ accountId: acct, currency: 'usd', units: 501, ref: 'r' }),
+        ).toEqual({
           ok: false,
           reason: 'insufficient_credits',
           accountId: acct,
@@ -99,7 +143,9 @@ export function runLedgerContract(name: string, factory: () => Promise<LedgerHar
 
       it('treats an unknown account as an empty balance', async () => {
         const acct = id('nobody')
-        expect(await ledger.spend({ accountId: acct, currency: 'usd', units: 1, ref: 'r' })).toEqual({
+        expect(
+          await ledger.spend({ accountId: acct, currency: 'usd', units: 1, ref: 'r' }),
+        ).toEqual({
           ok: false,
           reason: 'insufficient_credits',
           accountId: acct,
@@ -110,14 +156,30 @@ export function runLedgerContract(name: string, factory: () => Promise<LedgerHar
 
       it('keeps currencies apart', async () => {
         const acct = id('acct')
-        await ledger.credit({ accountId: acct, currency: 'usd', units: 1_000, kind: 'top_up', ref: id('pi') })
-        expect(await ledger.spend({ accountId: acct, currency: 'eur', units: 1, ref: 'r' })).toMatchObject({
+        await ledger.credit({
+          accountId: acct,
+          currency: 'usd',
+          units: 1_000,
+          kind: 'top_up',
+          ref: id('pi'),
+        })
+        expect(
+          await ledger.spend({ accountId: acct, currency: 'eur', units: 1, ref: 'r' }),
+        ).toMatchObject({
           ok: false,
           reason: 'insufficient_credits',
           balance: 0,
         })
-        await ledger.credit({ accountId: acct, currency: 'eur', units: 300, kind: 'top_up', ref: id('pi') })
-        expect(await ledger.spend({ accountId: acct, currency: 'eur', units: 300, ref: 'r' })).toMatchObject({ ok: true, balance: 0 })
+        await ledger.credit({
+          accountId: acct,
+          currency: 'eur',
+          units: 300,
+          kind: 'top_up',
+          ref: id('pi'),
+        })
+        expect(
+          await ledger.spend({ accountId: acct, currency: 'eur', units: 300, ref: 'r' }),
+        ).toMatchObject({ ok: true, balance: 0 })
         expect(await ledger.balance(acct, 'usd')).toBe(1_000)
         expect(await ledger.balance(acct, 'eur')).toBe(0)
         expect((await ledger.journal(acct, 'usd')).map((e) => e.currency)).toEqual(['usd'])
@@ -126,14 +188,42 @@ export function runLedgerContract(name: string, factory: () => Promise<LedgerHar
 
       it('rejects amounts that would move money the wrong way, changing nothing', async () => {
         const acct = id('acct')
-        await ledger.credit({ accountId: acct, currency: 'usd', units: 100, kind: 'top_up', ref: id('pi') })
+        await ledger.credit({
+          accountId: acct,
+          currency: 'usd',
+          units: 100,
+          kind: 'top_up',
+          ref: id('pi'),
+        })
         for (const units of [-50, 0, 1.5, Number.NaN, Number.POSITIVE_INFINITY]) {
-          await expect(ledger.spend({ accountId: acct, currency: 'usd', units, ref: 'r' })).rejects.toThrow(TypeError)
-          await expect(ledger.credit({ accountId: acct, currency: 'usd', units, kind: 'top_up', ref: id('pi') })).rejects.toThrow(TypeError)
-          await expect(ledger.clawback({ accountId: acct, currency: 'usd', units, kind: 'refund', ref: id('re') })).rejects.toThrow(TypeError)
+          await expect(
+            ledger.spend({ accountId: acct, currency: 'usd', units, ref: 'r' }),
+          ).rejects.toThrow(TypeError)
+          await expect(
+            ledger.credit({
+              accountId: acct,
+              currency: 'usd',
+              units,
+              kind: 'top_up',
+              ref: id('pi'),
+            }),
+          ).rejects.toThrow(TypeError)
+          await expect(
+            ledger.clawback({
+              accountId: acct,
+              currency: 'usd',
+              units,
+              kind: 'refund',
+              ref: id('re'),
+            }),
+          ).rejects.toThrow(TypeError)
         }
-        await expect(ledger.spend({ accountId: acct, currency: 'USD', units: 1, ref: 'r' })).rejects.toThrow(/currency/)
-        await expect(ledger.credit({ accountId: acct, currency: 'usd', units: 1, kind: 'top_up', ref: '' })).rejects.toThrow(/ref/)
+        await expect(
+          ledger.spend({ accountId: acct, currency: 'USD', units: 1, ref: 'r' }),
+        ).rejects.toThrow(/currency/)
+        await expect(
+          ledger.credit({ accountId: acct, currency: 'usd', units: 1, kind: 'top_up', ref: '' }),
+        ).rejects.toThrow(/ref/)
         expect(await ledger.balance(acct, 'usd')).toBe(100)
         expect(await ledger.journal(acct)).toHaveLength(1)
       })
@@ -144,11 +234,37 @@ export function runLedgerContract(name: string, factory: () => Promise<LedgerHar
         const acct = id('acct')
         const other = id('acct')
         const ref = id('pi')
-        expect(await ledger.credit({ accountId: acct, currency: 'usd', units: 5_000, kind: 'top_up', ref })).toEqual({ applied: true, balance: 5_000 })
-        expect(await ledger.credit({ accountId: acct, currency: 'usd', units: 5_000, kind: 'top_up', ref })).toEqual({ applied: false, balance: 5_000 })
+        expect(
+          await ledger.credit({
+            accountId: acct,
+            currency: 'usd',
+            units: 5_000,
+            kind: 'top_up',
+            ref,
+          }),
+        ).toEqual({ applied: true, balance: 5_000 })
+        expect(
+          await ledger.credit({
+            accountId: acct,
+            currency: 'usd',
+            units: 5_000,
+            kind: 'top_up',
+            ref,
+          }),
+        ).toEqual({ applied: false, balance: 5_000 })
         // The same ref under another kind or another account is a different credit.
-        expect(await ledger.credit({ accountId: acct, currency: 'usd', units: 1, kind: 'adjustment', ref })).toEqual({ applied: true, balance: 5_001 })
-        expect(await ledger.credit({ accountId: other, currency: 'usd', units: 7, kind: 'top_up', ref })).toEqual({ applied: true, balance: 7 })
+        expect(
+          await ledger.credit({
+            accountId: acct,
+            currency: 'usd',
+            units: 1,
+            kind: 'adjustment',
+            ref,
+          }),
+        ).toEqual({ applied: true, balance: 5_001 })
+        expect(
+          await ledger.credit({ accountId: other, currency: 'usd', units: 7, kind: 'top_up', ref }),
+        ).toEqual({ applied: true, balance: 7 })
         expect(await ledger.hasEntry(acct, 'top_up', ref)).toBe(true)
         expect(await ledger.hasEntry(acct, 'top_up', id('pi'))).toBe(false)
         await expectJournalMatchesBalances(ledger, acct)
@@ -158,7 +274,9 @@ export function runLedgerContract(name: string, factory: () => Promise<LedgerHar
         const acct = id('acct')
         const ref = id('pi')
         const results = await Promise.all(
-          Array.from({ length: 50 }, () => ledger.credit({ accountId: acct, currency: 'usd', units: 20_000, kind: 'top_up', ref })),
+          Array.from({ length: 50 }, () =>
+            ledger.credit({ accountId: acct, currency: 'usd', units: 20_000, kind: 'top_up', ref }),
+          ),
         )
         expect(results.filter((r) => r.applied)).toHaveLength(1)
         expect(results.every((r) => r.balance === 20_000)).toBe(true)
@@ -185,12 +303,22 @@ export function runLedgerContract(name: string, factory: () => Promise<LedgerHar
       it('lets exactly K of 200 concurrent spends through when the balance covers K', async () => {
         const acct = id('acct')
         const K = 37
-        await ledger.credit({ accountId: acct, currency: 'usd', units: K * 250, kind: 'top_up', ref: id('pi') })
+        await ledger.credit({
+          accountId: acct,
+          currency: 'usd',
+          units: K * 250,
+          kind: 'top_up',
+          ref: id('pi'),
+        })
         const results = await Promise.all(
-          Array.from({ length: 200 }, (_, i) => ledger.spend({ accountId: acct, currency: 'usd', units: 250, ref: `GET /item/${i}` })),
+          Array.from({ length: 200 }, (_, i) =>
+            ledger.spend({ accountId: acct, currency: 'usd', units: 250, ref: `GET /item/${i}` }),
+          ),
         )
         expect(results.filter((r) => r.ok)).toHaveLength(K)
-        expect(results.filter((r) => !r.ok && r.reason === 'insufficient_credits')).toHaveLength(200 - K)
+        expect(results.filter((r) => !r.ok && r.reason === 'insufficient_credits')).toHaveLength(
+          200 - K,
+        )
         expect(await ledger.balance(acct, 'usd')).toBe(0)
         const entries = await expectJournalMatchesBalances(ledger, acct)
         expect(entries.filter((e) => e.kind === 'debit')).toHaveLength(K)
@@ -201,13 +329,38 @@ export function runLedgerContract(name: string, factory: () => Promise<LedgerHar
 
       it('keeps balance = sum of journal while credits, spends and clawbacks race', async () => {
         const acct = id('acct')
-        await ledger.credit({ accountId: acct, currency: 'usd', units: 1_000, kind: 'top_up', ref: id('pi') })
+        await ledger.credit({
+          accountId: acct,
+          currency: 'usd',
+          units: 1_000,
+          kind: 'top_up',
+          ref: id('pi'),
+        })
         const ops: Promise<unknown>[] = []
         for (let i = 0; i < 40; i++) {
           ops.push(ledger.spend({ accountId: acct, currency: 'usd', units: 90, ref: 'r' }))
-          if (i % 4 === 0) ops.push(ledger.credit({ accountId: acct, currency: 'usd', units: 300, kind: 'top_up', ref: `pi_${i}` }))
-          if (i % 10 === 0) ops.push(ledger.clawback({ accountId: acct, currency: 'usd', units: 200, kind: 'refund', ref: `re_${i}` }))
-          if (i % 8 === 0) ops.push(ledger.spend({ accountId: acct, currency: 'eur', units: 1, ref: 'r' }))
+          if (i % 4 === 0)
+            ops.push(
+              ledger.credit({
+                accountId: acct,
+                currency: 'usd',
+                units: 300,
+                kind: 'top_up',
+                ref: `pi_${i}`,
+              }),
+            )
+          if (i % 10 === 0)
+            ops.push(
+              ledger.clawback({
+                accountId: acct,
+                currency: 'usd',
+                units: 200,
+                kind: 'refund',
+                ref: `re_${i}`,
+              }),
+            )
+          if (i % 8 === 0)
+            ops.push(ledger.spend({ accountId: acct, currency: 'eur', units: 1, ref: 'r' }))
         }
         await Promise.all(ops)
         await expectJournalMatchesBalances(ledger, acct)
@@ -219,14 +372,36 @@ export function runLedgerContract(name: string, factory: () => Promise<LedgerHar
       it('takes back at most the balance, once per (kind, ref)', async () => {
         const acct = id('acct')
         const ref = id('re')
-        await ledger.credit({ accountId: acct, currency: 'usd', units: 1_000, kind: 'top_up', ref: id('pi') })
+        await ledger.credit({
+          accountId: acct,
+          currency: 'usd',
+          units: 1_000,
+          kind: 'top_up',
+          ref: id('pi'),
+        })
         await ledger.spend({ accountId: acct, currency: 'usd', units: 700, ref: 'r' })
-        expect(await ledger.clawback({ accountId: acct, currency: 'usd', units: 500, kind: 'refund', ref })).toEqual({
+        expect(
+          await ledger.clawback({
+            accountId: acct,
+            currency: 'usd',
+            units: 500,
+            kind: 'refund',
+            ref,
+          }),
+        ).toEqual({
           applied: true,
           taken: 300,
           balance: 0,
         })
-        expect(await ledger.clawback({ accountId: acct, currency: 'usd', units: 500, kind: 'refund', ref })).toEqual({
+        expect(
+          await ledger.clawback({
+            accountId: acct,
+            currency: 'usd',
+            units: 500,
+            kind: 'refund',
+            ref,
+          }),
+        ).toEqual({
           applied: false,
           taken: 0,
           balance: 0,
@@ -238,23 +413,49 @@ export function runLedgerContract(name: string, factory: () => Promise<LedgerHar
       it('records a clawback of an empty balance once, as zero', async () => {
         const acct = id('acct')
         const ref = id('dp')
-        expect(await ledger.clawback({ accountId: acct, currency: 'usd', units: 900, kind: 'dispute', ref })).toEqual({
+        expect(
+          await ledger.clawback({
+            accountId: acct,
+            currency: 'usd',
+            units: 900,
+            kind: 'dispute',
+            ref,
+          }),
+        ).toEqual({
           applied: true,
           taken: 0,
           balance: 0,
         })
         expect(await ledger.hasEntry(acct, 'dispute', ref)).toBe(true)
-        expect((await ledger.journal(acct)).map((e) => [e.kind, e.units, e.balanceAfter])).toEqual([['dispute', 0, 0]])
+        expect((await ledger.journal(acct)).map((e) => [e.kind, e.units, e.balanceAfter])).toEqual([
+          ['dispute', 0, 0],
+        ])
       })
 
       it('applies 20 concurrent identical clawbacks once', async () => {
         const acct = id('acct')
         const ref = id('dp')
-        await ledger.credit({ accountId: acct, currency: 'usd', units: 5_000, kind: 'top_up', ref: id('pi') })
+        await ledger.credit({
+          accountId: acct,
+          currency: 'usd',
+          units: 5_000,
+          kind: 'top_up',
+          ref: id('pi'),
+        })
         const results = await Promise.all(
-          Array.from({ length: 20 }, () => ledger.clawback({ accountId: acct, currency: 'usd', units: 2_000, kind: 'dispute', ref })),
+          Array.from({ length: 20 }, () =>
+            ledger.clawback({
+              accountId: acct,
+              currency: 'usd',
+              units: 2_000,
+              kind: 'dispute',
+              ref,
+            }),
+          ),
         )
-        expect(results.filter((r) => r.applied)).toEqual([{ applied: true, taken: 2_000, balance: 3_000 }])
+        expect(results.filter((r) => r.applied)).toEqual([
+          { applied: true, taken: 2_000, balance: 3_000 },
+        ])
         expect(await ledger.balance(acct, 'usd')).toBe(3_000)
         await expectJournalMatchesBalances(ledger, acct)
       })
@@ -265,25 +466,52 @@ export function runLedgerContract(name: string, factory: () => Promise<LedgerHar
         const acct = id('acct')
         const pi = id('pi')
         const step = (ref: string, extra: { credentialHash?: string } = {}) =>
-          ledger.creditAndSpend({ credit: { accountId: acct, currency: 'usd', units: 5_000, kind: 'top_up', ref }, spend: { units: 500, ref: 'GET /x', ...extra } })
-        expect(await step(pi)).toEqual({ applied: true, spend: { ok: true, accountId: acct, balance: 4_500, entryId: expect.any(String) } })
+          ledger.creditAndSpend({
+            credit: { accountId: acct, currency: 'usd', units: 5_000, kind: 'top_up', ref },
+            spend: { units: 500, ref: 'GET /x', ...extra },
+          })
+        expect(await step(pi)).toEqual({
+          applied: true,
+          spend: { ok: true, accountId: acct, balance: 4_500, entryId: expect.any(String) },
+        })
         // The same PaymentIntent again: no second credit, the spend still happens.
-        expect(await step(pi)).toMatchObject({ applied: false, spend: { ok: true, balance: 4_000 } })
-        expect(await step(id('pi'), { credentialHash: 'f'.repeat(64) })).toEqual({ applied: true, spend: { ok: false, reason: 'unknown_credential', accountId: acct } })
+        expect(await step(pi)).toMatchObject({
+          applied: false,
+          spend: { ok: true, balance: 4_000 },
+        })
+        expect(await step(id('pi'), { credentialHash: 'f'.repeat(64) })).toEqual({
+          applied: true,
+          spend: { ok: false, reason: 'unknown_credential', accountId: acct },
+        })
         await ledger.setFrozen(acct, true)
-        expect(await step(id('pi'))).toEqual({ applied: true, spend: { ok: false, reason: 'account_frozen', accountId: acct } })
+        expect(await step(id('pi'))).toEqual({
+          applied: true,
+          spend: { ok: false, reason: 'account_frozen', accountId: acct },
+        })
         expect(await ledger.balance(acct, 'usd')).toBe(14_000)
         const entries = await expectJournalMatchesBalances(ledger, acct)
         expect(entries.map((e) => e.kind)).toEqual(['top_up', 'debit', 'debit', 'top_up', 'top_up'])
-        await expect(ledger.creditAndSpend({ credit: { accountId: acct, currency: 'usd', units: 1, kind: 'top_up', ref: id('pi') }, spend: { units: 0, ref: 'r' } })).rejects.toThrow(TypeError)
+        await expect(
+          ledger.creditAndSpend({
+            credit: { accountId: acct, currency: 'usd', units: 1, kind: 'top_up', ref: id('pi') },
+            spend: { units: 0, ref: 'r' },
+          }),
+        ).rejects.toThrow(TypeError)
         expect(await ledger.balance(acct, 'usd')).toBe(14_000)
       })
 
       it('lets no concurrent spend take the new credits between the credit and its spend', async () => {
         const acct = id('acct')
-        const racers = Array.from({ length: 30 }, () => ledger.spend({ accountId: acct, currency: 'usd', units: 100, ref: 'race' }))
-        const step = ledger.creditAndSpend({ credit: { accountId: acct, currency: 'usd', units: 1_000, kind: 'top_up', ref: id('pi') }, spend: { units: 1_000, ref: 'GET /x' } })
-        const more = Array.from({ length: 30 }, () => ledger.spend({ accountId: acct, currency: 'usd', units: 100, ref: 'race' }))
+        const racers = Array.from({ length: 30 }, () =>
+          ledger.spend({ accountId: acct, currency: 'usd', units: 100, ref: 'race' }),
+        )
+        const step = ledger.creditAndSpend({
+          credit: { accountId: acct, currency: 'usd', units: 1_000, kind: 'top_up', ref: id('pi') },
+          spend: { units: 1_000, ref: 'GET /x' },
+        })
+        const more = Array.from({ length: 30 }, () =>
+          ledger.spend({ accountId: acct, currency: 'usd', units: 100, ref: 'race' }),
+        )
         const [result] = await Promise.all([step, ...racers, ...more])
         expect(result).toMatchObject({ applied: true, spend: { ok: true, balance: 0 } })
         expect(await ledger.balance(acct, 'usd')).toBe(0)
@@ -292,9 +520,23 @@ export function runLedgerContract(name: string, factory: () => Promise<LedgerHar
 
       it('pays a shortfall off before the spend', async () => {
         const acct = id('acct')
-        await ledger.clawback({ accountId: acct, currency: 'usd', units: 300, kind: 'refund', ref: id('re') })
-        const result = await ledger.creditAndSpend({ credit: { accountId: acct, currency: 'usd', units: 1_000, kind: 'top_up', ref: id('pi') }, spend: { units: 800, ref: 'r' } })
-        expect(result.spend).toEqual({ ok: false, reason: 'insufficient_credits', accountId: acct, balance: 700 })
+        await ledger.clawback({
+          accountId: acct,
+          currency: 'usd',
+          units: 300,
+          kind: 'refund',
+          ref: id('re'),
+        })
+        const result = await ledger.creditAndSpend({
+          credit: { accountId: acct, currency: 'usd', units: 1_000, kind: 'top_up', ref: id('pi') },
+          spend: { units: 800, ref: 'r' },
+        })
+        expect(result.spend).toEqual({
+          ok: false,
+          reason: 'insufficient_credits',
+          accountId: acct,
+          balance: 700,
+        })
         expect(await ledger.shortfall(acct, 'usd')).toBe(0)
       })
     })
@@ -303,22 +545,73 @@ export function runLedgerContract(name: string, factory: () => Promise<LedgerHar
       it('records what a clawback could not take, and the next credits pay it off first', async () => {
         const acct = id('acct')
         const pi = id('pi')
-        await ledger.credit({ accountId: acct, currency: 'usd', units: 1_000, kind: 'top_up', ref: id('pi') })
+        await ledger.credit({
+          accountId: acct,
+          currency: 'usd',
+          units: 1_000,
+          kind: 'top_up',
+          ref: id('pi'),
+        })
         await ledger.spend({ accountId: acct, currency: 'usd', units: 800, ref: 'r' })
         // A refund of 700 finds 200 left: 500 stays owed.
-        expect(await ledger.clawback({ accountId: acct, currency: 'usd', units: 700, kind: 'refund', ref: id('re') })).toEqual({ applied: true, taken: 200, balance: 0 })
+        expect(
+          await ledger.clawback({
+            accountId: acct,
+            currency: 'usd',
+            units: 700,
+            kind: 'refund',
+            ref: id('re'),
+          }),
+        ).toEqual({ applied: true, taken: 200, balance: 0 })
         expect(await ledger.shortfall(acct, 'usd')).toBe(500)
         expect(await ledger.shortfall(acct, 'eur')).toBe(0)
         // A credit in another currency does not pay it.
-        expect(await ledger.credit({ accountId: acct, currency: 'eur', units: 300, kind: 'top_up', ref: id('pi') })).toEqual({ applied: true, balance: 300 })
-        expect(await ledger.credit({ accountId: acct, currency: 'usd', units: 300, kind: 'reversal', ref: id('je') })).toEqual({ applied: true, balance: 0 })
+        expect(
+          await ledger.credit({
+            accountId: acct,
+            currency: 'eur',
+            units: 300,
+            kind: 'top_up',
+            ref: id('pi'),
+          }),
+        ).toEqual({ applied: true, balance: 300 })
+        expect(
+          await ledger.credit({
+            accountId: acct,
+            currency: 'usd',
+            units: 300,
+            kind: 'reversal',
+            ref: id('je'),
+          }),
+        ).toEqual({ applied: true, balance: 0 })
         expect(await ledger.shortfall(acct, 'usd')).toBe(200)
-        expect(await ledger.credit({ accountId: acct, currency: 'usd', units: 5_000, kind: 'top_up', ref: pi })).toEqual({ applied: true, balance: 4_800 })
+        expect(
+          await ledger.credit({
+            accountId: acct,
+            currency: 'usd',
+            units: 5_000,
+            kind: 'top_up',
+            ref: pi,
+          }),
+        ).toEqual({ applied: true, balance: 4_800 })
         // A repeated credit pays nothing twice.
-        expect(await ledger.credit({ accountId: acct, currency: 'usd', units: 5_000, kind: 'top_up', ref: pi })).toEqual({ applied: false, balance: 4_800 })
+        expect(
+          await ledger.credit({
+            accountId: acct,
+            currency: 'usd',
+            units: 5_000,
+            kind: 'top_up',
+            ref: pi,
+          }),
+        ).toEqual({ applied: false, balance: 4_800 })
         expect(await ledger.shortfall(acct, 'usd')).toBe(0)
         const entries = await expectJournalMatchesBalances(ledger, acct)
-        expect(entries.filter((e) => e.currency === 'usd').slice(-3).map((e) => [e.kind, e.units, e.ref, e.balanceAfter])).toEqual([
+        expect(
+          entries
+            .filter((e) => e.currency === 'usd')
+            .slice(-3)
+            .map((e) => [e.kind, e.units, e.ref, e.balanceAfter]),
+        ).toEqual([
           ['shortfall', -300, `reversal:${entries.find((e) => e.kind === 'reversal')!.ref}`, 0],
           ['top_up', 5_000, pi, 5_000],
           ['shortfall', -200, `top_up:${pi}`, 4_800],
@@ -328,10 +621,30 @@ export function runLedgerContract(name: string, factory: () => Promise<LedgerHar
 
       it('adds up the shortfalls of several clawbacks on an empty balance', async () => {
         const acct = id('acct')
-        await ledger.clawback({ accountId: acct, currency: 'usd', units: 900, kind: 'dispute', ref: id('dp') })
-        await ledger.clawback({ accountId: acct, currency: 'usd', units: 100, kind: 'refund', ref: id('re') })
+        await ledger.clawback({
+          accountId: acct,
+          currency: 'usd',
+          units: 900,
+          kind: 'dispute',
+          ref: id('dp'),
+        })
+        await ledger.clawback({
+          accountId: acct,
+          currency: 'usd',
+          units: 100,
+          kind: 'refund',
+          ref: id('re'),
+        })
         expect(await ledger.shortfall(acct, 'usd')).toBe(1_000)
-        expect(await ledger.credit({ accountId: acct, currency: 'usd', units: 1_000, kind: 'top_up', ref: id('pi') })).toEqual({ applied: true, balance: 0 })
+        expect(
+          await ledger.credit({
+            accountId: acct,
+            currency: 'usd',
+            units: 1_000,
+            kind: 'top_up',
+            ref: id('pi'),
+          }),
+        ).toEqual({ applied: true, balance: 0 })
         expect(await ledger.shortfall(acct, 'usd')).toBe(0)
         await expectJournalMatchesBalances(ledger, acct)
       })
@@ -340,7 +653,13 @@ export function runLedgerContract(name: string, factory: () => Promise<LedgerHar
     describe('history', () => {
       it('tells an account with entries or a freeze from one never seen', async () => {
         const [used, frozen, fresh] = [id('acct'), id('acct'), id('acct')]
-        await ledger.clawback({ accountId: used, currency: 'usd', units: 1, kind: 'refund', ref: id('re') })
+        await ledger.clawback({
+          accountId: used,
+          currency: 'usd',
+          units: 1,
+          kind: 'refund',
+          ref: id('re'),
+        })
         await ledger.setFrozen(frozen, true)
         expect(await ledger.hasHistory(used)).toBe(true)
         expect(await ledger.hasHistory(frozen)).toBe(true)
@@ -354,13 +673,48 @@ export function runLedgerContract(name: string, factory: () => Promise<LedgerHar
       it('records each kind with its sign, ref and balance after', async () => {
         const acct = id('acct')
         const pi = id('pi')
-        await ledger.credit({ accountId: acct, currency: 'usd', units: 10_000, kind: 'top_up', ref: pi })
-        const spent = await ledger.spend({ accountId: acct, currency: 'usd', units: 1_500, ref: 'GET /api/weather' })
+        await ledger.credit({
+          accountId: acct,
+          currency: 'usd',
+          units: 10_000,
+          kind: 'top_up',
+          ref: pi,
+        })
+        const spent = await ledger.spend({
+          accountId: acct,
+          currency: 'usd',
+          units: 1_500,
+          ref: 'GET /api/weather',
+        })
         if (!spent.ok) throw new Error('spend failed')
-        await ledger.credit({ accountId: acct, currency: 'usd', units: 1_500, kind: 'reversal', ref: spent.entryId })
-        await ledger.clawback({ accountId: acct, currency: 'usd', units: 4_000, kind: 'refund', ref: 're_1' })
-        await ledger.clawback({ accountId: acct, currency: 'usd', units: 1_000, kind: 'dispute', ref: 'dp_1' })
-        await ledger.credit({ accountId: acct, currency: 'usd', units: 250, kind: 'adjustment', ref: 'adj "ü/€"\n1' })
+        await ledger.credit({
+          accountId: acct,
+          currency: 'usd',
+          units: 1_500,
+          kind: 'reversal',
+          ref: spent.entryId,
+        })
+        await ledger.clawback({
+          accountId: acct,
+          currency: 'usd',
+          units: 4_000,
+          kind: 'refund',
+          ref: 're_1',
+        })
+        await ledger.clawback({
+          accountId: acct,
+          currency: 'usd',
+          units: 1_000,
+          kind: 'dispute',
+          ref: 'dp_1',
+        })
+        await ledger.credit({
+          accountId: acct,
+          currency: 'usd',
+          units: 250,
+          kind: 'adjustment',
+          ref: 'adj "ü/€"\n1',
+        })
         const entries = await expectJournalMatchesBalances(ledger, acct)
         expect(entries.map((e) => [e.kind, e.units, e.ref, e.balanceAfter])).toEqual([
           ['top_up', 10_000, pi, 10_000],
@@ -381,11 +735,25 @@ export function runLedgerContract(name: string, factory: () => Promise<LedgerHar
 
       it('reverses a debit once, keyed by its entry id', async () => {
         const acct = id('acct')
-        await ledger.credit({ accountId: acct, currency: 'usd', units: 1_000, kind: 'top_up', ref: id('pi') })
+        await ledger.credit({
+          accountId: acct,
+          currency: 'usd',
+          units: 1_000,
+          kind: 'top_up',
+          ref: id('pi'),
+        })
         const spent = await ledger.spend({ accountId: acct, currency: 'usd', units: 400, ref: 'r' })
         if (!spent.ok) throw new Error('spend failed')
         const reversals = await Promise.all(
-          Array.from({ length: 10 }, () => ledger.credit({ accountId: acct, currency: 'usd', units: 400, kind: 'reversal', ref: spent.entryId })),
+          Array.from({ length: 10 }, () =>
+            ledger.credit({
+              accountId: acct,
+              currency: 'usd',
+              units: 400,
+              kind: 'reversal',
+              ref: spent.entryId,
+            }),
+          ),
         )
         expect(reversals.filter((r) => r.applied)).toHaveLength(1)
         expect(await ledger.balance(acct, 'usd')).toBe(1_000)
@@ -398,10 +766,24 @@ export function runLedgerContract(name: string, factory: () => Promise<LedgerHar
       it('spends through a credential issued for the account', async () => {
         const acct = id('acct')
         const cred = hash()
-        await ledger.credit({ accountId: acct, currency: 'usd', units: 1_000, kind: 'top_up', ref: id('pi') })
+        await ledger.credit({
+          accountId: acct,
+          currency: 'usd',
+          units: 1_000,
+          kind: 'top_up',
+          ref: id('pi'),
+        })
         await ledger.issueCredential(cred, acct)
         await ledger.issueCredential(cred, acct)
-        expect(await ledger.spend({ accountId: acct, credentialHash: cred, currency: 'usd', units: 100, ref: 'r' })).toMatchObject({
+        expect(
+          await ledger.spend({
+            accountId: acct,
+            credentialHash: cred,
+            currency: 'usd',
+            units: 100,
+            ref: 'r',
+          }),
+        ).toMatchObject({
           ok: true,
           balance: 900,
         })
@@ -411,20 +793,50 @@ export function runLedgerContract(name: string, factory: () => Promise<LedgerHar
         const acct = id('acct')
         const victim = id('acct')
         const cred = hash()
-        await ledger.credit({ accountId: victim, currency: 'usd', units: 1_000, kind: 'top_up', ref: id('pi') })
+        await ledger.credit({
+          accountId: victim,
+          currency: 'usd',
+          units: 1_000,
+          kind: 'top_up',
+          ref: id('pi'),
+        })
         await ledger.issueCredential(cred, acct)
-        expect(await ledger.spend({ accountId: victim, credentialHash: hash(), currency: 'usd', units: 100, ref: 'r' })).toMatchObject({
+        expect(
+          await ledger.spend({
+            accountId: victim,
+            credentialHash: hash(),
+            currency: 'usd',
+            units: 100,
+            ref: 'r',
+          }),
+        ).toMatchObject({
           ok: false,
           reason: 'unknown_credential',
           accountId: victim,
         })
-        expect(await ledger.spend({ accountId: victim, credentialHash: cred, currency: 'usd', units: 100, ref: 'r' })).toMatchObject({
+        expect(
+          await ledger.spend({
+            accountId: victim,
+            credentialHash: cred,
+            currency: 'usd',
+            units: 100,
+            ref: 'r',
+          }),
+        ).toMatchObject({
           ok: false,
           reason: 'unknown_credential',
         })
         // Issuing a known hash again for another account does not rebind it.
         await ledger.issueCredential(cred, victim)
-        expect(await ledger.spend({ accountId: victim, credentialHash: cred, currency: 'usd', units: 100, ref: 'r' })).toMatchObject({
+        expect(
+          await ledger.spend({
+            accountId: victim,
+            credentialHash: cred,
+            currency: 'usd',
+            units: 100,
+            ref: 'r',
+          }),
+        ).toMatchObject({
           ok: false,
           reason: 'unknown_credential',
         })
@@ -434,10 +846,24 @@ export function runLedgerContract(name: string, factory: () => Promise<LedgerHar
       it('revokes at once, and a revoked credential stays revoked', async () => {
         const acct = id('acct')
         const cred = hash()
-        await ledger.credit({ accountId: acct, currency: 'usd', units: 1_000, kind: 'top_up', ref: id('pi') })
+        await ledger.credit({
+          accountId: acct,
+          currency: 'usd',
+          units: 1_000,
+          kind: 'top_up',
+          ref: id('pi'),
+        })
         await ledger.issueCredential(cred, acct)
         expect(await ledger.revokeCredential(cred)).toBe(true)
-        expect(await ledger.spend({ accountId: acct, credentialHash: cred, currency: 'usd', units: 100, ref: 'r' })).toMatchObject({
+        expect(
+          await ledger.spend({
+            accountId: acct,
+            credentialHash: cred,
+            currency: 'usd',
+            units: 100,
+            ref: 'r',
+          }),
+        ).toMatchObject({
           ok: false,
           reason: 'credential_revoked',
           accountId: acct,
@@ -445,7 +871,15 @@ export function runLedgerContract(name: string, factory: () => Promise<LedgerHar
         expect(await ledger.revokeCredential(cred)).toBe(false)
         expect(await ledger.revokeCredential(hash())).toBe(false)
         await ledger.issueCredential(cred, acct)
-        expect(await ledger.spend({ accountId: acct, credentialHash: cred, currency: 'usd', units: 100, ref: 'r' })).toMatchObject({
+        expect(
+          await ledger.spend({
+            accountId: acct,
+            credentialHash: cred,
+            currency: 'usd',
+            units: 100,
+            ref: 'r',
+          }),
+        ).toMatchObject({
           ok: false,
           reason: 'credential_revoked',
         })
@@ -456,18 +890,30 @@ export function runLedgerContract(name: string, factory: () => Promise<LedgerHar
     describe('frozen accounts', () => {
       it('cannot spend while frozen, and can again once unfrozen', async () => {
         const acct = id('acct')
-        await ledger.credit({ accountId: acct, currency: 'usd', units: 1_000, kind: 'top_up', ref: id('pi') })
+        await ledger.credit({
+          accountId: acct,
+          currency: 'usd',
+          units: 1_000,
+          kind: 'top_up',
+          ref: id('pi'),
+        })
         await ledger.setFrozen(acct, true)
         await ledger.setFrozen(acct, true)
-        expect(await ledger.spend({ accountId: acct, currency: 'usd', units: 100, ref: 'r' })).toMatchObject({
+        expect(
+          await ledger.spend({ accountId: acct, currency: 'usd', units: 100, ref: 'r' }),
+        ).toMatchObject({
           ok: false,
           reason: 'account_frozen',
           accountId: acct,
         })
         expect(await ledger.balance(acct, 'usd')).toBe(1_000)
-        expect(await ledger.spend({ accountId: id('acct'), currency: 'usd', units: 100, ref: 'r' })).toMatchObject({ reason: 'insufficient_credits' })
+        expect(
+          await ledger.spend({ accountId: id('acct'), currency: 'usd', units: 100, ref: 'r' }),
+        ).toMatchObject({ reason: 'insufficient_credits' })
         await ledger.setFrozen(acct, false)
-        expect(await ledger.spend({ accountId: acct, currency: 'usd', units: 100, ref: 'r' })).toMatchObject({ ok: true, balance: 900 })
+        expect(
+          await ledger.spend({ accountId: acct, currency: 'usd', units: 100, ref: 'r' }),
+        ).toMatchObject({ ok: true, balance: 900 })
       })
     })
 
@@ -488,7 +934,9 @@ export function runLedgerContract(name: string, factory: () => Promise<LedgerHar
 
       it('gives the lock to exactly one of 20 concurrent callers', async () => {
         const key = id('lock')
-        const tokens = await Promise.all(Array.from({ length: 20 }, () => ledger.acquireLock(key, 30_000)))
+        const tokens = await Promise.all(
+          Array.from({ length: 20 }, () => ledger.acquireLock(key, 30_000)),
+        )
         expect(tokens.filter((t) => t !== null)).toHaveLength(1)
       })
 
@@ -550,8 +998,12 @@ export function runLedgerContract(name: string, factory: () => Promise<LedgerHar
         const probe = await ledger.hit(key, windowMs)
         if (probe.resetMs < 2_000) await sleep(probe.resetMs + 50)
         const otherKey = id('ip')
-        const counts = await Promise.all(Array.from({ length: 30 }, () => ledger.hit(otherKey, windowMs)))
-        expect(counts.map((c) => c.count).sort((a, b) => a - b)).toEqual(Array.from({ length: 30 }, (_, i) => i + 1))
+        const counts = await Promise.all(
+          Array.from({ length: 30 }, () => ledger.hit(otherKey, windowMs)),
+        )
+        expect(counts.map((c) => c.count).sort((a, b) => a - b)).toEqual(
+          Array.from({ length: 30 }, (_, i) => i + 1),
+        )
       })
 
       it('aligns windows to the clock, so a limit means the same on every ledger', async () => {
@@ -583,13 +1035,27 @@ export function runLedgerContract(name: string, factory: () => Promise<LedgerHar
         const down = await harness.unreachable()
         try {
           const acct = id('acct')
-          await expect(down.ledger.spend({ accountId: acct, currency: 'usd', units: 1, ref: 'r' })).rejects.toBeInstanceOf(LedgerUnavailableError)
-          await expect(down.ledger.credit({ accountId: acct, currency: 'usd', units: 1, kind: 'top_up', ref: 'pi' })).rejects.toBeInstanceOf(
+          await expect(
+            down.ledger.spend({ accountId: acct, currency: 'usd', units: 1, ref: 'r' }),
+          ).rejects.toBeInstanceOf(LedgerUnavailableError)
+          await expect(
+            down.ledger.credit({
+              accountId: acct,
+              currency: 'usd',
+              units: 1,
+              kind: 'top_up',
+              ref: 'pi',
+            }),
+          ).rejects.toBeInstanceOf(LedgerUnavailableError)
+          await expect(down.ledger.balance(acct, 'usd')).rejects.toBeInstanceOf(
             LedgerUnavailableError,
           )
-          await expect(down.ledger.balance(acct, 'usd')).rejects.toBeInstanceOf(LedgerUnavailableError)
-          await expect(down.ledger.acquireLock(id('lock'), 1_000)).rejects.toBeInstanceOf(LedgerUnavailableError)
-          await expect(down.ledger.revokeCredential('x'.repeat(64))).rejects.toBeInstanceOf(LedgerUnavailableError)
+          await expect(down.ledger.acquireLock(id('lock'), 1_000)).rejects.toBeInstanceOf(
+            LedgerUnavailableError,
+          )
+          await expect(down.ledger.revokeCredential('x'.repeat(64))).rejects.toBeInstanceOf(
+            LedgerUnavailableError,
+          )
         } finally {
           await down.teardown()
         }

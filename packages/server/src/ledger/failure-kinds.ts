@@ -12,7 +12,10 @@ export function isLedgerUnavailable(error: unknown): boolean {
   if (error instanceof LedgerUnavailableError) return true
   // Another copy of this package (ESM beside CJS) has its own class.
   if (error instanceof Error && error.name === 'LedgerUnavailableError') return true
-  return postgresError(error, '') instanceof LedgerUnavailableError || redisError(error) instanceof LedgerUnavailableError
+  return (
+    postgresError(error, '') instanceof LedgerUnavailableError ||
+    redisError(error) instanceof LedgerUnavailableError
+  )
 }
 
 /**

@@ -1,5 +1,14 @@
 /** The ledgers: one contract (types.ts), three stores. The engine re-exports all of it. */
-export type { ClawbackInput, CreditAndSpendInput, CreditInput, JournalEntry, JournalKind, Ledger, SpendInput, SpendResult } from './types'
+export type {
+  ClawbackInput,
+  CreditAndSpendInput,
+  CreditInput,
+  JournalEntry,
+  JournalKind,
+  Ledger,
+  SpendInput,
+  SpendResult,
+} from './types'
 export { LedgerUnavailableError } from './types'
 export { MemoryLedger } from './memory'
 export { PostgresLedger } from './postgres'

@@ -9,7 +9,16 @@ import type {
   SpendInput,
   SpendResult,
 } from './types'
-import { checkClawback, checkCredit, checkCreditAndSpend, checkCurrency, checkId, checkMs, checkPendingValue, checkSpend } from './validate'
+import {
+  checkClawback,
+  checkCredit,
+  checkCreditAndSpend,
+  checkCurrency,
+  checkId,
+  checkMs,
+  checkPendingValue,
+  checkSpend,
+} from './validate'
 
 const key = (accountId: string, currency: string) => `${accountId}\u0000${currency}`
 
@@ -41,18 +50,28 @@ export class MemoryLedger implements Ledger {
     return this.creditNow(input)
   }
 
-  async creditAndSpend(input: CreditAndSpendInput): Promise<{ applied: boolean; spend: SpendResult }> {
+  async creditAndSpend(
+    input: CreditAndSpendInput,
+  ): Promise<{ applied: boolean; spend: SpendResult }> {
     checkCreditAndSpend(input)
     // No await between the two: nothing else runs in between.
     const { applied } = this.creditNow(input.credit)
-    return { applied, spend: this.spendNow({ ...input.spend, accountId: input.credit.accountId, currency: input.credit.currency }) }
+    return {
+      applied,
+      spend: this.spendNow({
+        ...input.spend,
+        accountId: input.credit.accountId,
+        currency: input.credit.currency,
+      }),
+    }
   }
 
   private spendNow(input: SpendInput): SpendResult {
     const { accountId, credentialHash, currency, units } = input
     if (credentialHash !== undefined) {
       const credential = this.credentials.get(credentialHash)
-      if (!credential || credential.accountId !== accountId) return { ok: false, reason: 'unknown_credential', accountId }
+      if (!credential || credential.accountId !== accountId)
+        return { ok: false, reason: 'unknown_credential', accountId }
       if (credential.revoked) return { ok: false, reason: 'credential_revoked', accountId }
     }
     if (this.frozen.has(accountId)) return { ok: false, reason: 'account_frozen', accountId }
@@ -64,7 +83,11 @@ export class MemoryLedger implements Ledger {
 
   private creditNow(input: CreditInput): { applied: boolean; balance: number } {
     const refKey = `${input.accountId}\u0000${input.kind}\u0000${input.ref}`
-    if (this.refs.has(refKey)) return { applied: false, balance: this.balances.get(key(input.accountId, input.currency)) ?? 0 }
+    if (this.refs.has(refKey))
+      return {
+        applied: false,
+        balance: this.balances.get(key(input.accountId, input.currency)) ?? 0,
+      }
     this.refs.add(refKey)
     const entry = this.append(input.accountId, input.currency, input.kind, input.units, input.ref)
     const k = key(input.accountId, input.currency)
@@ -72,11 +95,19 @@ export class MemoryLedger implements Ledger {
     const paid = Math.min(owed, input.units)
     if (paid === 0) return { applied: true, balance: entry.balanceAfter }
     this.shortfalls.set(k, owed - paid)
-    const payoff = this.append(input.accountId, input.currency, 'shortfall', -paid, `${input.kind}:${input.ref}`)
+    const payoff = this.append(
+      input.accountId,
+      input.currency,
+      'shortfall',
+      -paid,
+      `${input.kind}:${input.ref}`,
+    )
     return { applied: true, balance: payoff.balanceAfter }
   }
 
-  async clawback(input: ClawbackInput): Promise<{ applied: boolean; taken: number; balance: number }> {
+  async clawback(
+    input: ClawbackInput,
+  ): Promise<{ applied: boolean; taken: number; balance: number }> {
     checkClawback(input)
     const refKey = `${input.accountId}\u0000${input.kind}\u0000${input.ref}`
     const balance = this.balances.get(key(input.accountId, input.currency)) ?? 0
@@ -84,7 +115,8 @@ export class MemoryLedger implements Ledger {
     this.refs.add(refKey)
     const taken = Math.min(balance, input.units)
     const k = key(input.accountId, input.currency)
-    if (taken < input.units) this.shortfalls.set(k, (this.shortfalls.get(k) ?? 0) + input.units - taken)
+    if (taken < input.units)
+      this.shortfalls.set(k, (this.shortfalls.get(k) ?? 0) + input.units - taken)
     // `0 - taken` rather than `-taken`: a clawback of nothing must journal 0, not -0.
     const entry = this.append(input.accountId, input.currency, input.kind, 0 - taken, input.ref)
     return { applied: true, taken, balance: entry.balanceAfter }
@@ -110,7 +142,9 @@ export class MemoryLedger implements Ledger {
   async journal(accountId: string, currency?: string): Promise<JournalEntry[]> {
     // Copies, so a caller cannot rewrite history through the returned objects.
     return this.entries
-      .filter((e) => e.accountId === accountId && (currency === undefined || e.currency === currency))
+      .filter(
+        (e) => e.accountId === accountId && (currency === undefined || e.currency === currency),
+      )
       .map((e) => ({ ...e }))
   }
 
@@ -121,7 +155,8 @@ export class MemoryLedger implements Ledger {
   async issueCredential(credentialHash: string, accountId: string): Promise<void> {
     checkId(credentialHash, 'credentialHash')
     checkId(accountId, 'accountId')
-    if (!this.credentials.has(credentialHash)) this.credentials.set(credentialHash, { accountId, revoked: false })
+    if (!this.credentials.has(credentialHash))
+      this.credentials.set(credentialHash, { accountId, revoked: false })
   }
 
   async revokeCredential(credentialHash: string): Promise<boolean> {
@@ -179,18 +214,36 @@ export class MemoryLedger implements Ledger {
     const now = Date.now()
     const windowStart = now - (now % windowMs)
     const counter = this.counters.get(counterKey)
-    const next = counter && counter.windowStart === windowStart ? { count: counter.count + 1, windowStart } : { count: 1, windowStart }
+    const next =
+      counter && counter.windowStart === windowStart
+        ? { count: counter.count + 1, windowStart }
+        : { count: 1, windowStart }
     this.counters.set(counterKey, next)
     return { count: next.count, resetMs: windowStart + windowMs - now }
   }
 
   async close(): Promise<void> {}
 
-  private append(accountId: string, currency: string, kind: JournalKind, units: number, ref: string): JournalEntry {
+  private append(
+    accountId: string,
+    currency: string,
+    kind: JournalKind,
+    units: number,
+    ref: string,
+  ): JournalEntry {
     const k = key(accountId, currency)
     const balanceAfter = (this.balances.get(k) ?? 0) + units
     this.balances.set(k, balanceAfter)
-    const entry: JournalEntry = { id: `je_${++this.seq}`, accountId, currency, kind, units, ref, balanceAfter, at: Date.now() }
+    const entry: JournalEntry = {
+      id: `je_${++this.seq}`,
+      accountId,
+      currency,
+      kind,
+      units,
+      ref,
+      balanceAfter,
+      at: Date.now(),
+    }
     this.entries.push(entry)
     this.accounts.add(accountId)
     return entry

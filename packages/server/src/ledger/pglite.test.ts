@@ -23,13 +23,27 @@ describe('PostgresLedger on PGlite', () => {
     const db = await PGlite.create()
     const ledger = new PostgresLedger(db, { schema: 'billing' })
     await ledger.migrate()
-    await ledger.credit({ accountId: 'a', currency: 'usd', units: 700, kind: 'top_up', ref: 'pi_1' })
+    await ledger.credit({
+      accountId: 'a',
+      currency: 'usd',
+      units: 700,
+      kind: 'top_up',
+      ref: 'pi_1',
+    })
     await Promise.all([ledger.migrate(), ledger.migrate()])
     expect(await ledger.balance('a', 'usd')).toBe(700)
     const tables = await db.query<{ table_name: string }>(
       `select table_name from information_schema.tables where table_schema = 'billing' order by table_name`,
     )
-    expect(tables.rows.map((r) => r.table_name)).toEqual(['balances', 'credentials', 'frozen_accounts', 'journal', 'locks', 'pending', 'rate_counters'])
+    expect(tables.rows.map((r) => r.table_name)).toEqual([
+      'balances',
+      'credentials',
+      'frozen_accounts',
+      'journal',
+      'locks',
+      'pending',
+      'rate_counters',
+    ])
     // close() leaves a database it was handed open: its owner closes it.
     await ledger.close()
     expect(db.closed).toBe(false)
@@ -52,9 +66,28 @@ describe('PostgresLedger on PGlite', () => {
       insert into stripe402.journal (account_id, currency, kind, units, ref, balance_after) values ('a', 'usd', 'top_up', 100, 'pi_old', 100);
     `)
     await ledger.migrate()
-    await ledger.clawback({ accountId: 'a', currency: 'usd', units: 300, kind: 'refund', ref: 're_1' })
-    expect(await ledger.credit({ accountId: 'a', currency: 'usd', units: 500, kind: 'top_up', ref: 'pi_new' })).toEqual({ applied: true, balance: 300 })
-    expect((await ledger.journal('a')).map((e) => e.kind)).toEqual(['top_up', 'refund', 'top_up', 'shortfall'])
+    await ledger.clawback({
+      accountId: 'a',
+      currency: 'usd',
+      units: 300,
+      kind: 'refund',
+      ref: 're_1',
+    })
+    expect(
+      await ledger.credit({
+        accountId: 'a',
+        currency: 'usd',
+        units: 500,
+        kind: 'top_up',
+        ref: 'pi_new',
+      }),
+    ).toEqual({ applied: true, balance: 300 })
+    expect((await ledger.journal('a')).map((e) => e.kind)).toEqual([
+      'top_up',
+      'refund',
+      'top_up',
+      'shortfall',
+    ])
     await ledger.setPending('k', 'v', 1_000)
     expect(await ledger.getPending('k')).toBe('v')
     await db.close()
@@ -64,8 +97,16 @@ describe('PostgresLedger on PGlite', () => {
     const db = await PGlite.create()
     const ledger = new PostgresLedger(db)
     await ledger.migrate()
-    await ledger.credit({ accountId: 'a', currency: 'usd', units: 700, kind: 'top_up', ref: 'pi_1' })
-    await expect(db.query(`update stripe402.journal set units = 1000000`)).rejects.toThrow(/append-only/)
+    await ledger.credit({
+      accountId: 'a',
+      currency: 'usd',
+      units: 700,
+      kind: 'top_up',
+      ref: 'pi_1',
+    })
+    await expect(db.query(`update stripe402.journal set units = 1000000`)).rejects.toThrow(
+      /append-only/,
+    )
     await expect(db.query(`delete from stripe402.journal`)).rejects.toThrow(/append-only/)
     expect(await ledger.journal('a')).toHaveLength(1)
     await db.close()
@@ -81,6 +122,12 @@ describe('PostgresLedger on PGlite', () => {
   })
 
   it('rejects a schema name that is not a plain identifier', () => {
-    expect(() => new PostgresLedger({ query: async () => ({ rows: [] }) }, { schema: 'x"; drop table y; --' })).toThrow(TypeError)
+    expect(
+      () =>
+        new PostgresLedger(
+          { query: async () => ({ rows: [] }) },
+          { schema: 'x"; drop table y; --' },
+        ),
+    ).toThrow(TypeError)
   })
 })

@@ -1,11 +1,32 @@
 /** Tells an unreachable or unready PostgreSQL apart from a bug, so the engine can answer 503 and retry later. */
 import { LedgerUnavailableError } from './types'
 
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE', 'EAI_AGAIN'])
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EPIPE',
+  'EAI_AGAIN',
+])
 
 // SQLSTATEs that mean "not now" rather than "wrong": connection loss, shutdown, overload,
 // timeouts, contention, a read-only failover target, a missing database or credentials.
-const UNAVAILABLE_STATES = new Set(['57P01', '57P02', '57P03', '57014', '55P03', '40001', '40P01', '25006', '3D000', '28000', '28P01'])
+const UNAVAILABLE_STATES = new Set([
+  '57P01',
+  '57P02',
+  '57P03',
+  '57014',
+  '55P03',
+  '40001',
+  '40P01',
+  '25006',
+  '3D000',
+  '28000',
+  '28P01',
+])
 const UNAVAILABLE_CLASSES = ['08', '53']
 
 // Messages node-postgres, pg-pool and PGlite use for a dead or closed connection (they carry no code).
@@ -43,7 +64,10 @@ export function toLedgerError(err: unknown, schema: string): unknown {
   if (err instanceof LedgerUnavailableError) return err
   if (isConnectionFailure(err)) {
     const why = err instanceof Error ? err.message : String(err)
-    return new LedgerUnavailableError(`stripe402 ledger: PostgreSQL is unavailable (${why || codeOf(err) || 'connection failed'})`, { cause: err })
+    return new LedgerUnavailableError(
+      `stripe402 ledger: PostgreSQL is unavailable (${why || codeOf(err) || 'connection failed'})`,
+      { cause: err },
+    )
   }
   const code = codeOf(err)
   if (code !== undefined && NOT_MIGRATED_STATES.has(code)) {
@@ -64,5 +88,10 @@ export function toLedgerError(err: unknown, schema: string): unknown {
 export function isStatementError(err: unknown): boolean {
   if (typeof err !== 'object' || err === null) return false
   const { code, severity } = err as { code?: unknown; severity?: unknown }
-  return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) && typeof severity === 'string' && !(toLedgerError(err, '') instanceof LedgerUnavailableError)
+  return (
+    typeof code === 'string' &&
+    /^[0-9A-Z]{5}$/.test(code) &&
+    typeof severity === 'string' &&
+    !(toLedgerError(err, '') instanceof LedgerUnavailableError)
+  )
 }

@@ -5,7 +5,9 @@ const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/
 /** Schema names are spliced into SQL, so only plain lower-case identifiers are accepted. */
 export function checkSchemaName(schema: string): string {
   if (!SCHEMA_NAME.test(schema)) {
-    throw new TypeError(`stripe402 ledger: schema must match ${SCHEMA_NAME} (a plain lower-case identifier), got ${JSON.stringify(schema)}`)
+    throw new TypeError(
+      `stripe402 ledger: schema must match ${SCHEMA_NAME} (a plain lower-case identifier), got ${JSON.stringify(schema)}`,
+    )
   }
   return schema
 }

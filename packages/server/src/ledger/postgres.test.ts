@@ -6,7 +6,8 @@ import { PostgresLedger } from './postgres'
 
 const svc = await requireService('postgres')
 // A schema per run: other engineers' tests share this database.
-const schemaName = (what: string) => `s402_${what}_${process.pid}_${Math.random().toString(36).slice(2, 8)}`
+const schemaName = (what: string) =>
+  `s402_${what}_${process.pid}_${Math.random().toString(36).slice(2, 8)}`
 
 async function dropSchema(pool: pg.Pool, schema: string): Promise<void> {
   await pool.query(`drop schema if exists "${schema}" cascade`)
@@ -22,7 +23,13 @@ describe.skipIf(!svc.available)('PostgresLedger on PostgreSQL', () => {
       ledger,
       unreachable: async () => {
         // Port 1 on localhost: nothing listens there, so every connection is refused.
-        const down = new pg.Pool({ host: '127.0.0.1', port: 1, user: 'postgres', database: 'test', connectionTimeoutMillis: 2_000 })
+        const down = new pg.Pool({
+          host: '127.0.0.1',
+          port: 1,
+          user: 'postgres',
+          database: 'test',
+          connectionTimeoutMillis: 2_000,
+        })
         return { ledger: new PostgresLedger(down, { schema }), teardown: () => down.end() }
       },
       teardown: async () => {
@@ -47,7 +54,13 @@ describe.skipIf(!svc.available)('PostgresLedger on PostgreSQL', () => {
       const ledgers = pools.map((pool) => new PostgresLedger(pool, { schema }))
       await Promise.all(ledgers.flatMap((l) => [l.migrate(), l.migrate()]))
       const [a, b] = ledgers as [PostgresLedger, PostgresLedger]
-      await a.credit({ accountId: 'acct', currency: 'usd', units: 900, kind: 'top_up', ref: 'pi_1' })
+      await a.credit({
+        accountId: 'acct',
+        currency: 'usd',
+        units: 900,
+        kind: 'top_up',
+        ref: 'pi_1',
+      })
       await b.migrate()
       expect(await b.balance('acct', 'usd')).toBe(900)
     })
@@ -74,10 +87,22 @@ describe.skipIf(!svc.available)('PostgresLedger on PostgreSQL', () => {
     })
 
     it('spends in exactly one statement sent to PostgreSQL', async () => {
-      await ledger.credit({ accountId: 'acct', currency: 'usd', units: 1_000, kind: 'top_up', ref: 'pi_1' })
+      await ledger.credit({
+        accountId: 'acct',
+        currency: 'usd',
+        units: 1_000,
+        kind: 'top_up',
+        ref: 'pi_1',
+      })
       await ledger.issueCredential('h'.repeat(64), 'acct')
       sent.length = 0
-      const result = await ledger.spend({ accountId: 'acct', credentialHash: 'h'.repeat(64), currency: 'usd', units: 100, ref: 'r' })
+      const result = await ledger.spend({
+        accountId: 'acct',
+        credentialHash: 'h'.repeat(64),
+        currency: 'usd',
+        units: 100,
+        ref: 'r',
+      })
       expect(result).toMatchObject({ ok: true, balance: 900 })
       expect(sent).toHaveLength(1)
       expect(sent[0]).toMatch(/\.spend\(/)

@@ -11,7 +11,17 @@ import type {
   SpendInput,
   SpendResult,
 } from './types'
-import { checkClawback, checkCredit, checkCreditAndSpend, checkCurrency, checkId, checkMs, checkPendingValue, checkSpend, isJournalKind } from './validate'
+import {
+  checkClawback,
+  checkCredit,
+  checkCreditAndSpend,
+  checkCurrency,
+  checkId,
+  checkMs,
+  checkPendingValue,
+  checkSpend,
+  isJournalKind,
+} from './validate'
 
 /**
  * The part of node-postgres (`Pool`, `Client`) and PGlite the ledger uses. Typed structurally so
@@ -30,21 +40,38 @@ export interface PostgresLedgerOptions {
 
 // node-postgres returns int8 as a string and PGlite as a number; both must come back exact.
 function units(value: unknown): number {
-  const n = typeof value === 'number' ? value : typeof value === 'string' || typeof value === 'bigint' ? Number(value) : NaN
-  if (!Number.isSafeInteger(n)) throw new Error(`stripe402 ledger: PostgreSQL returned ${String(value)} where a whole number was expected`)
+  const n =
+    typeof value === 'number'
+      ? value
+      : typeof value === 'string' || typeof value === 'bigint'
+        ? Number(value)
+        : NaN
+  if (!Number.isSafeInteger(n))
+    throw new Error(
+      `stripe402 ledger: PostgreSQL returned ${String(value)} where a whole number was expected`,
+    )
   return n
 }
 
 function text(value: unknown): string {
-  if (typeof value !== 'string') throw new Error(`stripe402 ledger: PostgreSQL returned ${String(value)} where text was expected`)
+  if (typeof value !== 'string')
+    throw new Error(
+      `stripe402 ledger: PostgreSQL returned ${String(value)} where text was expected`,
+    )
   return value
 }
 
 function spendResult(row: Record<string, unknown>, accountId: string): SpendResult {
-  if (row.ok === true) return { ok: true, accountId, balance: units(row.balance), entryId: text(row.entry_id) }
+  if (row.ok === true)
+    return { ok: true, accountId, balance: units(row.balance), entryId: text(row.entry_id) }
   const reason = text(row.reason)
-  if (reason === 'insufficient_credits') return { ok: false, reason, accountId, balance: units(row.balance) }
-  if (reason === 'unknown_credential' || reason === 'credential_revoked' || reason === 'account_frozen') {
+  if (reason === 'insufficient_credits')
+    return { ok: false, reason, accountId, balance: units(row.balance) }
+  if (
+    reason === 'unknown_credential' ||
+    reason === 'credential_revoked' ||
+    reason === 'account_frozen'
+  ) {
     return { ok: false, reason, accountId }
   }
   throw new Error(`stripe402 ledger: unexpected spend outcome ${reason}`)
@@ -85,11 +112,17 @@ export class PostgresLedger implements Ledger {
    * A ledger on a new PGlite (in memory, or persisted in `dataDir`), migrated and ready: the
    * embedded default for demos and single-process apps. `close()` closes that PGlite.
    */
-  static async embedded(dataDir?: string, options: PostgresLedgerOptions = {}): Promise<PostgresLedger> {
+  static async embedded(
+    dataDir?: string,
+    options: PostgresLedgerOptions = {},
+  ): Promise<PostgresLedger> {
     const { PGlite } = await import('@electric-sql/pglite').catch((err: unknown) => {
-      throw new Error('stripe402 ledger: PostgresLedger.embedded() needs the optional peer dependency @electric-sql/pglite (npm install @electric-sql/pglite)', {
-        cause: err,
-      })
+      throw new Error(
+        'stripe402 ledger: PostgresLedger.embedded() needs the optional peer dependency @electric-sql/pglite (npm install @electric-sql/pglite)',
+        {
+          cause: err,
+        },
+      )
     })
     const db = await PGlite.create(dataDir)
     const ledger = new PostgresLedger(db, options)
@@ -120,28 +153,65 @@ export class PostgresLedger implements Ledger {
   async spend(input: SpendInput): Promise<SpendResult> {
     checkSpend(input)
     const { accountId } = input
-    const row = first(await this.run(this.sql.spend, [accountId, input.credentialHash ?? null, input.currency, input.units, input.ref]))
+    const row = first(
+      await this.run(this.sql.spend, [
+        accountId,
+        input.credentialHash ?? null,
+        input.currency,
+        input.units,
+        input.ref,
+      ]),
+    )
     return spendResult(row, accountId)
   }
 
-  async creditAndSpend(input: CreditAndSpendInput): Promise<{ applied: boolean; spend: SpendResult }> {
+  async creditAndSpend(
+    input: CreditAndSpendInput,
+  ): Promise<{ applied: boolean; spend: SpendResult }> {
     checkCreditAndSpend(input)
     const { credit, spend } = input
     const row = first(
-      await this.run(this.sql.creditAndSpend, [credit.accountId, credit.currency, credit.units, credit.kind, credit.ref, spend.credentialHash ?? null, spend.units, spend.ref]),
+      await this.run(this.sql.creditAndSpend, [
+        credit.accountId,
+        credit.currency,
+        credit.units,
+        credit.kind,
+        credit.ref,
+        spend.credentialHash ?? null,
+        spend.units,
+        spend.ref,
+      ]),
     )
     return { applied: row.applied === true, spend: spendResult(row, credit.accountId) }
   }
 
   async credit(input: CreditInput): Promise<{ applied: boolean; balance: number }> {
     checkCredit(input)
-    const row = first(await this.run(this.sql.credit, [input.accountId, input.currency, input.units, input.kind, input.ref]))
+    const row = first(
+      await this.run(this.sql.credit, [
+        input.accountId,
+        input.currency,
+        input.units,
+        input.kind,
+        input.ref,
+      ]),
+    )
     return { applied: row.applied === true, balance: units(row.balance) }
   }
 
-  async clawback(input: ClawbackInput): Promise<{ applied: boolean; taken: number; balance: number }> {
+  async clawback(
+    input: ClawbackInput,
+  ): Promise<{ applied: boolean; taken: number; balance: number }> {
     checkClawback(input)
-    const row = first(await this.run(this.sql.clawback, [input.accountId, input.currency, input.units, input.kind, input.ref]))
+    const row = first(
+      await this.run(this.sql.clawback, [
+        input.accountId,
+        input.currency,
+        input.units,
+        input.kind,
+        input.ref,
+      ]),
+    )
     return { applied: row.applied === true, taken: units(row.taken), balance: units(row.balance) }
   }
 

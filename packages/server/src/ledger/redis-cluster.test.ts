@@ -25,7 +25,10 @@ function redisBinaries(): string | null {
 }
 const missing = redisBinaries()
 if (missing) {
-  if (process.env.STRIPE402_REQUIRE_SERVICES === '1') throw new Error(`STRIPE402_REQUIRE_SERVICES=1 but the Redis Cluster tests cannot run: ${missing}`)
+  if (process.env.STRIPE402_REQUIRE_SERVICES === '1')
+    throw new Error(
+      `STRIPE402_REQUIRE_SERVICES=1 but the Redis Cluster tests cannot run: ${missing}`,
+    )
   console.warn(`[stripe402] Redis Cluster tests skipped: ${missing}`)
 }
 
@@ -41,33 +44,82 @@ function freePort(): Promise<number> {
 }
 
 /** A three-master cluster in a temporary folder; `stop()` kills it and removes the folder. */
-async function startCluster(): Promise<{ nodes: Array<{ host: string; port: number }>; stop: () => Promise<void> }> {
+async function startCluster(): Promise<{
+  nodes: Array<{ host: string; port: number }>
+  stop: () => Promise<void>
+}> {
   const dir = mkdtempSync(join(tmpdir(), 'stripe402-redis-cluster-'))
   const ports = [await freePort(), await freePort(), await freePort()]
   const children: ChildProcess[] = ports.map((port) =>
     spawn(
       'redis-server',
-      ['--port', String(port), '--bind', '127.0.0.1', '--cluster-enabled', 'yes', '--cluster-config-file', join(dir, `nodes-${port}.conf`), '--dir', dir, '--save', '', '--appendonly', 'no'],
+      [
+        '--port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--cluster-enabled',
+        'yes',
+        '--cluster-config-file',
+        join(dir, `nodes-${port}.conf`),
+        '--dir',
+        dir,
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+      ],
       { stdio: 'ignore' },
     ),
   )
   const stop = async () => {
-    await Promise.all(children.map((child) => new Promise<void>((resolve) => (child.exitCode !== null ? resolve() : (child.once('exit', () => resolve()), child.kill('SIGKILL'))))))
+    await Promise.all(
+      children.map(
+        (child) =>
+          new Promise<void>((resolve) =>
+            child.exitCode !== null
+              ? resolve()
+              : (child.once('exit', () => resolve()), child.kill('SIGKILL')),
+          ),
+      ),
+    )
     rmSync(dir, { recursive: true, force: true })
   }
   try {
     for (const port of ports) {
       for (let i = 0; ; i++) {
         try {
-          if (execFileSync('redis-cli', ['-p', String(port), 'ping']).toString().trim() === 'PONG') break
+          if (
+            execFileSync('redis-cli', ['-p', String(port), 'ping'])
+              .toString()
+              .trim() === 'PONG'
+          )
+            break
         } catch {
           if (i > 100) throw new Error(`redis-server on ${port} did not start`)
         }
         await new Promise((resolve) => setTimeout(resolve, 50))
       }
     }
-    execFileSync('redis-cli', ['--cluster', 'create', ...ports.map((port) => `127.0.0.1:${port}`), '--cluster-replicas', '0', '--cluster-yes'], { stdio: 'ignore' })
-    for (let i = 0; !execFileSync('redis-cli', ['-p', String(ports[0]), 'cluster', 'info']).toString().includes('cluster_state:ok'); i++) {
+    execFileSync(
+      'redis-cli',
+      [
+        '--cluster',
+        'create',
+        ...ports.map((port) => `127.0.0.1:${port}`),
+        '--cluster-replicas',
+        '0',
+        '--cluster-yes',
+      ],
+      { stdio: 'ignore' },
+    )
+    for (
+      let i = 0;
+      !execFileSync('redis-cli', ['-p', String(ports[0]), 'cluster', 'info'])
+        .toString()
+        .includes('cluster_state:ok');
+      i++
+    ) {
       if (i > 200) throw new Error('the Redis Cluster did not reach cluster_state:ok')
       await new Promise((resolve) => setTimeout(resolve, 50))
     }
@@ -82,7 +134,10 @@ describe.skipIf(missing !== null)('RedisLedger on a three-node Redis Cluster', (
   let cluster: Awaited<ReturnType<typeof startCluster>>
   const clients: Cluster[] = []
   const connect = async () => {
-    const client = new Cluster(cluster.nodes, { redisOptions: RedisLedger.clientOptions, enableOfflineQueue: false })
+    const client = new Cluster(cluster.nodes, {
+      redisOptions: RedisLedger.clientOptions,
+      enableOfflineQueue: false,
+    })
     clients.push(client)
     await new Promise<void>((resolve, reject) => {
       client.once('ready', resolve)
@@ -104,9 +159,15 @@ describe.skipIf(missing !== null)('RedisLedger on a three-node Redis Cluster', (
       ledger: new RedisLedger(client, { prefix: 's402cluster' }),
       unreachable: async () => {
         // A cluster whose only seed node is port 1 on localhost: nothing listens there.
-        const down = new Cluster([{ host: '127.0.0.1', port: 1 }], { redisOptions: RedisLedger.clientOptions, enableOfflineQueue: false })
+        const down = new Cluster([{ host: '127.0.0.1', port: 1 }], {
+          redisOptions: RedisLedger.clientOptions,
+          enableOfflineQueue: false,
+        })
         down.on('error', () => {})
-        return { ledger: new RedisLedger(down, { prefix: 's402cluster' }), teardown: async () => down.disconnect() }
+        return {
+          ledger: new RedisLedger(down, { prefix: 's402cluster' }),
+          teardown: async () => down.disconnect(),
+        }
       },
       teardown: async () => client.disconnect(),
     }
@@ -117,8 +178,16 @@ describe.skipIf(missing !== null)('RedisLedger on a three-node Redis Cluster', (
     const ledger = new RedisLedger(client, { prefix: 's402spread' })
     const accounts = Array.from({ length: 30 }, (_, i) => `acct${i}`)
     for (const accountId of accounts) {
-      await ledger.credit({ accountId, currency: 'usd', units: 1_000, kind: 'top_up', ref: `pi_${accountId}` })
-      expect(await ledger.spend({ accountId, currency: 'usd', units: 300, ref: `r_${accountId}` })).toMatchObject({ ok: true, balance: 700 })
+      await ledger.credit({
+        accountId,
+        currency: 'usd',
+        units: 1_000,
+        kind: 'top_up',
+        ref: `pi_${accountId}`,
+      })
+      expect(
+        await ledger.spend({ accountId, currency: 'usd', units: 300, ref: `r_${accountId}` }),
+      ).toMatchObject({ ok: true, balance: 700 })
     }
     const ownerOf = new Map<string, string>()
     for (const node of client.nodes('master')) {

@@ -7,7 +7,8 @@ import { RedisLedger } from './redis'
 
 const svc = await requireService('redis')
 // A key prefix per run: other engineers' tests share this Redis.
-const prefixFor = (what: string) => `s402test:${what}:${process.pid}:${Math.random().toString(36).slice(2, 8)}`
+const prefixFor = (what: string) =>
+  `s402test:${what}:${process.pid}:${Math.random().toString(36).slice(2, 8)}`
 
 describe.skipIf(!svc.available)('RedisLedger on Redis', () => {
   runLedgerContract('Redis', async () => {
@@ -18,9 +19,17 @@ describe.skipIf(!svc.available)('RedisLedger on Redis', () => {
       ledger: new RedisLedger(client, { prefix }),
       unreachable: async () => {
         // Port 1 on localhost: nothing listens there. The recommended options make calls fail at once.
-        const down = new Redis({ host: '127.0.0.1', port: 1, ...RedisLedger.clientOptions, retryStrategy: () => 200 })
+        const down = new Redis({
+          host: '127.0.0.1',
+          port: 1,
+          ...RedisLedger.clientOptions,
+          retryStrategy: () => 200,
+        })
         down.on('error', () => {})
-        return { ledger: new RedisLedger(down, { prefix }), teardown: async () => down.disconnect() }
+        return {
+          ledger: new RedisLedger(down, { prefix }),
+          teardown: async () => down.disconnect(),
+        }
       },
       teardown: async () => {
         await deleteKeys(client, prefix)
@@ -45,11 +54,24 @@ describe.skipIf(!svc.available)('RedisLedger on Redis', () => {
       client.disconnect()
     })
 
-    const spend = () => ledger.spend({ accountId: 'acct', credentialHash: 'h'.repeat(64), currency: 'usd', units: 100, ref: 'r' })
+    const spend = () =>
+      ledger.spend({
+        accountId: 'acct',
+        credentialHash: 'h'.repeat(64),
+        currency: 'usd',
+        units: 100,
+        ref: 'r',
+      })
 
     it('spends in exactly one command sent to Redis', async () => {
       await client.connect()
-      await ledger.credit({ accountId: 'acct', currency: 'usd', units: 1_000, kind: 'top_up', ref: 'pi_1' })
+      await ledger.credit({
+        accountId: 'acct',
+        currency: 'usd',
+        units: 1_000,
+        kind: 'top_up',
+        ref: 'pi_1',
+      })
       await ledger.issueCredential('h'.repeat(64), 'acct')
       await spend()
       sent.length = 0
@@ -81,7 +103,11 @@ describe.skipIf(!svc.available)('RedisLedger on Redis', () => {
         cursor = next
       } while (cursor !== '0')
       const accountKeys = keys.filter((k) => k.includes(accountId))
-      expect(accountKeys.sort()).toEqual([`${prefix}:{${accountId}}`, `${prefix}:{${accountId}}:j`, `${prefix}:{${accountId}}:r`])
+      expect(accountKeys.sort()).toEqual([
+        `${prefix}:{${accountId}}`,
+        `${prefix}:{${accountId}}:j`,
+        `${prefix}:{${accountId}}:r`,
+      ])
       expect(keys).toContain(`${prefix}:credidx:${'c'.repeat(64)}`)
     })
   })

@@ -13,7 +13,17 @@ import type {
   SpendInput,
   SpendResult,
 } from './types'
-import { checkClawback, checkCredit, checkCreditAndSpend, checkCurrency, checkId, checkMs, checkPendingValue, checkSpend, isJournalKind } from './validate'
+import {
+  checkClawback,
+  checkCredit,
+  checkCreditAndSpend,
+  checkCurrency,
+  checkId,
+  checkMs,
+  checkPendingValue,
+  checkSpend,
+  isJournalKind,
+} from './validate'
 
 /**
  * The part of an ioredis `Redis` or `Cluster` the ledger uses: every operation is a script.
@@ -33,15 +43,24 @@ const sha1 = (text: string) => createHash('sha1').update(text).digest('hex')
 
 function int(value: unknown): number {
   const n = typeof value === 'string' ? Number(value) : value
-  if (typeof n !== 'number' || !Number.isSafeInteger(n)) throw new Error(`stripe402 ledger: Redis returned ${String(value)} where a whole number was expected`)
+  if (typeof n !== 'number' || !Number.isSafeInteger(n))
+    throw new Error(
+      `stripe402 ledger: Redis returned ${String(value)} where a whole number was expected`,
+    )
   return n
 }
 
 function spendResult(reply: unknown[], accountId: string): SpendResult {
   const [outcome, balance, entryId] = reply
-  if (outcome === 'ok') return { ok: true, accountId, balance: int(balance), entryId: String(entryId) }
-  if (outcome === 'insufficient_credits') return { ok: false, reason: outcome, accountId, balance: int(balance) }
-  if (outcome === 'unknown_credential' || outcome === 'credential_revoked' || outcome === 'account_frozen') {
+  if (outcome === 'ok')
+    return { ok: true, accountId, balance: int(balance), entryId: String(entryId) }
+  if (outcome === 'insufficient_credits')
+    return { ok: false, reason: outcome, accountId, balance: int(balance) }
+  if (
+    outcome === 'unknown_credential' ||
+    outcome === 'credential_revoked' ||
+    outcome === 'account_frozen'
+  ) {
     return { ok: false, reason: outcome, accountId }
   }
   throw new Error(`stripe402 ledger: unexpected spend outcome ${String(outcome)}`)
@@ -88,7 +107,10 @@ export class RedisLedger implements Ledger {
     options: RedisLedgerOptions = {},
   ) {
     const prefix = options.prefix ?? 'stripe402'
-    if (prefix.length === 0 || /[{}]/.test(prefix)) throw new TypeError(`stripe402 ledger: Redis prefix must be non-empty and free of { and }, got ${JSON.stringify(prefix)}`)
+    if (prefix.length === 0 || /[{}]/.test(prefix))
+      throw new TypeError(
+        `stripe402 ledger: Redis prefix must be non-empty and free of { and }, got ${JSON.stringify(prefix)}`,
+      )
     this.prefix = prefix
   }
 
@@ -96,17 +118,32 @@ export class RedisLedger implements Ledger {
     checkSpend(input)
     const { accountId } = input
     const reply = list(
-      await this.run(scripts.SPEND, this.accountKeys(accountId), [input.currency, input.units, input.ref, input.credentialHash ?? '', Date.now()]),
+      await this.run(scripts.SPEND, this.accountKeys(accountId), [
+        input.currency,
+        input.units,
+        input.ref,
+        input.credentialHash ?? '',
+        Date.now(),
+      ]),
     )
     return spendResult(reply, accountId)
   }
 
-  async creditAndSpend(input: CreditAndSpendInput): Promise<{ applied: boolean; spend: SpendResult }> {
+  async creditAndSpend(
+    input: CreditAndSpendInput,
+  ): Promise<{ applied: boolean; spend: SpendResult }> {
     checkCreditAndSpend(input)
     const { credit, spend } = input
     const [applied, ...spent] = list(
       await this.run(scripts.CREDIT_AND_SPEND, this.accountKeys(credit.accountId), [
-        credit.currency, credit.units, credit.kind, credit.ref, Date.now(), spend.units, spend.ref, spend.credentialHash ?? '',
+        credit.currency,
+        credit.units,
+        credit.kind,
+        credit.ref,
+        Date.now(),
+        spend.units,
+        spend.ref,
+        spend.credentialHash ?? '',
       ]),
     )
     return { applied: applied === 1, spend: spendResult(spent, credit.accountId) }
@@ -115,15 +152,29 @@ export class RedisLedger implements Ledger {
   async credit(input: CreditInput): Promise<{ applied: boolean; balance: number }> {
     checkCredit(input)
     const [applied, balance] = list(
-      await this.run(scripts.CREDIT, this.accountKeys(input.accountId), [input.currency, input.units, input.kind, input.ref, Date.now()]),
+      await this.run(scripts.CREDIT, this.accountKeys(input.accountId), [
+        input.currency,
+        input.units,
+        input.kind,
+        input.ref,
+        Date.now(),
+      ]),
     )
     return { applied: applied === 1, balance: int(balance) }
   }
 
-  async clawback(input: ClawbackInput): Promise<{ applied: boolean; taken: number; balance: number }> {
+  async clawback(
+    input: ClawbackInput,
+  ): Promise<{ applied: boolean; taken: number; balance: number }> {
     checkClawback(input)
     const [applied, taken, balance] = list(
-      await this.run(scripts.CLAWBACK, this.accountKeys(input.accountId), [input.currency, input.units, input.kind, input.ref, Date.now()]),
+      await this.run(scripts.CLAWBACK, this.accountKeys(input.accountId), [
+        input.currency,
+        input.units,
+        input.kind,
+        input.ref,
+        Date.now(),
+      ]),
     )
     return { applied: applied === 1, taken: int(taken), balance: int(balance) }
   }
@@ -152,7 +203,8 @@ export class RedisLedger implements Ledger {
     const lines = list(await this.run(scripts.JOURNAL, [`${this.accountKey(accountId)}:j`], []))
     const entries = lines.map((line): JournalEntry => {
       const [id, entryCurrency, kind, units, ref, balanceAfter, at] = list(JSON.parse(String(line)))
-      if (!isJournalKind(kind)) throw new Error(`stripe402 ledger: unknown journal kind ${String(kind)}`)
+      if (!isJournalKind(kind))
+        throw new Error(`stripe402 ledger: unknown journal kind ${String(kind)}`)
       return {
         id: String(id),
         accountId,
@@ -169,23 +221,35 @@ export class RedisLedger implements Ledger {
 
   async hasEntry(accountId: string, kind: JournalKind, ref: string): Promise<boolean> {
     checkId(accountId, 'accountId')
-    return (await this.run(scripts.HAS_ENTRY, [`${this.accountKey(accountId)}:r`], [kind, ref])) === 1
+    return (
+      (await this.run(scripts.HAS_ENTRY, [`${this.accountKey(accountId)}:r`], [kind, ref])) === 1
+    )
   }
 
   async issueCredential(credentialHash: string, accountId: string): Promise<void> {
     checkId(credentialHash, 'credentialHash')
     checkId(accountId, 'accountId')
     // Index first: a hash already bound to another account is never bound to this one too.
-    const owner = await this.run(scripts.BIND_CREDENTIAL, [this.credentialIndexKey(credentialHash)], [accountId])
+    const owner = await this.run(
+      scripts.BIND_CREDENTIAL,
+      [this.credentialIndexKey(credentialHash)],
+      [accountId],
+    )
     if (owner !== accountId) return
     await this.run(scripts.ISSUE_CREDENTIAL, [this.accountKey(accountId)], [credentialHash])
   }
 
   async revokeCredential(credentialHash: string): Promise<boolean> {
     checkId(credentialHash, 'credentialHash')
-    const owner = await this.run(scripts.CREDENTIAL_OWNER, [this.credentialIndexKey(credentialHash)], [])
+    const owner = await this.run(
+      scripts.CREDENTIAL_OWNER,
+      [this.credentialIndexKey(credentialHash)],
+      [],
+    )
     if (typeof owner !== 'string') return false
-    return (await this.run(scripts.REVOKE_CREDENTIAL, [this.accountKey(owner)], [credentialHash])) === 1
+    return (
+      (await this.run(scripts.REVOKE_CREDENTIAL, [this.accountKey(owner)], [credentialHash])) === 1
+    )
   }
 
   async setFrozen(accountId: string, frozen: boolean): Promise<void> {
@@ -198,7 +262,13 @@ export class RedisLedger implements Ledger {
     checkMs(ttlMs, 'ttlMs')
     // Unguessable, so no other holder can release a lock it does not own.
     const token = globalThis.crypto.randomUUID()
-    return (await this.run(scripts.ACQUIRE_LOCK, [`${this.prefix}:lock:${key}`], [token, ttlMs])) === 1 ? token : null
+    return (await this.run(
+      scripts.ACQUIRE_LOCK,
+      [`${this.prefix}:lock:${key}`],
+      [token, ttlMs],
+    )) === 1
+      ? token
+      : null
   }
 
   async releaseLock(key: string, token: string): Promise<void> {
@@ -253,7 +323,11 @@ export class RedisLedger implements Ledger {
 
   private readonly shas = new Map<LuaScript, string>()
 
-  private async run(script: LuaScript, keys: string[], args: (string | number)[]): Promise<unknown> {
+  private async run(
+    script: LuaScript,
+    keys: string[],
+    args: (string | number)[],
+  ): Promise<unknown> {
     let sha = this.shas.get(script)
     if (sha === undefined) {
       sha = sha1(script.lua)

@@ -5,7 +5,14 @@
  * part of a credit that paid off units an earlier clawback could not take (negative; its ref is
  * `<credit kind>:<credit ref>`).
  */
-export type JournalKind = 'top_up' | 'debit' | 'reversal' | 'refund' | 'dispute' | 'adjustment' | 'shortfall'
+export type JournalKind =
+  | 'top_up'
+  | 'debit'
+  | 'reversal'
+  | 'refund'
+  | 'dispute'
+  | 'adjustment'
+  | 'shortfall'
 
 /** One append-only journal line, written in the same atomic step as the balance change. */
 export interface JournalEntry {
@@ -47,7 +54,12 @@ export interface SpendInput {
 export type SpendResult =
   | { ok: true; accountId: string; balance: number; entryId: string }
   | { ok: false; reason: 'insufficient_credits'; accountId: string; balance: number }
-  | { ok: false; reason: 'unknown_credential' | 'credential_revoked' | 'account_frozen'; accountId: string; balance?: number }
+  | {
+      ok: false
+      reason: 'unknown_credential' | 'credential_revoked' | 'account_frozen'
+      accountId: string
+      balance?: number
+    }
 
 export interface CreditInput {
   accountId: string

@@ -1,10 +1,24 @@
 /** Input checks shared by every ledger, so a bad call fails loudly instead of moving money the wrong way. */
-import type { ClawbackInput, CreditAndSpendInput, CreditInput, JournalKind, SpendInput } from './types'
+import type {
+  ClawbackInput,
+  CreditAndSpendInput,
+  CreditInput,
+  JournalKind,
+  SpendInput,
+} from './types'
 
 const CURRENCY = /^[a-z]{3}$/
 const CREDIT_KINDS: ReadonlySet<string> = new Set(['top_up', 'reversal', 'adjustment'])
 const CLAWBACK_KINDS: ReadonlySet<string> = new Set(['refund', 'dispute'])
-const JOURNAL_KINDS: ReadonlySet<string> = new Set<JournalKind>(['top_up', 'debit', 'reversal', 'refund', 'dispute', 'adjustment', 'shortfall'])
+const JOURNAL_KINDS: ReadonlySet<string> = new Set<JournalKind>([
+  'top_up',
+  'debit',
+  'reversal',
+  'refund',
+  'dispute',
+  'adjustment',
+  'shortfall',
+])
 const MAX_ID_LENGTH = 512
 const MAX_PENDING_LENGTH = 8_192
 
@@ -23,7 +37,9 @@ export function checkUnits(units: unknown, what = 'units'): number {
 // 'usd' and 'USD' must not become two balances for the same money.
 export function checkCurrency(currency: unknown): string {
   if (typeof currency !== 'string' || !CURRENCY.test(currency)) {
-    fail(`currency must be a lower-case ISO 4217 code such as "usd", got ${JSON.stringify(currency)}`)
+    fail(
+      `currency must be a lower-case ISO 4217 code such as "usd", got ${JSON.stringify(currency)}`,
+    )
   }
   return currency
 }
@@ -54,14 +70,16 @@ export function checkSpend(input: SpendInput): void {
   if (input.credentialHash !== undefined) checkId(input.credentialHash, 'credentialHash')
   checkCurrency(input.currency)
   checkUnits(input.units)
-  if (typeof input.ref !== 'string' || input.ref.length > MAX_ID_LENGTH) fail('ref must be a string')
+  if (typeof input.ref !== 'string' || input.ref.length > MAX_ID_LENGTH)
+    fail('ref must be a string')
 }
 
 export function checkCredit(input: CreditInput): void {
   checkId(input.accountId, 'accountId')
   checkCurrency(input.currency)
   checkUnits(input.units)
-  if (!CREDIT_KINDS.has(input.kind)) fail(`credit kind must be top_up, reversal or adjustment, got ${String(input.kind)}`)
+  if (!CREDIT_KINDS.has(input.kind))
+    fail(`credit kind must be top_up, reversal or adjustment, got ${String(input.kind)}`)
   // An empty ref would make every top-up share one idempotency key and drop all but the first.
   checkId(input.ref, 'ref')
 }
@@ -70,7 +88,8 @@ export function checkClawback(input: ClawbackInput): void {
   checkId(input.accountId, 'accountId')
   checkCurrency(input.currency)
   checkUnits(input.units)
-  if (!CLAWBACK_KINDS.has(input.kind)) fail(`clawback kind must be refund or dispute, got ${String(input.kind)}`)
+  if (!CLAWBACK_KINDS.has(input.kind))
+    fail(`clawback kind must be refund or dispute, got ${String(input.kind)}`)
   checkId(input.ref, 'ref')
 }
 

@@ -80,6 +80,8 @@ describe('compileRoutes', () => {
   })
 
   it('refuses two keys that match the same requests', () => {
-    expect(() => compileRoutes({ 'GET /a/:id': 1, 'GET /A/:other': 2 })).toThrow(/matches the same requests as "GET \/a\/:id"/)
+    expect(() => compileRoutes({ 'GET /a/:id': 1, 'GET /A/:other': 2 })).toThrow(
+      /matches the same requests as "GET \/a\/:id"/,
+    )
   })
 })

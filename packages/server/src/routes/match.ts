@@ -25,7 +25,10 @@ export interface RouteMatch<T> {
  * Compiles route keys. Throws `Error` naming the key on a bad pattern or on two keys that
  * would match the same requests (e.g. `/API/x` and `/api/x` when case-insensitive).
  */
-export function compileRoutes<T>(routes: Record<string, T>, options: { caseSensitive?: boolean } = {}): RouteTable<T> {
+export function compileRoutes<T>(
+  routes: Record<string, T>,
+  options: { caseSensitive?: boolean } = {},
+): RouteTable<T> {
   const compiled: CompiledRoute<T>[] = []
   const seen = new Map<string, string>()
   for (const [key, value] of Object.entries(routes)) {
@@ -37,12 +40,17 @@ export function compileRoutes<T>(routes: Record<string, T>, options: { caseSensi
     }
     const sig = signature(pattern)
     const clash = seen.get(sig)
-    if (clash !== undefined) throw new Error(`route "${key}": matches the same requests as "${clash}"`)
+    if (clash !== undefined)
+      throw new Error(`route "${key}": matches the same requests as "${clash}"`)
     seen.set(sig, key)
     compiled.push({ pattern, value })
   }
   const routesBySpecificity = [...compiled].sort((a, b) => compareSpecificity(a.pattern, b.pattern))
-  return { routes: routesBySpecificity, declared: compiled, caseSensitive: options.caseSensitive ?? false }
+  return {
+    routes: routesBySpecificity,
+    declared: compiled,
+    caseSensitive: options.caseSensitive ?? false,
+  }
 }
 
 /**
@@ -51,7 +59,11 @@ export function compileRoutes<T>(routes: Record<string, T>, options: { caseSensi
  * matches only routes that name no method (no route can name it; the engine answers CORS
  * preflights of paid routes before matching, see `flow/preflight`).
  */
-export function matchRoute<T>(table: RouteTable<T>, method: string, normalizedPath: string): RouteMatch<T> | null {
+export function matchRoute<T>(
+  table: RouteTable<T>,
+  method: string,
+  normalizedPath: string,
+): RouteMatch<T> | null {
   return matchReadings(table, method, [normalizedPath.split('/').filter((part) => part !== '')])
 }
 
@@ -61,7 +73,11 @@ export function matchRoute<T>(table: RouteTable<T>, method: string, normalizedPa
  * routers dispatch, so they also decide which route prices the request; the later ones only
  * make sure that no spelling a server might resolve to a paid route goes unpriced.
  */
-export function matchReadings<T>(table: RouteTable<T>, method: string, readings: ReadonlyArray<ReadonlyArray<string>>): RouteMatch<T> | null {
+export function matchReadings<T>(
+  table: RouteTable<T>,
+  method: string,
+  readings: ReadonlyArray<ReadonlyArray<string>>,
+): RouteMatch<T> | null {
   const verb = method.toUpperCase()
   const fold = table.caseSensitive ? (part: string) => part : (part: string) => part.toLowerCase()
   for (const parts of readings) {
@@ -75,7 +91,11 @@ export function matchReadings<T>(table: RouteTable<T>, method: string, readings:
   return null
 }
 
-function matchSegments(pattern: RoutePattern, parts: ReadonlyArray<string>, fold: (part: string) => string): Record<string, string> | null {
+function matchSegments(
+  pattern: RoutePattern,
+  parts: ReadonlyArray<string>,
+  fold: (part: string) => string,
+): Record<string, string> | null {
   const params: Record<string, string> = {}
   const { segments } = pattern
   for (let i = 0; i < segments.length; i++) {

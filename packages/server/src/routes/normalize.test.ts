@@ -30,18 +30,24 @@ describe('normalizePath', () => {
   })
 
   it('keeps letter case when case-sensitive', () => {
-    expect(normalizePath('/API/Joke/', { caseSensitive: true })).toEqual({ ok: true, path: '/API/Joke' })
+    expect(normalizePath('/API/Joke/', { caseSensitive: true })).toEqual({
+      ok: true,
+      path: '/API/Joke',
+    })
   })
 
   it('keeps a literal percent sign that is encoded once', () => {
     expect(normalizePath('/files/100%25')).toEqual({ ok: true, path: '/files/100%' })
   })
 
-  it.each(['/api/%zzoke', '/api/jo%', '/api/%E0%A4'])('reports malformed encoding in %j with a lenient reading', (input) => {
-    const result = normalizePath(input)
-    expect(result.ok).toBe(false)
-    expect(result.path.startsWith('/api/')).toBe(true)
-  })
+  it.each(['/api/%zzoke', '/api/jo%', '/api/%E0%A4'])(
+    'reports malformed encoding in %j with a lenient reading',
+    (input) => {
+      const result = normalizePath(input)
+      expect(result.ok).toBe(false)
+      expect(result.path.startsWith('/api/')).toBe(true)
+    },
+  )
 
   it('refuses a path encoded more than three times', () => {
     expect(normalizePath('/api%25252525252Fjoke').ok).toBe(false)

@@ -9,7 +9,9 @@ export interface NormalizeOptions {
  * `ok: false` means the path's percent-encoding is malformed. `path` is then a lenient
  * reading of it, so the caller can still tell whether it might be a paid resource.
  */
-export type NormalizedPath = { ok: true; path: string } | { ok: false; path: string; reason: string }
+export type NormalizedPath =
+  | { ok: true; path: string }
+  | { ok: false; path: string; reason: string }
 
 /** Rounds of percent-decoding: `%252F` is `%2F` after one; some stacks decode twice, so we do too. */
 const MAX_DECODE_ROUNDS = 3
@@ -27,7 +29,10 @@ export function normalizePath(rawPath: string, options: NormalizeOptions = {}): 
 }
 
 /** `normalizePath` for a path `decodePath` already decoded. */
-export function normalizeDecoded({ decoded, malformed }: { decoded: string; malformed?: string }, options: NormalizeOptions = {}): NormalizedPath {
+export function normalizeDecoded(
+  { decoded, malformed }: { decoded: string; malformed?: string },
+  options: NormalizeOptions = {},
+): NormalizedPath {
   const segments: string[] = []
   for (const part of decoded.replace(/\\/g, '/').split('/')) {
     const semicolon = part.indexOf(';')
@@ -53,8 +58,10 @@ export function decodePath(rawPath: string): { decoded: string; malformed?: stri
   }
   // A decoded path that still holds `%XX` was encoded more than once; the first decoding
   // was well-formed, so later rounds are lenient (a literal `%E0` is a valid file name).
-  for (let round = 1; round < MAX_DECODE_ROUNDS && ENCODED.test(decoded); round++) decoded = decodeLenient(decoded)
-  if (!malformed && ENCODED.test(decoded)) malformed = `the path is percent-encoded more than ${MAX_DECODE_ROUNDS} times`
+  for (let round = 1; round < MAX_DECODE_ROUNDS && ENCODED.test(decoded); round++)
+    decoded = decodeLenient(decoded)
+  if (!malformed && ENCODED.test(decoded))
+    malformed = `the path is percent-encoded more than ${MAX_DECODE_ROUNDS} times`
   return malformed ? { decoded, malformed } : { decoded }
 }
 
@@ -76,7 +83,8 @@ function decodeLenient(value: string): string {
   const decoder = new TextDecoder('utf-8', { fatal: false })
   return value.replace(/(?:%[0-9a-fA-F]{2})+/g, (run) => {
     const bytes = new Uint8Array(run.length / 3)
-    for (let i = 0; i < bytes.length; i++) bytes[i] = Number.parseInt(run.slice(i * 3 + 1, i * 3 + 3), 16)
+    for (let i = 0; i < bytes.length; i++)
+      bytes[i] = Number.parseInt(run.slice(i * 3 + 1, i * 3 + 3), 16)
     return decoder.decode(bytes)
   })
 }

@@ -7,7 +7,10 @@
 export const ROUTE_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'] as const
 export type RouteMethod = (typeof ROUTE_METHODS)[number]
 
-export type PatternSegment = { type: 'literal'; value: string } | { type: 'param'; name: string } | { type: 'wildcard' }
+export type PatternSegment =
+  | { type: 'literal'; value: string }
+  | { type: 'param'; name: string }
+  | { type: 'wildcard' }
 
 export interface RoutePattern {
   /** The key exactly as configured. */
@@ -25,16 +28,24 @@ const PARAM = /^:([A-Za-z_][A-Za-z0-9_]*)$/
 const LITERAL = /^[^%;\\?#\s]+$/u
 
 /** Parses a route key; throws an Error whose message says what is wrong with it. */
-export function parseRoutePattern(key: string, options: { caseSensitive?: boolean } = {}): RoutePattern {
+export function parseRoutePattern(
+  key: string,
+  options: { caseSensitive?: boolean } = {},
+): RoutePattern {
   const match = /^\s*(?:([A-Za-z]+)\s+)?(\S+)\s*$/.exec(key)
   if (!match) throw new Error('expected "METHOD /path" or "/path", e.g. "GET /api/weather"')
   const [, rawMethod, rawPath = ''] = match
   let method: RouteMethod | null = null
   if (rawMethod !== undefined) {
     const upper = rawMethod.toUpperCase()
-    if (upper === 'OPTIONS') throw new Error('OPTIONS cannot be priced: browsers send it as a CORS preflight without credentials')
+    if (upper === 'OPTIONS')
+      throw new Error(
+        'OPTIONS cannot be priced: browsers send it as a CORS preflight without credentials',
+      )
     if (!(ROUTE_METHODS as readonly string[]).includes(upper)) {
-      throw new Error(`unknown method "${rawMethod}"; use one of ${ROUTE_METHODS.join(', ')} or none for every method`)
+      throw new Error(
+        `unknown method "${rawMethod}"; use one of ${ROUTE_METHODS.join(', ')} or none for every method`,
+      )
     }
     method = upper as RouteMethod
   }
@@ -51,7 +62,9 @@ export function parseRoutePattern(key: string, options: { caseSensitive?: boolea
     if (param) return { type: 'param', name: param[1]! }
     if (part.startsWith(':')) throw new Error(`"${part}" is not a valid parameter name`)
     if (part === '.' || part === '..' || !LITERAL.test(part)) {
-      throw new Error(`the segment "${part}" is not allowed: write paths decoded, without "%", ";", "." or ".." segments`)
+      throw new Error(
+        `the segment "${part}" is not allowed: write paths decoded, without "%", ";", "." or ".." segments`,
+      )
     }
     return { type: 'literal', value: options.caseSensitive ? part : part.toLowerCase() }
   })
@@ -80,6 +93,8 @@ export function compareSpecificity(a: RoutePattern, b: RoutePattern): number {
 
 /** Two patterns that match exactly the same requests (parameter names aside). */
 export function signature(pattern: RoutePattern): string {
-  const path = pattern.segments.map((s) => (s.type === 'literal' ? s.value : s.type === 'param' ? ':' : '*')).join('/')
+  const path = pattern.segments
+    .map((s) => (s.type === 'literal' ? s.value : s.type === 'param' ? ':' : '*'))
+    .join('/')
   return `${pattern.method ?? '*'} /${path}`
 }

@@ -19,20 +19,35 @@ const match = (path: string, method = 'GET') => {
 
 describe('readPath', () => {
   it('keeps %2F and dot segments inside a segment in the raw reading, as routers dispatch', () => {
-    expect(readPath('/users/a%2Fb').segments).toEqual([['users', 'a/b'], ['users', 'a', 'b']])
+    expect(readPath('/users/a%2Fb').segments).toEqual([
+      ['users', 'a/b'],
+      ['users', 'a', 'b'],
+    ])
     expect(readPath('/users/%2E%2E').segments).toEqual([['users', '..'], []])
-    expect(readPath('/files/./x;v=1').segments).toEqual([['files', '.', 'x;v=1'], ['files', 'x']])
+    expect(readPath('/files/./x;v=1').segments).toEqual([
+      ['files', '.', 'x;v=1'],
+      ['files', 'x'],
+    ])
   })
 
   it('reads an ordinary path once', () => {
     expect(readPath('/api/joke').segments).toEqual([['api', 'joke']])
-    expect(readPath('/API/Joke/').segments).toEqual([['API', 'Joke'], ['api', 'joke']])
+    expect(readPath('/API/Joke/').segments).toEqual([
+      ['API', 'Joke'],
+      ['api', 'joke'],
+    ])
   })
 
   it('reads a path without anything to decode exactly as the long way does', () => {
     // Characters that matter to some reading (`%`, `\\`, `;`, dots, case) mixed with `/` and any text.
     const pathArb = fc
-      .array(fc.oneof(fc.constantFrom('/', '//', '.', '..', '%2F', '%', ';', '\\', 'A', 'Σ', 'İ', 'ß'), fc.string({ unit: 'binary', maxLength: 6 })), { maxLength: 12 })
+      .array(
+        fc.oneof(
+          fc.constantFrom('/', '//', '.', '..', '%2F', '%', ';', '\\', 'A', 'Σ', 'İ', 'ß'),
+          fc.string({ unit: 'binary', maxLength: 6 }),
+        ),
+        { maxLength: 12 },
+      )
       .map((parts) => parts.join(''))
     fc.assert(
       fc.property(pathArb, fc.boolean(), (path, caseSensitive) => {
@@ -40,8 +55,20 @@ describe('readPath', () => {
       }),
       { numRuns: 2000 },
     )
-    for (const path of ['/', '', '/api/joke', '/API/Joke/', '//a///b/', '/a.b/...c/d..', '/ΑΣ/ΟΔΟΣ', '/İ']) {
-      for (const caseSensitive of [false, true]) expect(readPlainPath(path, { caseSensitive })).toEqual(readEveryWay(path, { caseSensitive }))
+    for (const path of [
+      '/',
+      '',
+      '/api/joke',
+      '/API/Joke/',
+      '//a///b/',
+      '/a.b/...c/d..',
+      '/ΑΣ/ΟΔΟΣ',
+      '/İ',
+    ]) {
+      for (const caseSensitive of [false, true])
+        expect(readPlainPath(path, { caseSensitive })).toEqual(
+          readEveryWay(path, { caseSensitive }),
+        )
     }
   })
 })

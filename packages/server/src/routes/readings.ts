@@ -1,5 +1,11 @@
 /** The ways a server may split one request path into segments: a price that any of them matches applies. */
-import { decodePath, decodeSegment, type NormalizedPath, normalizeDecoded, type NormalizeOptions } from './normalize'
+import {
+  decodePath,
+  decodeSegment,
+  type NormalizedPath,
+  normalizeDecoded,
+  type NormalizeOptions,
+} from './normalize'
 
 export interface PathReadings {
   /** The canonical path: discovery, webhook, events and journal references use it. */
@@ -24,7 +30,9 @@ export interface PathReadings {
  * A request is priced if any reading matches a paid route; see `matchReadings`.
  */
 export function readPath(rawPath: string, options: NormalizeOptions = {}): PathReadings {
-  return NEEDS_DECODING.test(rawPath) ? readEveryWay(rawPath, options) : readPlainPath(rawPath, options)
+  return NEEDS_DECODING.test(rawPath)
+    ? readEveryWay(rawPath, options)
+    : readPlainPath(rawPath, options)
 }
 
 /**
@@ -45,7 +53,10 @@ export function readPlainPath(rawPath: string, options: NormalizeOptions = {}): 
   if (options.caseSensitive) return { normalized: { ok: true, path }, segments: [raw] }
   const lower = path.toLowerCase()
   if (lower === path) return { normalized: { ok: true, path }, segments: [raw] }
-  return { normalized: { ok: true, path: lower }, segments: [raw, lower.split('/').filter(nonEmpty)] }
+  return {
+    normalized: { ok: true, path: lower },
+    segments: [raw, lower.split('/').filter(nonEmpty)],
+  }
 }
 
 /** `readPath` the long way, for paths that need decoding. */

@@ -36,13 +36,16 @@ export function classifyStripeError(error: unknown): StripeFailure {
       }
       return { kind: 'declined', declineCode: e.decline_code ?? e.code, message }
     case 'StripeInvalidRequestError':
-      if (e.code === 'payment_intent_authentication_failure') return { kind: 'authentication_required', message }
+      if (e.code === 'payment_intent_authentication_failure')
+        return { kind: 'authentication_required', message }
       // 409 lock_timeout: another request holds the same object; trying again later is right.
-      if (e.statusCode === 409 || e.code === 'lock_timeout') return { kind: 'unavailable', message, ourFault: false }
+      if (e.statusCode === 409 || e.code === 'lock_timeout')
+        return { kind: 'unavailable', message, ourFault: false }
       return { kind: 'invalid', code: e.code, message }
     case 'StripeIdempotencyError':
       // The first request with this key is still running (a replay raced it): its outcome comes later.
-      if (e.code === 'idempotency_key_in_use' || e.statusCode === 409) return { kind: 'unavailable', message, ourFault: false }
+      if (e.code === 'idempotency_key_in_use' || e.statusCode === 409)
+        return { kind: 'unavailable', message, ourFault: false }
       return { kind: 'invalid', code: 'idempotency_error', message }
     case 'StripeAuthenticationError':
     case 'StripePermissionError':

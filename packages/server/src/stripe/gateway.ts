@@ -60,7 +60,10 @@ export interface StripeGateway {
    * with `latest_charge` expanded; null when there is none. Also the Customer the PaymentMethod is
    * attached to now (the request may have attached it). Throws when it cannot tell.
    */
-  findTopUp(request: TopUpRequest & { attempt: string }, sinceMs: number): Promise<{ paymentIntent: Stripe.PaymentIntent | null; customerId: string | null }>
+  findTopUp(
+    request: TopUpRequest & { attempt: string },
+    sinceMs: number,
+  ): Promise<{ paymentIntent: Stripe.PaymentIntent | null; customerId: string | null }>
   retrieveCharge(id: string): Promise<Stripe.Charge>
   retrieveDispute(id: string): Promise<Stripe.Dispute>
   listRefunds(chargeId: string): Promise<Stripe.Refund[]>
@@ -68,7 +71,11 @@ export interface StripeGateway {
   /** PaymentIntents created since `since` (epoch seconds), newest first, up to `limit`, with `latest_charge` expanded. */
   listPaymentIntents(since: number | undefined, limit: number): AsyncIterable<Stripe.PaymentIntent>
   /** Verifies a webhook signature (Web Crypto outside Node) and parses the event. */
-  constructEvent(rawBody: string | Uint8Array, signature: string, secret: string): Promise<Stripe.Event>
+  constructEvent(
+    rawBody: string | Uint8Array,
+    signature: string,
+    secret: string,
+  ): Promise<Stripe.Event>
 }
 
 /** Seconds of clock difference with Stripe allowed for when listing PaymentIntents created since a time. */
@@ -92,7 +99,9 @@ export interface GatewayOptions {
 }
 
 /** `fetch` unless this is Node: the SDK's Node client needs `node:http`, which Workers do not have. */
-export function defaultHttpClient(runtime: { versions?: { node?: string } } | undefined): 'node' | 'fetch' {
+export function defaultHttpClient(
+  runtime: { versions?: { node?: string } } | undefined,
+): 'node' | 'fetch' {
   return runtime?.versions?.node ? 'node' : 'fetch'
 }
 
@@ -116,7 +125,8 @@ export function createStripeClient(options: GatewayOptions): Stripe {
 export function createStripeGateway(options: GatewayOptions): StripeGateway {
   const client = createStripeClient(options)
   // Web Crypto verifies signatures everywhere; Node's default provider would need node:crypto.
-  const cryptoProvider = options.httpClient === 'fetch' ? Stripe.createSubtleCryptoProvider() : undefined
+  const cryptoProvider =
+    options.httpClient === 'fetch' ? Stripe.createSubtleCryptoProvider() : undefined
   return {
     client,
     async cardOf(paymentMethodId) {
@@ -129,11 +139,21 @@ export function createStripeGateway(options: GatewayOptions): StripeGateway {
       let customer = request.customerId
       if (customer === null) {
         const created = await client.customers.create(
-          { description: 'stripe402 payer', metadata: { [METADATA.ACCOUNT]: request.accountId, [METADATA.PAYWALL]: request.paywallId } },
+          {
+            description: 'stripe402 payer',
+            metadata: {
+              [METADATA.ACCOUNT]: request.accountId,
+              [METADATA.PAYWALL]: request.paywallId,
+            },
+          },
           { idempotencyKey: `${request.idempotencyKey}-customer` },
         )
         customer = created.id
-        await client.paymentMethods.attach(request.paymentMethodId, { customer }, { idempotencyKey: `${request.idempotencyKey}-attach` })
+        await client.paymentMethods.attach(
+          request.paymentMethodId,
+          { customer },
+          { idempotencyKey: `${request.idempotencyKey}-attach` },
+        )
       }
       return client.paymentIntents.create(
         {
@@ -177,8 +197,12 @@ export function createStripeGateway(options: GatewayOptions): StripeGateway {
       })
       let seen = 0
       for await (const pi of list) {
-        if (pi.metadata?.[METADATA.ATTEMPT] === request.attempt) return { paymentIntent: pi, customerId: customer }
-        if (++seen >= FIND_MAX_SCANNED) throw new Error(`more than ${FIND_MAX_SCANNED} PaymentIntents to look through for a lost top-up`)
+        if (pi.metadata?.[METADATA.ATTEMPT] === request.attempt)
+          return { paymentIntent: pi, customerId: customer }
+        if (++seen >= FIND_MAX_SCANNED)
+          throw new Error(
+            `more than ${FIND_MAX_SCANNED} PaymentIntents to look through for a lost top-up`,
+          )
       }
       return { paymentIntent: null, customerId: customer }
     },
@@ -186,12 +210,17 @@ export function createStripeGateway(options: GatewayOptions): StripeGateway {
     retrieveDispute: (id) => client.disputes.retrieve(id),
     async listRefunds(chargeId) {
       const refunds: Stripe.Refund[] = []
-      for await (const refund of client.refunds.list({ charge: chargeId, limit: 100 })) refunds.push(refund)
+      for await (const refund of client.refunds.list({ charge: chargeId, limit: 100 }))
+        refunds.push(refund)
       return refunds
     },
     async listDisputes(paymentIntentId) {
       const disputes: Stripe.Dispute[] = []
-      for await (const dispute of client.disputes.list({ payment_intent: paymentIntentId, limit: 100 })) disputes.push(dispute)
+      for await (const dispute of client.disputes.list({
+        payment_intent: paymentIntentId,
+        limit: 100,
+      }))
+        disputes.push(dispute)
       return disputes
     },
     listPaymentIntents(since, limit) {
@@ -211,7 +240,13 @@ export function createStripeGateway(options: GatewayOptions): StripeGateway {
     constructEvent(rawBody, signature, secret) {
       // Stripe signs UTF-8 JSON; decoding it back to text needs no Buffer, which Workers lack.
       const payload = typeof rawBody === 'string' ? rawBody : new TextDecoder().decode(rawBody)
-      return client.webhooks.constructEventAsync(payload, signature, secret, undefined, cryptoProvider)
+      return client.webhooks.constructEventAsync(
+        payload,
+        signature,
+        secret,
+        undefined,
+        cryptoProvider,
+      )
     },
   }
 }

@@ -15,7 +15,10 @@ import {
 
 const h = useEmulator()
 // stripe 18's types declare the module 'stripe', so the alias is loaded untyped.
-const Stripe18 = createRequire(import.meta.url)('stripe18') as new (key: string, config: object) => Stripe
+const Stripe18 = createRequire(import.meta.url)('stripe18') as new (
+  key: string,
+  config: object,
+) => Stripe
 
 const majors = [
   ['18', (key: string, config: object) => new Stripe18(key, config)],
@@ -30,7 +33,9 @@ describe.each(majors)('stripe SDK %s given as stripe.client', (major, create) =>
 
   it('charges one top-up, credits it once and spends from it', async () => {
     const { paywall } = paywallOn()
-    const first = expectPaid(await paywall.begin(req('/api/joke', { payment: pay({ paymentMethodId: await h.card() }) })))
+    const first = expectPaid(
+      await paywall.begin(req('/api/joke', { payment: pay({ paymentMethodId: await h.card() }) })),
+    )
     await first.settle(200)
     const { clientId, creditsRemaining } = paymentResponse(first)
     expect(creditsRemaining).toBe(5_000 - 500)
@@ -58,10 +63,18 @@ describe.each(majors)('stripe SDK %s given as stripe.client', (major, create) =>
 
   it('verifies webhook signatures with that SDK', async () => {
     const { paywall } = paywallOn()
-    const body = JSON.stringify({ id: 'evt_1', object: 'event', type: 'customer.created', data: { object: {} } })
+    const body = JSON.stringify({
+      id: 'evt_1',
+      object: 'event',
+      type: 'customer.created',
+      data: { object: {} },
+    })
     const good = Stripe.webhooks.generateTestHeaderString({ payload: body, secret: WEBHOOK_SECRET })
     expect((await paywall.handleWebhook(body, good)).status).toBe(200)
-    const forged = Stripe.webhooks.generateTestHeaderString({ payload: body, secret: 'whsec_wrong' })
+    const forged = Stripe.webhooks.generateTestHeaderString({
+      payload: body,
+      secret: 'whsec_wrong',
+    })
     expect((await paywall.handleWebhook(body, forged)).status).toBe(400)
   })
 })

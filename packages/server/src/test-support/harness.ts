@@ -1,6 +1,17 @@
 /** Test-only helpers: an emulator, a paywall on it, cards, requests and decoded answers. Never imported by the package. */
-import { decodePaymentRequired, decodePaymentResponse, encodePaymentPayload, type PaymentPayload, type PaymentRequired, type PaymentResponse } from '@stripe402/protocol'
-import { startStripeEmulator, type StripeEmulator, type WebhookEndpoint } from '@stripe402/stripe-emulator'
+import {
+  decodePaymentRequired,
+  decodePaymentResponse,
+  encodePaymentPayload,
+  type PaymentPayload,
+  type PaymentRequired,
+  type PaymentResponse,
+} from '@stripe402/protocol'
+import {
+  startStripeEmulator,
+  type StripeEmulator,
+  type WebhookEndpoint,
+} from '@stripe402/stripe-emulator'
 import Stripe from 'stripe'
 import { afterAll, beforeAll, beforeEach } from 'vitest'
 import type { PaywallConfig } from '../config/schema'
@@ -33,7 +44,12 @@ export interface CapturedLog {
 export interface Harness {
   emu: StripeEmulator
   /** A paywall on the emulator with a fresh MemoryLedger unless `ledger` is given. */
-  paywall(overrides?: Partial<PaywallConfig>): { paywall: Paywall; ledger: Ledger; events: PaywallEvent[]; logs: CapturedLog[] }
+  paywall(overrides?: Partial<PaywallConfig>): {
+    paywall: Paywall
+    ledger: Ledger
+    events: PaywallEvent[]
+    logs: CapturedLog[]
+  }
   /** A PaymentMethod created with the publishable key, like a client does. */
   card(number?: string): Promise<string>
 }
@@ -65,7 +81,12 @@ export function useEmulator(options: { webhooks?: () => WebhookEndpoint[] } = {}
         error: (message, meta) => logs.push({ level: 'error', message, ...(meta && { meta }) }),
       }
       const paywall = createPaywall({
-        stripe: { ...harness.emu.keys(), apiBase: harness.emu.url, maxNetworkRetries: 0, timeoutMs: 2_000 },
+        stripe: {
+          ...harness.emu.keys(),
+          apiBase: harness.emu.url,
+          maxNetworkRetries: 0,
+          timeoutMs: 2_000,
+        },
         secret: SECRET,
         ledger,
         routes: {
@@ -80,8 +101,14 @@ export function useEmulator(options: { webhooks?: () => WebhookEndpoint[] } = {}
       return { paywall, ledger, events, logs }
     },
     async card(number = CARDS.visa) {
-      const stripe = new Stripe(harness.emu.keys().publishableKey, { ...harness.emu.sdkConfig(), maxNetworkRetries: 0 })
-      const pm = await stripe.paymentMethods.create({ type: 'card', card: { number, exp_month: 12, exp_year: 2030, cvc: '123' } })
+      const stripe = new Stripe(harness.emu.keys().publishableKey, {
+        ...harness.emu.sdkConfig(),
+        maxNetworkRetries: 0,
+      })
+      const pm = await stripe.paymentMethods.create({
+        type: 'card',
+        card: { number, exp_month: 12, exp_year: 2030, cvc: '123' },
+      })
       return pm.id
     },
   }
@@ -89,18 +116,40 @@ export function useEmulator(options: { webhooks?: () => WebhookEndpoint[] } = {}
 }
 
 /** A request as an adapter passes it: a method, a URL (path or absolute) and a header getter. */
-export function req(url: string, options: { method?: string; payment?: PaymentPayload | string; headers?: Record<string, string> } = {}): PaywallRequest {
-  const headers = new Map(Object.entries(options.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]))
+export function req(
+  url: string,
+  options: {
+    method?: string
+    payment?: PaymentPayload | string
+    headers?: Record<string, string>
+  } = {},
+): PaywallRequest {
+  const headers = new Map(
+    Object.entries(options.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]),
+  )
   if (options.payment !== undefined) {
-    headers.set('payment', typeof options.payment === 'string' ? options.payment : encodePaymentPayload(options.payment))
+    headers.set(
+      'payment',
+      typeof options.payment === 'string' ? options.payment : encodePaymentPayload(options.payment),
+    )
   }
-  return { method: options.method ?? 'GET', url, headers: { get: (name) => headers.get(name.toLowerCase()) ?? null } }
+  return {
+    method: options.method ?? 'GET',
+    url,
+    headers: { get: (name) => headers.get(name.toLowerCase()) ?? null },
+  }
 }
 
-export const pay = (fields: Omit<PaymentPayload, 'stripe402Version'>): PaymentPayload => ({ stripe402Version: 1, ...fields })
+export const pay = (fields: Omit<PaymentPayload, 'stripe402Version'>): PaymentPayload => ({
+  stripe402Version: 1,
+  ...fields,
+})
 
 export function expectDeny(outcome: PaywallOutcome): DenyOutcome {
-  if (outcome.type !== 'deny') throw new Error(`expected deny, got ${outcome.type}${outcome.type === 'respond' ? ` ${outcome.status}` : ''}`)
+  if (outcome.type !== 'deny')
+    throw new Error(
+      `expected deny, got ${outcome.type}${outcome.type === 'respond' ? ` ${outcome.status}` : ''}`,
+    )
   return outcome
 }
 
@@ -117,7 +166,8 @@ export function required(outcome: PaywallOutcome): PaymentRequired {
   const deny = expectDeny(outcome)
   const fromHeader = decodePaymentRequired(deny.headers['payment-required'])
   const fromBody = JSON.parse(deny.body) as unknown
-  if (JSON.stringify(fromHeader) !== JSON.stringify(fromBody)) throw new Error('payment-required header and body differ')
+  if (JSON.stringify(fromHeader) !== JSON.stringify(fromBody))
+    throw new Error('payment-required header and body differ')
   return fromHeader
 }
 
@@ -128,15 +178,26 @@ export function paymentResponse(outcome: PaywallOutcome): PaymentResponse {
 }
 
 /** Pays for `path` with a fresh card and returns the credential issued. */
-export async function payWithNewCard(harness: Harness, paywall: Paywall, path = '/api/joke', number: string = CARDS.visa): Promise<{ clientId: string; outcome: PaidOutcome }> {
-  const outcome = expectPaid(await paywall.begin(req(path, { payment: pay({ paymentMethodId: await harness.card(number) }) })))
+export async function payWithNewCard(
+  harness: Harness,
+  paywall: Paywall,
+  path = '/api/joke',
+  number: string = CARDS.visa,
+): Promise<{ clientId: string; outcome: PaidOutcome }> {
+  const outcome = expectPaid(
+    await paywall.begin(
+      req(path, { payment: pay({ paymentMethodId: await harness.card(number) }) }),
+    ),
+  )
   await outcome.settle(200)
   return { clientId: paymentResponse(outcome).clientId, outcome }
 }
 
 /** Requests the server made to Stripe (tokenizing a card with the publishable key is the client's, not counted). */
 export function serverRequests(harness: Harness) {
-  return harness.emu.requests().filter((r) => !(r.method === 'POST' && r.path === '/v1/payment_methods'))
+  return harness.emu
+    .requests()
+    .filter((r) => !(r.method === 'POST' && r.path === '/v1/payment_methods'))
 }
 
 /** A ledger that loses the request path's top-up credit once: the process "died" between charge and credit. */
@@ -145,11 +206,13 @@ export function crashingLedger(): MemoryLedger {
   let crashes = 1
   return Object.assign(Object.create(memory) as MemoryLedger, {
     credit: async (input: Parameters<MemoryLedger['credit']>[0]) => {
-      if (input.kind === 'top_up' && crashes-- > 0) throw new LedgerUnavailableError('process killed')
+      if (input.kind === 'top_up' && crashes-- > 0)
+        throw new LedgerUnavailableError('process killed')
       return memory.credit(input)
     },
     creditAndSpend: async (input: Parameters<MemoryLedger['creditAndSpend']>[0]) => {
-      if (input.credit.kind === 'top_up' && crashes-- > 0) throw new LedgerUnavailableError('process killed')
+      if (input.credit.kind === 'top_up' && crashes-- > 0)
+        throw new LedgerUnavailableError('process killed')
       return memory.creditAndSpend(input)
     },
   })

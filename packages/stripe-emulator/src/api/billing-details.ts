@@ -39,7 +39,10 @@ export function applyAddress(params: FormObject, current: Address, prefix: strin
 }
 
 /** Merges `billing_details[...]` parameters into `current`. */
-export function applyBillingDetails(params: FormObject, current: BillingDetails = emptyBillingDetails()): BillingDetails {
+export function applyBillingDetails(
+  params: FormObject,
+  current: BillingDetails = emptyBillingDetails(),
+): BillingDetails {
   const raw = readObject(params, 'billing_details')
   if (raw === undefined) return current
   if (raw === null) return emptyBillingDetails()

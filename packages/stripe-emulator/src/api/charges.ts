@@ -115,10 +115,26 @@ function outcomeFor(attempt: ChargeAttempt): ChargeOutcomeObject {
   const { decline } = attempt
   if (!decline) {
     const elevated = attempt.riskLevel === 'elevated'
-    return { ...base, network_status: 'approved_by_network', reason: elevated ? 'elevated_risk_level' : null, risk_level: elevated ? 'elevated' : 'normal', risk_score: elevated ? 74 : 12, seller_message: 'Payment complete.', type: 'authorized' }
+    return {
+      ...base,
+      network_status: 'approved_by_network',
+      reason: elevated ? 'elevated_risk_level' : null,
+      risk_level: elevated ? 'elevated' : 'normal',
+      risk_score: elevated ? 74 : 12,
+      seller_message: 'Payment complete.',
+      type: 'authorized',
+    }
   }
   if (decline.blocked) {
-    return { ...base, network_status: 'not_sent_to_network', reason: 'highest_risk_level', risk_level: 'highest', risk_score: 95, seller_message: 'Stripe blocked this payment as too risky.', type: 'blocked' }
+    return {
+      ...base,
+      network_status: 'not_sent_to_network',
+      reason: 'highest_risk_level',
+      risk_level: 'highest',
+      risk_score: 95,
+      seller_message: 'Stripe blocked this payment as too risky.',
+      type: 'blocked',
+    }
   }
   return {
     ...base,
@@ -128,13 +144,21 @@ function outcomeFor(attempt: ChargeAttempt): ChargeOutcomeObject {
     risk_level: 'normal',
     risk_score: 12,
     seller_message:
-      decline.declineCode === 'generic_decline' ? 'The bank did not return any further details with this decline.' : `The bank returned the decline code \`${decline.declineCode}\`.`,
+      decline.declineCode === 'generic_decline'
+        ? 'The bank did not return any further details with this decline.'
+        : `The bank returned the decline code \`${decline.declineCode}\`.`,
     type: 'issuer_declined',
   }
 }
 
 /** Records the charge a PaymentIntent confirmation makes, succeeded or failed. */
-export function createCharge(account: Account, pi: PaymentIntent, pm: PaymentMethod, card: CardRecord, attempt: ChargeAttempt): Charge {
+export function createCharge(
+  account: Account,
+  pi: PaymentIntent,
+  pm: PaymentMethod,
+  card: CardRecord,
+  attempt: ChargeAttempt,
+): Charge {
   const { decline } = attempt
   const cvcCheck = card.cvcProvided ? (decline?.code === 'incorrect_cvc' ? 'fail' : 'pass') : null
   const charge: Charge = {
@@ -148,7 +172,9 @@ export function createCharge(account: Account, pi: PaymentIntent, pm: PaymentMet
     application_fee_amount: null,
     balance_transaction: decline ? null : newId('txn'),
     billing_details: structuredClone(pm.billing_details),
-    calculated_statement_descriptor: (pi.statement_descriptor ?? 'STRIPE402 EMULATOR').toUpperCase(),
+    calculated_statement_descriptor: (
+      pi.statement_descriptor ?? 'STRIPE402 EMULATOR'
+    ).toUpperCase(),
     captured: !decline,
     created: unixNow(),
     currency: pi.currency,
@@ -186,7 +212,15 @@ export function createCharge(account: Account, pi: PaymentIntent, pm: PaymentMet
         network_transaction_id: decline ? null : randomAlnum(15),
         regulated_status: pm.card.regulated_status,
         three_d_secure: attempt.authenticated
-          ? { authentication_flow: 'challenge', electronic_commerce_indicator: '05', exemption_indicator: null, result: 'authenticated', result_reason: null, transaction_id: randomUUID(), version: '2.2.0' }
+          ? {
+              authentication_flow: 'challenge',
+              electronic_commerce_indicator: '05',
+              exemption_indicator: null,
+              result: 'authenticated',
+              result_reason: null,
+              transaction_id: randomUUID(),
+              version: '2.2.0',
+            }
           : null,
         wallet: null,
       },
@@ -227,7 +261,9 @@ export function listCharges(ctx: RequestContext): unknown {
   const customer = readString(ctx.params, 'customer')
   const paymentIntent = readString(ctx.params, 'payment_intent')
   const items = [...ctx.account.charges.values()].filter(
-    (c) => (customer === undefined || c.customer === customer) && (paymentIntent === undefined || c.payment_intent === paymentIntent),
+    (c) =>
+      (customer === undefined || c.customer === customer) &&
+      (paymentIntent === undefined || c.payment_intent === paymentIntent),
   )
   return render(ctx, paginate(items, ctx.params, '/v1/charges'))
 }
@@ -241,12 +277,30 @@ const SEARCH_FIELDS: Record<string, SearchField> = {
   payment_intent: { kind: 'id', get: (c: Charge) => c.payment_intent },
   refunded: { kind: 'boolean', get: (c: Charge) => c.refunded },
   status: { kind: 'string', get: (c: Charge) => c.status },
-  'billing_details.address.postal_code': { kind: 'string', get: (c: Charge) => c.billing_details.address.postal_code },
-  'payment_method_details.card.brand': { kind: 'string', get: (c: Charge) => c.payment_method_details.card.brand },
-  'payment_method_details.card.exp_month': { kind: 'number', get: (c: Charge) => c.payment_method_details.card.exp_month },
-  'payment_method_details.card.exp_year': { kind: 'number', get: (c: Charge) => c.payment_method_details.card.exp_year },
-  'payment_method_details.card.fingerprint': { kind: 'id', get: (c: Charge) => c.payment_method_details.card.fingerprint },
-  'payment_method_details.card.last4': { kind: 'string', get: (c: Charge) => c.payment_method_details.card.last4 },
+  'billing_details.address.postal_code': {
+    kind: 'string',
+    get: (c: Charge) => c.billing_details.address.postal_code,
+  },
+  'payment_method_details.card.brand': {
+    kind: 'string',
+    get: (c: Charge) => c.payment_method_details.card.brand,
+  },
+  'payment_method_details.card.exp_month': {
+    kind: 'number',
+    get: (c: Charge) => c.payment_method_details.card.exp_month,
+  },
+  'payment_method_details.card.exp_year': {
+    kind: 'number',
+    get: (c: Charge) => c.payment_method_details.card.exp_year,
+  },
+  'payment_method_details.card.fingerprint': {
+    kind: 'id',
+    get: (c: Charge) => c.payment_method_details.card.fingerprint,
+  },
+  'payment_method_details.card.last4': {
+    kind: 'string',
+    get: (c: Charge) => c.payment_method_details.card.last4,
+  },
 }
 
 export function searchCharges(ctx: RequestContext): unknown {

@@ -1,7 +1,16 @@
 /** /v1/customers: create, retrieve, update, delete, list and search (`metadata["k"]:"v"`). */
 import { invalidRequest, resourceMissing } from '../errors'
 import { newId, randomAlnum, unixNow } from '../ids'
-import { applyMetadata, readEnum, readObject, readString, readStringArray, rejectUnknown, type FormObject, type Metadata } from '../params'
+import {
+  applyMetadata,
+  readEnum,
+  readObject,
+  readString,
+  readStringArray,
+  rejectUnknown,
+  type FormObject,
+  type Metadata,
+} from '../params'
 import { LIST_PARAMS, paginate } from '../query/list'
 import { SEARCH_PARAMS, search, type SearchField } from '../query/search'
 import type { Account } from '../state'
@@ -22,7 +31,12 @@ export interface Customer {
   discount: null
   email: string | null
   invoice_prefix: string
-  invoice_settings: { custom_fields: null; default_payment_method: string | null; footer: null; rendering_options: null }
+  invoice_settings: {
+    custom_fields: null
+    default_payment_method: string | null
+    footer: null
+    rendering_options: null
+  }
   livemode: false
   metadata: Metadata
   name: string | null
@@ -57,7 +71,8 @@ const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/
 function applyFields(ctx: RequestContext, customer: Customer, params: FormObject): void {
   const email = readString(params, 'email', { nullable: true, maxLength: 512 })
   if (email !== undefined) {
-    if (email !== null && !EMAIL.test(email)) throw invalidRequest(`Invalid email address: ${email}`, 'email', 'email_invalid')
+    if (email !== null && !EMAIL.test(email))
+      throw invalidRequest(`Invalid email address: ${email}`, 'email', 'email_invalid')
     customer.email = email
   }
   for (const field of ['name', 'description', 'phone'] as const) {
@@ -66,7 +81,8 @@ function applyFields(ctx: RequestContext, customer: Customer, params: FormObject
   }
   const address = readObject(params, 'address')
   if (address === null) customer.address = null
-  else if (address) customer.address = applyAddress(address, customer.address ?? emptyAddress(), 'address')
+  else if (address)
+    customer.address = applyAddress(address, customer.address ?? emptyAddress(), 'address')
   customer.metadata = applyMetadata(params, customer.metadata)
   const locales = readStringArray(params, 'preferred_locales')
   if (locales) customer.preferred_locales = locales
@@ -74,8 +90,15 @@ function applyFields(ctx: RequestContext, customer: Customer, params: FormObject
   if (taxExempt) customer.tax_exempt = taxExempt
   const invoiceSettings = readObject(params, 'invoice_settings')
   if (invoiceSettings) {
-    rejectUnknown(invoiceSettings, ['default_payment_method', 'custom_fields', 'footer', 'rendering_options'], 'invoice_settings')
-    const pmId = readString(invoiceSettings, 'default_payment_method', { prefix: 'invoice_settings', nullable: true })
+    rejectUnknown(
+      invoiceSettings,
+      ['default_payment_method', 'custom_fields', 'footer', 'rendering_options'],
+      'invoice_settings',
+    )
+    const pmId = readString(invoiceSettings, 'default_payment_method', {
+      prefix: 'invoice_settings',
+      nullable: true,
+    })
     if (pmId === null) customer.invoice_settings.default_payment_method = null
     else if (pmId !== undefined) {
       const pm = ctx.account.paymentMethods.get(pmId)
@@ -91,7 +114,18 @@ function applyFields(ctx: RequestContext, customer: Customer, params: FormObject
   }
 }
 
-const WRITABLE = ['address', 'description', 'email', 'metadata', 'name', 'phone', 'preferred_locales', 'invoice_settings', 'tax_exempt', 'expand']
+const WRITABLE = [
+  'address',
+  'description',
+  'email',
+  'metadata',
+  'name',
+  'phone',
+  'preferred_locales',
+  'invoice_settings',
+  'tax_exempt',
+  'expand',
+]
 
 export function createCustomer(ctx: RequestContext): unknown {
   rejectUnknown(ctx.params, [...WRITABLE, 'payment_method'])
@@ -108,7 +142,12 @@ export function createCustomer(ctx: RequestContext): unknown {
     discount: null,
     email: null,
     invoice_prefix: randomAlnum(8).toUpperCase(),
-    invoice_settings: { custom_fields: null, default_payment_method: null, footer: null, rendering_options: null },
+    invoice_settings: {
+      custom_fields: null,
+      default_payment_method: null,
+      footer: null,
+      rendering_options: null,
+    },
     livemode: false,
     metadata: {},
     name: null,
@@ -121,7 +160,12 @@ export function createCustomer(ctx: RequestContext): unknown {
   }
   const pmId = readString(ctx.params, 'payment_method')
   // Attach first: if the card is refused, no customer is created (the whole request fails, as on Stripe).
-  if (pmId) attachPaymentMethod(ctx, resolvePaymentMethod(ctx.account, pmId, 'payment_method', 400), customer.id)
+  if (pmId)
+    attachPaymentMethod(
+      ctx,
+      resolvePaymentMethod(ctx.account, pmId, 'payment_method', 400),
+      customer.id,
+    )
   applyFields(ctx, customer, ctx.params)
   ctx.account.customers.set(customer.id, customer)
   ctx.core.emit(ctx.account, 'customer.created', customer, ctx.request)

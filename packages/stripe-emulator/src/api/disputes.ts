@@ -9,8 +9,23 @@ import type { Charge } from './charges'
 import { render, type RequestContext } from './context'
 import type { Core } from '../core'
 
-export type DisputeReason = 'fraudulent' | 'product_not_received' | 'duplicate' | 'general' | 'product_unacceptable' | 'subscription_canceled' | 'unrecognized' | 'credit_not_processed'
-export type DisputeStatus = 'needs_response' | 'under_review' | 'won' | 'lost' | 'warning_needs_response' | 'warning_under_review' | 'warning_closed'
+export type DisputeReason =
+  | 'fraudulent'
+  | 'product_not_received'
+  | 'duplicate'
+  | 'general'
+  | 'product_unacceptable'
+  | 'subscription_canceled'
+  | 'unrecognized'
+  | 'credit_not_processed'
+export type DisputeStatus =
+  | 'needs_response'
+  | 'under_review'
+  | 'won'
+  | 'lost'
+  | 'warning_needs_response'
+  | 'warning_under_review'
+  | 'warning_closed'
 
 export interface Dispute {
   id: string
@@ -21,23 +36,53 @@ export interface Dispute {
   created: number
   currency: string
   evidence: Record<string, null>
-  evidence_details: { due_by: number; has_evidence: boolean; past_due: boolean; submission_count: number }
+  evidence_details: {
+    due_by: number
+    has_evidence: boolean
+    past_due: boolean
+    submission_count: number
+  }
   is_charge_refundable: boolean
   livemode: false
   metadata: Metadata
   network_reason_code: string
   payment_intent: string | null
-  payment_method_details: { card: { brand: string; case_type: 'chargeback' | 'inquiry'; network_reason_code: string }; type: 'card' }
+  payment_method_details: {
+    card: { brand: string; case_type: 'chargeback' | 'inquiry'; network_reason_code: string }
+    type: 'card'
+  }
   reason: DisputeReason
   status: DisputeStatus
 }
 
 const EVIDENCE_FIELDS = [
-  'access_activity_log', 'billing_address', 'cancellation_policy', 'cancellation_policy_disclosure', 'cancellation_rebuttal', 'customer_communication',
-  'customer_email_address', 'customer_name', 'customer_purchase_ip', 'customer_signature', 'duplicate_charge_documentation', 'duplicate_charge_explanation',
-  'duplicate_charge_id', 'product_description', 'receipt', 'refund_policy', 'refund_policy_disclosure', 'refund_refusal_explanation', 'service_date',
-  'service_documentation', 'shipping_address', 'shipping_carrier', 'shipping_date', 'shipping_documentation', 'shipping_tracking_number',
-  'uncategorized_file', 'uncategorized_text',
+  'access_activity_log',
+  'billing_address',
+  'cancellation_policy',
+  'cancellation_policy_disclosure',
+  'cancellation_rebuttal',
+  'customer_communication',
+  'customer_email_address',
+  'customer_name',
+  'customer_purchase_ip',
+  'customer_signature',
+  'duplicate_charge_documentation',
+  'duplicate_charge_explanation',
+  'duplicate_charge_id',
+  'product_description',
+  'receipt',
+  'refund_policy',
+  'refund_policy_disclosure',
+  'refund_refusal_explanation',
+  'service_date',
+  'service_documentation',
+  'shipping_address',
+  'shipping_carrier',
+  'shipping_date',
+  'shipping_documentation',
+  'shipping_tracking_number',
+  'uncategorized_file',
+  'uncategorized_text',
 ]
 
 /** Opens a dispute on a succeeded charge, marks the charge disputed and emits `charge.dispute.created`. */
@@ -49,7 +94,8 @@ export function openDispute(
   status: DisputeStatus = 'needs_response',
   request: EventRequest = { id: null, idempotency_key: null },
 ): Dispute {
-  if (charge.status !== 'succeeded') throw invalidRequest(`Charge ${charge.id} has not succeeded and cannot be disputed.`, 'charge')
+  if (charge.status !== 'succeeded')
+    throw invalidRequest(`Charge ${charge.id} has not succeeded and cannot be disputed.`, 'charge')
   if (charge.disputed) throw invalidRequest(`Charge ${charge.id} is already disputed.`, 'charge')
   const inquiry = status === 'warning_needs_response'
   const networkReason = reason === 'fraudulent' ? '10.4' : '13.1'
@@ -62,13 +108,25 @@ export function openDispute(
     created: unixNow(),
     currency: charge.currency,
     evidence: Object.fromEntries(EVIDENCE_FIELDS.map((f) => [f, null])),
-    evidence_details: { due_by: unixNow() + 7 * 24 * 3600, has_evidence: false, past_due: false, submission_count: 0 },
+    evidence_details: {
+      due_by: unixNow() + 7 * 24 * 3600,
+      has_evidence: false,
+      past_due: false,
+      submission_count: 0,
+    },
     is_charge_refundable: inquiry,
     livemode: false,
     metadata: {},
     network_reason_code: networkReason,
     payment_intent: charge.payment_intent,
-    payment_method_details: { card: { brand: charge.payment_method_details.card.brand, case_type: inquiry ? 'inquiry' : 'chargeback', network_reason_code: networkReason }, type: 'card' },
+    payment_method_details: {
+      card: {
+        brand: charge.payment_method_details.card.brand,
+        case_type: inquiry ? 'inquiry' : 'chargeback',
+        network_reason_code: networkReason,
+      },
+      type: 'card',
+    },
     reason,
     status,
   }
@@ -83,8 +141,17 @@ export function openDispute(
  * closes as `warning_closed` whatever `outcome` says. Emits `charge.dispute.closed`, and for a won
  * chargeback `charge.dispute.funds_reinstated` (the disputed amount goes back to the merchant).
  */
-export function closeDispute(core: Core, account: Account, dispute: Dispute, outcome: 'won' | 'lost'): Dispute {
-  if (dispute.status === 'won' || dispute.status === 'lost' || dispute.status === 'warning_closed') {
+export function closeDispute(
+  core: Core,
+  account: Account,
+  dispute: Dispute,
+  outcome: 'won' | 'lost',
+): Dispute {
+  if (
+    dispute.status === 'won' ||
+    dispute.status === 'lost' ||
+    dispute.status === 'warning_closed'
+  ) {
     throw invalidRequest(`Dispute ${dispute.id} is already closed (${dispute.status}).`)
   }
   const inquiry = dispute.status.startsWith('warning_')
@@ -108,7 +175,9 @@ export function listDisputes(ctx: RequestContext): unknown {
   const charge = readString(ctx.params, 'charge')
   const paymentIntent = readString(ctx.params, 'payment_intent')
   const items = [...ctx.account.disputes.values()].filter(
-    (d) => (charge === undefined || d.charge === charge) && (paymentIntent === undefined || d.payment_intent === paymentIntent),
+    (d) =>
+      (charge === undefined || d.charge === charge) &&
+      (paymentIntent === undefined || d.payment_intent === paymentIntent),
   )
   return render(ctx, paginate(items, ctx.params, '/v1/disputes'))
 }

@@ -26,6 +26,8 @@ export function listEvents(ctx: RequestContext): unknown {
   const type = readString(ctx.params, 'type')
   const types = readStringArray(ctx.params, 'types')
   const matchers = [...(type ? [type] : []), ...(types ?? [])].map(typeMatcher)
-  const items = [...ctx.account.events.values()].filter((e) => matchers.length === 0 || matchers.some((m) => m(e.type)))
+  const items = [...ctx.account.events.values()].filter(
+    (e) => matchers.length === 0 || matchers.some((m) => m(e.type)),
+  )
   return render(ctx, paginate(items, ctx.params, '/v1/events'))
 }

@@ -60,17 +60,26 @@ export function confirmIntent(ctx: FlowContext, pi: PaymentIntent, options: Conf
   const pm = paymentMethodOf(account, pi)
   const card = cardRecord(account, pm)
   const extras = account.intentExtras.get(pi.id)
-  account.intentExtras.set(pi.id, { explicitAutomaticPaymentMethods: false, ...extras, returnUrl: options.returnUrl, offSession: options.offSession })
+  account.intentExtras.set(pi.id, {
+    explicitAutomaticPaymentMethods: false,
+    ...extras,
+    returnUrl: options.returnUrl,
+    offSession: options.offSession,
+  })
   pi.last_payment_error = null
   pi.next_action = null
   if (needsAuthentication(card, options.offSession)) {
     // Nobody is there to authenticate: the issuer's soft decline comes back as a card error.
-    if (options.offSession || options.errorOnRequiresAction) failPayment(ctx, pi, pm, card, AUTHENTICATION_REQUIRED, false)
+    if (options.offSession || options.errorOnRequiresAction)
+      failPayment(ctx, pi, pm, card, AUTHENTICATION_REQUIRED, false)
     const url = `${ctx.core.baseUrl}/_emulator/3ds/${encodeURIComponent(account.id)}/${pi.id}`
     pi.status = 'requires_action'
     pi.next_action = options.returnUrl
       ? { type: 'redirect_to_url', redirect_to_url: { return_url: options.returnUrl, url } }
-      : { type: 'use_stripe_sdk', use_stripe_sdk: { type: 'three_d_secure_redirect', stripe_js: url, source: newId('src') } }
+      : {
+          type: 'use_stripe_sdk',
+          use_stripe_sdk: { type: 'three_d_secure_redirect', stripe_js: url, source: newId('src') },
+        }
     ctx.core.emit(account, 'payment_intent.requires_action', pi, ctx.request)
     return
   }
@@ -78,7 +87,13 @@ export function confirmIntent(ctx: FlowContext, pi: PaymentIntent, options: Conf
 }
 
 /** Charges the card behind `pi` (after any authentication). */
-export function chargeIntent(ctx: FlowContext, pi: PaymentIntent, pm: PaymentMethod, card: CardRecord, authenticated: boolean): void {
+export function chargeIntent(
+  ctx: FlowContext,
+  pi: PaymentIntent,
+  pm: PaymentMethod,
+  card: CardRecord,
+  authenticated: boolean,
+): void {
   const { account, core } = ctx
   const outcome = card.testCard?.outcome ?? { type: 'success' as const }
   if (outcome.type === 'decline' && !(outcome.decline.onlyWithCvc && !card.cvcProvided)) {
@@ -106,13 +121,21 @@ export function chargeIntent(ctx: FlowContext, pi: PaymentIntent, pm: PaymentMet
   core.emit(account, 'payment_intent.succeeded', pi, ctx.request)
   if (outcome.type === 'dispute') {
     core.defer(DISPUTE_DELAY_MS, () => {
-      if (account.charges.get(charge.id) === charge && !charge.disputed) openDispute(core, account, charge, outcome.reason, outcome.status)
+      if (account.charges.get(charge.id) === charge && !charge.disputed)
+        openDispute(core, account, charge, outcome.reason, outcome.status)
     })
   }
 }
 
 /** Records a failed charge, moves `pi` back to requires_payment_method and throws Stripe's 402 card error. */
-function failPayment(ctx: FlowContext, pi: PaymentIntent, pm: PaymentMethod, card: CardRecord, decline: CardDecline, authenticated: boolean): never {
+function failPayment(
+  ctx: FlowContext,
+  pi: PaymentIntent,
+  pm: PaymentMethod,
+  card: CardRecord,
+  decline: CardDecline,
+  authenticated: boolean,
+): never {
   const { account, core } = ctx
   const charge = createCharge(account, pi, pm, card, { decline, authenticated })
   const error: PaymentIntent['last_payment_error'] & object = {
@@ -138,8 +161,13 @@ function failPayment(ctx: FlowContext, pi: PaymentIntent, pm: PaymentMethod, car
 }
 
 /** Finishes the 3-D Secure step of a `requires_action` PaymentIntent, as the customer would in the bank's page. */
-export function completeAuthentication(ctx: FlowContext, pi: PaymentIntent, succeed: boolean): void {
-  if (pi.status !== 'requires_action') throw new Error(`PaymentIntent ${pi.id} is ${pi.status}, not requires_action`)
+export function completeAuthentication(
+  ctx: FlowContext,
+  pi: PaymentIntent,
+  succeed: boolean,
+): void {
+  if (pi.status !== 'requires_action')
+    throw new Error(`PaymentIntent ${pi.id} is ${pi.status}, not requires_action`)
   const pm = paymentMethodOf(ctx.account, pi)
   const card = cardRecord(ctx.account, pm)
   if (succeed) {
@@ -156,7 +184,8 @@ export function completeAuthentication(ctx: FlowContext, pi: PaymentIntent, succ
   pi.last_payment_error = {
     code: 'payment_intent_authentication_failure',
     doc_url: docUrl('payment_intent_authentication_failure'),
-    message: 'The provided PaymentMethod has failed authentication. You can provide payment_method_data or a new PaymentMethod to attempt to fulfill this PaymentIntent again.',
+    message:
+      'The provided PaymentMethod has failed authentication. You can provide payment_method_data or a new PaymentMethod to attempt to fulfill this PaymentIntent again.',
     payment_method: structuredClone(pm),
     type: 'invalid_request_error',
   }

@@ -21,7 +21,12 @@ import { atLeast, VERSION_CHANGES } from '../http/versions'
 import { render, type RequestContext } from './context'
 import { findCustomer } from './customers'
 import { confirmIntent } from './payment-flow'
-import { checkUsable, paymentMethodFromParams, resolvePaymentMethod, type PaymentMethod } from './payment-methods'
+import {
+  checkUsable,
+  paymentMethodFromParams,
+  resolvePaymentMethod,
+  type PaymentMethod,
+} from './payment-methods'
 
 export type PaymentIntentStatus =
   | 'requires_payment_method'
@@ -45,7 +50,10 @@ export interface LastPaymentError {
 
 export type NextAction =
   | { type: 'redirect_to_url'; redirect_to_url: { return_url: string; url: string } }
-  | { type: 'use_stripe_sdk'; use_stripe_sdk: { type: 'three_d_secure_redirect'; stripe_js: string; source: string } }
+  | {
+      type: 'use_stripe_sdk'
+      use_stripe_sdk: { type: 'three_d_secure_redirect'; stripe_js: string; source: string }
+    }
 
 export interface PaymentIntent {
   id: string
@@ -75,7 +83,14 @@ export interface PaymentIntent {
   on_behalf_of: null
   payment_method: string | null
   payment_method_configuration_details: null
-  payment_method_options: { card: { installments: null; mandate_options: null; network: null; request_three_d_secure: string } }
+  payment_method_options: {
+    card: {
+      installments: null
+      mandate_options: null
+      network: null
+      request_three_d_secure: string
+    }
+  }
   payment_method_types: string[]
   processing: null
   receipt_email: string | null
@@ -93,14 +108,38 @@ export interface PaymentIntent {
 /** Parameters accepted but without effect in the emulator (they change nothing for test cards). */
 /** The parameter that lists the payment method types a PaymentIntent allows, in the request's API version. */
 function typesParam(ctx: RequestContext): 'payment_method_types' | 'allowed_payment_method_types' {
-  return atLeast(ctx.version, VERSION_CHANGES.allowedPaymentMethodTypes) ? 'allowed_payment_method_types' : 'payment_method_types'
+  return atLeast(ctx.version, VERSION_CHANGES.allowedPaymentMethodTypes)
+    ? 'allowed_payment_method_types'
+    : 'payment_method_types'
 }
 
-const ACCEPTED_UNUSED = ['use_stripe_sdk', 'mandate_data', 'radar_options', 'shipping', 'payment_method_options', 'payment_method_configuration']
+const ACCEPTED_UNUSED = [
+  'use_stripe_sdk',
+  'mandate_data',
+  'radar_options',
+  'shipping',
+  'payment_method_options',
+  'payment_method_configuration',
+]
 
-const CONFIRM_PARAMS = ['payment_method', 'payment_method_data', 'off_session', 'return_url', 'error_on_requires_action', 'receipt_email', 'setup_future_usage', 'expand', ...ACCEPTED_UNUSED]
+const CONFIRM_PARAMS = [
+  'payment_method',
+  'payment_method_data',
+  'off_session',
+  'return_url',
+  'error_on_requires_action',
+  'receipt_email',
+  'setup_future_usage',
+  'expand',
+  ...ACCEPTED_UNUSED,
+]
 
-export function findIntent(account: Account, id: string, param = 'id', status = 404): PaymentIntent {
+export function findIntent(
+  account: Account,
+  id: string,
+  param = 'id',
+  status = 404,
+): PaymentIntent {
   const pi = account.paymentIntents.get(id)
   if (!pi) throw resourceMissing('payment_intent', id, param, status)
   return pi
@@ -124,11 +163,19 @@ function readOffSession(params: FormObject): boolean | undefined {
 function applyPaymentMethod(account: Account, pi: PaymentIntent, params: FormObject): void {
   const pmId = readString(params, 'payment_method')
   const pmData = readObject(params, 'payment_method_data')
-  if (pmId && pmData) throw invalidRequest('You cannot provide both payment_method and payment_method_data.', 'payment_method_data')
+  if (pmId && pmData)
+    throw invalidRequest(
+      'You cannot provide both payment_method and payment_method_data.',
+      'payment_method_data',
+    )
   let pm: PaymentMethod | undefined
   if (pmId) pm = resolvePaymentMethod(account, pmId, 'payment_method', 400)
   else if (pmData) {
-    rejectUnknown(pmData, ['type', 'card', 'billing_details', 'metadata', 'allow_redisplay'], 'payment_method_data')
+    rejectUnknown(
+      pmData,
+      ['type', 'card', 'billing_details', 'metadata', 'allow_redisplay'],
+      'payment_method_data',
+    )
     pm = paymentMethodFromParams(account, pmData, 'payment_method_data')
   }
   if (!pm) return
@@ -136,54 +183,120 @@ function applyPaymentMethod(account: Account, pi: PaymentIntent, params: FormObj
   pi.payment_method = pm.id
 }
 
-function readConfirmOptions(account: Account, pi: PaymentIntent, params: FormObject, offSession: boolean | undefined) {
+function readConfirmOptions(
+  account: Account,
+  pi: PaymentIntent,
+  params: FormObject,
+  offSession: boolean | undefined,
+) {
   const returnUrl = readString(params, 'return_url') ?? null
   const apm = pi.automatic_payment_methods
   // Stripe refuses to confirm without return_url when redirect-based methods are allowed explicitly.
-  if (apm?.enabled && apm.allow_redirects !== 'never' && account.intentExtras.get(pi.id)?.explicitAutomaticPaymentMethods && !returnUrl && !offSession) {
+  if (
+    apm?.enabled &&
+    apm.allow_redirects !== 'never' &&
+    account.intentExtras.get(pi.id)?.explicitAutomaticPaymentMethods &&
+    !returnUrl &&
+    !offSession
+  ) {
     throw invalidRequest(
-      "A `return_url` must be specified because this Payment Intent is configured to automatically accept the payment methods enabled in the Dashboard, some of which may require a full page redirect to succeed. If you do not want to accept redirect-based payment methods, set `automatic_payment_methods[enabled]` to `true` and `automatic_payment_methods[allow_redirects]` to `never` when creating Setup Intents and Payment Intents.",
+      'A `return_url` must be specified because this Payment Intent is configured to automatically accept the payment methods enabled in the Dashboard, some of which may require a full page redirect to succeed. If you do not want to accept redirect-based payment methods, set `automatic_payment_methods[enabled]` to `true` and `automatic_payment_methods[allow_redirects]` to `never` when creating Setup Intents and Payment Intents.',
       'return_url',
     )
   }
-  return { offSession: offSession ?? false, errorOnRequiresAction: readBoolean(params, 'error_on_requires_action') ?? false, returnUrl }
+  return {
+    offSession: offSession ?? false,
+    errorOnRequiresAction: readBoolean(params, 'error_on_requires_action') ?? false,
+    returnUrl,
+  }
 }
 
 export function createPaymentIntent(ctx: RequestContext): unknown {
   const { params, account } = ctx
   rejectUnknown(params, [
-    'amount', 'currency', 'payment_method', 'payment_method_data', typesParam(ctx), 'confirm', 'off_session', 'automatic_payment_methods',
-    'customer', 'metadata', 'description', 'capture_method', 'confirmation_method', 'return_url', 'receipt_email', 'setup_future_usage',
-    'statement_descriptor', 'statement_descriptor_suffix', 'error_on_requires_action', 'transfer_group', 'expand', ...ACCEPTED_UNUSED,
+    'amount',
+    'currency',
+    'payment_method',
+    'payment_method_data',
+    typesParam(ctx),
+    'confirm',
+    'off_session',
+    'automatic_payment_methods',
+    'customer',
+    'metadata',
+    'description',
+    'capture_method',
+    'confirmation_method',
+    'return_url',
+    'receipt_email',
+    'setup_future_usage',
+    'statement_descriptor',
+    'statement_descriptor_suffix',
+    'error_on_requires_action',
+    'transfer_group',
+    'expand',
+    ...ACCEPTED_UNUSED,
   ])
   const amount = readInteger(params, 'amount', { required: true }) as number
   const currency = checkCurrency(readString(params, 'currency', { required: true }) as string)
   checkChargeAmount(amount, currency)
-  const capture = readEnum(params, 'capture_method', ['automatic', 'automatic_async', 'manual'] as const)
+  const capture = readEnum(params, 'capture_method', [
+    'automatic',
+    'automatic_async',
+    'manual',
+  ] as const)
   if (capture === 'manual') {
-    throw invalidRequest('The Stripe emulator only supports capture_method automatic or automatic_async; separate authorization and capture is not emulated.', 'capture_method')
+    throw invalidRequest(
+      'The Stripe emulator only supports capture_method automatic or automatic_async; separate authorization and capture is not emulated.',
+      'capture_method',
+    )
   }
   const confirm = readBoolean(params, 'confirm') ?? false
   const offSession = readOffSession(params)
-  if (offSession !== undefined && !confirm) throw invalidRequest('You can only pass `off_session` when `confirm` is set to true.', 'off_session')
-  if (params.return_url !== undefined && !confirm) throw invalidRequest('You can only pass `return_url` when `confirm` is set to true.', 'return_url')
+  if (offSession !== undefined && !confirm)
+    throw invalidRequest(
+      'You can only pass `off_session` when `confirm` is set to true.',
+      'off_session',
+    )
+  if (params.return_url !== undefined && !confirm)
+    throw invalidRequest(
+      'You can only pass `return_url` when `confirm` is set to true.',
+      'return_url',
+    )
   if (params.error_on_requires_action !== undefined && !confirm) {
-    throw invalidRequest('You can only pass `error_on_requires_action` when `confirm` is set to true.', 'error_on_requires_action')
+    throw invalidRequest(
+      'You can only pass `error_on_requires_action` when `confirm` is set to true.',
+      'error_on_requires_action',
+    )
   }
   const apmParams = readObject(params, 'automatic_payment_methods')
   const typesName = typesParam(ctx)
   const types = readStringArray(params, typesName)
-  if (apmParams && types) throw invalidRequest(`You may only specify one of these parameters: automatic_payment_methods, ${typesName}.`, 'automatic_payment_methods')
+  if (apmParams && types)
+    throw invalidRequest(
+      `You may only specify one of these parameters: automatic_payment_methods, ${typesName}.`,
+      'automatic_payment_methods',
+    )
   // Since API version 2023-08-16 automatic payment methods are on unless payment_method_types is given.
-  let automatic: PaymentIntent['automatic_payment_methods'] = types ? null : { allow_redirects: 'always', enabled: true }
+  let automatic: PaymentIntent['automatic_payment_methods'] = types
+    ? null
+    : { allow_redirects: 'always', enabled: true }
   if (apmParams) {
     rejectUnknown(apmParams, ['enabled', 'allow_redirects'], 'automatic_payment_methods')
-    const enabled = readBoolean(apmParams, 'enabled', { required: true, prefix: 'automatic_payment_methods' }) as boolean
-    const redirects = readEnum(apmParams, 'allow_redirects', ['always', 'never'] as const, { prefix: 'automatic_payment_methods' })
+    const enabled = readBoolean(apmParams, 'enabled', {
+      required: true,
+      prefix: 'automatic_payment_methods',
+    }) as boolean
+    const redirects = readEnum(apmParams, 'allow_redirects', ['always', 'never'] as const, {
+      prefix: 'automatic_payment_methods',
+    })
     automatic = enabled ? { allow_redirects: redirects ?? 'always', enabled } : null
   }
   if (types && !types.includes('card')) {
-    throw invalidRequest(`The Stripe emulator only supports card payments; ${typesName} must include card (got ${types.join(', ')}).`, typesName)
+    throw invalidRequest(
+      `The Stripe emulator only supports card payments; ${typesName} must include card (got ${types.join(', ')}).`,
+      typesName,
+    )
   }
   const customerId = readString(params, 'customer')
   const customer = customerId ? findCustomer(account, customerId, 'customer', 400) : null
@@ -203,7 +316,8 @@ export function createPaymentIntent(ctx: RequestContext): unknown {
     // automatic_async is Stripe's default since API version 2024-04-10.
     capture_method: capture ?? 'automatic_async',
     client_secret: `${id}_secret_${randomAlnum(25)}`,
-    confirmation_method: readEnum(params, 'confirmation_method', ['automatic', 'manual'] as const) ?? 'automatic',
+    confirmation_method:
+      readEnum(params, 'confirmation_method', ['automatic', 'manual'] as const) ?? 'automatic',
     created: unixNow(),
     currency,
     customer: customer?.id ?? null,
@@ -217,22 +331,36 @@ export function createPaymentIntent(ctx: RequestContext): unknown {
     on_behalf_of: null,
     payment_method: null,
     payment_method_configuration_details: null,
-    payment_method_options: { card: { installments: null, mandate_options: null, network: null, request_three_d_secure: 'automatic' } },
+    payment_method_options: {
+      card: {
+        installments: null,
+        mandate_options: null,
+        network: null,
+        request_three_d_secure: 'automatic',
+      },
+    },
     payment_method_types: types ?? ['card'],
     processing: null,
     receipt_email: readString(params, 'receipt_email', { nullable: true }) ?? null,
     review: null,
-    setup_future_usage: readEnum(params, 'setup_future_usage', ['off_session', 'on_session'] as const) ?? null,
+    setup_future_usage:
+      readEnum(params, 'setup_future_usage', ['off_session', 'on_session'] as const) ?? null,
     shipping: null,
     source: null,
-    statement_descriptor: readString(params, 'statement_descriptor', { nullable: true, maxLength: 22 }) ?? null,
-    statement_descriptor_suffix: readString(params, 'statement_descriptor_suffix', { nullable: true, maxLength: 22 }) ?? null,
+    statement_descriptor:
+      readString(params, 'statement_descriptor', { nullable: true, maxLength: 22 }) ?? null,
+    statement_descriptor_suffix:
+      readString(params, 'statement_descriptor_suffix', { nullable: true, maxLength: 22 }) ?? null,
     status: 'requires_payment_method',
     transfer_data: null,
     transfer_group: readString(params, 'transfer_group', { nullable: true }) ?? null,
   }
   applyPaymentMethod(account, pi, params)
-  account.intentExtras.set(pi.id, { returnUrl: null, offSession: false, explicitAutomaticPaymentMethods: apmParams !== undefined && apmParams !== null })
+  account.intentExtras.set(pi.id, {
+    returnUrl: null,
+    offSession: false,
+    explicitAutomaticPaymentMethods: apmParams !== undefined && apmParams !== null,
+  })
   const options = confirm ? readConfirmOptions(account, pi, params, offSession) : null
   if (confirm && !pi.payment_method) {
     throw invalidRequest(
@@ -253,13 +381,21 @@ export function retrievePaymentIntent(ctx: RequestContext): unknown {
   return render(ctx, findIntent(ctx.account, ctx.path.id as string))
 }
 
-const CONFIRMABLE: readonly PaymentIntentStatus[] = ['requires_payment_method', 'requires_confirmation', 'requires_action']
+const CONFIRMABLE: readonly PaymentIntentStatus[] = [
+  'requires_payment_method',
+  'requires_confirmation',
+  'requires_action',
+]
 
 export function confirmPaymentIntent(ctx: RequestContext): unknown {
   const { params, account } = ctx
   rejectUnknown(params, [...CONFIRM_PARAMS, 'client_secret', 'capture_method'])
   const pi = findIntent(account, ctx.path.id as string)
-  if (pi.status === 'succeeded') throw unexpectedState(pi, 'You cannot confirm this PaymentIntent because it has already succeeded after being previously confirmed.')
+  if (pi.status === 'succeeded')
+    throw unexpectedState(
+      pi,
+      'You cannot confirm this PaymentIntent because it has already succeeded after being previously confirmed.',
+    )
   if (!CONFIRMABLE.includes(pi.status)) {
     throw unexpectedState(
       pi,
@@ -280,14 +416,31 @@ export function confirmPaymentIntent(ctx: RequestContext): unknown {
 export function updatePaymentIntent(ctx: RequestContext): unknown {
   const { params, account } = ctx
   rejectUnknown(params, [
-    'amount', 'currency', 'customer', 'description', 'metadata', 'payment_method', 'payment_method_data', typesParam(ctx), 'receipt_email',
-    'setup_future_usage', 'statement_descriptor', 'statement_descriptor_suffix', 'transfer_group', 'expand', ...ACCEPTED_UNUSED,
+    'amount',
+    'currency',
+    'customer',
+    'description',
+    'metadata',
+    'payment_method',
+    'payment_method_data',
+    typesParam(ctx),
+    'receipt_email',
+    'setup_future_usage',
+    'statement_descriptor',
+    'statement_descriptor_suffix',
+    'transfer_group',
+    'expand',
+    ...ACCEPTED_UNUSED,
   ])
   const pi = findIntent(account, ctx.path.id as string)
   const alwaysEditable = new Set(['description', 'metadata', 'receipt_email', 'expand', 'shipping'])
   if (pi.status === 'succeeded' || pi.status === 'canceled' || pi.status === 'processing') {
     const blocked = Object.keys(params).find((k) => !alwaysEditable.has(k))
-    if (blocked) throw unexpectedState(pi, `You cannot update ${blocked} on this PaymentIntent because it has a status of ${pi.status}.`)
+    if (blocked)
+      throw unexpectedState(
+        pi,
+        `You cannot update ${blocked} on this PaymentIntent because it has a status of ${pi.status}.`,
+      )
   }
   const amount = readInteger(params, 'amount')
   const currencyRaw = readString(params, 'currency')
@@ -310,7 +463,13 @@ export function updatePaymentIntent(ctx: RequestContext): unknown {
   return render(ctx, pi)
 }
 
-const CANCELABLE: readonly PaymentIntentStatus[] = ['requires_payment_method', 'requires_capture', 'requires_confirmation', 'requires_action', 'processing']
+const CANCELABLE: readonly PaymentIntentStatus[] = [
+  'requires_payment_method',
+  'requires_capture',
+  'requires_confirmation',
+  'requires_action',
+  'processing',
+]
 
 export function cancelPaymentIntent(ctx: RequestContext): unknown {
   rejectUnknown(ctx.params, ['cancellation_reason', 'expand'])
@@ -321,7 +480,13 @@ export function cancelPaymentIntent(ctx: RequestContext): unknown {
       `You cannot cancel this PaymentIntent because it has a status of ${pi.status}. Only a PaymentIntent with one of the following statuses may be canceled: ${CANCELABLE.join(', ')}.`,
     )
   }
-  pi.cancellation_reason = readEnum(ctx.params, 'cancellation_reason', ['duplicate', 'fraudulent', 'requested_by_customer', 'abandoned'] as const) ?? null
+  pi.cancellation_reason =
+    readEnum(ctx.params, 'cancellation_reason', [
+      'duplicate',
+      'fraudulent',
+      'requested_by_customer',
+      'abandoned',
+    ] as const) ?? null
   pi.status = 'canceled'
   pi.canceled_at = unixNow()
   pi.next_action = null
@@ -332,7 +497,9 @@ export function cancelPaymentIntent(ctx: RequestContext): unknown {
 export function listPaymentIntents(ctx: RequestContext): unknown {
   rejectUnknown(ctx.params, [...LIST_PARAMS, 'customer'])
   const customer = readString(ctx.params, 'customer')
-  const items = [...ctx.account.paymentIntents.values()].filter((pi) => customer === undefined || pi.customer === customer)
+  const items = [...ctx.account.paymentIntents.values()].filter(
+    (pi) => customer === undefined || pi.customer === customer,
+  )
   return render(ctx, paginate(items, ctx.params, '/v1/payment_intents'))
 }
 
@@ -346,5 +513,8 @@ const SEARCH_FIELDS: Record<string, SearchField> = {
 
 export function searchPaymentIntents(ctx: RequestContext): unknown {
   rejectUnknown(ctx.params, SEARCH_PARAMS)
-  return render(ctx, search(ctx.account.paymentIntents.values(), ctx.params, 'payment_intents', SEARCH_FIELDS))
+  return render(
+    ctx,
+    search(ctx.account.paymentIntents.values(), ctx.params, 'payment_intents', SEARCH_FIELDS),
+  )
 }

@@ -5,7 +5,17 @@ import { TEST_CARDS, type CardBrand, type CardFunding } from '../cards/table'
 import { detectBrand } from '../cards/validate'
 import { cardError, invalidRequest, missingParam, resourceMissing } from '../errors'
 import { newId, unixNow } from '../ids'
-import { applyMetadata, paramName, readEnum, readInteger, readObject, readString, rejectUnknown, type FormObject, type Metadata } from '../params'
+import {
+  applyMetadata,
+  paramName,
+  readEnum,
+  readInteger,
+  readObject,
+  readString,
+  rejectUnknown,
+  type FormObject,
+  type Metadata,
+} from '../params'
 import { LIST_PARAMS, paginate } from '../query/list'
 import type { Account, CardRecord } from '../state'
 import { applyBillingDetails, emptyBillingDetails, type BillingDetails } from './billing-details'
@@ -15,7 +25,11 @@ import { findCustomer } from './customers'
 
 export interface PaymentMethodCard {
   brand: CardBrand
-  checks: { address_line1_check: string | null; address_postal_code_check: string | null; cvc_check: string | null }
+  checks: {
+    address_line1_check: string | null
+    address_postal_code_check: string | null
+    cvc_check: string | null
+  }
   country: string
   display_brand: string
   exp_month: number
@@ -47,7 +61,11 @@ export interface PaymentMethod {
 export function storeCardPaymentMethod(
   account: Account,
   source: CardSource,
-  extras: { billingDetails?: BillingDetails; metadata?: Metadata; allowRedisplay?: PaymentMethod['allow_redisplay'] } = {},
+  extras: {
+    billingDetails?: BillingDetails
+    metadata?: Metadata
+    allowRedisplay?: PaymentMethod['allow_redisplay']
+  } = {},
 ): PaymentMethod {
   const { details, testCard } = source
   const brand = testCard?.brand ?? detectBrand(details.number)
@@ -58,7 +76,11 @@ export function storeCardPaymentMethod(
     billing_details: extras.billingDetails ?? emptyBillingDetails(),
     card: {
       brand,
-      checks: { address_line1_check: null, address_postal_code_check: null, cvc_check: source.cvcProvided ? 'unchecked' : null },
+      checks: {
+        address_line1_check: null,
+        address_postal_code_check: null,
+        cvc_check: source.cvcProvided ? 'unchecked' : null,
+      },
       country: testCard?.country ?? 'US',
       display_brand: brand === 'amex' ? 'american_express' : brand,
       exp_month: details.expMonth,
@@ -79,7 +101,12 @@ export function storeCardPaymentMethod(
     type: 'card',
   }
   account.paymentMethods.set(pm.id, pm)
-  const record: CardRecord = { number: details.number, cvcProvided: source.cvcProvided, testCard, setUpForOffSession: false }
+  const record: CardRecord = {
+    number: details.number,
+    cvcProvided: source.cvcProvided,
+    testCard,
+    setUpForOffSession: false,
+  }
   account.cards.set(pm.id, record)
   return pm
 }
@@ -88,7 +115,12 @@ export function storeCardPaymentMethod(
  * The PaymentMethod an id names. A magic id (`pm_card_visa`) makes a fresh PaymentMethod for
  * its test card each time, as on Stripe. `status` is 404 when the id comes from the URL, 400 from a parameter.
  */
-export function resolvePaymentMethod(account: Account, id: string, param = 'id', status = 404): PaymentMethod {
+export function resolvePaymentMethod(
+  account: Account,
+  id: string,
+  param = 'id',
+  status = 404,
+): PaymentMethod {
   const stored = account.paymentMethods.get(id)
   if (stored) return stored
   const magic = id.startsWith('pm_') ? magicCard(id) : undefined
@@ -103,7 +135,14 @@ export function cardRecord(account: Account, pm: PaymentMethod): CardRecord {
 }
 
 /** Declines Stripe already reports when a card is attached (the card check), not only when charged. */
-const DECLINED_ON_ATTACH = new Set(['generic_decline', 'lost_card', 'stolen_card', 'expired_card', 'incorrect_cvc', 'processing_error'])
+const DECLINED_ON_ATTACH = new Set([
+  'generic_decline',
+  'lost_card',
+  'stolen_card',
+  'expired_card',
+  'incorrect_cvc',
+  'processing_error',
+])
 
 function verifyCardForAttach(record: CardRecord): void {
   const card = record.testCard
@@ -111,7 +150,11 @@ function verifyCardForAttach(record: CardRecord): void {
   const outcome = card.outcome
   if (outcome.type !== 'decline' || outcome.decline.blocked || outcome.decline.onlyWithCvc) return
   if (!DECLINED_ON_ATTACH.has(outcome.decline.declineCode)) return
-  const fields: Parameters<typeof cardError>[0] = { code: outcome.decline.code, decline_code: outcome.decline.declineCode, message: outcome.decline.message }
+  const fields: Parameters<typeof cardError>[0] = {
+    code: outcome.decline.code,
+    decline_code: outcome.decline.declineCode,
+    message: outcome.decline.message,
+  }
   if (outcome.decline.param) fields.param = outcome.decline.param
   throw cardError(fields)
 }
@@ -120,20 +163,36 @@ const CONSUMED_MESSAGE =
   'The provided PaymentMethod was previously used with a PaymentIntent without Customer attachment, shared with a connected account without Customer attachment, or was detached from a Customer. It may not be used again. To use a PaymentMethod multiple times, you must attach it to a Customer first.'
 
 /** Attaches `pm` to a customer, as `POST /v1/payment_methods/:id/attach` and `customers.create({ payment_method })` do. */
-export function attachPaymentMethod(ctx: RequestContext, pm: PaymentMethod, customerId: string): void {
+export function attachPaymentMethod(
+  ctx: RequestContext,
+  pm: PaymentMethod,
+  customerId: string,
+): void {
   const { account } = ctx
   if (account.consumedPaymentMethods.has(pm.id)) {
-    throw invalidRequest('This PaymentMethod was previously used without being attached to a Customer or was detached from a Customer, and may not be used again.', 'payment_method')
+    throw invalidRequest(
+      'This PaymentMethod was previously used without being attached to a Customer or was detached from a Customer, and may not be used again.',
+      'payment_method',
+    )
   }
   if (pm.customer === customerId) return
-  if (pm.customer !== null) throw invalidRequest('The payment method you provided has already been attached to a customer.', 'payment_method')
+  if (pm.customer !== null)
+    throw invalidRequest(
+      'The payment method you provided has already been attached to a customer.',
+      'payment_method',
+    )
   verifyCardForAttach(cardRecord(account, pm))
   pm.customer = customerId
   ctx.core.emit(account, 'payment_method.attached', pm, ctx.request)
 }
 
 /** Stripe's rules for using a PaymentMethod in a payment: once without a customer, or always with its own customer. */
-export function checkUsable(account: Account, pm: PaymentMethod, customerId: string | null, param = 'payment_method'): void {
+export function checkUsable(
+  account: Account,
+  pm: PaymentMethod,
+  customerId: string | null,
+  param = 'payment_method',
+): void {
   if (account.consumedPaymentMethods.has(pm.id)) throw invalidRequest(CONSUMED_MESSAGE, param)
   if (pm.customer !== null && customerId === null) {
     throw invalidRequest(
@@ -142,15 +201,26 @@ export function checkUsable(account: Account, pm: PaymentMethod, customerId: str
     )
   }
   if (pm.customer !== null && customerId !== null && pm.customer !== customerId) {
-    throw invalidRequest(`The provided PaymentMethod ${pm.id} belongs to a different Customer (${pm.customer}) than the one given (${customerId}).`, param)
+    throw invalidRequest(
+      `The provided PaymentMethod ${pm.id} belongs to a different Customer (${pm.customer}) than the one given (${customerId}).`,
+      param,
+    )
   }
 }
 
 /** Builds a PaymentMethod from `type=card` + `card[...]` parameters (PaymentMethod create and `payment_method_data`). */
-export function paymentMethodFromParams(account: Account, params: FormObject, prefix?: string): PaymentMethod {
+export function paymentMethodFromParams(
+  account: Account,
+  params: FormObject,
+  prefix?: string,
+): PaymentMethod {
   const type = readString(params, 'type', { prefix, required: true })
   if (type !== 'card') {
-    throw invalidRequest(`The Stripe emulator only supports PaymentMethods of type card, not ${type}.`, paramName(prefix, 'type'), 'payment_method_invalid_parameter')
+    throw invalidRequest(
+      `The Stripe emulator only supports PaymentMethods of type card, not ${type}.`,
+      paramName(prefix, 'type'),
+      'payment_method_invalid_parameter',
+    )
   }
   const cardPrefix = paramName(prefix, 'card')
   const card = readObject(params, 'card', { prefix })
@@ -160,13 +230,25 @@ export function paymentMethodFromParams(account: Account, params: FormObject, pr
     billingDetails: applyBillingDetails(params),
     metadata: applyMetadata(params),
   }
-  const redisplay = readEnum(params, 'allow_redisplay', ['always', 'limited', 'unspecified'] as const, { prefix })
+  const redisplay = readEnum(
+    params,
+    'allow_redisplay',
+    ['always', 'limited', 'unspecified'] as const,
+    { prefix },
+  )
   if (redisplay) extras.allowRedisplay = redisplay
   return storeCardPaymentMethod(account, source, extras)
 }
 
 export function createPaymentMethod(ctx: RequestContext): unknown {
-  rejectUnknown(ctx.params, ['type', 'card', 'billing_details', 'metadata', 'allow_redisplay', 'expand'])
+  rejectUnknown(ctx.params, [
+    'type',
+    'card',
+    'billing_details',
+    'metadata',
+    'allow_redisplay',
+    'expand',
+  ])
   return render(ctx, paymentMethodFromParams(ctx.account, ctx.params))
 }
 
@@ -186,16 +268,30 @@ export function updatePaymentMethod(ctx: RequestContext): unknown {
     const month = readInteger(card, 'exp_month', { prefix: 'card' })
     const year = readInteger(card, 'exp_year', { prefix: 'card' })
     if (month !== undefined) {
-      if (month < 1 || month > 12) throw cardError({ code: 'invalid_expiry_month', message: "Your card's expiration month is invalid.", param: 'card[exp_month]' })
+      if (month < 1 || month > 12)
+        throw cardError({
+          code: 'invalid_expiry_month',
+          message: "Your card's expiration month is invalid.",
+          param: 'card[exp_month]',
+        })
       pm.card.exp_month = month
     }
     if (year !== undefined) {
       const full = year < 100 ? year + 2000 : year
-      if (full < new Date().getUTCFullYear()) throw cardError({ code: 'invalid_expiry_year', message: "Your card's expiration year is invalid.", param: 'card[exp_year]' })
+      if (full < new Date().getUTCFullYear())
+        throw cardError({
+          code: 'invalid_expiry_year',
+          message: "Your card's expiration year is invalid.",
+          param: 'card[exp_year]',
+        })
       pm.card.exp_year = full
     }
   }
-  const redisplay = readEnum(ctx.params, 'allow_redisplay', ['always', 'limited', 'unspecified'] as const)
+  const redisplay = readEnum(ctx.params, 'allow_redisplay', [
+    'always',
+    'limited',
+    'unspecified',
+  ] as const)
   if (redisplay) pm.allow_redisplay = redisplay
   return render(ctx, pm)
 }
@@ -213,7 +309,11 @@ export function detachPaymentMethod(ctx: RequestContext): unknown {
   rejectUnknown(ctx.params, ['expand'])
   const pm = resolvePaymentMethod(ctx.account, ctx.path.id as string)
   if (pm.customer === null) {
-    throw invalidRequest('The payment method you provided is not attached to a customer so detachment is impossible.', undefined, 'payment_method_unexpected_state')
+    throw invalidRequest(
+      'The payment method you provided is not attached to a customer so detachment is impossible.',
+      undefined,
+      'payment_method_unexpected_state',
+    )
   }
   pm.customer = null
   // A detached PaymentMethod cannot be used again, on Stripe as here.
@@ -226,9 +326,12 @@ export function listPaymentMethods(ctx: RequestContext): unknown {
   rejectUnknown(ctx.params, [...LIST_PARAMS, 'customer', 'type'])
   const customer = readString(ctx.params, 'customer')
   const type = readString(ctx.params, 'type')
-  if (type !== undefined && type !== 'card') return render(ctx, paginate([], ctx.params, '/v1/payment_methods'))
+  if (type !== undefined && type !== 'card')
+    return render(ctx, paginate([], ctx.params, '/v1/payment_methods'))
   if (customer) findCustomer(ctx.account, customer, 'customer', 400)
-  const items = [...ctx.account.paymentMethods.values()].filter((pm) => customer === undefined || pm.customer === customer)
+  const items = [...ctx.account.paymentMethods.values()].filter(
+    (pm) => customer === undefined || pm.customer === customer,
+  )
   return render(ctx, paginate(items, ctx.params, '/v1/payment_methods'))
 }
 

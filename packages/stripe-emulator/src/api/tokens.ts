@@ -85,7 +85,12 @@ function storeToken(account: Account, source: CardSource, clientIp: string | nul
     used: false,
   }
   account.tokens.set(token.id, token)
-  account.cards.set(token.id, { number: details.number, cvcProvided: source.cvcProvided, testCard, setUpForOffSession: false })
+  account.cards.set(token.id, {
+    number: details.number,
+    cvcProvided: source.cvcProvided,
+    testCard,
+    setUpForOffSession: false,
+  })
   return token
 }
 
@@ -103,6 +108,7 @@ export function retrieveToken(ctx: RequestContext): unknown {
   const stored = ctx.account.tokens.get(id)
   if (stored) return render(ctx, stored)
   const magic = magicCard(id)
-  if (magic && id.startsWith('tok_')) return render(ctx, storeToken(ctx.account, magicSource(magic), null))
+  if (magic && id.startsWith('tok_'))
+    return render(ctx, storeToken(ctx.account, magicSource(magic), null))
   throw resourceMissing('token', id)
 }

@@ -7,6 +7,8 @@ import { alnum } from '../ids'
  * same card, so one merchant's fingerprint cannot track a card at another merchant.
  */
 export function cardFingerprint(account: string, number: string): string {
-  const digest = createHmac('sha256', 'stripe402-emulator/fingerprint/v1').update(`${account}\u0000${number}`).digest()
+  const digest = createHmac('sha256', 'stripe402-emulator/fingerprint/v1')
+    .update(`${account}\u0000${number}`)
+    .digest()
   return alnum(digest.subarray(0, 16))
 }

@@ -53,30 +53,54 @@ export const TOKEN_BRAND_NAMES: Readonly<Record<CardBrand, string>> = {
  * a month outside 1–12 or a past date is `invalid_expiry_month`/`invalid_expiry_year`, a CVC of the
  * wrong length (4 digits for Amex, 3 otherwise) is `invalid_cvc`. All are HTTP 402 card errors.
  */
-export function validateCard(raw: { number: string; expMonth: string; expYear: string; cvc?: string | undefined }, prefix: string, now = new Date()): CardDetails {
+export function validateCard(
+  raw: { number: string; expMonth: string; expYear: string; cvc?: string | undefined },
+  prefix: string,
+  now = new Date(),
+): CardDetails {
   const number = raw.number.replace(/[\s-]/g, '')
   const param = (name: string) => (prefix ? `${prefix}[${name}]` : name)
   if (!/^\d{12,19}$/.test(number) || !luhnValid(number)) {
-    throw cardError({ code: 'incorrect_number', message: 'Your card number is incorrect.', param: param('number') })
+    throw cardError({
+      code: 'incorrect_number',
+      message: 'Your card number is incorrect.',
+      param: param('number'),
+    })
   }
   const month = /^\d{1,2}$/.test(raw.expMonth) ? Number(raw.expMonth) : Number.NaN
   if (!(month >= 1 && month <= 12)) {
-    throw cardError({ code: 'invalid_expiry_month', message: "Your card's expiration month is invalid.", param: param('exp_month') })
+    throw cardError({
+      code: 'invalid_expiry_month',
+      message: "Your card's expiration month is invalid.",
+      param: param('exp_month'),
+    })
   }
   let year = /^\d{2}$|^\d{4}$/.test(raw.expYear) ? Number(raw.expYear) : Number.NaN
   if (year < 100) year += 2000
   const thisYear = now.getUTCFullYear()
   if (!(year >= thisYear && year <= thisYear + 50)) {
-    throw cardError({ code: 'invalid_expiry_year', message: "Your card's expiration year is invalid.", param: param('exp_year') })
+    throw cardError({
+      code: 'invalid_expiry_year',
+      message: "Your card's expiration year is invalid.",
+      param: param('exp_year'),
+    })
   }
   if (year === thisYear && month < now.getUTCMonth() + 1) {
-    throw cardError({ code: 'invalid_expiry_month', message: "Your card's expiration month is invalid.", param: param('exp_month') })
+    throw cardError({
+      code: 'invalid_expiry_month',
+      message: "Your card's expiration month is invalid.",
+      param: param('exp_month'),
+    })
   }
   let cvc: string | null = null
   if (raw.cvc !== undefined && raw.cvc !== '') {
     const length = detectBrand(number) === 'amex' ? 4 : 3
     if (!new RegExp(`^\\d{${length}}$`).test(raw.cvc)) {
-      throw cardError({ code: 'invalid_cvc', message: "Your card's security code is invalid.", param: param('cvc') })
+      throw cardError({
+        code: 'invalid_cvc',
+        message: "Your card's security code is invalid.",
+        param: param('cvc'),
+      })
     }
     cvc = raw.cvc
   }

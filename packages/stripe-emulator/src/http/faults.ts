@@ -41,9 +41,14 @@ export class FaultRegistry {
   add(spec: FaultSpec): void {
     const times = spec.times ?? 1
     if (!(times >= 1)) throw new Error('fault.times must be at least 1')
-    const kinds = [spec.status !== undefined, spec.hang === true, spec.drop === true].filter(Boolean).length
+    const kinds = [spec.status !== undefined, spec.hang === true, spec.drop === true].filter(
+      Boolean,
+    ).length
     if (kinds > 1) throw new Error('a fault can have only one of status, hang and drop')
-    if (spec.status !== undefined && (!Number.isInteger(spec.status) || spec.status < 100 || spec.status > 599)) {
+    if (
+      spec.status !== undefined &&
+      (!Number.isInteger(spec.status) || spec.status < 100 || spec.status > 599)
+    ) {
       throw new Error(`fault.status must be an HTTP status, got ${spec.status}`)
     }
     if (kinds === 0 && !spec.afterResponse && spec.latencyMs === undefined) {
@@ -58,7 +63,9 @@ export class FaultRegistry {
   /** The first fault matching the request, counting one use of it. */
   take(method: string, path: string): ActiveFault | undefined {
     const index = this.faults.findIndex(
-      (f) => (f.method === undefined || f.method.toUpperCase() === method) && (typeof f.path === 'string' ? f.path === path : f.path.test(path)),
+      (f) =>
+        (f.method === undefined || f.method.toUpperCase() === method) &&
+        (typeof f.path === 'string' ? f.path === path : f.path.test(path)),
     )
     if (index === -1) return undefined
     const fault = this.faults[index] as ActiveFault
@@ -80,7 +87,8 @@ export function faultResponse(status: number): { body: unknown; headers: Record<
         error: {
           code: 'rate_limit',
           doc_url: 'https://stripe.com/docs/error-codes/rate-limit',
-          message: 'Too many requests hit the API too quickly. We recommend an exponential backoff of your requests.',
+          message:
+            'Too many requests hit the API too quickly. We recommend an exponential backoff of your requests.',
           type: 'invalid_request_error',
         },
       },
@@ -93,13 +101,21 @@ export function faultResponse(status: number): { body: unknown; headers: Record<
         error: {
           code: 'lock_timeout',
           doc_url: 'https://stripe.com/docs/error-codes/lock-timeout',
-          message: 'This object cannot be accessed right now because another API request or Stripe process is currently accessing it. Please try again in a moment.',
+          message:
+            'This object cannot be accessed right now because another API request or Stripe process is currently accessing it. Please try again in a moment.',
           type: 'invalid_request_error',
         },
       },
       headers: { 'Stripe-Should-Retry': 'true' },
     }
   }
-  if (status >= 500) return { body: { error: { message: 'An unknown error occurred', type: 'api_error' } }, headers: {} }
-  return { body: { error: { message: `Injected fault: HTTP ${status}`, type: 'invalid_request_error' } }, headers: {} }
+  if (status >= 500)
+    return {
+      body: { error: { message: 'An unknown error occurred', type: 'api_error' } },
+      headers: {},
+    }
+  return {
+    body: { error: { message: `Injected fault: HTTP ${status}`, type: 'invalid_request_error' } },
+    headers: {},
+  }
 }

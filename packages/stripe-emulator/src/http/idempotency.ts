@@ -46,7 +46,14 @@ export function beginIdempotent(
   now = Date.now(),
 ): IdempotencyOutcome {
   if (key.length > MAX_KEY_LENGTH) {
-    return { kind: 'error', error: invalidRequest(`Idempotency keys can be at most ${MAX_KEY_LENGTH} characters long.`, undefined, 'idempotency_key_too_long') }
+    return {
+      kind: 'error',
+      error: invalidRequest(
+        `Idempotency keys can be at most ${MAX_KEY_LENGTH} characters long.`,
+        undefined,
+        'idempotency_key_too_long',
+      ),
+    }
   }
   // Records sit in the Map in creation order, so expired ones are at the front: stop at the first live one.
   for (const [k, record] of store) {
@@ -84,7 +91,12 @@ export function beginIdempotent(
     }
     return { kind: 'replay', response: existing.response }
   }
-  const record: IdempotencyRecord = { endpoint, params: fingerprint, createdAt: now, response: null }
+  const record: IdempotencyRecord = {
+    endpoint,
+    params: fingerprint,
+    createdAt: now,
+    response: null,
+  }
   store.set(key, record)
   return {
     kind: 'proceed',

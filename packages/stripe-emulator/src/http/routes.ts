@@ -18,7 +18,12 @@ export interface Route {
   publishable: boolean
 }
 
-function route(method: Route['method'], path: string, handler: Handler, publishable = false): Route {
+function route(
+  method: Route['method'],
+  path: string,
+  handler: Handler,
+  publishable = false,
+): Route {
   const names: string[] = []
   const source = path.replace(/:([a-z]+)/g, (_, name: string) => {
     names.push(name)
@@ -62,7 +67,10 @@ export const ROUTES: readonly Route[] = [
   route('GET', '/v1/events/:id', events.retrieveEvent),
 ]
 
-export function matchRoute(method: string, path: string): { route: Route; path: Record<string, string> } | undefined {
+export function matchRoute(
+  method: string,
+  path: string,
+): { route: Route; path: Record<string, string> } | undefined {
   for (const candidate of ROUTES) {
     if (candidate.method !== method) continue
     const match = candidate.pattern.exec(path)

@@ -77,7 +77,9 @@ function readBody(req: IncomingMessage): Promise<string | null> {
       }
       chunks.push(chunk)
     })
-    req.on('end', () => resolve(size > MAX_BODY_BYTES ? null : Buffer.concat(chunks).toString('utf8')))
+    req.on('end', () =>
+      resolve(size > MAX_BODY_BYTES ? null : Buffer.concat(chunks).toString('utf8')),
+    )
     req.on('error', reject)
   })
 }
@@ -85,11 +87,14 @@ function readBody(req: IncomingMessage): Promise<string | null> {
 /** CORS as on api.stripe.com, so that browsers can tokenize with the publishable key. */
 function corsHeaders(req: IncomingMessage): Record<string, string> {
   return {
-    'Access-Control-Allow-Origin': typeof req.headers.origin === 'string' ? req.headers.origin : '*',
+    'Access-Control-Allow-Origin':
+      typeof req.headers.origin === 'string' ? req.headers.origin : '*',
     'Access-Control-Allow-Credentials': 'true',
     'Access-Control-Allow-Methods': 'GET, POST, HEAD, OPTIONS, DELETE',
-    'Access-Control-Allow-Headers': 'Authorization, Content-Type, Idempotency-Key, Stripe-Account, Stripe-Version, User-Agent, X-Stripe-Client-User-Agent',
-    'Access-Control-Expose-Headers': 'Request-Id, Stripe-Manage-Version, Stripe-Should-Retry, X-Stripe-External-Auth-Required, X-Stripe-Privileged-Session-Required',
+    'Access-Control-Allow-Headers':
+      'Authorization, Content-Type, Idempotency-Key, Stripe-Account, Stripe-Version, User-Agent, X-Stripe-Client-User-Agent',
+    'Access-Control-Expose-Headers':
+      'Request-Id, Stripe-Manage-Version, Stripe-Should-Retry, X-Stripe-External-Auth-Required, X-Stripe-Privileged-Session-Required',
     'Access-Control-Max-Age': '300',
   }
 }
@@ -103,14 +108,30 @@ export interface ApiServer {
 export function createApiServer(deps: ServerDeps): ApiServer {
   const hanging = new Set<ServerResponse>()
 
-  function send(res: ServerResponse, entry: RequestLogEntry, reply: Reply, base: Record<string, string>): void {
+  function send(
+    res: ServerResponse,
+    entry: RequestLogEntry,
+    reply: Reply,
+    base: Record<string, string>,
+  ): void {
     entry.status = reply.status
-    const headers = { ...base, ...reply.headers, 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(reply.body)) }
+    const headers = {
+      ...base,
+      ...reply.headers,
+      'Content-Type': 'application/json',
+      'Content-Length': String(Buffer.byteLength(reply.body)),
+    }
     res.writeHead(reply.status, headers)
     res.end(reply.body)
   }
 
-  function applyFailure(req: IncomingMessage, res: ServerResponse, entry: RequestLogEntry, fault: ActiveFault, base: Record<string, string>): void {
+  function applyFailure(
+    req: IncomingMessage,
+    res: ServerResponse,
+    entry: RequestLogEntry,
+    fault: ActiveFault,
+    base: Record<string, string>,
+  ): void {
     if (fault.hang) {
       // Keep the socket open without answering; close() destroys it.
       hanging.add(res)
@@ -125,17 +146,38 @@ export function createApiServer(deps: ServerDeps): ApiServer {
   }
 
   /** Test-mode pages that are not part of the REST API (no key needed), like Stripe's hosted 3-D Secure page. */
-  function control(url: URL, res: ServerResponse, entry: RequestLogEntry, base: Record<string, string>): void {
+  function control(
+    url: URL,
+    res: ServerResponse,
+    entry: RequestLogEntry,
+    base: Record<string, string>,
+  ): void {
     const match = /^\/_emulator\/3ds\/([^/]+)\/(pi_[A-Za-z0-9]+)$/.exec(url.pathname)
-    const account = match ? deps.core.accounts.get(decodeURIComponent(match[1] as string)) : undefined
+    const account = match
+      ? deps.core.accounts.get(decodeURIComponent(match[1] as string))
+      : undefined
     const pi = match && account ? account.paymentIntents.get(match[2] as string) : undefined
     if (!account || !pi) {
-      send(res, entry, json(404, { error: { type: 'invalid_request_error', message: `Unknown emulator page: ${url.pathname}` } }), base)
+      send(
+        res,
+        entry,
+        json(404, {
+          error: {
+            type: 'invalid_request_error',
+            message: `Unknown emulator page: ${url.pathname}`,
+          },
+        }),
+        base,
+      )
       return
     }
     if (pi.status === 'requires_action') {
       const succeed = url.searchParams.get('outcome') !== 'fail'
-      completeAuthentication({ core: deps.core, account, request: { id: entry.requestId, idempotency_key: null } }, pi, succeed)
+      completeAuthentication(
+        { core: deps.core, account, request: { id: entry.requestId, idempotency_key: null } },
+        pi,
+        succeed,
+      )
     }
     const returnUrl = account.intentExtras.get(pi.id)?.returnUrl
     if (returnUrl) {
@@ -156,8 +198,12 @@ export function createApiServer(deps: ServerDeps): ApiServer {
     const url = new URL(req.url ?? '/', 'http://emulator.invalid')
     const method = (req.method ?? 'GET').toUpperCase()
     const path = url.pathname
-    const idempotencyKey = method === 'POST' && typeof req.headers['idempotency-key'] === 'string' ? req.headers['idempotency-key'] : null
-    const asked = typeof req.headers['stripe-version'] === 'string' ? req.headers['stripe-version'] : undefined
+    const idempotencyKey =
+      method === 'POST' && typeof req.headers['idempotency-key'] === 'string'
+        ? req.headers['idempotency-key']
+        : null
+    const asked =
+      typeof req.headers['stripe-version'] === 'string' ? req.headers['stripe-version'] : undefined
     const version = asked !== undefined && isKnownVersion(asked) ? asked : STRIPE_API_VERSION
     const base: Record<string, string> = {
       ...corsHeaders(req),
@@ -175,11 +221,22 @@ export function createApiServer(deps: ServerDeps): ApiServer {
     const body = await readBody(req)
     const key = extractKey(req.headers.authorization)
     const credentials = parseKey(key)
-    const entry: RequestLogEntry = { method, path, account: credentials?.account ?? null, status: 0, at: Date.now(), requestId, idempotencyKey, replayed: false, apiVersion: asked ?? null }
+    const entry: RequestLogEntry = {
+      method,
+      path,
+      account: credentials?.account ?? null,
+      status: 0,
+      at: Date.now(),
+      requestId,
+      idempotencyKey,
+      replayed: false,
+      apiVersion: asked ?? null,
+    }
     deps.log.push(entry)
     // A long-running emulator (CLI, benchmarks) must not grow without bound.
     // Trimmed in batches so that a full log does not cost a copy per request.
-    if (deps.log.length > deps.logLimit + Math.ceil(deps.logLimit / 10)) deps.log.splice(0, deps.log.length - deps.logLimit)
+    if (deps.log.length > deps.logLimit + Math.ceil(deps.logLimit / 10))
+      deps.log.splice(0, deps.log.length - deps.logLimit)
     if (deps.latencyMs > 0) await sleep(deps.latencyMs)
     if (path.startsWith('/_emulator/')) {
       control(url, res, entry, base)
@@ -187,7 +244,12 @@ export function createApiServer(deps: ServerDeps): ApiServer {
     }
 
     // Work out what the answer would be; nothing runs yet, so that faults can still prevent it.
-    let plan: { reply: Reply } | { run: () => { reply: Reply; saved: boolean }; idempotency?: Extract<IdempotencyOutcome, { kind: 'proceed' }> }
+    let plan:
+      | { reply: Reply }
+      | {
+          run: () => { reply: Reply; saved: boolean }
+          idempotency?: Extract<IdempotencyOutcome, { kind: 'proceed' }>
+        }
     try {
       if (body === null) throw invalidRequest('Request body too large.', undefined, undefined, 413)
       if (!credentials) throw authenticationError(key)
@@ -198,9 +260,15 @@ export function createApiServer(deps: ServerDeps): ApiServer {
       }
       const match = matchRoute(method, path)
       if (!match) {
-        throw invalidRequest(`Unrecognized request URL (${method}: ${path}). Please see https://stripe.com/docs or we can help at https://support.stripe.com/.`, undefined, undefined, 404)
+        throw invalidRequest(
+          `Unrecognized request URL (${method}: ${path}). Please see https://stripe.com/docs or we can help at https://support.stripe.com/.`,
+          undefined,
+          undefined,
+          404,
+        )
       }
-      if (credentials.kind === 'publishable' && !match.route.publishable) throw publishableKeyError()
+      if (credentials.kind === 'publishable' && !match.route.publishable)
+        throw publishableKeyError()
       const params: FormObject = parseForm(method === 'POST' ? body : url.search)
       const account = deps.core.account(credentials.account)
       const ctx: RequestContext = {
@@ -213,11 +281,20 @@ export function createApiServer(deps: ServerDeps): ApiServer {
         version,
         clientIp: req.socket.remoteAddress ?? null,
       }
-      const outcome = idempotencyKey !== null ? beginIdempotent(account.idempotency, idempotencyKey, `${method} ${path}`, params) : null
+      const outcome =
+        idempotencyKey !== null
+          ? beginIdempotent(account.idempotency, idempotencyKey, `${method} ${path}`, params)
+          : null
       if (outcome?.kind === 'replay') {
         const stored = outcome.response
         entry.replayed = true
-        plan = { reply: { status: stored.status, body: stored.body, headers: { 'Idempotent-Replayed': 'true', 'Original-Request': stored.requestId } } }
+        plan = {
+          reply: {
+            status: stored.status,
+            body: stored.body,
+            headers: { 'Idempotent-Replayed': 'true', 'Original-Request': stored.requestId },
+          },
+        }
       } else if (outcome?.kind === 'error') {
         plan = { reply: errorReply(outcome.error) }
       } else {
@@ -226,9 +303,13 @@ export function createApiServer(deps: ServerDeps): ApiServer {
             try {
               return { reply: json(200, match.route.handler(ctx)), saved: true }
             } catch (error) {
-              if (error instanceof ApiError) return { reply: errorReply(error), saved: error.savedForIdempotency }
+              if (error instanceof ApiError)
+                return { reply: errorReply(error), saved: error.savedForIdempotency }
               const message = error instanceof Error ? error.message : String(error)
-              return { reply: errorReply(apiError(`An unknown error occurred (emulator: ${message})`)), saved: false }
+              return {
+                reply: errorReply(apiError(`An unknown error occurred (emulator: ${message})`)),
+                saved: false,
+              }
             }
           },
         }
@@ -272,7 +353,8 @@ export function createApiServer(deps: ServerDeps): ApiServer {
       }
       // What the endpoint answered once it had begun, 5xx included, is what Stripe keeps for the key.
       const failed = faultReply(fault.status ?? 500)
-      if ('run' in plan && failed.status >= 500) plan.idempotency?.save({ status: failed.status, body: failed.body, requestId })
+      if ('run' in plan && failed.status >= 500)
+        plan.idempotency?.save({ status: failed.status, body: failed.body, requestId })
       send(res, entry, failed, base)
       return
     }
@@ -282,7 +364,11 @@ export function createApiServer(deps: ServerDeps): ApiServer {
   const server = createServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
       if (!res.headersSent) {
-        const reply = errorReply(apiError(`An unknown error occurred (emulator: ${error instanceof Error ? error.message : String(error)})`))
+        const reply = errorReply(
+          apiError(
+            `An unknown error occurred (emulator: ${error instanceof Error ? error.message : String(error)})`,
+          ),
+        )
         res.writeHead(reply.status, { 'Content-Type': 'application/json' })
         res.end(reply.body)
       }

@@ -3,13 +3,26 @@ import { invalidRequest } from '../errors'
 import type { Account } from '../state'
 
 /** Fields holding an id that Stripe lets callers expand. */
-const EXPANDABLE = new Set(['customer', 'payment_method', 'latest_charge', 'payment_intent', 'charge', 'default_payment_method'])
+const EXPANDABLE = new Set([
+  'customer',
+  'payment_method',
+  'latest_charge',
+  'payment_intent',
+  'charge',
+  'default_payment_method',
+])
 
 function cannotExpand(path: string) {
   return invalidRequest(`This property cannot be expanded (${path}).`, 'expand')
 }
 
-function expandPath(account: Account, target: unknown, segments: string[], path: string, depth: number): void {
+function expandPath(
+  account: Account,
+  target: unknown,
+  segments: string[],
+  path: string,
+  depth: number,
+): void {
   if (target === null || typeof target !== 'object') return
   const [head, ...rest] = segments as [string, ...string[]]
   const record = target as Record<string, unknown>
@@ -30,7 +43,11 @@ function expandPath(account: Account, target: unknown, segments: string[], path:
     throw cannotExpand(path)
   }
   if (rest.length > 0) {
-    if (depth >= 4) throw invalidRequest(`You cannot expand more than 4 levels of a property (${path}).`, 'expand')
+    if (depth >= 4)
+      throw invalidRequest(
+        `You cannot expand more than 4 levels of a property (${path}).`,
+        'expand',
+      )
     expandPath(account, value, rest, path, depth + 1)
   }
 }

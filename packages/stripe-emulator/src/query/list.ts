@@ -10,12 +10,22 @@ export interface ListObject<T> {
 }
 
 /** Parameters every list endpoint accepts. */
-export const LIST_PARAMS = ['limit', 'starting_after', 'ending_before', 'created', 'expand'] as const
+export const LIST_PARAMS = [
+  'limit',
+  'starting_after',
+  'ending_before',
+  'created',
+  'expand',
+] as const
 
 export function readLimit(params: FormObject): number {
   const limit = readInteger(params, 'limit') ?? 10
   if (limit < 1 || limit > 100) {
-    throw invalidRequest('Invalid limit: must be between 1 and 100', 'limit', 'parameter_invalid_integer')
+    throw invalidRequest(
+      'Invalid limit: must be between 1 and 100',
+      'limit',
+      'parameter_invalid_integer',
+    )
   }
   return limit
 }
@@ -44,7 +54,11 @@ function filterCreated<T extends { created: number }>(items: T[], params: FormOb
 }
 
 /** Pages `items` (given oldest first, as stored) newest first. */
-export function paginate<T extends { id: string; created: number }>(items: Iterable<T>, params: FormObject, url: string): ListObject<T> {
+export function paginate<T extends { id: string; created: number }>(
+  items: Iterable<T>,
+  params: FormObject,
+  url: string,
+): ListObject<T> {
   const limit = readLimit(params)
   const all = filterCreated([...items].reverse(), params)
   const startingAfter = readString(params, 'starting_after')
@@ -53,13 +67,19 @@ export function paginate<T extends { id: string; created: number }>(items: Itera
   let hasMore: boolean
   if (startingAfter) {
     const index = all.findIndex((i) => i.id === startingAfter)
-    if (index === -1) throw invalidRequest(`No such object: '${startingAfter}'`, 'starting_after', 'resource_missing')
+    if (index === -1)
+      throw invalidRequest(
+        `No such object: '${startingAfter}'`,
+        'starting_after',
+        'resource_missing',
+      )
     const rest = all.slice(index + 1)
     page = rest.slice(0, limit)
     hasMore = rest.length > limit
   } else if (endingBefore) {
     const index = all.findIndex((i) => i.id === endingBefore)
-    if (index === -1) throw invalidRequest(`No such object: '${endingBefore}'`, 'ending_before', 'resource_missing')
+    if (index === -1)
+      throw invalidRequest(`No such object: '${endingBefore}'`, 'ending_before', 'resource_missing')
     const before = all.slice(0, index)
     page = before.slice(Math.max(0, before.length - limit))
     hasMore = before.length > limit

@@ -41,7 +41,10 @@ interface Query {
 export const SEARCH_PARAMS = ['query', 'limit', 'page', 'expand'] as const
 
 function syntaxError(detail: string) {
-  return invalidRequest(`Invalid search query: ${detail}. See https://stripe.com/docs/search#search-query-language for the syntax.`, 'query')
+  return invalidRequest(
+    `Invalid search query: ${detail}. See https://stripe.com/docs/search#search-query-language for the syntax.`,
+    'query',
+  )
 }
 
 /** Reads a double-quoted string starting at `text[at]`; returns the value and the index after it. */
@@ -83,7 +86,8 @@ export function parseQuery(text: string): Query {
     i += field.length
     let metadataKey: string | null = null
     if (text[i] === '[') {
-      if (text[i + 1] !== '"') throw syntaxError('metadata keys must be quoted, as in metadata["key"]')
+      if (text[i + 1] !== '"')
+        throw syntaxError('metadata keys must be quoted, as in metadata["key"]')
       ;[metadataKey, i] = readQuoted(text, i + 1)
       if (text[i] !== ']') throw syntaxError("expected ']'")
       i++
@@ -120,11 +124,16 @@ export function parseQuery(text: string): Query {
 type Predicate = (object: { metadata?: Record<string, string> }) => boolean
 
 /** Checks a clause against the resource's fields up front (so errors do not depend on the data) and returns its test. */
-function compileClause(clause: Clause, fields: Record<string, SearchField>, resource: string): Predicate {
+function compileClause(
+  clause: Clause,
+  fields: Record<string, SearchField>,
+  resource: string,
+): Predicate {
   let get: (object: { metadata?: Record<string, string> }) => unknown
   let kind: FieldKind
   if (clause.field === 'metadata') {
-    if (clause.metadataKey === null) throw syntaxError('metadata needs a key, as in metadata["key"]')
+    if (clause.metadataKey === null)
+      throw syntaxError('metadata needs a key, as in metadata["key"]')
     const key = clause.metadataKey
     get = (object) => object.metadata?.[key]
     kind = 'string'
@@ -148,12 +157,15 @@ function compileClause(clause: Clause, fields: Record<string, SearchField>, reso
     }
   }
   if (operator === '~') {
-    if (kind !== 'string' && kind !== 'id') throw syntaxError(`~ is not supported on ${clause.field}`)
+    if (kind !== 'string' && kind !== 'id')
+      throw syntaxError(`~ is not supported on ${clause.field}`)
     const needle = String(value).toLowerCase()
     if (needle.length < 3) throw syntaxError('substring matches (~) need at least 3 characters')
     return (object) => {
       const actual = get(object)
-      return actual !== null && actual !== undefined && String(actual).toLowerCase().includes(needle)
+      return (
+        actual !== null && actual !== undefined && String(actual).toLowerCase().includes(needle)
+      )
     }
   }
   if (operator === ':') {
@@ -168,7 +180,8 @@ function compileClause(clause: Clause, fields: Record<string, SearchField>, reso
       return String(actual).toLowerCase() === expected.toLowerCase()
     }
   }
-  if (kind !== 'number' || typeof value !== 'number') throw syntaxError(`${operator} needs a numeric field and a number`)
+  if (kind !== 'number' || typeof value !== 'number')
+    throw syntaxError(`${operator} needs a numeric field and a number`)
   const compare = {
     '>': (a: number) => a > value,
     '<': (a: number) => a < value,
@@ -183,8 +196,15 @@ function compileClause(clause: Clause, fields: Record<string, SearchField>, reso
 
 function decodePage(page: string): number {
   try {
-    const parsed = JSON.parse(Buffer.from(page, 'base64url').toString('utf8')) as { offset?: unknown }
-    if (typeof parsed.offset === 'number' && Number.isSafeInteger(parsed.offset) && parsed.offset >= 0) return parsed.offset
+    const parsed = JSON.parse(Buffer.from(page, 'base64url').toString('utf8')) as {
+      offset?: unknown
+    }
+    if (
+      typeof parsed.offset === 'number' &&
+      Number.isSafeInteger(parsed.offset) &&
+      parsed.offset >= 0
+    )
+      return parsed.offset
   } catch {
     // fall through
   }
@@ -207,14 +227,20 @@ export function search<T extends { metadata?: Record<string, string> }>(
     const test = compileClause(c, fields, resource)
     return c.negated ? (o: Parameters<Predicate>[0]) => !test(o) : test
   })
-  const hits = [...items].reverse().filter((item) => (query.joiner === 'AND' ? tests.every((t) => t(item)) : tests.some((t) => t(item))))
+  const hits = [...items]
+    .reverse()
+    .filter((item) =>
+      query.joiner === 'AND' ? tests.every((t) => t(item)) : tests.some((t) => t(item)),
+    )
   const data = hits.slice(offset, offset + limit)
   const hasMore = hits.length > offset + limit
   return {
     object: 'search_result',
     data,
     has_more: hasMore,
-    next_page: hasMore ? Buffer.from(JSON.stringify({ offset: offset + limit })).toString('base64url') : null,
+    next_page: hasMore
+      ? Buffer.from(JSON.stringify({ offset: offset + limit })).toString('base64url')
+      : null,
     url: `/v1/${resource}/search`,
   }
 }

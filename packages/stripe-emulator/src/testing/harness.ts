@@ -33,26 +33,38 @@ export function useEmulator(options?: StripeEmulatorOptions): EmulatorHarness {
     if (!emulator) throw new Error('emulator not started')
     return emulator
   }
-  const client = (key: string, config: Stripe.StripeConfig = {}) => new Stripe(key, { ...emu().sdkConfig(), maxNetworkRetries: 0, ...config })
+  const client = (key: string, config: Stripe.StripeConfig = {}) =>
+    new Stripe(key, { ...emu().sdkConfig(), maxNetworkRetries: 0, ...config })
   const harness: EmulatorHarness = {
     get emu() {
       return emu()
     },
     stripe: (account = 'emulator', config) => client(emu().keys(account).secretKey, config),
-    publishable: (account = 'emulator', config) => client(emu().keys(account).publishableKey, config),
-    tokenize: (card, account = 'emulator') => harness.publishable(account).paymentMethods.create({ type: 'card', card: testCardParams(card) }),
+    publishable: (account = 'emulator', config) =>
+      client(emu().keys(account).publishableKey, config),
+    tokenize: (card, account = 'emulator') =>
+      harness
+        .publishable(account)
+        .paymentMethods.create({ type: 'card', card: testCardParams(card) }),
   }
   return harness
 }
 
 /** Test card parameters typed for `stripe.tokens.create({ card })`, whose expiry fields are strings in the SDK types. */
-export function tokenCard(card: TestCardName, overrides: Record<string, string | number> = {}): Stripe.TokenCreateParams.Card {
+export function tokenCard(
+  card: TestCardName,
+  overrides: Record<string, string | number> = {},
+): Stripe.TokenCreateParams.Card {
   const params: Record<string, string | number> = { ...testCardParams(card), ...overrides }
-  return Object.fromEntries(Object.entries(params).map(([k, v]) => [k, String(v)])) as unknown as Stripe.TokenCreateParams.Card
+  return Object.fromEntries(
+    Object.entries(params).map(([k, v]) => [k, String(v)]),
+  ) as unknown as Stripe.TokenCreateParams.Card
 }
 
 /** Awaits a rejected promise and returns its error, failing if it resolves. */
-export async function rejectionOf(promise: Promise<unknown>): Promise<Stripe.errors.StripeError & Record<string, unknown>> {
+export async function rejectionOf(
+  promise: Promise<unknown>,
+): Promise<Stripe.errors.StripeError & Record<string, unknown>> {
   try {
     await promise
   } catch (error) {
@@ -84,10 +96,18 @@ export interface WebhookReceiver {
  * A small node:http receiver that verifies each delivery with the official SDK, answering
  * 400 on a bad signature and `failFirst` times 500 before accepting.
  */
-export async function startReceiver(secret: string, options: { failFirst?: number } = {}): Promise<WebhookReceiver> {
+export async function startReceiver(
+  secret: string,
+  options: { failFirst?: number } = {},
+): Promise<WebhookReceiver> {
   const verifier = new Stripe('sk_test_receiver')
   let toFail = options.failFirst ?? 0
-  const receiver: Omit<WebhookReceiver, 'url' | 'close'> = { events: [], rejected: [], hits: 0, signatures: [] }
+  const receiver: Omit<WebhookReceiver, 'url' | 'close'> = {
+    events: [],
+    rejected: [],
+    hits: 0,
+    signatures: [],
+  }
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = []
     req.on('data', (c: Buffer) => chunks.push(c))
@@ -101,11 +121,18 @@ export async function startReceiver(secret: string, options: { failFirst?: numbe
       }
       const header = req.headers['stripe-signature']
       try {
-        const event = verifier.webhooks.constructEvent(Buffer.concat(chunks), header as string, secret)
+        const event = verifier.webhooks.constructEvent(
+          Buffer.concat(chunks),
+          header as string,
+          secret,
+        )
         receiver.events.push(event)
         res.writeHead(200, { 'Content-Type': 'application/json' }).end('{"received":true}')
       } catch (error) {
-        receiver.rejected.push({ error: (error as Error).message, header: header as string | undefined })
+        receiver.rejected.push({
+          error: (error as Error).message,
+          header: header as string | undefined,
+        })
         res.writeHead(400).end('bad signature')
       }
     })

@@ -38,7 +38,11 @@ export interface WebhookRetryPolicy {
   timeoutMs: number
 }
 
-export const DEFAULT_RETRY_POLICY: WebhookRetryPolicy = { attempts: 6, baseDelayMs: 50, timeoutMs: 2_000 }
+export const DEFAULT_RETRY_POLICY: WebhookRetryPolicy = {
+  attempts: 6,
+  baseDelayMs: 50,
+  timeoutMs: 2_000,
+}
 
 interface Sleeper {
   timer: NodeJS.Timeout
@@ -143,12 +147,18 @@ export class WebhookDispatcher {
       }
       this.deliveries.push(record)
       const inflight = this.inflight
-      const task: Promise<void> = this.run(endpoint, event, record).finally(() => inflight.delete(task))
+      const task: Promise<void> = this.run(endpoint, event, record).finally(() =>
+        inflight.delete(task),
+      )
       inflight.add(task)
     }
   }
 
-  private async run(endpoint: WebhookEndpoint, event: StripeEvent, record: WebhookDelivery): Promise<void> {
+  private async run(
+    endpoint: WebhookEndpoint,
+    event: StripeEvent,
+    record: WebhookDelivery,
+  ): Promise<void> {
     const generation = this.generation
     // Stripe sends pretty-printed JSON; the signature covers these exact bytes.
     const payload = JSON.stringify(event, null, 2)
@@ -158,18 +168,29 @@ export class WebhookDispatcher {
       if (generation !== this.generation) return
       record.attempts = attempt
       // A fresh timestamp and signature per attempt, as Stripe does on retries.
-      const result = await post(endpoint.url, payload, signWebhookPayload(payload, endpoint.secret), this.policy.timeoutMs, (req) => {
-        this.requests.add(req)
-        return () => this.requests.delete(req)
-      })
+      const result = await post(
+        endpoint.url,
+        payload,
+        signWebhookPayload(payload, endpoint.secret),
+        this.policy.timeoutMs,
+        (req) => {
+          this.requests.add(req)
+          return () => this.requests.delete(req)
+        },
+      )
       if (generation !== this.generation) return
       record.lastStatus = result.status
-      record.lastError = result.error ?? (result.status !== null && (result.status < 200 || result.status > 299) ? `HTTP ${result.status}` : null)
+      record.lastError =
+        result.error ??
+        (result.status !== null && (result.status < 200 || result.status > 299)
+          ? `HTTP ${result.status}`
+          : null)
       if (result.status !== null && result.status >= 200 && result.status <= 299) {
         record.delivered = true
         break
       }
-      if (attempt < this.policy.attempts) await this.sleep(this.policy.baseDelayMs * 2 ** (attempt - 1))
+      if (attempt < this.policy.attempts)
+        await this.sleep(this.policy.baseDelayMs * 2 ** (attempt - 1))
     }
     record.pending = false
   }

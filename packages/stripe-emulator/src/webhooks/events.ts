@@ -51,7 +51,12 @@ export interface EventRequest {
 }
 
 /** A snapshot of `object` as it is now: later changes to the object do not alter the event. */
-export function createEvent(type: string, object: unknown, request: EventRequest, pendingWebhooks: number): StripeEvent {
+export function createEvent(
+  type: string,
+  object: unknown,
+  request: EventRequest,
+  pendingWebhooks: number,
+): StripeEvent {
   return {
     id: newId('evt'),
     object: 'event',
