@@ -5,6 +5,7 @@
  * (set by .ci/run), where a missing service fails the run instead of hiding it.
  */
 import { connect } from 'node:net'
+import pg from 'pg'
 
 export type ServiceKind = 'redis' | 'postgres'
 
@@ -25,7 +26,10 @@ const ENV: Record<ServiceKind, string> = { redis: 'REDIS_URL', postgres: 'DATABA
 
 const cache = new Map<ServiceKind, Promise<Service>>()
 
-/** Probes the service once per process (a TCP connect with a short timeout). */
+/**
+ * Probes the service once per process: a TCP connect with a short timeout, then for PostgreSQL a
+ * login and `select 1`, because a stock install listens on 5432 without the `test` database.
+ */
 export function findService(kind: ServiceKind): Promise<Service> {
   let pending = cache.get(kind)
   if (!pending) {
@@ -78,5 +82,27 @@ async function probe(kind: ServiceKind): Promise<Service> {
       ),
     )
   })
-  return reason ? { kind, url, available: false, reason } : { kind, url, available: true }
+  if (reason) return { kind, url, available: false, reason }
+  const refused = kind === 'postgres' ? await login(url) : undefined
+  return refused ? { kind, url, available: false, reason: refused } : { kind, url, available: true }
+}
+
+/** Logs in to PostgreSQL at `url` and runs `select 1`; returns why that failed, if it did. */
+async function login(url: string): Promise<string | undefined> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 })
+  client.on('error', () => {})
+  try {
+    await client.connect()
+    await client.query('select 1')
+    return undefined
+  } catch (err) {
+    const { code, message } = err as { code?: string; message: string }
+    const { hostname, port, username, pathname } = new URL(url)
+    const createdb = `createdb -h ${hostname} -p ${port || 5432} -U ${username || 'postgres'} ${decodeURIComponent(pathname.slice(1))}`
+    return code === '3D000'
+      ? `${message} at ${hostname}:${port || 5432}; create it with \`${createdb}\``
+      : `cannot log in to ${hostname}:${port || 5432} (${code ?? 'error'}: ${message})`
+  } finally {
+    await client.end().catch(() => {})
+  }
 }
