@@ -59,8 +59,9 @@ function installedWith(pkg: WorkspacePackage): WorkspacePackage[] {
 
 /**
  * Which file `[npx] <name>` runs for a reader of this README: in the root README, from the repository
- * root, only a bin linked into node_modules/.bin (anything else makes npx go to the registry); in a
- * package README, a bin of that package or of what it installs; with npx, a public package by name.
+ * root, only a bin linked into node_modules/.bin; in a package README, a bin of that package or of
+ * what it installs; with npx, a public package by name (a bare bin name would make npx ask the
+ * registry for an unscoped package nobody here owns).
  */
 function resolveBin(
   readme: string,
@@ -74,6 +75,8 @@ function resolveBin(
       return `npx ${name}: not a public package with one bin`
     return { bin: bins[0]!, file: BINS.get(bins[0]!)!.file }
   }
+  if (npx)
+    return `npx ${name}: not a package of this workspace, so npx would fetch "${name}" from the registry; write npx -p @scope/package ${name}`
   const found = BINS.get(name)
   if (!found) return `${name}: no workspace package has this bin`
   if (readme === 'README.md') {
@@ -120,6 +123,15 @@ function classify(readme: string, text: string): Command {
         ? { bin, file }
         : `node ${w[1]}: not a workspace bin run from the repository root`
     w.splice(0, 2)
+  } else if (w[0] === 'npx' && (w[1] === '-p' || w[1] === '--package')) {
+    // `npx -p @stripe402/client stripe402 …`: a bin of the public package named.
+    const named = packageNamed(w[2] ?? '')
+    const bin = w[3] ?? ''
+    target =
+      named && !named.json.private && named.json.bin?.[bin]
+        ? { bin, file: BINS.get(bin)!.file }
+        : `npx -p ${w[2]} ${bin}: not a bin of a public workspace package`
+    w.splice(0, 4)
   } else if (w[0] === 'npx') {
     target = resolveBin(readme, w[1] ?? '', true)
     w.splice(0, 2)

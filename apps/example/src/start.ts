@@ -30,7 +30,7 @@ console.log(`price list              ${api.url}/.well-known/stripe402`)
 console.log(`try                     curl -i ${api.url}/api/joke`)
 if (emulator) {
   console.log(
-    `conformance             npx stripe402-conformance ${api.url} --route "GET /api/joke" --free-route "GET /health" --stripe-api ${emulator.url}`,
+    `conformance             npx @stripe402/conformance ${api.url} --route "GET /api/joke" --free-route "GET /health" --stripe-api ${emulator.url}`,
   )
 }
 
