@@ -58,6 +58,14 @@ function close(server: Server): Promise<void> {
   return new Promise((done) => server.close(() => done()))
 }
 
+describe('the page bundle', () => {
+  it('is built for the browser from the client core source, Node-only imports refused', async () => {
+    const { inputs } = await bundlePage()
+    expect(inputs).toContain('packages/client/src/index.ts')
+    expect(inputs).toContain('packages/protocol/src/index.ts')
+  })
+})
+
 describe.skipIf(!browserBinary.available)('@stripe402/client in Chromium', () => {
   let emulator: StripeEmulator
   let api: Server
@@ -66,7 +74,6 @@ describe.skipIf(!browserBinary.available)('@stripe402/client in Chromium', () =>
   let siteUrl: string
   let browser: Browser
   let page: Page
-  let bundleInputs: string[]
   const pageErrors: string[] = []
 
   beforeAll(async () => {
@@ -96,7 +103,6 @@ describe.skipIf(!browserBinary.available)('@stripe402/client in Chromium', () =>
     apiUrl = await listen(api)
 
     const bundle = await bundlePage()
-    bundleInputs = bundle.inputs
     site = createServer((req, res) => {
       if (req.url === '/app.js') {
         res.writeHead(200, { 'content-type': 'text/javascript' }).end(bundle.code)
@@ -121,11 +127,6 @@ describe.skipIf(!browserBinary.available)('@stripe402/client in Chromium', () =>
   afterAll(async () => {
     await browser?.close()
     await Promise.all([site && close(site), api && close(api), emulator?.close()])
-  })
-
-  it('bundles the client core for the browser from its source', () => {
-    expect(bundleInputs).toContain('packages/client/src/index.ts')
-    expect(bundleInputs).toContain('packages/protocol/src/index.ts')
   })
 
   it('pays the 402 from the page: the card is tokenized by the browser and charged once', async () => {
