@@ -1,5 +1,5 @@
 /** Typed events the paywall reports to `onEvent`, and the logger it writes to. None carries a secret. */
-import type { LimitName } from './rate-limit'
+import type { LimitName } from './limit-name'
 import { redact } from './redact'
 
 /** Where an operational error happened. */

@@ -1,11 +1,7 @@
 /** Card-testing defences: caps on failed payments per address and per card, and on top-ups per account. */
 import type { ResolvedRateLimits } from './config/resolve'
 import type { Ledger } from './ledger/types'
-
-export type LimitName =
-  | 'failed_payments_per_address'
-  | 'failed_payments_per_card'
-  | 'top_ups_per_account'
+import type { LimitName } from './limit-name'
 
 /** Blocks remembered per process; bounded so rotating addresses cannot grow it without end. */
 const MAX_BLOCKS = 10_000

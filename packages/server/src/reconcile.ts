@@ -1,5 +1,6 @@
 /** Reconciliation: makes the ledger match Stripe for this paywall's top-ups (a crash between charge and credit, a missed webhook). */
-import { applyTopUp, topUpTarget } from './flow/apply-top-up'
+import { applyTopUp } from './flow/apply-top-up'
+import { topUpTarget } from './flow/top-up-target'
 import type { Engine } from './flow/context'
 
 export interface ReconcileOptions {

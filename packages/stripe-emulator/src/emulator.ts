@@ -1,7 +1,7 @@
 /** `startStripeEmulator()`: a running emulator with its test controls (reset, faults, what was charged, webhooks). */
 import type { AddressInfo } from 'node:net'
 import { completeAuthentication } from './api/payment-flow'
-import { closeDispute, openDispute, type DisputeReason } from './api/disputes'
+import { closeDispute, openDispute } from './api/disputes'
 import { failRefund } from './api/refunds'
 import { Core } from './core'
 import { FaultRegistry, type FaultSpec } from './http/faults'
@@ -14,6 +14,7 @@ import {
   type WebhookEndpoint,
   type WebhookRetryPolicy,
 } from './webhooks/dispatcher'
+import type { DisputeReason } from './objects/dispute'
 
 /** The account of `sk_test_emulator` / `pk_test_emulator`, used when none is named. */
 export const DEFAULT_ACCOUNT = 'emulator'

@@ -1,13 +1,13 @@
 /** Per-account state: every object the API created, kept in Maps (newest last, as inserted). */
-import type { Charge } from './api/charges'
-import type { Customer, DeletedCustomer } from './api/customers'
-import type { Dispute } from './api/disputes'
-import type { PaymentIntent } from './api/payment-intents'
-import type { PaymentMethod } from './api/payment-methods'
-import type { Refund } from './api/refunds'
-import type { Token } from './api/tokens'
 import type { TestCard } from './cards/table'
 import type { IdempotencyRecord } from './http/idempotency'
+import type { Charge } from './objects/charge'
+import type { Customer, DeletedCustomer } from './objects/customer'
+import type { Dispute } from './objects/dispute'
+import type { PaymentIntent } from './objects/payment-intent'
+import type { PaymentMethod } from './objects/payment-method'
+import type { Refund } from './objects/refund'
+import type { Token } from './objects/token'
 import type { StripeEvent } from './webhooks/events'
 
 /** What the emulator knows about a card behind a PaymentMethod or token; never sent over the wire. */

@@ -1,23 +1,19 @@
 /** Answers a 402 challenge: policy first, then credits already held, else one top-up under the origin's single flight. */
 import {
-  type PaymentPayload,
   type PaymentRequired,
   type PaymentRequirements,
   STRIPE402_VERSION,
 } from '@stripe402/protocol'
-import { abortable, settledWithin } from '../abort'
-import { messageOf } from '../errors'
+import { settledWithin } from '../abort'
 import type { RefusalReason } from '../events'
-import type { ApprovalContext } from '../options'
 import { selectRequirements } from '../policy/select'
-import { spentTotals } from '../wallet/budget'
 import { dropCredential, originRecord, rememberExtensions, rememberPrice } from '../wallet/journal'
 import type { Credential } from '../wallet/snapshot'
-import type { CallInfo, CallState } from './engine'
+import { approve } from './approve'
+import type { CallState } from './engine'
 import { readReceipt } from './settle'
+import { refuse, type Step } from './step'
 import { leadTopUp } from './top-up'
-
-export type Step = { kind: 'stop'; info: CallInfo } | { kind: 'send'; payload: PaymentPayload }
 
 /** Server codes meaning the credential we sent is gone for good. */
 const DEAD_CREDENTIAL = new Set(['credential_revoked'])
@@ -187,64 +183,4 @@ function canOfferCredits(
     return false
   const offered = call.creditsOffered
   return !offered || offered.credential !== credential || offered.upTo < requirements.amount
-}
-
-/** The `approve` hook, if any; a hook that throws declines. */
-export async function approve(
-  call: CallState,
-  requirements: PaymentRequirements,
-  topUpAmount: number,
-  reason: string | undefined,
-): Promise<Step | undefined> {
-  const { engine, request } = call
-  const hook = engine.policy.approve
-  if (!hook) return undefined
-  const context: ApprovalContext = {
-    origin: request.origin,
-    url: request.url,
-    method: request.method,
-    route: request.route,
-    requirements,
-    topUpAmount,
-    spent: spentTotals(engine.wallet.current, requirements.currency, engine.now()),
-    ...(reason !== undefined ? { reason } : {}),
-  }
-  let approved: boolean
-  try {
-    approved = await abortable(
-      Promise.resolve().then(() => hook(context)),
-      request.signal,
-    )
-  } catch (error) {
-    if (request.signal?.aborted) throw error
-    return refuse(
-      call,
-      'not_approved',
-      `The approve hook failed: ${messageOf(error)}`,
-      requirements,
-    )
-  }
-  if (approved === true) return undefined
-  return refuse(call, 'not_approved', 'The approve hook declined the payment.', requirements)
-}
-
-export function refuse(
-  call: CallState,
-  reason: RefusalReason,
-  message: string,
-  requirements: PaymentRequirements | undefined,
-): Step {
-  const { origin, route } = call.request
-  call.engine.emit({
-    type: 'refused',
-    origin,
-    route,
-    reason,
-    message,
-    ...(requirements ? { requirements } : {}),
-  })
-  return {
-    kind: 'stop',
-    info: { outcome: 'refused', reason, message, ...(requirements ? { requirements } : {}) },
-  }
 }

@@ -20,7 +20,8 @@ import {
   rememberPendingTopUp,
 } from '../wallet/pending'
 import type { JournalEntry, PendingTopUp, WalletSnapshot } from '../wallet/snapshot'
-import { approve, refuse, type Step } from './answer'
+import { approve } from './approve'
+import { refuse, type Step } from './step'
 import { type CallState, finishWith, type TopUpInFlight } from './engine'
 import type { FlightOutcome } from './flights'
 

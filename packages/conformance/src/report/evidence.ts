@@ -2,7 +2,7 @@
 import { decodeHeader, HEADERS } from '@stripe402/protocol'
 import type { Evidence } from '../audits/types'
 import type { Exchange } from '../session/http'
-import { HEADER_LIMIT } from '../session/wire'
+import { HEADER_LIMIT } from '../session/header-limit'
 
 const MAX_BODY = 2048
 /** Headers that change on every run; leaving them out keeps reports comparable. */

@@ -2,7 +2,7 @@
 import { base64DecodeUtf8, decodeHeader, HEADERS } from '@stripe402/protocol'
 import type { FetchLike } from './options'
 import { rawRequest } from './raw'
-import { HEADER_LIMIT } from './wire'
+import { HEADER_LIMIT } from './header-limit'
 
 /** A request as the suite describes it. */
 export interface Outgoing {

@@ -8,14 +8,12 @@ import {
   PaymentRequiredSchema,
   type PaymentResponse,
 } from '@stripe402/protocol'
+import { HEADER_LIMIT } from './header-limit'
 import type { Exchange } from './http'
 
 export type Read<T> = { ok: true; value: T } | { ok: false; reason: string }
 
 const CODE = /^[a-z][a-z0-9_]{1,63}$/
-
-/** Past the protocol's 8 KiB default: a large header is judged by what it holds, not refused for its size. */
-export const HEADER_LIMIT: DecodeOptions = { maxBytes: 64 * 1024 }
 
 /** The header `name` read with `decode`, or why it could not be. */
 function readHeader<T>(

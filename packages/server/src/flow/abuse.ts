@@ -1,7 +1,7 @@
 /** How the payment path reports to the card-testing defences: counting failures and answering 429. */
 import { errorMessage } from '../events'
 import type { PaywallOutcome } from '../outcome'
-import type { LimitName } from '../rate-limit'
+import type { LimitName } from '../limit-name'
 import type { Engine } from './context'
 import { refuse, type Where } from './deny'
 

@@ -1,48 +1,16 @@
 /** Credits a succeeded stripe402 PaymentIntent, once, whichever of the request, the webhook and reconcile comes first. */
-import { isSupportedCurrency, minorToUnits } from '@stripe402/protocol'
+import { minorToUnits } from '@stripe402/protocol'
 import type Stripe from 'stripe'
-import { isAccountId } from '../identity'
 import type { CreditAndSpendInput, SpendResult } from '../ledger/types'
-import { METADATA } from '../stripe/gateway'
+import type { ChargeFacts } from './charge-facts'
 import { clawBackCharge } from './clawback'
 import type { Engine } from './context'
-
-export interface TopUpTarget {
-  accountId: string
-  currency: string
-}
-
-/**
- * The account and currency a PaymentIntent (or a charge with the same metadata) tops up, or
- * null when it is not a top-up of this paywall: another deployment on the same Stripe account,
- * or no stripe402 metadata at all.
- */
-export function topUpTarget(
-  engine: Pick<Engine, 'config'>,
-  object: Pick<Stripe.PaymentIntent, 'metadata' | 'currency'>,
-): TopUpTarget | null {
-  const paywall = object.metadata?.[METADATA.PAYWALL]
-  if (!paywall || !engine.config.paywallIds.has(paywall)) return null
-  const accountId = object.metadata?.[METADATA.ACCOUNT]
-  const currency = object.metadata?.[METADATA.CURRENCY] ?? object.currency
-  if (!accountId || !isAccountId(accountId)) return null
-  if (currency !== object.currency || !isSupportedCurrency(currency)) return null
-  return { accountId, currency }
-}
+import { type TopUpTarget, topUpTarget } from './top-up-target'
 
 export interface AppliedTopUp extends TopUpTarget {
   units: number
   /** False when this PaymentIntent had already been credited. */
   applied: boolean
-}
-
-/** What is already known about the PaymentIntent's charge (read from Stripe as it is now), so it is not fetched again. */
-export interface ChargeFacts {
-  charge?: Stripe.Charge
-  /** The refunds to apply; when absent, the charge's are listed if it shows any. */
-  refunds?: Stripe.Refund[]
-  /** The disputes to apply; when absent, the charge's are listed if it is disputed. */
-  disputes?: Stripe.Dispute[]
 }
 
 /**

@@ -4,7 +4,7 @@ import type { SpendResult } from '../ledger/types'
 import type { PaywallOutcome } from '../outcome'
 import type { Engine, PricedRequest } from './context'
 import { refuse, whereOf } from './deny'
-import { debitOf, viaDebit } from './doubt'
+import { debitOf, viaDebit } from './via-debit'
 import { finishCardPayment } from './issue'
 
 /** Who pays on the card path. */

@@ -9,7 +9,7 @@ import { creditTopUpAndSpend } from './apply-top-up'
 import { afterCardSpend, type CardPayer, cardSpend, spendByCard } from './card-debit'
 import type { Engine, PricedRequest } from './context'
 import { challenge, refuse, RETRY_AFTER_SECONDS, stripeUnavailable, whereOf } from './deny'
-import { debitOf, viaDebit } from './doubt'
+import { debitOf, viaDebit } from './via-debit'
 import { viaLedger } from './failures'
 import { forgetTopUp, pendingTopUp, rememberTopUp, type Sent, sendTopUp } from './pending'
 

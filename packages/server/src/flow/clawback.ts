@@ -2,7 +2,8 @@
 import { minorToUnits } from '@stripe402/protocol'
 import type Stripe from 'stripe'
 import { idOf } from '../stripe/gateway'
-import type { ChargeFacts, TopUpTarget } from './apply-top-up'
+import type { ChargeFacts } from './charge-facts'
+import type { TopUpTarget } from './top-up-target'
 import type { Engine } from './context'
 
 /** Inquiries: the issuer asks questions, no money has moved, and none may (it becomes a chargeback, a new status, if it does). */

@@ -1,9 +1,7 @@
 /** Debits whose ledger call failed without an answer: held in process, and given back once the ledger shows they were applied. */
-import { errorMessage } from '../events'
+import { type Emit, errorMessage, type PaywallLogger } from '../events'
 import { isLedgerUnavailable, isStoreAnswer } from '../ledger/failure-kinds'
-import { isStatementError } from '../ledger/postgres-errors'
-import type { Engine, PricedRequest } from './context'
-import { LedgerFailure } from './failures'
+import type { Ledger } from '../ledger/types'
 
 /** A debit the engine asked the ledger for and got no answer to: it may or may not have been applied. */
 export interface DebitInDoubt {
@@ -70,7 +68,7 @@ export class DoubtfulDebits {
   private queue: Promise<unknown> = Promise.resolve()
   private closed = false
 
-  constructor(private readonly engine: Pick<Engine, 'ledger' | 'emit' | 'logger'>) {}
+  constructor(private readonly engine: { ledger: Ledger; emit: Emit; logger: PaywallLogger }) {}
 
   /** Debits held in doubt now. */
   get size(): number {
@@ -255,40 +253,5 @@ export class DoubtfulDebits {
     }, ms)
     // Node: never keep the process alive for this. Other runtimes return a number.
     ;(this.timer as { unref?: () => void }).unref?.()
-  }
-}
-
-/** The debit a request asks for from `accountId`, as the repair queue records it. */
-export function debitOf(request: PricedRequest, accountId: string): DebitInDoubt {
-  return { accountId, currency: request.route.currency, units: request.price, ref: request.ref }
-}
-
-/**
- * Runs a ledger call that debits `debit` (possibly with a top-up credit in the same step). If it
- * throws, nobody can tell in general whether the store applied it (a connection loss, a timeout, a
- * custom ledger's own error): the debit is queued for repair and the failure says so, so the 503
- * does not claim that nothing was spent. The one exception is a statement PostgreSQL answered with
- * a data or schema error (`isStatementError`): its transaction rolled back, so nothing was applied,
- * and it is a bug, answered 500 and never queued (its lookup would fail the same way, for good).
- * Redis error replies stay queued: a Lua script is not rolled back, and the repair pass can tell.
- */
-export async function viaDebit<T>(
-  engine: Engine,
-  debit: DebitInDoubt,
-  operation: () => Promise<T>,
-): Promise<T> {
-  if (engine.doubts.size >= MAX_DOUBTS) {
-    throw new LedgerFailure(
-      new Error(
-        `${MAX_DOUBTS} debits are in doubt; no debit is attempted until the ledger answers again`,
-      ),
-    )
-  }
-  try {
-    return await operation()
-  } catch (error) {
-    if (isStatementError(error)) throw new LedgerFailure(error, { refused: true })
-    engine.doubts.add(debit)
-    throw new LedgerFailure(error, { debitInDoubt: true })
   }
 }

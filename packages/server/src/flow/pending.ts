@@ -3,7 +3,7 @@ import type Stripe from 'stripe'
 import { errorMessage } from '../events'
 import { classifyStripeError } from '../stripe/errors'
 import type { TopUpRequest } from '../stripe/gateway'
-import type { ChargeFacts } from './apply-top-up'
+import type { ChargeFacts } from './charge-facts'
 import type { Engine } from './context'
 import { viaLedger } from './failures'
 

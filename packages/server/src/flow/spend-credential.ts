@@ -3,7 +3,7 @@ import { parseClientId } from '../credentials'
 import type { PaywallOutcome } from '../outcome'
 import type { Engine, PricedRequest } from './context'
 import { challenge, refuse, whereOf } from './deny'
-import { debitOf, viaDebit } from './doubt'
+import { debitOf, viaDebit } from './via-debit'
 import { viaLedger } from './failures'
 import { paidOutcome } from './paid'
 

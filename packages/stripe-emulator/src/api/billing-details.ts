@@ -1,22 +1,6 @@
 /** `billing_details` of PaymentMethods and charges. */
+import type { Address, BillingDetails } from '../objects/billing-details'
 import { rejectUnknown, readObject, readString, type FormObject } from '../params'
-
-export interface Address {
-  city: string | null
-  country: string | null
-  line1: string | null
-  line2: string | null
-  postal_code: string | null
-  state: string | null
-}
-
-export interface BillingDetails {
-  address: Address
-  email: string | null
-  name: string | null
-  phone: string | null
-  tax_id: string | null
-}
 
 export function emptyAddress(): Address {
   return { city: null, country: null, line1: null, line2: null, postal_code: null, state: null }

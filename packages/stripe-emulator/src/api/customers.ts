@@ -1,6 +1,8 @@
 /** /v1/customers: create, retrieve, update, delete, list and search (`metadata["k"]:"v"`). */
 import { invalidRequest, resourceMissing } from '../errors'
 import { newId, randomAlnum, unixNow } from '../ids'
+import type { Address } from '../objects/billing-details'
+import type { Customer, DeletedCustomer } from '../objects/customer'
 import {
   applyMetadata,
   readEnum,
@@ -14,56 +16,10 @@ import {
 import { LIST_PARAMS, paginate } from '../query/list'
 import { SEARCH_PARAMS, search, type SearchField } from '../query/search'
 import type { Account } from '../state'
-import { applyAddress, emptyAddress, type Address } from './billing-details'
+import { applyAddress, emptyAddress } from './billing-details'
 import { render, type RequestContext } from './context'
+import { findCustomer, isDeleted } from './find-customer'
 import { attachPaymentMethod, resolvePaymentMethod } from './payment-methods'
-
-export interface Customer {
-  id: string
-  object: 'customer'
-  address: Address | null
-  balance: number
-  created: number
-  currency: string | null
-  default_source: string | null
-  delinquent: boolean
-  description: string | null
-  discount: null
-  email: string | null
-  invoice_prefix: string
-  invoice_settings: {
-    custom_fields: null
-    default_payment_method: string | null
-    footer: null
-    rendering_options: null
-  }
-  livemode: false
-  metadata: Metadata
-  name: string | null
-  next_invoice_sequence: number
-  phone: string | null
-  preferred_locales: string[]
-  shipping: null
-  tax_exempt: 'none' | 'exempt' | 'reverse'
-  test_clock: null
-}
-
-export interface DeletedCustomer {
-  id: string
-  object: 'customer'
-  deleted: true
-}
-
-function isDeleted(customer: Customer | DeletedCustomer): customer is DeletedCustomer {
-  return 'deleted' in customer
-}
-
-/** A live customer; deleted ones count as missing. */
-export function findCustomer(account: Account, id: string, param = 'id', status = 404): Customer {
-  const customer = account.customers.get(id)
-  if (!customer || isDeleted(customer)) throw resourceMissing('customer', id, param, status)
-  return customer
-}
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/
 

@@ -6,12 +6,13 @@ import { AUTHENTICATION_REQUIRED, type CardDecline } from '../cards/table'
 import type { Core } from '../core'
 import { ApiError, cardError, docUrl, invalidRequest } from '../errors'
 import { newId } from '../ids'
+import type { PaymentIntent } from '../objects/payment-intent'
+import type { PaymentMethod } from '../objects/payment-method'
 import type { Account, CardRecord } from '../state'
 import type { EventRequest } from '../webhooks/events'
 import { createCharge } from './charges'
 import { openDispute } from './disputes'
-import type { PaymentIntent } from './payment-intents'
-import { cardRecord, type PaymentMethod } from './payment-methods'
+import { cardRecord } from './payment-methods'
 
 /** The part of a request context the payment flow needs; test controls build one without a request. */
 export interface FlowContext {

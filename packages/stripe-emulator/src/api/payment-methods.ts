@@ -5,6 +5,8 @@ import { TEST_CARDS, type CardBrand, type CardFunding } from '../cards/table'
 import { detectBrand } from '../cards/validate'
 import { cardError, invalidRequest, missingParam, resourceMissing } from '../errors'
 import { newId, unixNow } from '../ids'
+import type { BillingDetails } from '../objects/billing-details'
+import type { PaymentMethod } from '../objects/payment-method'
 import {
   applyMetadata,
   paramName,
@@ -18,44 +20,10 @@ import {
 } from '../params'
 import { LIST_PARAMS, paginate } from '../query/list'
 import type { Account, CardRecord } from '../state'
-import { applyBillingDetails, emptyBillingDetails, type BillingDetails } from './billing-details'
+import { applyBillingDetails, emptyBillingDetails } from './billing-details'
 import { magicSource, readCardSource, type CardSource } from './card-source'
 import { render, type RequestContext } from './context'
-import { findCustomer } from './customers'
-
-export interface PaymentMethodCard {
-  brand: CardBrand
-  checks: {
-    address_line1_check: string | null
-    address_postal_code_check: string | null
-    cvc_check: string | null
-  }
-  country: string
-  display_brand: string
-  exp_month: number
-  exp_year: number
-  fingerprint: string
-  funding: CardFunding
-  generated_from: null
-  last4: string
-  networks: { available: string[]; preferred: string | null }
-  regulated_status: 'regulated' | 'unregulated'
-  three_d_secure_usage: { supported: boolean }
-  wallet: null
-}
-
-export interface PaymentMethod {
-  id: string
-  object: 'payment_method'
-  allow_redisplay: 'always' | 'limited' | 'unspecified'
-  billing_details: BillingDetails
-  card: PaymentMethodCard
-  created: number
-  customer: string | null
-  livemode: false
-  metadata: Metadata
-  type: 'card'
-}
+import { findCustomer } from './find-customer'
 
 /** Stores a card PaymentMethod in the account, with its card data kept aside for charging. */
 export function storeCardPaymentMethod(

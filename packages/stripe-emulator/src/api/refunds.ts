@@ -3,6 +3,8 @@ import type { Core } from '../core'
 import { formatAmount } from '../currencies'
 import { invalidRequest, resourceMissing } from '../errors'
 import { newId, randomAlnum, unixNow } from '../ids'
+import type { Charge } from '../objects/charge'
+import type { Refund } from '../objects/refund'
 import {
   applyMetadata,
   readEnum,
@@ -13,36 +15,8 @@ import {
 } from '../params'
 import { LIST_PARAMS, paginate } from '../query/list'
 import type { Account } from '../state'
-import { findCharge, type Charge } from './charges'
+import { findCharge } from './charges'
 import { render, type RequestContext } from './context'
-
-export interface Refund {
-  id: string
-  object: 'refund'
-  amount: number
-  balance_transaction: string
-  charge: string
-  created: number
-  currency: string
-  destination_details: {
-    card: {
-      reference: string
-      reference_status: 'available'
-      reference_type: 'acquirer_reference_number'
-      type: 'refund'
-    }
-    type: 'card'
-  }
-  metadata: Metadata
-  payment_intent: string | null
-  reason: 'duplicate' | 'fraudulent' | 'requested_by_customer' | null
-  receipt_number: null
-  source_transfer_reversal: null
-  status: 'succeeded' | 'pending' | 'failed' | 'canceled'
-  /** Why a refund failed (`failed` only). */
-  failure_reason?: 'lost_or_stolen_card' | 'expired_or_canceled_card' | 'unknown'
-  transfer_reversal: null
-}
 
 function chargeToRefund(ctx: RequestContext): Charge {
   const chargeId = readString(ctx.params, 'charge')

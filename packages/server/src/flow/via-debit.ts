@@ -1,0 +1,40 @@
+/** Runs a request's debit so that one whose answer is lost is held for repair instead of forgotten. */
+import { isStatementError } from '../ledger/postgres-errors'
+import type { Engine, PricedRequest } from './context'
+import { type DebitInDoubt, MAX_DOUBTS } from './doubt'
+import { LedgerFailure } from './failures'
+
+/** The debit a request asks for from `accountId`, as the repair queue records it. */
+export function debitOf(request: PricedRequest, accountId: string): DebitInDoubt {
+  return { accountId, currency: request.route.currency, units: request.price, ref: request.ref }
+}
+
+/**
+ * Runs a ledger call that debits `debit` (possibly with a top-up credit in the same step). If it
+ * throws, nobody can tell in general whether the store applied it (a connection loss, a timeout, a
+ * custom ledger's own error): the debit is queued for repair and the failure says so, so the 503
+ * does not claim that nothing was spent. The one exception is a statement PostgreSQL answered with
+ * a data or schema error (`isStatementError`): its transaction rolled back, so nothing was applied,
+ * and it is a bug, answered 500 and never queued (its lookup would fail the same way, for good).
+ * Redis error replies stay queued: a Lua script is not rolled back, and the repair pass can tell.
+ */
+export async function viaDebit<T>(
+  engine: Engine,
+  debit: DebitInDoubt,
+  operation: () => Promise<T>,
+): Promise<T> {
+  if (engine.doubts.size >= MAX_DOUBTS) {
+    throw new LedgerFailure(
+      new Error(
+        `${MAX_DOUBTS} debits are in doubt; no debit is attempted until the ledger answers again`,
+      ),
+    )
+  }
+  try {
+    return await operation()
+  } catch (error) {
+    if (isStatementError(error)) throw new LedgerFailure(error, { refused: true })
+    engine.doubts.add(debit)
+    throw new LedgerFailure(error, { debitInDoubt: true })
+  }
+}
