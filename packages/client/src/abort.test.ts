@@ -1,6 +1,6 @@
 // AbortSignal is honoured at every step: waiting for approval, tokenizing the card, waiting for another call's top-up, and on the wire.
 import { describe, expect, it } from 'vitest'
-import { CARDS, useStack } from './testing/stack'
+import { CARDS, useStack } from '../test/support/stack'
 import { createPayingFetch } from './index'
 
 const stack = useStack()

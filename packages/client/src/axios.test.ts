@@ -2,7 +2,7 @@
 import axios, { AxiosError } from 'axios'
 import { describe, expect, it } from 'vitest'
 import { getAxiosPaymentInfo, withStripe402 } from './axios'
-import { CARDS, useStack } from './testing/stack'
+import { CARDS, useStack } from '../test/support/stack'
 
 const stack = useStack()
 

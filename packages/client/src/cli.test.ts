@@ -4,7 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { CARDS, useStack } from './testing/stack'
+import { CARDS, useStack } from '../test/support/stack'
 
 const stack = useStack()
 const packageDir = resolve(__dirname, '..')

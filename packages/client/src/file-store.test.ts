@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { createFileStore } from './file-store'
 import { createPayingFetch, getPaymentInfo, Stripe402ClientError } from './index'
-import { CARDS, useStack } from './testing/stack'
+import { CARDS, useStack } from '../test/support/stack'
 
 const stack = useStack()
 let dir: string

@@ -1,8 +1,8 @@
 // The paying fetch against a real stripe402 API (Express adapter + engine) charging through the Stripe emulator.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { createPayingFetch, getPaymentInfo, type PayingFetch, type PaymentEvent } from './index'
-import { type PaidApi, startPaidApi } from './testing/paid-api'
-import { CARDS, useStack } from './testing/stack'
+import { type PaidApi, startPaidApi } from '../test/support/paid-api'
+import { CARDS, useStack } from '../test/support/stack'
 
 /** A server's attempt to charge a card: attaching it to a Customer (declines surface there) or the PaymentIntent. */
 const CHARGE_ATTEMPT = /^\/v1\/(payment_methods\/[^/]+\/attach|payment_intents)$/

@@ -1,7 +1,7 @@
 // Against a bare stripe402 v1 server (no `extensions`, challenge only in the body): the client stays compatible and never writes blank checks.
 import { afterEach, describe, expect, it } from 'vitest'
 import { createPayingFetch, getPaymentInfo } from './index'
-import { type FakeServer, startFakeServer } from './testing/fake-server'
+import { type FakeServer, startFakeServer } from '../test/support/fake-server'
 
 const card = { number: '4242424242424242', exp_month: 12, exp_year: 2034, cvc: '123' }
 let server: FakeServer

@@ -12,7 +12,7 @@ import {
   req,
   SECRET,
   useEmulator,
-} from './test-support/harness'
+} from '../test/support/harness'
 
 const h = useEmulator()
 const NEW_SECRET = 'rotated-secret-9876543210-zyxwvutsrqponmlkjihgfedcba'

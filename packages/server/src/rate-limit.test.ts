@@ -8,7 +8,7 @@ import {
   req,
   required,
   useEmulator,
-} from './test-support/harness'
+} from '../test/support/harness'
 
 const h = useEmulator()
 

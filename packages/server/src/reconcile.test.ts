@@ -10,7 +10,7 @@ import {
   paymentResponse,
   req,
   useEmulator,
-} from './test-support/harness'
+} from '../test/support/harness'
 
 const h = useEmulator()
 

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest'
 import { MemoryLedger } from './ledger/memory'
 import { redact } from './redact'
-import { CARDS, pay, payWithNewCard, req, SECRET, useEmulator } from './test-support/harness'
+import { CARDS, pay, payWithNewCard, req, SECRET, useEmulator } from '../test/support/harness'
 
 const h = useEmulator()
 

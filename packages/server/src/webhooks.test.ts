@@ -16,7 +16,7 @@ import {
   required,
   useEmulator,
   WEBHOOK_SECRET,
-} from './test-support/harness'
+} from '../test/support/harness'
 
 let server: Server | undefined
 let current: Paywall | undefined

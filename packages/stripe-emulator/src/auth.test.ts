@@ -1,7 +1,7 @@
 import Stripe from 'stripe'
 import { describe, expect, it } from 'vitest'
 import { testCardParams } from './cards/test-params'
-import { rejectionOf, tokenCard, useEmulator, messageOf } from './testing/harness'
+import { rejectionOf, tokenCard, useEmulator, messageOf } from '../test/support/harness'
 
 const h = useEmulator()
 

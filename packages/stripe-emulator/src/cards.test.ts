@@ -2,7 +2,7 @@ import Stripe from 'stripe'
 import { describe, expect, it } from 'vitest'
 import { TEST_CARDS, type TestCardName } from './cards/table'
 import { expectedFingerprint, testCardParams } from './cards/test-params'
-import { rejectionOf, tokenCard, useEmulator } from './testing/harness'
+import { rejectionOf, tokenCard, useEmulator } from '../test/support/harness'
 
 const h = useEmulator()
 
@@ -268,16 +268,14 @@ describe('declines at charge time', () => {
   })
 
   it('passes the CVC-check card when no CVC was given', async () => {
-    const pm = await h
-      .publishable()
-      .paymentMethods.create({
-        type: 'card',
-        card: {
-          number: TEST_CARDS.cvcCheckFail.number,
-          exp_month: 1,
-          exp_year: new Date().getFullYear() + 2,
-        },
-      })
+    const pm = await h.publishable().paymentMethods.create({
+      type: 'card',
+      card: {
+        number: TEST_CARDS.cvcCheckFail.number,
+        exp_month: 1,
+        exp_year: new Date().getFullYear() + 2,
+      },
+    })
     expect(pm.card?.checks?.cvc_check).toBeNull()
     await expect(charge(h.stripe(), pm.id)).resolves.toMatchObject({ status: 'succeeded' })
   })
@@ -313,15 +311,13 @@ describe('rejected at tokenization', () => {
     'refuses %s (PaymentMethods, publishable key)',
     async (_what, change, code, field) => {
       const error = await rejectionOf(
-        h
-          .publishable()
-          .paymentMethods.create({
-            type: 'card',
-            card: {
-              ...testCardParams('visa'),
-              ...change,
-            } as unknown as Stripe.PaymentMethodCreateParams.Card,
-          }),
+        h.publishable().paymentMethods.create({
+          type: 'card',
+          card: {
+            ...testCardParams('visa'),
+            ...change,
+          } as unknown as Stripe.PaymentMethodCreateParams.Card,
+        }),
       )
       expect(error).toBeInstanceOf(Stripe.errors.StripeCardError)
       expect(error).toMatchObject({ statusCode: 402, code, param: `card[${field}]` })
@@ -338,28 +334,24 @@ describe('rejected at tokenization', () => {
   })
 
   it('accepts spaces in the number and two-digit years', async () => {
-    const pm = await h
-      .publishable()
-      .paymentMethods.create({
-        type: 'card',
-        card: {
-          number: '4242 4242 4242 4242',
-          exp_month: 4,
-          exp_year: (year + 2) % 100,
-          cvc: '123',
-        },
-      })
+    const pm = await h.publishable().paymentMethods.create({
+      type: 'card',
+      card: {
+        number: '4242 4242 4242 4242',
+        exp_month: 4,
+        exp_year: (year + 2) % 100,
+        cvc: '123',
+      },
+    })
     expect(pm.card).toMatchObject({ last4: '4242', exp_month: 4, exp_year: year + 2 })
   })
 
   it('answers missing card fields with parameter_missing', async () => {
     const error = await rejectionOf(
-      h
-        .publishable()
-        .paymentMethods.create({
-          type: 'card',
-          card: { exp_month: 1, exp_year: year + 1 } as Stripe.PaymentMethodCreateParams.Card,
-        }),
+      h.publishable().paymentMethods.create({
+        type: 'card',
+        card: { exp_month: 1, exp_year: year + 1 } as Stripe.PaymentMethodCreateParams.Card,
+      }),
     )
     expect(error).toBeInstanceOf(Stripe.errors.StripeInvalidRequestError)
     expect(error).toMatchObject({
@@ -368,11 +360,9 @@ describe('rejected at tokenization', () => {
       param: 'card[number]',
     })
     const noType = await rejectionOf(
-      h
-        .publishable()
-        .paymentMethods.create({
-          card: testCardParams('visa'),
-        } as Stripe.PaymentMethodCreateParams),
+      h.publishable().paymentMethods.create({
+        card: testCardParams('visa'),
+      } as Stripe.PaymentMethodCreateParams),
     )
     expect(noType).toMatchObject({ code: 'parameter_missing', param: 'type' })
   })

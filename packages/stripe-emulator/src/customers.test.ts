@@ -1,6 +1,6 @@
 import Stripe from 'stripe'
 import { describe, expect, it } from 'vitest'
-import { rejectionOf, useEmulator, messageOf } from './testing/harness'
+import { rejectionOf, useEmulator, messageOf } from '../test/support/harness'
 
 const h = useEmulator()
 

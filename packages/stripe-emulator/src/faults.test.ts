@@ -1,7 +1,7 @@
 import Stripe from 'stripe'
 import { describe, expect, it } from 'vitest'
 import { startStripeEmulator } from './emulator'
-import { rejectionOf, useEmulator, messageOf } from './testing/harness'
+import { rejectionOf, useEmulator, messageOf } from '../test/support/harness'
 
 const h = useEmulator()
 

@@ -1,6 +1,6 @@
 import Stripe from 'stripe'
 import { describe, expect, it } from 'vitest'
-import { rejectionOf, useEmulator, messageOf } from './testing/harness'
+import { rejectionOf, useEmulator, messageOf } from '../test/support/harness'
 
 const h = useEmulator()
 
@@ -236,14 +236,12 @@ describe('create and confirm', () => {
       'dots.and-dashes': '%41%',
       empty_looking: ' ',
     }
-    const pi = await h
-      .stripe()
-      .paymentIntents.create({
-        amount: 500,
-        currency: 'usd',
-        metadata,
-        allowed_payment_method_types: ['card'],
-      })
+    const pi = await h.stripe().paymentIntents.create({
+      amount: 500,
+      currency: 'usd',
+      metadata,
+      allowed_payment_method_types: ['card'],
+    })
     expect(pi.metadata).toEqual(metadata)
     expect(pi.payment_method_types).toEqual(['card'])
   })
@@ -523,16 +521,14 @@ describe('3-D Secure', () => {
 
   it('fails with authentication_required when error_on_requires_action is set', async () => {
     const error = await rejectionOf(
-      h
-        .stripe()
-        .paymentIntents.create({
-          amount: 1500,
-          currency: 'eur',
-          payment_method: 'pm_card_authenticationRequired',
-          confirm: true,
-          error_on_requires_action: true,
-          allowed_payment_method_types: ['card'],
-        }),
+      h.stripe().paymentIntents.create({
+        amount: 1500,
+        currency: 'eur',
+        payment_method: 'pm_card_authenticationRequired',
+        confirm: true,
+        error_on_requires_action: true,
+        allowed_payment_method_types: ['card'],
+      }),
     )
     expect(error.code).toBe('authentication_required')
   })

@@ -1,7 +1,7 @@
 import Stripe from 'stripe'
 import { describe, expect, it } from 'vitest'
 import { KNOWN_STRIPE_API_VERSIONS, STRIPE_API_VERSION } from './index'
-import { messageOf, rejectionOf, useEmulator } from './testing/harness'
+import { messageOf, rejectionOf, useEmulator } from '../test/support/harness'
 
 const h = useEmulator()
 
@@ -31,15 +31,13 @@ describe('Stripe-Version', () => {
     const pinned = (Stripe as unknown as { API_VERSION?: string }).API_VERSION
     expect(KNOWN_STRIPE_API_VERSIONS).toContain(pinned)
     expect(STRIPE_API_VERSION).toBe(KNOWN_STRIPE_API_VERSIONS.at(-1))
-    const pi = await h
-      .stripe()
-      .paymentIntents.create({
-        amount: 500,
-        currency: 'usd',
-        payment_method: 'pm_card_visa',
-        confirm: true,
-        allowed_payment_method_types: ['card'],
-      })
+    const pi = await h.stripe().paymentIntents.create({
+      amount: 500,
+      currency: 'usd',
+      payment_method: 'pm_card_visa',
+      confirm: true,
+      allowed_payment_method_types: ['card'],
+    })
     expect(pi.status).toBe('succeeded')
     expect(pi.lastResponse.headers['stripe-version']).toBe(pinned)
   })

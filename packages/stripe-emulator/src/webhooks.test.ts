@@ -10,7 +10,7 @@ import {
   unusedPort,
   useEmulator,
   type WebhookReceiver,
-} from './testing/harness'
+} from '../test/support/harness'
 
 const SECRET = 'whsec_emulator_test'
 const h = useEmulator({ webhookRetry: { baseDelayMs: 10, timeoutMs: 500 } })
@@ -74,15 +74,13 @@ describe('webhook deliveries', () => {
   it('delivers payment_intent.payment_failed for a decline', async () => {
     const r = await receiver()
     await rejectionOf(
-      h
-        .stripe()
-        .paymentIntents.create({
-          amount: 1200,
-          currency: 'usd',
-          payment_method: 'pm_card_chargeDeclined',
-          confirm: true,
-          allowed_payment_method_types: ['card'],
-        }),
+      h.stripe().paymentIntents.create({
+        amount: 1200,
+        currency: 'usd',
+        payment_method: 'pm_card_chargeDeclined',
+        confirm: true,
+        allowed_payment_method_types: ['card'],
+      }),
     )
     await h.emu.flushWebhooks()
     const failed = r.events.find(
@@ -143,15 +141,13 @@ describe('webhook deliveries', () => {
         secret: SECRET,
         events: ['payment_intent.succeeded'],
       })
-      const pi = await h
-        .stripe()
-        .paymentIntents.create({
-          amount: 1200,
-          currency: 'usd',
-          payment_method: 'pm_card_visa',
-          confirm: true,
-          allowed_payment_method_types: ['card'],
-        })
+      const pi = await h.stripe().paymentIntents.create({
+        amount: 1200,
+        currency: 'usd',
+        payment_method: 'pm_card_visa',
+        confirm: true,
+        allowed_payment_method_types: ['card'],
+      })
       expect(pi.status).toBe('succeeded')
       expect(h.emu.webhookDeliveries()).toMatchObject([{ pending: true, delivered: false }])
       while (held.length === 0) await new Promise((resolve) => setTimeout(resolve, 5))
@@ -169,16 +165,14 @@ describe('webhook deliveries', () => {
   it('retries a failing receiver until it accepts', async () => {
     const r = await receiver(SECRET, { failFirst: 2 })
     await h.stripe().customers.create({})
-    await h
-      .stripe()
-      .paymentIntents.create({
-        amount: 1200,
-        currency: 'usd',
-        payment_method: 'pm_card_visa',
-        confirm: true,
-        allowed_payment_method_types: ['card'],
-        expand: [],
-      })
+    await h.stripe().paymentIntents.create({
+      amount: 1200,
+      currency: 'usd',
+      payment_method: 'pm_card_visa',
+      confirm: true,
+      allowed_payment_method_types: ['card'],
+      expand: [],
+    })
     await h.emu.flushWebhooks()
     // Two events; the first two attempts (whichever events they were) got 500.
     expect(r.hits).toBe(4)
@@ -197,15 +191,13 @@ describe('webhook deliveries', () => {
       secret: SECRET,
       events: ['payment_intent.succeeded'],
     })
-    await h
-      .stripe()
-      .paymentIntents.create({
-        amount: 1200,
-        currency: 'usd',
-        payment_method: 'pm_card_visa',
-        confirm: true,
-        allowed_payment_method_types: ['card'],
-      })
+    await h.stripe().paymentIntents.create({
+      amount: 1200,
+      currency: 'usd',
+      payment_method: 'pm_card_visa',
+      confirm: true,
+      allowed_payment_method_types: ['card'],
+    })
     await h.emu.flushWebhooks()
     expect(h.emu.webhookDeliveries()).toMatchObject([
       {
@@ -222,15 +214,13 @@ describe('webhook deliveries', () => {
     const r = await startReceiver('whsec_the_real_one')
     receivers.push(r)
     h.emu.addWebhook({ url: r.url, secret: 'whsec_wrong', events: ['payment_intent.succeeded'] })
-    await h
-      .stripe()
-      .paymentIntents.create({
-        amount: 1200,
-        currency: 'usd',
-        payment_method: 'pm_card_visa',
-        confirm: true,
-        allowed_payment_method_types: ['card'],
-      })
+    await h.stripe().paymentIntents.create({
+      amount: 1200,
+      currency: 'usd',
+      payment_method: 'pm_card_visa',
+      confirm: true,
+      allowed_payment_method_types: ['card'],
+    })
     await h.emu.flushWebhooks()
     expect(r.events).toEqual([])
     expect(r.rejected[0]?.error).toMatch(/No signatures found matching the expected signature/)

@@ -14,8 +14,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { createFileStore } from '../file-store'
 import { createPayingFetch, getPaymentInfo } from '../index'
 import type { ClientStore } from '../store/types'
-import { startFakeServer } from '../testing/fake-server'
-import { CARDS, useStack } from '../testing/stack'
+import { startFakeServer } from '../../test/support/fake-server'
+import { CARDS, useStack } from '../../test/support/stack'
 
 const stack = useStack()
 let dir: string

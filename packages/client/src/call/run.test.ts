@@ -1,8 +1,8 @@
 // The origin's single flight is never stranded: a call that fails while holding it lets it go, and a call waiting on it gives up in time.
 import { describe, expect, it } from 'vitest'
 import { createPayingFetch, getPaymentInfo } from '../index'
-import { startFakeServer } from '../testing/fake-server'
-import { CARDS, useStack } from '../testing/stack'
+import { startFakeServer } from '../../test/support/fake-server'
+import { CARDS, useStack } from '../../test/support/stack'
 
 const stack = useStack()
 

@@ -8,8 +8,8 @@ import {
   type Policy,
 } from '../index'
 import type { ClientStore } from '../store/types'
-import { type FakeServer, startFakeServer } from '../testing/fake-server'
-import { CARDS } from '../testing/stack'
+import { type FakeServer, startFakeServer } from '../../test/support/fake-server'
+import { CARDS } from '../../test/support/stack'
 import type { WalletSnapshot } from '../wallet/snapshot'
 
 let server: FakeServer

@@ -1,7 +1,7 @@
 // Every policy refusal happens before money moves: the caller gets the 402, and Stripe is never called.
 import { describe, expect, it } from 'vitest'
-import { startPaidApi } from '../testing/paid-api'
-import { CARDS, useStack } from '../testing/stack'
+import { startPaidApi } from '../../test/support/paid-api'
+import { CARDS, useStack } from '../../test/support/stack'
 import {
   type ApprovalContext,
   createPayingFetch,

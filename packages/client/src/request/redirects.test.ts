@@ -4,8 +4,8 @@ import type { AddressInfo } from 'node:net'
 import { encodePaymentPayload } from '@stripe402/protocol'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { createMemoryStore, createPayingFetch, getPaymentInfo, type PaymentEvent } from '../index'
-import { startFakeServer } from '../testing/fake-server'
-import { CARDS, useStack } from '../testing/stack'
+import { startFakeServer } from '../../test/support/fake-server'
+import { CARDS, useStack } from '../../test/support/stack'
 
 const stack = useStack()
 

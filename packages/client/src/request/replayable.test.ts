@@ -1,6 +1,6 @@
 // Request bodies survive the paid retry: the API receives the same bytes on the 402'd send and on the paid one.
 import { describe, expect, it } from 'vitest'
-import { CARDS, useStack } from '../testing/stack'
+import { CARDS, useStack } from '../../test/support/stack'
 import { createPayingFetch, getPaymentInfo, Stripe402ClientError } from '../index'
 
 const stack = useStack()

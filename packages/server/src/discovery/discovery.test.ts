@@ -1,7 +1,7 @@
 /** The price list and the OpenAPI fragment. */
 import { DiscoveryDocumentSchema } from '@stripe402/protocol'
 import { describe, expect, it } from 'vitest'
-import { req, useEmulator } from '../test-support/harness'
+import { req, useEmulator } from '../../test/support/harness'
 
 const h = useEmulator()
 

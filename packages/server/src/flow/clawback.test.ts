@@ -14,7 +14,7 @@ import {
   SECRET,
   useEmulator,
   WEBHOOK_SECRET,
-} from '../test-support/harness'
+} from '../../test/support/harness'
 
 const h = useEmulator()
 const stripe = () => new Stripe(h.emu.keys().secretKey, h.emu.sdkConfig())

@@ -11,7 +11,7 @@ import {
   paymentResponse,
   req,
   useEmulator,
-} from '../test-support/harness'
+} from '../../test/support/harness'
 import { SETTLE_MS } from './doubt'
 
 const h = useEmulator()

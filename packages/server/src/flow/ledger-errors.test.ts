@@ -15,7 +15,7 @@ import {
   payWithNewCard,
   req,
   useEmulator,
-} from '../test-support/harness'
+} from '../../test/support/harness'
 import { MAX_LOOKUP_FAILURES } from './doubt'
 
 const h = useEmulator()

@@ -17,8 +17,8 @@ import {
   required,
   SECRET,
   useEmulator,
-} from '../test-support/harness'
-import { deleteKeys } from '../test-support/redis'
+} from '../../test/support/harness'
+import { deleteKeys } from '../../test/support/redis'
 
 const h = useEmulator()
 const redis = await requireService('redis')

@@ -1,7 +1,7 @@
 /** settle(): debits given back on failed responses, once, per the configured policy. */
 import { describe, expect, it } from 'vitest'
 import { MemoryLedger } from '../ledger/memory'
-import { expectPaid, pay, payWithNewCard, req, useEmulator } from '../test-support/harness'
+import { expectPaid, pay, payWithNewCard, req, useEmulator } from '../../test/support/harness'
 
 const h = useEmulator()
 

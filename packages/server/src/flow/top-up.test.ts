@@ -15,7 +15,7 @@ import {
   required,
   SECRET,
   useEmulator,
-} from '../test-support/harness'
+} from '../../test/support/harness'
 
 const h = useEmulator()
 

@@ -85,7 +85,7 @@ describe('error codes the engine emits', () => {
   const sources = (dir: string): string[] =>
     readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
       const path = join(dir, entry.name)
-      if (entry.isDirectory()) return entry.name === 'test-support' ? [] : sources(path)
+      if (entry.isDirectory()) return sources(path)
       return entry.name.endsWith('.ts') && !entry.name.endsWith('.test.ts')
         ? [readFileSync(path, 'utf8')]
         : []

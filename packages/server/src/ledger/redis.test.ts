@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis'
 import { afterAll, describe, expect, it } from 'vitest'
 import { requireService } from '../../../../test/services'
-import { deleteKeys } from '../test-support/redis'
+import { deleteKeys } from '../../test/support/redis'
 import { runLedgerContract } from './contract'
 import { RedisLedger } from './redis'
 

@@ -1,6 +1,6 @@
 /** Stripe outages, timeouts and refusals become 503s with nothing credited. */
 import { describe, expect, it } from 'vitest'
-import { expectDeny, expectPaid, pay, req, useEmulator } from '../test-support/harness'
+import { expectDeny, expectPaid, pay, req, useEmulator } from '../../test/support/harness'
 
 const h = useEmulator()
 

@@ -1,7 +1,7 @@
 /** The Stripe gateway outside Node: the fetch HTTP client and Web Crypto webhook verification. */
 import Stripe from 'stripe'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { expectPaid, pay, req, useEmulator, WEBHOOK_SECRET } from '../test-support/harness'
+import { expectPaid, pay, req, useEmulator, WEBHOOK_SECRET } from '../../test/support/harness'
 import { defaultHttpClient } from './gateway'
 
 const h = useEmulator()

@@ -11,7 +11,7 @@ import {
   req,
   useEmulator,
   WEBHOOK_SECRET,
-} from '../test-support/harness'
+} from '../../test/support/harness'
 
 const h = useEmulator()
 // stripe 18's types declare the module 'stripe', so the alias is loaded untyped.

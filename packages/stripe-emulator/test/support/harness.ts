@@ -3,9 +3,13 @@ import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import Stripe from 'stripe'
 import { afterAll, beforeAll, beforeEach } from 'vitest'
-import { testCardParams } from '../cards/test-params'
-import type { TestCardName } from '../cards/table'
-import { startStripeEmulator, type StripeEmulator, type StripeEmulatorOptions } from '../emulator'
+import { testCardParams } from '../../src/cards/test-params'
+import type { TestCardName } from '../../src/cards/table'
+import {
+  startStripeEmulator,
+  type StripeEmulator,
+  type StripeEmulatorOptions,
+} from '../../src/emulator'
 
 export interface EmulatorHarness {
   readonly emu: StripeEmulator

@@ -1,7 +1,7 @@
 /** Test-only vitest fixture: one emulator per file, a fresh paid API (fresh ledger) and a clean emulator per test. */
 import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest'
 import { startStripeEmulator, type StripeEmulator } from '@stripe402/stripe-emulator'
-import type { Card } from '../options'
+import type { Card } from '../../src/options'
 import { type PaidApi, startPaidApi } from './paid-api'
 
 /** Stripe's documented test cards, as the emulator implements them. */
