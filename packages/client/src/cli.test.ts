@@ -110,6 +110,23 @@ describe('stripe402 fetch', () => {
     })
   })
 
+  it('never prints the credential, which spends the credits (issue 13, finding 9)', async () => {
+    const issued = await cli(fetchArgs('/api/joke', '--json'))
+    const upFront = await cli(fetchArgs('/api/joke', '--json'))
+    expect([issued.code, upFront.code]).toEqual([0, 0])
+    // The credential the server issued on the first run, sent up front on the second.
+    const credential = stack.api.requests.at(-1)?.payment?.clientId
+    expect(credential).toEqual(expect.any(String))
+    for (const run of [issued, upFront]) {
+      const printed = JSON.parse(run.stdout) as { headers: Record<string, string> }
+      expect(printed.headers['payment-response']).toBe('[redacted]')
+      expect(run.stdout + run.stderr).not.toContain(credential)
+      // Nor base64-encoded, as the receipt header carries it.
+      for (const value of Object.values(printed.headers))
+        expect(Buffer.from(value, 'base64').toString()).not.toContain(credential)
+    }
+  })
+
   it('exits 2 when the policy refuses, without calling Stripe', async () => {
     const run = await cli(fetchArgs('/api/joke', '--max-amount', '100'))
     expect(run.code).toBe(2)

@@ -6,6 +6,7 @@ import { createPayingFetch } from '../paying-fetch'
 import type { PayingFetchOptions } from '../options'
 import { parseFetchArgs } from './args'
 import { parseCardEnv } from './card'
+import { printableHeaders } from './redact'
 import { exitCodeFor, summaryLine } from './summary'
 import { walletPath } from './wallet-path'
 
@@ -52,7 +53,7 @@ export async function fetchCommand(argv: string[], io: Io): Promise<number> {
       }
     }
     io.stdout.write(
-      `${JSON.stringify({ url: args.url, status: response.status, ok: response.ok, headers: Object.fromEntries(response.headers), body: parsedBody, payment: info }, null, 2)}\n`,
+      `${JSON.stringify({ url: args.url, status: response.status, ok: response.ok, headers: printableHeaders(response.headers), body: parsedBody, payment: info }, null, 2)}\n`,
     )
   } else {
     io.stdout.write(bytes)
