@@ -58,19 +58,18 @@ function build(header: Case['header']): string {
 const CLIENT_ID = 'a3f1c9e07b5d4e2f8a6b1c0d9e8f7a6b5c4d3e2f1a0b9c8d7e6f5a4b3c2d1e0f'
 const PK = 'pk_test_51NqX2vLkdIwHu7ixTestKey0000000000'
 
+const weatherOffer = {
+  scheme: 'stripe',
+  currency: 'usd',
+  amount: 500,
+  minTopUp: 50000,
+  publishableKey: PK,
+  description: 'Weather data',
+}
 const weather = {
   stripe402Version: 1,
   resource: { url: '/api/weather' },
-  accepts: [
-    {
-      scheme: 'stripe',
-      currency: 'usd',
-      amount: 500,
-      minTopUp: 50000,
-      publishableKey: PK,
-      description: 'Weather data',
-    },
-  ],
+  accepts: [weatherOffer],
 }
 const fullChallenge = {
   stripe402Version: 1,
@@ -96,7 +95,7 @@ const fullChallenge = {
 }
 const withAmount = (amount: Json): Json => ({
   ...weather,
-  accepts: [{ ...weather.accepts[0]!, amount }],
+  accepts: [{ ...weatherOffer, amount }],
 })
 
 const cases: Case[] = [
@@ -175,7 +174,7 @@ const cases: Case[] = [
         ...weather,
         futureField: { nested: true },
         resource: { url: '/api/weather', etag: 'abc' },
-        accepts: [{ ...weather.accepts[0]!, network: 'visa' }],
+        accepts: [{ ...weatherOffer, network: 'visa' }],
       },
     },
     expect: { decoded: weather },
@@ -189,7 +188,7 @@ const cases: Case[] = [
       v1: {
         ...weather,
         accepts: [
-          weather.accepts[0]!,
+          weatherOffer,
           { scheme: 'stripe', currency: 'eur', amount: 450, minTopUp: 5000, publishableKey: PK },
           {
             scheme: 'stripe',
@@ -205,7 +204,7 @@ const cases: Case[] = [
       decoded: {
         ...weather,
         accepts: [
-          weather.accepts[0]!,
+          weatherOffer,
           { scheme: 'stripe', currency: 'eur', amount: 450, minTopUp: 5000, publishableKey: PK },
           {
             scheme: 'stripe',
@@ -237,14 +236,14 @@ const cases: Case[] = [
     type: 'PaymentRequired',
     name: 'invalid-wrong-scheme',
     description: 'The only scheme is "stripe".',
-    header: { v1: { ...weather, accepts: [{ ...weather.accepts[0]!, scheme: 'paypal' }] } },
+    header: { v1: { ...weather, accepts: [{ ...weatherOffer, scheme: 'paypal' }] } },
     expect: INVALID,
   },
   {
     type: 'PaymentRequired',
     name: 'invalid-upper-case-currency',
     description: 'Currencies are lower-case ISO 4217 codes, as Stripe requires.',
-    header: { v1: { ...weather, accepts: [{ ...weather.accepts[0]!, currency: 'USD' }] } },
+    header: { v1: { ...weather, accepts: [{ ...weatherOffer, currency: 'USD' }] } },
     expect: INVALID,
   },
   {

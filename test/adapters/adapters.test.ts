@@ -136,7 +136,7 @@ describe.each(variants)('adapter: $name', ({ name, adapter, ledger: makeLedger }
   const rawRequest = (method: string, path: string, headers: Record<string, string> = {}) =>
     new Promise<{ status: number; headers: Record<string, string | undefined>; body: string }>(
       (resolve, reject) => {
-        const req = httpRequest(server.url + '/', { method, path, headers }, (res) => {
+        const req = httpRequest(`${server.url}/`, { method, path, headers }, (res) => {
           let body = ''
           res.setEncoding('utf8')
           res.on('data', (chunk: string) => (body += chunk))

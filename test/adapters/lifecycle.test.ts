@@ -45,7 +45,10 @@ function listen(server: Server): Promise<Running> {
       resolve({
         url: `http://127.0.0.1:${port}`,
         close: () =>
-          new Promise<void>((done) => (server.closeAllConnections(), server.close(() => done()))),
+          new Promise<void>((done) => {
+            server.closeAllConnections()
+            server.close(() => done())
+          }),
       })
     })
   })
@@ -167,9 +170,10 @@ function serveFetch(handler: (req: Request) => Promise<Response>): Promise<Runni
       resolve({
         url: `http://127.0.0.1:${info.port}`,
         close: () =>
-          new Promise<void>(
-            (done) => ((server as Server).closeAllConnections?.(), server.close(() => done())),
-          ),
+          new Promise<void>((done) => {
+            ;(server as Server).closeAllConnections?.()
+            server.close(() => done())
+          }),
       })
     })
   })

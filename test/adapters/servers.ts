@@ -350,16 +350,22 @@ export const ADAPTERS: AdapterUnderTest[] = [
     start: async (paywall, hooks) => {
       const app = new Hono()
       // Hono's own router for the :param and * routes, as an app would write them.
-      app.get('/users', (c) => (hit(hooks, PARAM_ROUTES.users), c.json({ users: [] })))
-      app.get(
-        '/users/:id',
-        (c) => (hit(hooks, PARAM_ROUTES.user), c.json({ id: c.req.param('id') })),
-      )
-      app.get('/files/*', (c) => (hit(hooks, PARAM_ROUTES.files), c.json({ file: true })))
-      app.all(
-        PARAM_ROUTES.report,
-        (c) => (hit(hooks, PARAM_ROUTES.report), c.json({ report: true })),
-      )
+      app.get('/users', (c) => {
+        hit(hooks, PARAM_ROUTES.users)
+        return c.json({ users: [] })
+      })
+      app.get('/users/:id', (c) => {
+        hit(hooks, PARAM_ROUTES.user)
+        return c.json({ id: c.req.param('id') })
+      })
+      app.get('/files/*', (c) => {
+        hit(hooks, PARAM_ROUTES.files)
+        return c.json({ file: true })
+      })
+      app.all(PARAM_ROUTES.report, (c) => {
+        hit(hooks, PARAM_ROUTES.report)
+        return c.json({ report: true })
+      })
       // The paywall again around one route: one request must still be debited once.
       app.get('/api/twice', (c) =>
         withPaywall(paywall, (req) => fetchRoutes(req, hooks))(c.req.raw),

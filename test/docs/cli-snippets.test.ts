@@ -169,7 +169,7 @@ function inlineCommands(readme: string): { text: string; command: Command }[] {
 }
 
 /** Problems with a command CI runs itself: its script, file or packages must exist. */
-function problemsOf(readme: string, command: Command): string[] {
+function problemsOf(_readme: string, command: Command): string[] {
   switch (command.kind) {
     case 'unknown':
       return [command.why]

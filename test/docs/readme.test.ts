@@ -79,7 +79,7 @@ describe('README snippets', () => {
     )
     const problems = ts
       .getPreEmitDiagnostics(program)
-      .filter((d) => d.file && d.file.fileName.startsWith(dir))
+      .filter((d) => d.file?.fileName.startsWith(dir))
       .map((d) => {
         const owner = files.find((f) => f.file === d.file!.fileName)!.snippet
         const { line } = d.file!.getLineAndCharacterOfPosition(d.start ?? 0)

@@ -35,13 +35,14 @@ export async function runDemo(options: { quiet?: boolean } = {}): Promise<DemoSu
   const emulator = real ? undefined : await startStripeEmulator({ port: 0 })
   // A fresh emulator account per run: the same card then means a fresh payer, even on a persisted ledger.
   const account = `demo${Date.now().toString(36)}`
-  const stripe = real
-    ? {
-        secretKey: process.env.STRIPE_SECRET_KEY!,
-        publishableKey: process.env.STRIPE_PUBLISHABLE_KEY!,
+  // No emulator means `real`: both keys are set, and the fallbacks are never taken.
+  const stripe = emulator
+    ? { ...emulator.keys(account), apiBase: emulator.url }
+    : {
+        secretKey: process.env.STRIPE_SECRET_KEY ?? '',
+        publishableKey: process.env.STRIPE_PUBLISHABLE_KEY ?? '',
         ...(realApiBase && { apiBase: realApiBase }),
       }
-    : { ...emulator!.keys(account), apiBase: emulator!.url }
   const stripeApiBase = emulator ? emulator.url : realApiBase
   log(`      ${stripeApiBase ?? 'https://api.stripe.com'}`)
 
@@ -64,7 +65,8 @@ export async function runDemo(options: { quiet?: boolean } = {}): Promise<DemoSu
     }
     const challenge = await fetch(`${api.url}/api/joke`)
     const required = decodePaymentRequired(challenge.headers.get(HEADERS.PAYMENT_REQUIRED))
-    const offer = required.accepts[0]!
+    const [offer] = required.accepts
+    if (!offer) throw new Error('the 402 challenge offers no way to pay')
     log(
       `      GET /api/joke unpaid -> ${challenge.status}: ${formatUnits(offer.amount, offer.currency)} per call, top-up from ${formatUnits(offer.minTopUp, offer.currency)}`,
     )
@@ -106,7 +108,9 @@ export async function runDemo(options: { quiet?: boolean } = {}): Promise<DemoSu
     let creditsLeft = 0
     let refusedBy = ''
     for (let i = 0; i < 1000; i++) {
-      const res = await calls[i % calls.length]!()
+      const call = calls[i % calls.length]
+      if (!call) break
+      const res = await call()
       if (res.status !== 200) {
         const info = getPaymentInfo(res)
         refusedBy = info?.reason

@@ -9,21 +9,22 @@ const emulator = real
   : await startStripeEmulator({ port: Number(process.env.STRIPE_EMULATOR_PORT ?? 12111) })
 // Optional with real keys: another Stripe-compatible API (a proxy, a mock) instead of api.stripe.com.
 const realApiBase = process.env.STRIPE_API_BASE || undefined
-const stripe = real
-  ? {
-      secretKey: process.env.STRIPE_SECRET_KEY!,
-      publishableKey: process.env.STRIPE_PUBLISHABLE_KEY!,
+// No emulator means `real`: both keys are set, and the fallbacks are never taken.
+const stripe = emulator
+  ? // A fresh emulator account per start: the emulator's card fingerprints are deterministic, so
+    // on a persisted ledger the test cards would otherwise meet last run's balances.
+    { ...emulator.keys(`example${Date.now().toString(36)}`), apiBase: emulator.url }
+  : {
+      secretKey: process.env.STRIPE_SECRET_KEY ?? '',
+      publishableKey: process.env.STRIPE_PUBLISHABLE_KEY ?? '',
       ...(realApiBase && { apiBase: realApiBase }),
     }
-  : // A fresh emulator account per start: the emulator's card fingerprints are deterministic, so
-    // on a persisted ledger the test cards would otherwise meet last run's balances.
-    { ...emulator!.keys(`example${Date.now().toString(36)}`), apiBase: emulator!.url }
 const ledger = await ledgerFromEnv()
 const api = await startApi({ port, stripe, ledger })
 
 console.log(`stripe402 example API   ${api.url}`)
 console.log(
-  `Stripe                  ${real ? `test mode (STRIPE_SECRET_KEY)${realApiBase ? ` at ${realApiBase}` : ''}` : `emulator at ${emulator!.url}`}`,
+  `Stripe                  ${emulator ? `emulator at ${emulator.url}` : `test mode (STRIPE_SECRET_KEY)${realApiBase ? ` at ${realApiBase}` : ''}`}`,
 )
 console.log(`ledger                  ${ledger.label}`)
 console.log(`price list              ${api.url}/.well-known/stripe402`)

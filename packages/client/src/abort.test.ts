@@ -44,7 +44,12 @@ describe('AbortSignal', () => {
     const pay = createPayingFetch({
       card: CARDS.visa,
       stripeApiBase: stack.emulator.url,
-      policy: { approve: () => (reached(), gate.then(() => true)) },
+      policy: {
+        approve: () => {
+          reached()
+          return gate.then(() => true)
+        },
+      },
     })
     const leader = pay(`${stack.api.url}/api/joke`)
     await leaderApproving // the leader now holds the origin's top-up flight

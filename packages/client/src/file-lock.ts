@@ -1,6 +1,15 @@
 /** Node-only: an exclusive lock between processes, as a file created with O_EXCL beside the one it guards. */
 import { randomBytes } from 'node:crypto'
-import { link, open, readFile, rename, rm, utimes, writeFile } from 'node:fs/promises'
+import {
+  type FileHandle,
+  link,
+  open,
+  readFile,
+  rename,
+  rm,
+  utimes,
+  writeFile,
+} from 'node:fs/promises'
 import { Stripe402ClientError } from './errors'
 
 export interface LockOptions {
@@ -102,7 +111,7 @@ async function touch(path: string, token: string): Promise<void> {
 
 /** The token and mtime of one and the same file (read through one handle), or `undefined` when there is none. */
 async function readHolder(path: string): Promise<{ token: string; mtimeMs: number } | undefined> {
-  let handle
+  let handle: FileHandle
   try {
     handle = await open(path, 'r')
   } catch (error) {

@@ -144,7 +144,12 @@ describe('never a blank check, never a loop', () => {
     const pay = createPayingFetch({
       card: CARDS.visa,
       stripeApiBase: stack.emulator.url,
-      policy: { approve: (ctx) => (approvals.push(ctx.requirements.amount), true) },
+      policy: {
+        approve: (ctx) => {
+          approvals.push(ctx.requirements.amount)
+          return true
+        },
+      },
     })
     const dynamic = `${stack.api.url}/api/dynamic`
     await pay(dynamic)

@@ -4,6 +4,7 @@
 const STANDARD = /^[A-Za-z0-9+/]*={0,2}$/
 const URL_SAFE = /^[A-Za-z0-9_-]*={0,2}$/
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: ASCII is 0x00-0x7F, control characters included.
 const ASCII = /^[\x00-\x7f]*$/
 
 /** Never streaming, so each `decode` starts afresh (and a refused one leaves nothing behind): one decoder serves every call. */

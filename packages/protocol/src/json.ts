@@ -17,8 +17,8 @@ export function parseJsonSafely(text: string, maxDepth = MAX_JSON_DEPTH): SafeJs
     return { ok: false, reason: 'is not valid JSON' }
   }
   const stack: Array<{ node: unknown; depth: number }> = [{ node: value, depth: 0 }]
-  while (stack.length > 0) {
-    const { node, depth } = stack.pop()!
+  for (let top = stack.pop(); top; top = stack.pop()) {
+    const { node, depth } = top
     if (node === null || typeof node !== 'object') continue
     if (depth >= maxDepth) return { ok: false, reason: `nests deeper than ${maxDepth} levels` }
     for (const key of Object.keys(node)) {

@@ -36,9 +36,8 @@ const sha256Hex: (text: string) => string =
  * (it cannot be revoked); in `account` mode both forms work, so switching modes strands nobody.
  */
 export function parseClientId(clientId: string, mode: 'token' | 'account'): ParsedClientId | null {
-  const token = TOKEN.exec(clientId)
-  if (token)
-    return { kind: 'token', accountId: token[1]!, credentialHash: hashCredential(clientId) }
+  const accountId = TOKEN.exec(clientId)?.[1]
+  if (accountId) return { kind: 'token', accountId, credentialHash: hashCredential(clientId) }
   if (mode === 'account' && isAccountId(clientId)) return { kind: 'account', accountId: clientId }
   return null
 }

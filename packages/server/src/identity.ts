@@ -33,10 +33,11 @@ export async function resolveAccountId(
   ledger: Pick<Ledger, 'hasHistory'>,
 ): Promise<string> {
   const [newest, ...older] = secrets.map((secret) => accountIdFor(secret, fingerprint))
-  if (older.length === 0) return newest!
-  if (await ledger.hasHistory(newest!)) return newest!
+  if (newest === undefined) throw new Error('resolveAccountId needs at least one secret')
+  if (older.length === 0) return newest
+  if (await ledger.hasHistory(newest)) return newest
   for (const candidate of older) {
     if (await ledger.hasHistory(candidate)) return candidate
   }
-  return newest!
+  return newest
 }

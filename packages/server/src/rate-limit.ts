@@ -68,7 +68,11 @@ export class AbuseGuard {
     if (this.blocks.size >= MAX_BLOCKS) {
       const now = Date.now()
       for (const [k, until] of this.blocks) if (until <= now) this.blocks.delete(k)
-      while (this.blocks.size >= MAX_BLOCKS) this.blocks.delete(this.blocks.keys().next().value!)
+      // Oldest first: a Map iterates in insertion order, and deleting while iterating is safe.
+      for (const k of this.blocks.keys()) {
+        if (this.blocks.size < MAX_BLOCKS) break
+        this.blocks.delete(k)
+      }
     }
     this.blocks.delete(key)
     this.blocks.set(key, Date.now() + Math.max(1000, resetMs))

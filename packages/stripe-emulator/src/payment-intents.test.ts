@@ -176,7 +176,7 @@ describe('create and confirm', () => {
       customer: customer.id,
       expand: ['data.latest_charge'],
     })
-    expect((list.data[0]?.latest_charge as Stripe.Charge).id).toBe(pi.latest_charge)
+    expect((list.data[0]?.latest_charge as Stripe.Charge | undefined)?.id).toBe(pi.latest_charge)
     const bad = await rejectionOf(stripe.paymentIntents.retrieve(pi.id, { expand: ['amount'] }))
     expect(bad).toMatchObject({ type: 'StripeInvalidRequestError', param: 'expand' })
   })

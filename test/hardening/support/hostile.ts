@@ -332,7 +332,7 @@ const unknownPaymentMethod = fc
         'pm_\u0000x',
         '4242424242424242',
         'tok_doesnotexist',
-        'pm_' + 'x'.repeat(300),
+        `pm_${'x'.repeat(300)}`,
       ),
     },
     { weight: 1, arbitrary: fc.string({ maxLength: 40 }) },

@@ -88,8 +88,14 @@ export class LeakCollector {
 
   /** A paywall logger that keeps every line for the scan: suites with no use for their logs still prove them clean. */
   readonly logger: PaywallLogger = {
-    warn: (message, meta) => (this.stats.logLines++, this.add('logger.warn', { message, meta })),
-    error: (message, meta) => (this.stats.logLines++, this.add('logger.error', { message, meta })),
+    warn: (message, meta) => {
+      this.stats.logLines++
+      this.add('logger.warn', { message, meta })
+    },
+    error: (message, meta) => {
+      this.stats.logLines++
+      this.add('logger.error', { message, meta })
+    },
   }
 
   add(source: string, value: unknown, allowCredentials = false): void {

@@ -95,12 +95,14 @@ export async function leadTopUp(
         const again = size(state, { ...engine.policy, topUp: first.units })
         if ('refusal' in again) return again
         const units = Math.min(first.units, again.units)
-        return (call.topUp = {
+        const topUp: TopUpInFlight = {
           entry: reserveTopUp(state, { origin, route, currency, units, at: engine.now() }),
           units,
           finish,
           replay: false,
-        })
+        }
+        call.topUp = topUp
+        return topUp
       })
     } catch (cause) {
       throw new Stripe402ClientError(

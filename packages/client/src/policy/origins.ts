@@ -12,11 +12,13 @@ function compile(pattern: string): RegExp {
   if (!trimmed.includes('*')) {
     // Through URL so `https://API.example.com:443/` and `https://api.example.com` are the same origin.
     const origin = new URL(trimmed).origin
-    return new RegExp(`^${escape(origin)}$`)
+    return new RegExp(`^${escapeRegExp(origin)}$`)
   }
-  return new RegExp(`^${trimmed.split('*').map(escape).join('[a-z0-9-]+(?:\\.[a-z0-9-]+)*')}$`)
+  return new RegExp(
+    `^${trimmed.split('*').map(escapeRegExp).join('[a-z0-9-]+(?:\\.[a-z0-9-]+)*')}$`,
+  )
 }
 
-function escape(text: string): string {
+function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
 }

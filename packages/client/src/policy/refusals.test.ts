@@ -139,7 +139,12 @@ describe('budgets', () => {
     const pay = createPayingFetch({
       card: CARDS.visa,
       stripeApiBase: stack.emulator.url,
-      policy: { approve: (ctx) => (seen.push(ctx), true) },
+      policy: {
+        approve: (ctx) => {
+          seen.push(ctx)
+          return true
+        },
+      },
     })
     await pay(`${stack.api.url}/api/joke`)
     expect(seen).toMatchObject([

@@ -58,7 +58,7 @@ export function reserveTopUp(state: WalletSnapshot, input: LineInput): JournalEn
 
 /** The server answered: the top-up went through (or may have: a non-402 answer is counted). */
 export function settleTopUp(
-  state: WalletSnapshot,
+  _state: WalletSnapshot,
   entry: JournalEntry,
   result: { chargeId?: string; creditsRemaining?: number },
 ): void {

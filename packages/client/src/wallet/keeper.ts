@@ -31,7 +31,8 @@ export class WalletKeeper {
     this.loading ??= this.read().then(
       (value) => {
         this.base = structuredClone(value)
-        return (this.state = value)
+        this.state = value
+        return value
       },
       (cause: unknown) => {
         this.loading = undefined

@@ -15,7 +15,8 @@ export function mergeSnapshot(
   ours.seq = Math.max(ours.seq, theirs.seq)
   mergeJournal(ours, base, theirs)
   for (const [origin, record] of Object.entries(theirs.origins)) {
-    const mine = (ours.origins[origin] ??= { prices: {}, stats: {} })
+    const mine = ours.origins[origin] ?? { prices: {}, stats: {} }
+    ours.origins[origin] = mine
     mergeOrigin(mine, base.origins[origin], record)
   }
 }

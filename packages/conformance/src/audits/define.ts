@@ -11,6 +11,7 @@ import type { Audit, AuditLevel, AuditName, AuditResult } from './types'
 export function defineAudit(
   id: string,
   name: AuditName,
+  // biome-ignore lint/suspicious/noConfusingVoidType: a check returns a detail, or nothing (async () => {}).
   check: () => Promise<string | void>,
 ): Audit {
   const level = name.slice(0, name.indexOf(' ')) as AuditLevel

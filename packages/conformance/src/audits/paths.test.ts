@@ -208,11 +208,14 @@ describe('parameter-route audits against the engine behind Express', () => {
     })
     const app = express()
     app.use(paywallMiddleware(paywall))
-    app.get(
-      '/users/:id',
-      (req, res) => void (hits.push(req.params.id), res.json({ id: req.params.id })),
-    )
-    app.get('/files/*rest', (req, res) => void (hits.push(req.path), res.json({ file: true })))
+    app.get('/users/:id', (req, res) => {
+      hits.push(req.params.id)
+      res.json({ id: req.params.id })
+    })
+    app.get('/files/*rest', (req, res) => {
+      hits.push(req.path)
+      res.json({ file: true })
+    })
     server = createServer(app)
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`

@@ -13,8 +13,12 @@ async function run(argv: string[]) {
   let stdout = ''
   let stderr = ''
   const code = await main(argv, {
-    stdout: (t) => void (stdout += t),
-    stderr: (t) => void (stderr += t),
+    stdout: (t) => {
+      stdout += t
+    },
+    stderr: (t) => {
+      stderr += t
+    },
   })
   return { code, stdout, stderr }
 }

@@ -72,8 +72,11 @@ export const DEFAULTS = {
 export function resolveConfig(input: PaywallConfig): ResolvedConfig {
   const parsed = PaywallConfigSchema.safeParse(input)
   if (!parsed.success) {
-    const issue = parsed.error.issues[0]!
-    throw new Stripe402ConfigError(formatPath(issue.path) || 'config', issue.message)
+    const issue = parsed.error.issues[0]
+    throw new Stripe402ConfigError(
+      (issue && formatPath(issue.path)) || 'config',
+      issue?.message ?? parsed.error.message,
+    )
   }
   const config = parsed.data
   const logger = config.logger ?? consoleLogger
@@ -114,7 +117,10 @@ export function resolveConfig(input: PaywallConfig): ResolvedConfig {
     )
   }
   // The oldest secret names the paywall, so adding a newer one (a rotation) does not change it.
-  const paywallId = config.paywallId ?? paywallIdFor(secrets[secrets.length - 1]!)
+  const oldest = secrets.at(-1)
+  if (oldest === undefined)
+    throw new Stripe402ConfigError('secret', 'must hold at least one secret')
+  const paywallId = config.paywallId ?? paywallIdFor(oldest)
   const paywallIds = new Set(config.paywallId ? [config.paywallId] : secrets.map(paywallIdFor))
 
   let routes: RouteTable<ResolvedRoute>

@@ -10,11 +10,9 @@ export type PriceFunction = (req: PricingRequest) => number | Promise<number>
 
 const isFunction = (value: unknown) => typeof value === 'function'
 const units = (what: string) =>
-  z
-    .number({ error: `${what} must be a number of units` })
-    .int({
-      error: `${what} must be a whole number of units (1 unit = 1/10,000 of the major currency unit)`,
-    })
+  z.number({ error: `${what} must be a number of units` }).int({
+    error: `${what} must be a whole number of units (1 unit = 1/10,000 of the major currency unit)`,
+  })
 
 /** One priced route. */
 export const RouteConfigSchema = z
@@ -114,12 +112,10 @@ export const CorsConfigSchema = z
         z.literal('*'),
         z
           .array(
-            z
-              .string()
-              .regex(/^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#\s]+$/, {
-                error:
-                  'must be an origin such as https://app.example.com (no path, no trailing slash)',
-              }),
+            z.string().regex(/^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#\s]+$/, {
+              error:
+                'must be an origin such as https://app.example.com (no path, no trailing slash)',
+            }),
           )
           .min(1, { error: 'must list at least one origin, or be "*"' }),
       ])

@@ -53,7 +53,8 @@ export function openApiDocument(config: ResolvedConfig): OpenAPIObject {
     const methods: readonly Method[] = pattern.method
       ? [pattern.method.toLowerCase() as Method]
       : ANY_METHOD
-    const item = (paths[path] ??= {})
+    const item = paths[path] ?? {}
+    paths[path] = item
     for (const method of methods) item[method] = operation
   }
   return {

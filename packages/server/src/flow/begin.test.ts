@@ -125,7 +125,14 @@ describe('begin: the 402 challenge', () => {
   it('hands a price function the :param as the router decodes it', async () => {
     const seen: Array<Record<string, string>> = []
     const { paywall } = h.paywall({
-      routes: { 'GET /repos/:slug': { amount: (r) => (seen.push({ ...r.params }), 300) } },
+      routes: {
+        'GET /repos/:slug': {
+          amount: (r) => {
+            seen.push({ ...r.params })
+            return 300
+          },
+        },
+      },
     })
     expect(required(await paywall.begin(req('/repos/Group%2FProject'))).accepts[0]?.amount).toBe(
       300,

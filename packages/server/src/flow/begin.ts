@@ -25,7 +25,10 @@ import { payWithCard } from './top-up'
 const FREE: PaywallOutcome = Object.freeze({ type: 'free' })
 
 /** A control character (`%00`–`%1F`, `%7F`) in a path, once decoded: no resource is named so, and stores refuse some. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it finds.
 const CONTROL = /[\u0000-\u001f\u007f]/
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it replaces.
+const CONTROLS = /[\u0000-\u001f\u007f]/g
 
 /**
  * Never rejects. A ledger failure anywhere is a 503 (a debit the store refused with an error, a
@@ -139,7 +142,7 @@ async function decide(
   ) {
     return refuse(
       engine,
-      { ...where, path: normalized.path.replace(/[\u0000-\u001f\u007f]/g, '?'), route: route.key },
+      { ...where, path: normalized.path.replace(CONTROLS, '?'), route: route.key },
       400,
       'invalid_path',
       'The request path holds a control character (%00-%1F or %7F).',

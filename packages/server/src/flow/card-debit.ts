@@ -25,9 +25,10 @@ export function cardPayer(
   accountId: string,
   clientId: string | undefined,
 ): CardPayer {
-  const parsed = clientId === undefined ? null : parseClientId(clientId, engine.config.credentials)
-  if (!parsed || parsed.kind !== 'token' || parsed.accountId !== accountId) return { accountId }
-  return { accountId, credential: { clientId: clientId!, credentialHash: parsed.credentialHash } }
+  if (clientId === undefined) return { accountId }
+  const parsed = parseClientId(clientId, engine.config.credentials)
+  if (parsed?.kind !== 'token' || parsed.accountId !== accountId) return { accountId }
+  return { accountId, credential: { clientId, credentialHash: parsed.credentialHash } }
 }
 
 /** The paid outcome, a 403 for a frozen account, or the balance that fell short. */

@@ -102,6 +102,7 @@ describe('the debit reference on PGlite', () => {
       expect(
         events
           .filter((e) => e.type === 'deny')
+          // biome-ignore lint/suspicious/noControlCharactersInRegex: no control character may reach an event.
           .every((e) => !/[\u0000-\u001f\u007f]/.test((e as { path: string }).path)),
       ).toBe(true)
       expect(await paywall.repair()).toMatchObject({ checked: 0, pending: 0 })

@@ -58,7 +58,12 @@ const stores: Array<[string, boolean, () => Promise<Store>]> = [
       const schema = `s402_engine_${suffix()}`
       let queries = 0
       const ledger = new PostgresLedger(
-        { query: (text, values) => (queries++, pool.query(text, values)) },
+        {
+          query: (text, values) => {
+            queries++
+            return pool.query(text, values)
+          },
+        },
         { schema },
       )
       await ledger.migrate()

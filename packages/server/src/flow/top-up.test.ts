@@ -475,7 +475,10 @@ describe('a charge whose answer is lost', () => {
     const ledger = new Proxy(memory, {
       get(target, property) {
         if (property === 'acquireLock')
-          return (key: string, ttlMs: number) => (ttls.push(ttlMs), target.acquireLock(key, ttlMs))
+          return (key: string, ttlMs: number) => {
+            ttls.push(ttlMs)
+            return target.acquireLock(key, ttlMs)
+          }
         const value = Reflect.get(target, property) as unknown
         return typeof value === 'function' ? value.bind(target) : value
       },

@@ -76,11 +76,13 @@ async function startCluster(): Promise<{
     await Promise.all(
       children.map(
         (child) =>
-          new Promise<void>((resolve) =>
-            child.exitCode !== null
-              ? resolve()
-              : (child.once('exit', () => resolve()), child.kill('SIGKILL')),
-          ),
+          new Promise<void>((resolve) => {
+            if (child.exitCode !== null) resolve()
+            else {
+              child.once('exit', () => resolve())
+              child.kill('SIGKILL')
+            }
+          }),
       ),
     )
     rmSync(dir, { recursive: true, force: true })

@@ -98,8 +98,7 @@ function matchSegments(
 ): Record<string, string> | null {
   const params: Record<string, string> = {}
   const { segments } = pattern
-  for (let i = 0; i < segments.length; i++) {
-    const segment = segments[i]!
+  for (const [i, segment] of segments.entries()) {
     if (segment.type === 'wildcard') {
       // `*` also matches nothing: `/api/` normalizes to `/api`, and Express serves it from `/api/*`.
       params['*'] = parts.slice(i).join('/')

@@ -58,8 +58,8 @@ export function parseRoutePattern(
       if (index !== parts.length - 1) throw new Error('"*" is only allowed as the last segment')
       return { type: 'wildcard' }
     }
-    const param = PARAM.exec(part)
-    if (param) return { type: 'param', name: param[1]! }
+    const name = PARAM.exec(part)?.[1]
+    if (name) return { type: 'param', name }
     if (part.startsWith(':')) throw new Error(`"${part}" is not a valid parameter name`)
     if (part === '.' || part === '..' || !LITERAL.test(part)) {
       throw new Error(

@@ -1,7 +1,6 @@
 /** /v1/customers: create, retrieve, update, delete, list and search (`metadata["k"]:"v"`). */
 import { invalidRequest, resourceMissing } from '../errors'
 import { newId, randomAlnum, unixNow } from '../ids'
-import type { Address } from '../objects/billing-details'
 import type { Customer, DeletedCustomer } from '../objects/customer'
 import {
   applyMetadata,
@@ -11,7 +10,6 @@ import {
   readStringArray,
   rejectUnknown,
   type FormObject,
-  type Metadata,
 } from '../params'
 import { LIST_PARAMS, paginate } from '../query/list'
 import { SEARCH_PARAMS, search, type SearchField } from '../query/search'

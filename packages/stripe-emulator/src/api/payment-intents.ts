@@ -1,6 +1,6 @@
 /** /v1/payment_intents: create (optionally confirming), retrieve, update, confirm, cancel, list and search. */
 import { checkChargeAmount, checkCurrency } from '../currencies'
-import { ApiError, invalidRequest, resourceMissing } from '../errors'
+import { type ApiError, invalidRequest, resourceMissing } from '../errors'
 import { newId, randomAlnum, unixNow } from '../ids'
 import type { PaymentIntent, PaymentIntentStatus } from '../objects/payment-intent'
 import type { PaymentMethod } from '../objects/payment-method'
@@ -14,7 +14,6 @@ import {
   readStringArray,
   rejectUnknown,
   type FormObject,
-  type Metadata,
 } from '../params'
 import { LIST_PARAMS, paginate } from '../query/list'
 import { SEARCH_PARAMS, search, type SearchField } from '../query/search'

@@ -1,7 +1,7 @@
 /** /v1/payment_methods: card PaymentMethods, created from card data (publishable key allowed), attached to customers. */
 import { cardFingerprint } from '../cards/fingerprint'
 import { magicCard } from '../cards/magic'
-import { TEST_CARDS, type CardBrand, type CardFunding } from '../cards/table'
+import { TEST_CARDS } from '../cards/table'
 import { detectBrand } from '../cards/validate'
 import { cardError, invalidRequest, missingParam, resourceMissing } from '../errors'
 import { newId, unixNow } from '../ids'

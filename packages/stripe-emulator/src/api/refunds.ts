@@ -5,14 +5,7 @@ import { invalidRequest, resourceMissing } from '../errors'
 import { newId, randomAlnum, unixNow } from '../ids'
 import type { Charge } from '../objects/charge'
 import type { Refund } from '../objects/refund'
-import {
-  applyMetadata,
-  readEnum,
-  readInteger,
-  readString,
-  rejectUnknown,
-  type Metadata,
-} from '../params'
+import { applyMetadata, readEnum, readInteger, readString, rejectUnknown } from '../params'
 import { LIST_PARAMS, paginate } from '../query/list'
 import type { Account } from '../state'
 import { findCharge } from './charges'
@@ -39,7 +32,7 @@ function chargeToRefund(ctx: RequestContext): Charge {
   const pi = ctx.account.paymentIntents.get(piId as string)
   if (!pi) throw resourceMissing('payment_intent', piId as string, 'payment_intent', 400)
   const charge = pi.latest_charge ? ctx.account.charges.get(pi.latest_charge) : undefined
-  if (!charge || charge.status !== 'succeeded') {
+  if (charge?.status !== 'succeeded') {
     throw invalidRequest(
       `This PaymentIntent (${pi.id}) does not have a successful charge to refund.`,
       'payment_intent',

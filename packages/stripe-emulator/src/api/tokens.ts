@@ -1,7 +1,6 @@
 /** /v1/tokens: single-use card tokens (`tok_…`), creatable with the publishable key. */
 import { cardFingerprint } from '../cards/fingerprint'
 import { magicCard } from '../cards/magic'
-import type { CardFunding } from '../cards/table'
 import { detectBrand, TOKEN_BRAND_NAMES } from '../cards/validate'
 import { missingParam, resourceMissing } from '../errors'
 import { newId, unixNow } from '../ids'

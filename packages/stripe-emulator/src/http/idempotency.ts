@@ -3,7 +3,7 @@
  * and replayed (`Idempotent-Replayed: true`) for the same endpoint and parameters; other parameters
  * are an `idempotency_error`; a second request while the first still runs gets 409.
  */
-import { ApiError, idempotencyError, invalidRequest } from '../errors'
+import { type ApiError, idempotencyError, invalidRequest } from '../errors'
 import type { FormValue } from './form'
 
 export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000

@@ -111,10 +111,10 @@ export function parseQuery(text: string): Query {
     clauses.push({ negated, field, metadataKey, operator, value })
     skipSpace()
     if (i >= text.length) break
-    const joiner = /^(AND|OR)\s/.exec(text.slice(i))
+    const joiner = /^(AND|OR)\s/.exec(text.slice(i))?.[1] as 'AND' | 'OR' | undefined
     if (!joiner) throw syntaxError(`expected AND or OR at '${text.slice(i, i + 10)}'`)
-    joiners.add(joiner[1] as 'AND' | 'OR')
-    i += joiner[1]!.length
+    joiners.add(joiner)
+    i += joiner.length
   }
   if (joiners.size > 1) throw syntaxError('AND and OR cannot be combined in one query')
   if (clauses.length > 10) throw syntaxError('a query can have at most 10 clauses')
