@@ -407,6 +407,22 @@ describe.each(variants)('adapter: $name', ({ name, adapter, ledger: makeLedger }
     expect(await paywall.balance(clientId)).toBe(before - 500)
   })
 
+  it.each(['set', 'object', 'array'])(
+    'keeps a paid answer private when the handler marks it public (headers %s)',
+    async (via) => {
+      const res = await rawGet(`/api/public?via=${via}`, withClient(clientId).headers)
+      expect(res.status).toBe(200)
+      expect(JSON.parse(res.body)).toEqual({ public: true })
+      expect(res.headers['cache-control']).toBe('private, no-store')
+      expect(
+        res.headers.vary
+          ?.toLowerCase()
+          .split(/\s*,\s*/)
+          .sort(),
+      ).toEqual(['accept-encoding', 'payment'])
+    },
+  )
+
   it('serves a paid HEAD: a 2xx with the receipt and no body, debited exactly the price', async () => {
     const before = (await paywall.balance(clientId))!
     const [settled, served] = [settles, hitsOf('/api/joke')]

@@ -62,6 +62,7 @@ export const PAID_ROUTES = {
   'GET /api/fail': { amount: 500 },
   'GET /api/throw': { amount: 500 },
   'GET /api/stream': { amount: 500 },
+  'GET /api/public': { amount: 500 },
   'POST /api/echo': { amount: 500 },
   'GET /v1/api/mounted': { amount: 500 },
   // Hit labels equal these paths (see PARAM_ROUTES).
@@ -71,6 +72,15 @@ export const PAID_ROUTES = {
   // Names no method: every method is priced, OPTIONS included (the handler is mounted for every method).
   '/api/report': { amount: 500 },
 }
+
+/** What `/api/public` marks its paid answer with: a shared cache would keep it for everyone. */
+const PUBLIC_HEADERS = { 'Cache-Control': 'public, max-age=3600', Vary: 'Accept-Encoding' }
+
+/**
+ * `/api/public?via=` sets them: `set` (setHeader, ctx.set, a Headers), `object` or `array`
+ * (Node's flat list), given to writeHead or to a Response.
+ */
+const publicVia = (via: unknown) => (via === 'array' ? Object.entries(PUBLIC_HEADERS).flat() : null)
 
 function listen(server: Server): Promise<RunningServer> {
   return new Promise((resolve) => {
@@ -126,6 +136,12 @@ function expressApp(factory: typeof express5, paywall: Paywall, hooks: AppHooks)
     res.write('chunk-1;')
     await hooks.streamGate()
     res.end('chunk-2')
+  })
+  app.get('/api/public', (req, res) => {
+    hit(hooks, '/api/public')
+    const body = JSON.stringify({ public: true })
+    if (req.query.via === 'set') res.set(PUBLIC_HEADERS).type('json').send(body)
+    else res.writeHead(200, publicVia(req.query.via) ?? PUBLIC_HEADERS).end(body)
   })
   app.post('/api/echo', express5.text({ type: '*/*' }), (req, res) => {
     hit(hooks, '/api/echo')
@@ -225,6 +241,18 @@ function koaApp(Koa: typeof Koa3, paywall: Paywall, hooks: AppHooks) {
       ctx.res.write('chunk-1;')
       await hooks.streamGate()
       ctx.res.end('chunk-2')
+    } else if (get && path === '/api/public') {
+      hit(hooks, path)
+      const via = ctx.query.via
+      if (via === 'set') {
+        ctx.set(PUBLIC_HEADERS)
+        ctx.body = { public: true }
+      } else {
+        ctx.respond = false
+        ctx.res
+          .writeHead(200, publicVia(via) ?? PUBLIC_HEADERS)
+          .end(JSON.stringify({ public: true }))
+      }
     } else if (ctx.method === 'POST' && path === '/api/echo') {
       hit(hooks, path)
       const chunks: Buffer[] = []
@@ -276,6 +304,17 @@ async function fetchRoutes(req: Request, hooks: AppHooks): Promise<Response> {
       },
     })
     return new Response(body, { headers: { 'content-type': 'text/plain' } })
+  }
+  if (get && pathname === '/api/public') {
+    hit(hooks, pathname)
+    const via = new URL(req.url).searchParams.get('via')
+    const headers =
+      via === 'set'
+        ? new Headers(PUBLIC_HEADERS)
+        : via === 'array'
+          ? Object.entries(PUBLIC_HEADERS)
+          : PUBLIC_HEADERS
+    return Response.json({ public: true }, { headers })
   }
   if (req.method === 'POST' && pathname === '/api/echo') {
     hit(hooks, pathname)

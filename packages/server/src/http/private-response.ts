@@ -26,15 +26,47 @@ export interface NodeResponseLike {
 /**
  * Makes the head of a Node response private when it is written, after the handler had its say:
  * handlers (and frameworks) set headers at any time before that, so setting them earlier could
- * be overwritten by a handler that marks its answer `public`.
+ * be overwritten by a handler that marks its answer `public`. Headers passed to `writeHead`
+ * itself win over set ones in Node, so the caching ones are taken out of them.
  */
 export function keepNodeResponsePrivate(res: NodeResponseLike): void {
   const writeHead = res.writeHead as (...args: unknown[]) => unknown
   res.writeHead = ((...args: unknown[]) => {
+    // writeHead(status, headers?) or writeHead(status, reason, headers?).
+    const at = typeof args[1] === 'string' ? 2 : 1
+    const passed = withoutCaching(args[at])
+    if (passed) args[at] = passed.rest
+    const vary = passed?.vary ?? headerText(res.getHeader('vary'))
     res.setHeader('cache-control', PAID_CACHE_CONTROL)
-    res.setHeader('vary', varyOnPayment(headerText(res.getHeader('vary'))))
+    res.setHeader('vary', varyOnPayment(vary))
     return writeHead.apply(res, args)
   }) as NodeResponseLike['writeHead']
+}
+
+/**
+ * Headers given to `writeHead` (an object, or Node's flat `[name, value, …]` list) without
+ * `Cache-Control` and `Vary`, and the `Vary` they named; undefined when there are none.
+ */
+function withoutCaching(
+  headers: unknown,
+): { rest: Record<string, unknown> | unknown[]; vary: string | undefined } | undefined {
+  const vary: string[] = []
+  const keep = (name: unknown, value: unknown): boolean => {
+    const lower = String(name).toLowerCase()
+    if (lower === 'vary') vary.push(headerText(value) ?? '')
+    return lower !== 'vary' && lower !== 'cache-control'
+  }
+  let rest: Record<string, unknown> | unknown[]
+  if (Array.isArray(headers)) {
+    rest = []
+    for (let i = 0; i < headers.length; i += 2)
+      if (keep(headers[i], headers[i + 1])) rest.push(headers[i], headers[i + 1])
+  } else if (headers !== null && typeof headers === 'object') {
+    rest = Object.fromEntries(Object.entries(headers).filter(([name, value]) => keep(name, value)))
+  } else {
+    return undefined
+  }
+  return { rest, vary: vary.length > 0 ? vary.join(', ') : undefined }
 }
 
 /** The same for a WHATWG Response's (mutable) headers. */
