@@ -407,6 +407,34 @@ describe.each(variants)('adapter: $name', ({ name, adapter, ledger: makeLedger }
     expect(await paywall.balance(clientId)).toBe(before - 500)
   })
 
+  it('keeps the debit of a 200 that went out when the handler fails after its first bytes', async () => {
+    const before = (await paywall.balance(clientId))!
+    const settled = settles
+    const res = await get('/api/stream-fail', withClient(clientId))
+    expect(res.status).toBe(200)
+    const reader = res.body!.getReader()
+    const decoder = new TextDecoder()
+    let seen = ''
+    const read = async () => {
+      const { value, done } = await reader.read()
+      if (!done) seen += decoder.decode(value)
+      return done
+    }
+    while (!seen.includes('chunk-1;')) if (await read()) break
+    expect(seen).toBe('chunk-1;')
+    // Only now does the handler fail.
+    releaseStream()
+    try {
+      while (!(await read()));
+    } catch {
+      // The fetch servers cut the connection when the body errors.
+    }
+    expect(seen).toBe('chunk-1;')
+    // Served with a 200: the error handler's later `res.status(500)` reaches no client.
+    await expect.poll(() => settles).toBe(settled + 1)
+    expect(await paywall.balance(clientId)).toBe(before - 500)
+  })
+
   it.each(['set', 'object', 'array'])(
     'keeps a paid answer private when the handler marks it public (headers %s)',
     async (via) => {

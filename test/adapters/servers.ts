@@ -62,6 +62,7 @@ export const PAID_ROUTES = {
   'GET /api/fail': { amount: 500 },
   'GET /api/throw': { amount: 500 },
   'GET /api/stream': { amount: 500 },
+  'GET /api/stream-fail': { amount: 500 },
   'GET /api/public': { amount: 500 },
   'POST /api/echo': { amount: 500 },
   'GET /v1/api/mounted': { amount: 500 },
@@ -137,6 +138,24 @@ function expressApp(factory: typeof express5, paywall: Paywall, hooks: AppHooks)
     await hooks.streamGate()
     res.end('chunk-2')
   })
+  // Fails after its first bytes, then the usual error handler: the client keeps the 200 and the body.
+  app.get(
+    '/api/stream-fail',
+    async (_req: express5.Request, res: express5.Response, next: express5.NextFunction) => {
+      hit(hooks, '/api/stream-fail')
+      res.write('chunk-1;')
+      await hooks.streamGate()
+      next(new Error('the stream broke'))
+    },
+    (
+      _err: unknown,
+      _req: express5.Request,
+      res: express5.Response,
+      _next: express5.NextFunction,
+    ) => {
+      res.status(500).end()
+    },
+  )
   app.get('/api/public', (req, res) => {
     hit(hooks, '/api/public')
     const body = JSON.stringify({ public: true })
@@ -241,6 +260,15 @@ function koaApp(Koa: typeof Koa3, paywall: Paywall, hooks: AppHooks) {
       ctx.res.write('chunk-1;')
       await hooks.streamGate()
       ctx.res.end('chunk-2')
+    } else if (get && path === '/api/stream-fail') {
+      hit(hooks, path)
+      ctx.status = 200
+      ctx.respond = false
+      ctx.res.write('chunk-1;')
+      await hooks.streamGate()
+      // A failure after the first bytes, answered as a Koa app streaming through ctx.res does.
+      ctx.res.statusCode = 500
+      ctx.res.end()
     } else if (get && path === '/api/public') {
       hit(hooks, path)
       const via = ctx.query.via
@@ -301,6 +329,17 @@ async function fetchRoutes(req: Request, hooks: AppHooks): Promise<Response> {
         await hooks.streamGate()
         controller.enqueue(encoder.encode('chunk-2'))
         controller.close()
+      },
+    })
+    return new Response(body, { headers: { 'content-type': 'text/plain' } })
+  }
+  if (get && pathname === '/api/stream-fail') {
+    hit(hooks, pathname)
+    const body = new ReadableStream<Uint8Array>({
+      async start(controller) {
+        controller.enqueue(new TextEncoder().encode('chunk-1;'))
+        await hooks.streamGate()
+        controller.error(new Error('the stream broke'))
       },
     })
     return new Response(body, { headers: { 'content-type': 'text/plain' } })

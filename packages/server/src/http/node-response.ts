@@ -13,8 +13,10 @@ export interface NodePaidResponse extends NodeResponseLike {
  * Starts a paid answer: sets the outcome's headers, keeps the head private, and settles the debit
  * when the response closes. 'close' comes after every answer: once the head went out with a status
  * the request was served, even if the client hangs up mid-body; closed before any head, it never
- * was (500, so the debit is reversed). Returns false, already settled with 500, when the client
- * hung up while the engine debited: then nothing is served.
+ * was (500, so the debit is reversed). Settled on the status the head went out with: an error
+ * handler that sets 500 after the first bytes changes `statusCode`, not what the client got.
+ * Returns false, already settled with 500, when the client hung up while the engine debited:
+ * then nothing is served.
  */
 export function startPaidNodeResponse(
   outcome: PaidOutcome,
@@ -27,6 +29,19 @@ export function startPaidNodeResponse(
   }
   for (const [name, value] of Object.entries(outcome.headers)) res.setHeader(name, value)
   keepNodeResponsePrivate(res)
-  res.once('close', () => void outcome.settle(res.headersSent ? res.statusCode : 500))
+  const sent = sentStatus(res)
+  res.once('close', () => void outcome.settle(sent() ?? (res.headersSent ? res.statusCode : 500)))
   return true
+}
+
+/** Records the status of the head when it is written (Node writes every head through `writeHead`). */
+function sentStatus(res: NodePaidResponse): () => number | undefined {
+  let status: number | undefined
+  const writeHead = res.writeHead as (...args: unknown[]) => unknown
+  res.writeHead = ((...args: unknown[]) => {
+    const written = writeHead.apply(res, args)
+    status ??= res.statusCode
+    return written
+  }) as NodePaidResponse['writeHead']
+  return () => status
 }
