@@ -46,6 +46,7 @@ export interface ResolvedConfig {
   onEvent?: (event: PaywallEvent) => void
   logger: PaywallLogger
   lockWaitMs: number
+  lockTtlMs: number
   /** Preflight answers: `origins` null allows any origin (`*`); else the lower-cased origins echoed back. */
   cors: { origins: ReadonlySet<string> | null; maxAge: number }
 }
@@ -59,6 +60,8 @@ export const DEFAULTS = {
   webhookPath: '/stripe402/webhook',
   discoveryPath: '/.well-known/stripe402',
   lockWaitMs: 10_000,
+  /** Long enough for a normal top-up; a crashed holder blocks its card for seconds, not a minute. */
+  lockTtlMs: 15_000,
   corsMaxAge: 600,
   /** Card testing runs many cards from one place: a handful of failures is a person, dozens are a script. */
   rateLimits: {
@@ -192,6 +195,7 @@ export function resolveConfig(input: PaywallConfig): ResolvedConfig {
     onEvent: config.onEvent,
     logger,
     lockWaitMs: config.lockWaitMs ?? DEFAULTS.lockWaitMs,
+    lockTtlMs: config.lockTtlMs ?? DEFAULTS.lockTtlMs,
     cors: {
       origins:
         config.cors?.origins === undefined || config.cors.origins === '*'

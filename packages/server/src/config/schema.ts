@@ -201,6 +201,11 @@ export const PaywallConfigSchema = z
       .optional(),
     /** How long a concurrent payment with the same card waits for the top-up in flight (ms, default 10,000). */
     lockWaitMs: z.number().int().min(0).optional(),
+    /**
+     * Lifetime of the per-card top-up lock (ms, default 15,000). The holder renews it while it
+     * charges, so it bounds only how long a crashed holder blocks its card.
+     */
+    lockTtlMs: z.number().int().min(1).optional(),
     /** How the paywall answers CORS preflights of paid routes itself (so that none reaches a handler). */
     cors: CorsConfigSchema.optional(),
   })

@@ -31,9 +31,9 @@ const CONCEALED_DECLINES: ReadonlySet<string> = new Set([
 const MAX_KEYS_PER_REQUEST = 4
 
 /**
- * Inside the lock: re-check the balance, settle a top-up left pending by an earlier attempt
- * (its outcome unknown after a timeout, a 5xx or a crash), and only then charge a new one, credit
- * it and spend from it.
+ * Inside the lock: read the top-up left pending by an earlier attempt (its outcome unknown after
+ * a timeout, a 5xx or a crash), re-check the balance, settle that top-up, and only then charge a
+ * new one, credit it and spend from it.
  */
 export async function chargeAndSpend(
   engine: Engine,
@@ -46,11 +46,14 @@ export async function chargeAndSpend(
   const { route } = request
   const { accountId } = payer
   const where = whereOf(request)
+  // The pending record before the balance: a top-up is credited before its record is forgotten,
+  // so a record already gone here has its credit in the balance read next. Read the other way
+  // round, a top-up crediting in between looks like no top-up at all and is charged again.
+  const earlier = await pendingTopUp(engine, accountId, route.currency)
   const again = await spendByCard(engine, request, payer)
   if (!('insufficient' in again)) return again
   let balance = again.balance
 
-  const earlier = await pendingTopUp(engine, accountId, route.currency)
   if (earlier) {
     const settled = await sendTopUp(engine, earlier)
     if (settled.kind === 'unknown') {

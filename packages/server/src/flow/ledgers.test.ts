@@ -19,6 +19,7 @@ import {
   useEmulator,
 } from '../../test/support/harness'
 import { deleteKeys } from '../../test/support/redis'
+import { slowTopUpRace } from '../../test/support/slow-top-up'
 
 const h = useEmulator()
 const redis = await requireService('redis')
@@ -177,6 +178,18 @@ describe.each(stores)('the engine on %s', (_name, available, open) => {
       expect(
         await store.ledger.balance(accountIdFor(SECRET, h.emu.charges()[0]!.fingerprint), 'usd'),
       ).toBe(0)
+    }),
+  )
+
+  it.skipIf(!available)('charges once when the first top-up outlasts the lock lifetime', () =>
+    withStore(async (store) => {
+      const { first, second } = await slowTopUpRace(h, store.ledger)
+      expect(h.emu.charges()).toHaveLength(1)
+      expectPaid(first)
+      const accountId = expectPaid(second).payment.accountId
+      expect(await store.ledger.balance(accountId, 'usd')).toBe(4_000)
+      const journal = await store.ledger.journal(accountId)
+      expect(journal.filter((e) => e.kind === 'top_up')).toHaveLength(1)
     }),
   )
 

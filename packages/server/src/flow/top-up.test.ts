@@ -16,6 +16,7 @@ import {
   SECRET,
   useEmulator,
 } from '../../test/support/harness'
+import { slowTopUpRace } from '../../test/support/slow-top-up'
 
 const h = useEmulator()
 
@@ -467,6 +468,20 @@ describe('a charge whose answer is lost', () => {
       creditsRemaining: 4_500,
       chargeId: h.emu.charges()[0]!.payment_intent,
     })
+  })
+
+  it('a top-up that outlasts the lock lifetime is charged once: the lock is renewed while held', async () => {
+    const ledger = new MemoryLedger()
+    const { first, second } = await slowTopUpRace(h, ledger)
+    expect(h.emu.charges()).toHaveLength(1)
+    const [charge] = h.emu.charges()
+    expect(expectPaid(first).payment.chargeId).toBe(charge!.payment_intent)
+    const served = expectPaid(second)
+    const accountId = served.payment.accountId
+    expect(await ledger.balance(accountId, 'usd')).toBe(5_000 - 2 * 500)
+    const journal = await ledger.journal(accountId)
+    expect(journal.filter((e) => e.kind === 'top_up')).toHaveLength(1)
+    expect(journal.reduce((sum, e) => sum + e.units, 0)).toBe(4_000)
   })
 
   it('a crashed lock holder blocks its card for at most 15 s, however long Stripe calls may take', async () => {

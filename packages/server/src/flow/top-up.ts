@@ -1,6 +1,5 @@
 /** The payment path: a PaymentMethod becomes an account, and a top-up is charged at most once per need. */
 import type { PaymentPayload } from '@stripe402/protocol'
-import { errorMessage } from '../events'
 import { resolveAccountId } from '../identity'
 import type { PaywallOutcome } from '../outcome'
 import { classifyStripeError } from '../stripe/errors'
@@ -11,18 +10,11 @@ import { chargeAndSpend } from './charge'
 import type { Engine, PricedRequest } from './context'
 import { challenge, stripeUnavailable, whereOf } from './deny'
 import { viaLedger } from './failures'
+import { holdLock } from './top-up-lock'
 import { waitForTopUp } from './wait'
 
 /** Stripe ids are short and plain; anything else is refused before a Stripe call is spent on it. */
 const PAYMENT_METHOD_ID = /^[A-Za-z0-9_]{3,255}$/
-
-/**
- * Lifetime of the per-card top-up lock. Long enough for a normal top-up (up to three Stripe
- * calls), short enough that a holder that crashed blocks its card for seconds, not a minute.
- * A holder that outlives it is harmless: its charge is recorded as pending before it is sent,
- * so the next holder replays that charge (same idempotency key) instead of making another.
- */
-export const LOCK_TTL_MS = 15_000
 
 /**
  * Order matters: checks that cost nothing come first (price ceiling, top-up bounds, id
@@ -109,20 +101,17 @@ export async function payWithCard(
   if (!('insufficient' in covered)) return covered
 
   const lockKey = `topup:${accountId}:${route.currency}`
-  let lock = await viaLedger(() => engine.ledger.acquireLock(lockKey, LOCK_TTL_MS))
+  const ttlMs = engine.config.lockTtlMs
+  let lock = await viaLedger(() => engine.ledger.acquireLock(lockKey, ttlMs))
   if (!lock) {
-    const waited = await waitForTopUp(engine, request, payer, lockKey, LOCK_TTL_MS)
+    const waited = await waitForTopUp(engine, request, payer, lockKey, ttlMs)
     if (typeof waited !== 'string') return waited
     lock = waited
   }
+  const release = holdLock(engine, lockKey, lock, ttlMs)
   try {
     return await chargeAndSpend(engine, request, payload, payer, lock, card.customerId)
   } finally {
-    const token = lock
-    await engine.ledger.releaseLock(lockKey, token).catch((error: unknown) => {
-      engine.logger.warn('could not release a top-up lock; it expires by itself', {
-        error: errorMessage(error),
-      })
-    })
+    await release()
   }
 }

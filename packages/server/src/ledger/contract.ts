@@ -952,6 +952,30 @@ export function runLedgerContract(name: string, factory: () => Promise<LedgerHar
       })
     })
 
+    describe('lock renewal', () => {
+      it('is renewed by its owner only, and a renewed lock outlives its first lifetime', async () => {
+        const key = id('lock')
+        const token = (await ledger.acquireLock(key, 200)) as string
+        expect(await ledger.renewLock(key, 'not-the-owner', 30_000)).toBe(false)
+        expect(await ledger.renewLock(key, token, 30_000)).toBe(true)
+        await sleep(350)
+        expect(await ledger.acquireLock(key, 30_000)).toBeNull()
+        await ledger.releaseLock(key, token)
+        expect(await ledger.acquireLock(key, 30_000)).toEqual(expect.any(String))
+      })
+
+      it('cannot be renewed once it expired, nor take the lock back from a successor', async () => {
+        const key = id('lock')
+        const stale = (await ledger.acquireLock(key, 100)) as string
+        await sleep(250)
+        expect(await ledger.renewLock(key, stale, 30_000)).toBe(false)
+        const fresh = await ledger.acquireLock(key, 30_000)
+        expect(fresh).toEqual(expect.any(String))
+        expect(await ledger.renewLock(key, stale, 30_000)).toBe(false)
+        expect(await ledger.renewLock(id('lock'), stale, 30_000)).toBe(false)
+      })
+    })
+
     describe('pending records', () => {
       it('keeps a record until it is cleared with its own value or expires', async () => {
         const key = id('pending')
@@ -1051,6 +1075,9 @@ export function runLedgerContract(name: string, factory: () => Promise<LedgerHar
             LedgerUnavailableError,
           )
           await expect(down.ledger.acquireLock(id('lock'), 1_000)).rejects.toBeInstanceOf(
+            LedgerUnavailableError,
+          )
+          await expect(down.ledger.renewLock(id('lock'), 't', 1_000)).rejects.toBeInstanceOf(
             LedgerUnavailableError,
           )
           await expect(down.ledger.revokeCredential('x'.repeat(64))).rejects.toBeInstanceOf(

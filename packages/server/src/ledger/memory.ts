@@ -183,6 +183,16 @@ export class MemoryLedger implements Ledger {
     return token
   }
 
+  async renewLock(lockKey: string, token: string, ttlMs: number): Promise<boolean> {
+    checkId(lockKey, 'lock key')
+    checkMs(ttlMs, 'ttlMs')
+    const now = Date.now()
+    const held = this.locks.get(lockKey)
+    if (!held || held.token !== token || held.expires <= now) return false
+    held.expires = now + ttlMs
+    return true
+  }
+
   async releaseLock(lockKey: string, token: string): Promise<void> {
     if (this.locks.get(lockKey)?.token === token) this.locks.delete(lockKey)
   }

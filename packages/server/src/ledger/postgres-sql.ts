@@ -297,6 +297,10 @@ export function statements(schema: string) {
     freeze: `insert into ${s}.frozen_accounts (account_id) values ($1) on conflict (account_id) do nothing`,
     unfreeze: `delete from ${s}.frozen_accounts where account_id = $1`,
     acquireLock: `select ${s}.acquire_lock($1, $2, $3) as acquired`,
+    renewLock: `with renewed as (
+        update ${s}.locks set expires_at = clock_timestamp() + $3::double precision * interval '1 millisecond'
+        where key = $1 and token = $2 and expires_at > clock_timestamp() returning 1
+      ) select count(*)::int as renewed from renewed`,
     releaseLock: `delete from ${s}.locks where key = $1 and token = $2`,
     setPending: `insert into ${s}.pending as p (key, value, expires_at) values ($1, $2, clock_timestamp() + $3::double precision * interval '1 millisecond')
       on conflict (key) do update set value = excluded.value, expires_at = excluded.expires_at`,

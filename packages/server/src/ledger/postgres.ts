@@ -282,6 +282,12 @@ export class PostgresLedger implements Ledger {
     return row.acquired === true ? token : null
   }
 
+  async renewLock(key: string, token: string, ttlMs: number): Promise<boolean> {
+    checkId(key, 'lock key')
+    checkMs(ttlMs, 'ttlMs')
+    return first(await this.run(this.sql.renewLock, [key, token, ttlMs])).renewed === 1
+  }
+
   async releaseLock(key: string, token: string): Promise<void> {
     checkId(key, 'lock key')
     await this.run(this.sql.releaseLock, [key, token])

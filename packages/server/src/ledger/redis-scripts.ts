@@ -197,6 +197,12 @@ export const ACQUIRE_LOCK: LuaScript = {
   lua: `if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return 1 end return 0`,
 }
 
+/** KEYS: lock. ARGV: token, ttlMs. Compare-and-extend: only the owner of a live lock renews it. */
+export const RENEW_LOCK: LuaScript = {
+  keys: 1,
+  lua: `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 0`,
+}
+
 /** KEYS: lock. ARGV: token. Compare-and-delete: a late owner never frees its successor's lock. */
 export const RELEASE_LOCK: LuaScript = {
   keys: 1,

@@ -271,6 +271,14 @@ export class RedisLedger implements Ledger {
       : null
   }
 
+  async renewLock(key: string, token: string, ttlMs: number): Promise<boolean> {
+    checkId(key, 'lock key')
+    checkMs(ttlMs, 'ttlMs')
+    return (
+      (await this.run(scripts.RENEW_LOCK, [`${this.prefix}:lock:${key}`], [token, ttlMs])) === 1
+    )
+  }
+
   async releaseLock(key: string, token: string): Promise<void> {
     checkId(key, 'lock key')
     await this.run(scripts.RELEASE_LOCK, [`${this.prefix}:lock:${key}`], [token])

@@ -142,6 +142,11 @@ export interface Ledger {
   setFrozen(accountId: string, frozen: boolean): Promise<void>
   /** A lock across processes (per-account top-up guard). Returns a token, or null when held by someone else. */
   acquireLock(key: string, ttlMs: number): Promise<string | null>
+  /**
+   * Extends a lock `token` still owns to `ttlMs` from now; false when it expired or another owns
+   * it. The holder renews while it works, so a slow Stripe call never outlives its lock.
+   */
+  renewLock(key: string, token: string, ttlMs: number): Promise<boolean>
   /** Releases a lock only if `token` still owns it. */
   releaseLock(key: string, token: string): Promise<void>
   /**
