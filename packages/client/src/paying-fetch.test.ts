@@ -81,6 +81,26 @@ describe('one round trip per paid call in steady state', () => {
     )
   })
 
+  it('never sends the credential to a route it has not seen priced, and stays one round trip where it has', async () => {
+    const pay = createPayingFetch({
+      card: CARDS.visa,
+      stripeApiBase: stack.emulator.url,
+      policy: { maxAmountPerRequest: 1000 },
+    })
+    expect((await pay(joke())).status).toBe(200)
+    const health = await pay(`${stack.api.url}/health`)
+    expect(health.status).toBe(200)
+    expect(getPaymentInfo(health)).toMatchObject({ outcome: 'none', requests: 1 })
+    // A free route that logs or forwards headers would leak the credential: none reaches it.
+    const toHealth = stack.api.requests.filter((r) => r.path === '/health')
+    expect(toHealth).toHaveLength(1)
+    expect(toHealth[0]?.payment).toBeUndefined()
+    const again = await pay(joke())
+    expect(getPaymentInfo(again)).toMatchObject({ outcome: 'paid', requests: 1 })
+    expect(stack.api.requests.at(-1)?.payment).toMatchObject({ maxAmount: 1000 })
+    expect(stack.emulator.charges()).toHaveLength(1)
+  })
+
   it('passes a free route through without paying', async () => {
     const pay = createPayingFetch({ card: CARDS.visa, stripeApiBase: stack.emulator.url })
     const res = await pay(`${stack.api.url}/free`)

@@ -6,9 +6,10 @@ import type { ReplayableRequest } from '../request/replayable'
 
 /**
  * Up front means one round trip per paid call. It is never a blank check: `maxAmount` is the
- * policy's per-call ceiling (or, without one, the price last seen for the route). A server
- * that does not say it honours `maxAmount` gets the credential only on routes whose price was
- * already seen within policy, since it would debit whatever it now charges.
+ * policy's per-call ceiling (or, without one, the price last seen for the route). The
+ * credential goes only to routes whose price was already seen within policy: a free route may
+ * log or forward headers, and a server that does not say it honours `maxAmount` would debit
+ * whatever it now charges.
  */
 export function upFrontPayload(
   engine: Engine,
@@ -24,7 +25,8 @@ export function upFrontPayload(
     return undefined
   const cap = limitFor(engine.policy.maxAmountPerRequest, credential.currency)
   const seen = record.prices[request.route]
-  const seenPrice = seen && seen.currency === credential.currency ? seen.amount : undefined
+  if (!seen) return undefined
+  const seenPrice = seen.currency === credential.currency ? seen.amount : undefined
   const honoursMaxAmount = record.extensions?.includes(EXTENSIONS.MAX_AMOUNT) === true
   let maxAmount: number | undefined
   if (honoursMaxAmount) {

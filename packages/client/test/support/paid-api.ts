@@ -94,6 +94,7 @@ export async function startPaidApi(
     res.json({ slow: true })
   })
   app.get('/free', (_req, res) => void res.json({ free: true }))
+  app.get('/health', (_req, res) => void res.json({ ok: true }))
   app.get(['/moved', '/api/moved'], (_req, res) => res.redirect(302, redirect.to ?? '/free'))
   // Unpriced by default; price it (e.g. with a wildcard route) to get a paid handler failure.
   app.get('/api/broken', (_req, res) => void res.status(500).json({ error: 'broken' }))
