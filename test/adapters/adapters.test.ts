@@ -435,6 +435,27 @@ describe.each(variants)('adapter: $name', ({ name, adapter, ledger: makeLedger }
     expect(await paywall.balance(clientId)).toBe(before - 500)
   })
 
+  it.each(['/docs//x', '/docs//x/', '/docs/x//'])(
+    'prices %s, an empty path segment, at least what the handler that serves it costs',
+    async (path) => {
+      const served = () => [hitsOf(PARAM_ROUTES.doc), hitsOf(PARAM_ROUTES.docs)]
+      const before = served()
+      const unpaid = await rawGet(path)
+      expect(unpaid.status).toBe(402)
+      // `/docs/*` (10,000) serves it on Express and Koa, not the `/docs/:name` (100) that drops the empty segment.
+      expect(
+        decodePaymentRequired(unpaid.headers[HEADERS.PAYMENT_REQUIRED]).accepts[0]?.amount,
+      ).toBe(10_000)
+      expect(served()).toEqual(before)
+      const balance = (await paywall.balance(clientId))!
+      const settled = settles
+      const paid = await rawGet(path, withClient(clientId).headers)
+      if (paid.status !== 200) return // a server that serves it from no handler charges nothing
+      await expect.poll(() => settles).toBe(settled + 1)
+      expect(await paywall.balance(clientId)).toBe(balance - 10_000)
+    },
+  )
+
   it.each(['set', 'object', 'array'])(
     'keeps a paid answer private when the handler marks it public (headers %s)',
     async (via) => {

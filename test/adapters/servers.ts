@@ -44,6 +44,9 @@ const hit = (hooks: AppHooks, path: string) => hooks.hits.set(path, (hooks.hits.
 const USER = /^\/users\/([^/]+)\/?$/i
 const FILES = /^\/files\/(.+)$/i
 const USERS = /^\/users\/?$/i
+/** `/docs/:name` and `/docs/*`, priced 100 and 10,000: a router sends `/docs//x` to the second. */
+const DOC = /^\/docs\/([^/]+)\/?$/i
+const DOCS = /^\/docs\/(.+)$/i
 
 /** Hit labels of the routes above, and of `/api/report`, a paid route that names no method (served for every method). */
 export const PARAM_ROUTES = {
@@ -52,6 +55,8 @@ export const PARAM_ROUTES = {
   users: '/users',
   twice: '/api/twice',
   report: '/api/report',
+  doc: '/docs/:name',
+  docs: '/docs/*',
 } as const
 
 /** The prices the suites put on these apps' routes (`/health`, `/users` and the webhook stay free). */
@@ -70,6 +75,9 @@ export const PAID_ROUTES = {
   'GET /users/:id': { amount: 500 },
   'GET /files/*': { amount: 500 },
   'GET /api/twice': { amount: 500 },
+  // A cheap `:name` under a dear `*`: an empty segment (`/docs//x`) is served by the `*` handler.
+  'GET /docs/:name': { amount: 100 },
+  'GET /docs/*': { amount: 10_000, minTopUp: 50_000 },
   // Names no method: every method is priced, OPTIONS included (the handler is mounted for every method).
   '/api/report': { amount: 500 },
 }
@@ -178,6 +186,14 @@ function expressApp(factory: typeof express5, paywall: Paywall, hooks: AppHooks)
     hit(hooks, PARAM_ROUTES.files)
     res.json({ file: true })
   })
+  app.get('/docs/:name', (_req, res) => {
+    hit(hooks, PARAM_ROUTES.doc)
+    res.json({ doc: true })
+  })
+  app.get(factory === express5 ? '/docs/*rest' : '/docs/*', (_req, res) => {
+    hit(hooks, PARAM_ROUTES.docs)
+    res.json({ docs: true })
+  })
   // The paywall again, in a router: one request must still be debited once.
   const router = factory.Router()
   router.use(expressPaywall(paywall))
@@ -237,6 +253,9 @@ function koaApp(Koa: typeof Koa3, paywall: Paywall, hooks: AppHooks) {
     } else if (get && FILES.test(path)) {
       hit(hooks, PARAM_ROUTES.files)
       ctx.body = { file: true }
+    } else if (get && (DOC.test(path) || DOCS.test(path))) {
+      hit(hooks, DOC.test(path) ? PARAM_ROUTES.doc : PARAM_ROUTES.docs)
+      ctx.body = { doc: true }
     } else if (get && path === '/api/twice') {
       hit(hooks, PARAM_ROUTES.twice)
       ctx.body = { twice: true }
@@ -372,6 +391,10 @@ async function fetchRoutes(req: Request, hooks: AppHooks): Promise<Response> {
     hit(hooks, PARAM_ROUTES.files)
     return Response.json({ file: true })
   }
+  if (get && (DOC.test(pathname) || DOCS.test(pathname))) {
+    hit(hooks, DOC.test(pathname) ? PARAM_ROUTES.doc : PARAM_ROUTES.docs)
+    return Response.json({ doc: true })
+  }
   if (get && pathname === '/api/twice') {
     hit(hooks, PARAM_ROUTES.twice)
     return Response.json({ twice: true })
@@ -439,6 +462,14 @@ export const ADAPTERS: AdapterUnderTest[] = [
       app.get('/files/*', (c) => {
         hit(hooks, PARAM_ROUTES.files)
         return c.json({ file: true })
+      })
+      app.get('/docs/:name', (c) => {
+        hit(hooks, PARAM_ROUTES.doc)
+        return c.json({ doc: true })
+      })
+      app.get('/docs/*', (c) => {
+        hit(hooks, PARAM_ROUTES.docs)
+        return c.json({ docs: true })
       })
       app.all(PARAM_ROUTES.report, (c) => {
         hit(hooks, PARAM_ROUTES.report)

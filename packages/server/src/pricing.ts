@@ -14,6 +14,36 @@ export type PriceResult =
   | { ok: false; kind: 'rejected'; status: number; message: string; retryAfterSeconds?: number }
   | { ok: false; kind: 'failed'; reason: string }
 
+/** A route the request may be dispatched to, and the request as that route's price function sees it. */
+export interface PriceCandidate {
+  route: ResolvedRoute
+  request: PricingRequest
+}
+
+/**
+ * Prices every route the request may reach (a path read several ways, a rewrite, a method
+ * override) and keeps the dearest, so no spelling pays less than the handler that serves it.
+ * The first refusal or failure wins over any price: a request is never served on a guess.
+ * A price function may so run more than once for one request (once per distinct route and params).
+ */
+export async function priceDearest(
+  candidates: readonly [PriceCandidate, ...PriceCandidate[]],
+): Promise<{ candidate: PriceCandidate; result: PriceResult }> {
+  const priced = await Promise.all(
+    candidates.map(async (candidate) => ({
+      candidate,
+      result: await priceOf(candidate.route, candidate.request),
+    })),
+  )
+  const refused = priced.find(({ result }) => !result.ok)
+  if (refused) return refused
+  return priced.reduce((dearest, next) =>
+    next.result.ok && dearest.result.ok && next.result.units > dearest.result.units
+      ? next
+      : dearest,
+  )
+}
+
 /** Longest rejection message sent back to the client. */
 const MAX_REJECTION_MESSAGE = 300
 

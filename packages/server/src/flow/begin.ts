@@ -10,8 +10,8 @@ import type { BeginOptions, PaywallRequest } from '../http/request'
 import { splitUrl } from '../http/request'
 import { errorResponse, jsonResponse } from '../http/responses'
 import type { PaywallOutcome } from '../outcome'
-import { priceOf } from '../pricing'
-import { matchReadings } from '../routes/match'
+import { type PriceCandidate, priceDearest } from '../pricing'
+import { matchEachReading, matchReadings } from '../routes/match'
 import { readPath } from '../routes/readings'
 import { priceList } from '../discovery/price-list'
 import { webhookOutcome } from '../webhook-endpoint'
@@ -121,10 +121,12 @@ async function decide(
     return webhookOutcome(engine, signature)
   }
 
-  // Every reading a framework might route on is matched, so `/users/a%2Fb` and `/users/..` pay for `/users/:id`.
-  const match = matchReadings(config.routes, method, readings.segments)
-  if (!match) return FREE
-  const route = match.route.value
+  // Every reading a framework might route on is matched, so `/users/a%2Fb` and `/users/..` pay for
+  // `/users/:id`, and `/files//x` for the `/files/*` that serves it; the dearest route prices it.
+  const matches = matchEachReading(config.routes, method, readings.segments)
+  const [first, ...rest] = matches
+  if (!first) return FREE
+  const route = first.route.value
   if (!normalized.ok) {
     // A lenient reading of it is a paid path: refuse rather than guess what the app will serve.
     return refuse(
@@ -149,14 +151,20 @@ async function decide(
     )
   }
 
-  const price = await priceOf(route, {
-    method,
-    url,
-    path: normalized.path,
-    params: match.params,
-    query: new URLSearchParams(query),
-    headers: request.headers,
+  const candidate = ({ route, params }: (typeof matches)[number]): PriceCandidate => ({
+    route: route.value,
+    request: {
+      method,
+      url,
+      path: normalized.path,
+      params,
+      query: new URLSearchParams(query),
+      headers: request.headers,
+    },
   })
+  const dearest = await priceDearest([candidate(first), ...rest.map(candidate)])
+  const price = dearest.result
+  const paidRoute = dearest.candidate.route
   if (!price.ok) {
     if (price.kind === 'rejected') {
       // A 429 must say when to retry (spec §5): the price function's `retryAfter`, else the engine's default.
@@ -164,7 +172,7 @@ async function decide(
         price.status === 429 ? (price.retryAfterSeconds ?? RETRY_AFTER_SECONDS) : undefined
       return refuse(
         engine,
-        { ...where, route: route.key },
+        { ...where, route: paidRoute.key },
         price.status,
         'invalid_request',
         price.message,
@@ -172,13 +180,13 @@ async function decide(
       )
     }
     engine.logger.error('a price function failed; the request is refused', {
-      route: route.key,
+      route: paidRoute.key,
       error: price.reason,
     })
     engine.emit({ type: 'error', stage: 'pricing', code: 'pricing_failed', message: price.reason })
     return refuse(
       engine,
-      { ...where, route: route.key },
+      { ...where, route: paidRoute.key },
       500,
       'pricing_failed',
       'The price of this request could not be computed; nothing was charged.',
@@ -190,9 +198,9 @@ async function decide(
     method,
     url,
     path: normalized.path,
-    route,
+    route: paidRoute,
     price: price.units,
-    ref: debitRef(method, route.key),
+    ref: debitRef(method, paidRoute.key),
     ...(options.clientAddress !== undefined && { clientAddress: options.clientAddress }),
   }
   const raw: unknown = request.headers.get(HEADERS.PAYMENT)

@@ -91,6 +91,29 @@ export function matchReadings<T>(
   return null
 }
 
+/**
+ * The first match of each reading (see `readPath`), without duplicates: every route some router
+ * may dispatch the request to. The request costs the dearest of them, so a spelling read one way
+ * by the paywall and another by the router never pays the cheaper price.
+ */
+export function matchEachReading<T>(
+  table: RouteTable<T>,
+  method: string,
+  readings: ReadonlyArray<ReadonlyArray<string>>,
+): RouteMatch<T>[] {
+  const matches: RouteMatch<T>[] = []
+  const seen = new Set<string>()
+  for (const parts of readings) {
+    const match = matchReadings(table, method, [parts])
+    if (!match) continue
+    const key = `${match.route.pattern.key}\n${JSON.stringify(match.params)}`
+    if (seen.has(key)) continue
+    seen.add(key)
+    matches.push(match)
+  }
+  return matches
+}
+
 function matchSegments(
   pattern: RoutePattern,
   parts: ReadonlyArray<string>,
@@ -109,6 +132,8 @@ function matchSegments(
     if (segment.type === 'literal') {
       if (segment.value !== fold(part)) return null
     } else {
+      // A `:name` never matches an empty segment (`/files//x`), as in every router.
+      if (part === '') return null
       params[segment.name] = part
     }
   }

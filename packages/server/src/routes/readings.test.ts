@@ -1,7 +1,7 @@
 /** Every reading of a crafted path, and the route each one prices: no spelling a router dispatches on escapes a paid route. */
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { compileRoutes, matchReadings } from './match'
+import { compileRoutes, matchEachReading, matchReadings } from './match'
 import { readEveryWay, readPath, readPlainPath } from './readings'
 
 const table = compileRoutes({
@@ -28,6 +28,16 @@ describe('readPath', () => {
       ['files', '.', 'x;v=1'],
       ['files', 'x'],
     ])
+  })
+
+  it('keeps empty segments in a literal reading first, as routers match them', () => {
+    expect(readPath('/files//x').segments).toEqual([
+      ['files', '', 'x'],
+      ['files', 'x'],
+    ])
+    expect(readPath('/files/x//').segments[0]).toEqual(['files', 'x', ''])
+    // One trailing `/` is no segment.
+    expect(readPath('/users/42/').segments).toEqual([['users', '42']])
   })
 
   it('reads an ordinary path once', () => {
@@ -116,5 +126,19 @@ describe('matchReadings', () => {
     expect(match('/health')).toBeNull()
     expect(match('/users/7', 'POST')).toBeNull()
     expect(match('/users/7', 'OPTIONS')).toBeNull()
+  })
+})
+
+describe('matchEachReading', () => {
+  const dear = compileRoutes({ 'GET /files/:name': 'name', 'GET /files/*': 'files' })
+  const routes = (path: string) =>
+    matchEachReading(dear, 'GET', readPath(path).segments).map((m) => [m.route.value, m.params])
+
+  it('offers the route an empty segment is served by, and the one it reads as without it', () => {
+    expect(routes('/files//x')).toEqual([
+      ['files', { '*': '/x' }],
+      ['name', { name: 'x' }],
+    ])
+    expect(routes('/files/x')).toEqual([['name', { name: 'x' }]])
   })
 })

@@ -20,6 +20,9 @@ export interface PathReadings {
 /**
  * Reads a raw path (as on the request line) three ways, because frameworks disagree:
  *
+ * 0. **literal**, only when the path has an empty segment (`/files//x`): the raw reading with
+ *    empty segments kept (a trailing `/` aside), as Express and Koa routers match them: `/files//x`
+ *    reaches a `/files/*` handler, never a `/files/:name` one.
  * 1. **raw**: split on `/` only, each segment decoded once. `%2F`, `.` and `..` stay inside
  *    their segment, `;` is kept. This is how Express, Koa routers and Hono route: `/users/a%2Fb`
  *    and `/users/..` reach a `/users/:id` handler.
@@ -27,7 +30,7 @@ export interface PathReadings {
  *    segments and `;` kept. A server that decodes `%2F` before routing sees this.
  * 3. **normalized**: `normalizePath`, for servers and proxies that also resolve `..` and strip `;`.
  *
- * A request is priced if any reading matches a paid route; see `matchReadings`.
+ * A request is priced if any reading matches a paid route, at the dearest: see `matchEachReading`.
  */
 export function readPath(rawPath: string, options: NormalizeOptions = {}): PathReadings {
   return NEEDS_DECODING.test(rawPath)
@@ -49,26 +52,35 @@ const NEEDS_DECODING = /[%\\;]|(?:^|\/)\.\.?(?:\/|$)/
  */
 export function readPlainPath(rawPath: string, options: NormalizeOptions = {}): PathReadings {
   const raw = rawPath.split('/').filter(nonEmpty)
+  const literal = literalReading(rawPath, (segment) => segment)
   const path = `/${raw.join('/')}`
-  if (options.caseSensitive) return { normalized: { ok: true, path }, segments: [raw] }
-  const lower = path.toLowerCase()
-  if (lower === path) return { normalized: { ok: true, path }, segments: [raw] }
-  return {
-    normalized: { ok: true, path: lower },
-    segments: [raw, lower.split('/').filter(nonEmpty)],
-  }
+  const lower = options.caseSensitive ? path : path.toLowerCase()
+  const segments = [...(literal ? [literal] : []), raw]
+  if (lower !== path) segments.push(lower.split('/').filter(nonEmpty))
+  return { normalized: { ok: true, path: lower }, segments }
+}
+
+/**
+ * The raw segments with the empty ones kept, or null when there are none to keep. The leading
+ * `/` and one trailing `/` make no segment: routers match `/users/42/` as `/users/42`.
+ */
+function literalReading(rawPath: string, decode: (segment: string) => string): string[] | null {
+  const parts = rawPath.split('/').slice(1)
+  if (parts.at(-1) === '') parts.pop()
+  return parts.includes('') ? parts.map(decode) : null
 }
 
 /** `readPath` the long way, for paths that need decoding. */
 export function readEveryWay(rawPath: string, options: NormalizeOptions = {}): PathReadings {
   const decodedPath = decodePath(rawPath)
   const normalized = normalizeDecoded(decodedPath, options)
+  const literal = literalReading(rawPath, decodeSegment)
   const raw = rawPath.split('/').filter(nonEmpty).map(decodeSegment)
   const decoded = decodedPath.decoded.split(/[/\\]/).filter(nonEmpty)
   const canonical = normalized.path.split('/').filter(nonEmpty)
   const segments: string[][] = []
   const seen = new Set<string>()
-  for (const reading of [raw, decoded, canonical]) {
+  for (const reading of [...(literal ? [literal] : []), raw, decoded, canonical]) {
     const key = JSON.stringify(reading)
     if (seen.has(key)) continue
     seen.add(key)
