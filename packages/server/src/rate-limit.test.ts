@@ -45,6 +45,39 @@ describe('card-testing defences', () => {
     )
   })
 
+  it('counts every address of one IPv6 /64 as one address, however it is written', async () => {
+    const { paywall, events } = h.paywall({
+      rateLimits: { failedPaymentsPerAddress: { limit: 3, windowMs: 60_000 } },
+    })
+    // One customer's /64 holds 2^64 addresses: a card tester rotates through them.
+    const rotating = ['2001:db8:1:2::a', '2001:DB8:1:2:0:0:0:b', '2001:0db8:0001:0002:ffff::c']
+    for (const clientAddress of rotating) {
+      const outcome = await paywall.begin(
+        req('/api/joke', { payment: pay({ paymentMethodId: await h.card(CARDS.declined) }) }),
+        { clientAddress },
+      )
+      expect(required(outcome).error).toBe('card_declined')
+    }
+    const pm = await h.card(CARDS.visa)
+    const charges = h.emu.charges().length
+    const limited = expectDeny(
+      await paywall.begin(req('/api/joke', { payment: pay({ paymentMethodId: pm }) }), {
+        clientAddress: '2001:db8:1:2:1234:5678:9abc:def0%eth0',
+      }),
+    )
+    expect(limited.status).toBe(429)
+    expect(h.emu.charges()).toHaveLength(charges)
+    expect(events).toContainEqual(
+      expect.objectContaining({ type: 'rate_limited', limit: 'failed_payments_per_address' }),
+    )
+    // The next /64 is another customer.
+    expectPaid(
+      await paywall.begin(req('/api/joke', { payment: pay({ paymentMethodId: pm }) }), {
+        clientAddress: '2001:db8:1:3::a',
+      }),
+    )
+  })
+
   it('counts unknown PaymentMethods as failures too', async () => {
     const { paywall } = h.paywall({
       rateLimits: { failedPaymentsPerAddress: { limit: 2, windowMs: 60_000 } },

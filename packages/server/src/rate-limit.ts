@@ -1,4 +1,5 @@
 /** Card-testing defences: caps on failed payments per address and per card, and on top-ups per account. */
+import { addressKey } from './address-key'
 import type { ResolvedRateLimits } from './config/resolve'
 import type { Ledger } from './ledger/types'
 import type { LimitName } from './limit-name'
@@ -80,7 +81,7 @@ export class AbuseGuard {
 }
 
 function counterKey(name: LimitName, subject: string): string {
-  // IPv4 clients often arrive as IPv4-mapped IPv6; count them as one address.
-  const normalized = subject.replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/i, '').slice(0, 128)
-  return `ratelimit:${name}:${normalized}`
+  // One IPv6 /64 is one caller, and IPv4-mapped IPv6 is its IPv4 address.
+  const key = name === 'failed_payments_per_address' ? addressKey(subject) : subject.slice(0, 128)
+  return `ratelimit:${name}:${key}`
 }

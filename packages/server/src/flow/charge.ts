@@ -13,16 +13,6 @@ import { debitOf, viaDebit } from './via-debit'
 import { viaLedger } from './failures'
 import { forgetTopUp, pendingTopUp, rememberTopUp, type Sent, sendTopUp } from './pending'
 
-/** Stripe asks that these be shown as a generic decline: "lost" or "stolen" tells a card tester which numbers are live. */
-const CONCEALED_DECLINES: ReadonlySet<string> = new Set([
-  'fraudulent',
-  'lost_card',
-  'stolen_card',
-  'pickup_card',
-  'restricted_card',
-  'merchant_blacklist',
-])
-
 /**
  * Idempotency keys tried in one request when Stripe keeps a server error, without a charge, as a
  * key's answer. Each next key is derived from the last, so a client's retry with the same
@@ -233,21 +223,11 @@ async function refused(
   }
   const failure = classifyStripeError(sent.error)
   switch (failure.kind) {
-    case 'declined': {
-      const concealed =
-        failure.declineCode !== undefined && CONCEALED_DECLINES.has(failure.declineCode)
-      const [reason, message] = concealed
-        ? ['generic_decline', 'Your card was declined.']
-        : [failure.declineCode, failure.message]
-      return challenge(
-        engine,
-        request,
-        'card_declined',
-        `The card was declined${reason ? ` (${reason})` : ''}: ${message}`,
-        credits,
-        owed,
-      )
-    }
+    case 'declined':
+      // Whatever Stripe's reason (insufficient_funds, incorrect_cvc, expired_card, lost_card …),
+      // the payer is told only that the card was declined: a reason tells a card tester which
+      // numbers are live and which detail to try next (spec §5, §14.4).
+      return challenge(engine, request, 'card_declined', 'The card was declined.', credits, owed)
     case 'authentication_required':
       return challenge(
         engine,

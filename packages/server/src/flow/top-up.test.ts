@@ -266,8 +266,31 @@ describe('top-up bounds', () => {
 
 describe('card failures', () => {
   it.each([
-    [CARDS.declined, 'card_declined', /generic_decline/],
-    [CARDS.insufficientFunds, 'card_declined', /insufficient_funds/],
+    ['4000000000009995', 'insufficient_funds'],
+    ['4000000000000127', 'incorrect_cvc'],
+    ['4000000000000069', 'expired_card'],
+  ])('card %s (%s): the payer is told card_declined and no reason', async (number, reason) => {
+    const { paywall, events } = h.paywall()
+    const outcome = expectDeny(
+      await paywall.begin(
+        req('/api/joke', { payment: pay({ paymentMethodId: await h.card(number) }) }),
+      ),
+    )
+    const challenge = required(outcome)
+    const answer = paymentResponse(outcome)
+    expect(challenge.error).toBe('card_declined')
+    expect(answer.errorCode).toBe('card_declined')
+    expect(challenge.message).toBe('The card was declined.')
+    // Everything the payer receives: status, headers decoded, body.
+    const seen = JSON.stringify({ outcome, challenge, answer })
+    expect(seen).not.toContain(reason)
+    expect(seen).not.toMatch(/insufficient|funds|cvc|security code|expired|expiration/i)
+    expect(events).toContainEqual(expect.objectContaining({ type: 'deny', code: 'card_declined' }))
+  })
+
+  it.each([
+    [CARDS.declined, 'card_declined', /^The card was declined\.$/],
+    [CARDS.insufficientFunds, 'card_declined', /^The card was declined\.$/],
     [CARDS.threeDSecure, 'authentication_required', /3-D Secure/],
   ])('card %s → 402 %s, nothing credited', async (number, code, message) => {
     const { paywall, ledger } = h.paywall()
