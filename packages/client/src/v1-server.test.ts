@@ -1,6 +1,6 @@
 // Against a bare stripe402 v1 server (no `extensions`, challenge only in the body): the client stays compatible and never writes blank checks.
 import { afterEach, describe, expect, it } from 'vitest'
-import { createPayingFetch, getPaymentInfo } from './index'
+import { createPayingFetch, getPaymentInfo, type PaymentEvent } from './index'
 import { type FakeServer, startFakeServer } from '../test/support/fake-server'
 
 const card = { number: '4242424242424242', exp_month: 12, exp_year: 2034, cvc: '123' }
@@ -80,6 +80,41 @@ describe('against a v1 server that does not honour maxAmount', () => {
       requests: 1,
     })
     expect(events).toEqual(['challenge', 'payment_failed'])
+    expect(server.charges).toHaveLength(0)
+    expect((await pay.wallet()).spent).toEqual({})
+  })
+})
+
+describe('against a v1 server, a payment it refuses', () => {
+  it('is reported with its code and message, read from the PaymentResponse body (spec 13.3)', async () => {
+    server = await startFakeServer({
+      routes: { 'GET /a': { amount: 500, minTopUp: 50_000 } },
+      challengeIn: 'body',
+      v1Refusals: true,
+    })
+    const events: PaymentEvent[] = []
+    const pay = createPayingFetch({
+      card: { ...card, number: '4000000000000002' },
+      stripeApiBase: server.url,
+      onEvent: (e) => events.push(e),
+    })
+    const res = await pay(`${server.url}/a`)
+    expect(res.status).toBe(402)
+    expect(await res.json()).toEqual({
+      success: false,
+      error: 'Your card was declined.',
+      errorCode: 'card_declined',
+    })
+    expect(getPaymentInfo(res)).toMatchObject({
+      outcome: 'failed',
+      reason: 'card_declined',
+      message: 'Your card was declined.',
+      requests: 2,
+    })
+    expect(events.filter((e) => e.type === 'payment_failed')).toMatchObject([
+      { code: 'card_declined', message: 'Your card was declined.' },
+    ])
+    // Declined: nothing was charged, so nothing counts against budgets.
     expect(server.charges).toHaveLength(0)
     expect((await pay.wallet()).spent).toEqual({})
   })

@@ -1,13 +1,13 @@
 /** One paying call from start to end: up front when possible, at most one answer to a 402 of each kind, never a loop. */
 import { settledWithin } from '../abort'
-import { readChallenge } from '../challenge/read'
+import { read402 } from '../challenge/read'
 import { discard } from '../request/redirects'
 import type { ReplayableRequest } from '../request/replayable'
 import { upFrontPayload } from './up-front'
 import { answerChallenge } from './answer'
 import { type CallState, type Engine, finishWith, MAX_SENDS, send } from './engine'
 import { settleAnswer } from './settle'
-import { topUpLost, topUpRefused } from './top-up'
+import { paymentRefused, topUpLost, topUpRefused } from './top-up'
 
 export async function runCall(engine: Engine, request: ReplayableRequest): Promise<Response> {
   await engine.wallet.load()
@@ -46,9 +46,11 @@ export async function runCall(engine: Engine, request: ReplayableRequest): Promi
     for (;;) {
       const response = sent.answer
       if (response.status !== 402) return await settleAnswer(call, response, sent.follow)
-      const challenge = await readChallenge(response)
-      if (call.topUp) return await topUpRefused(call, response, challenge)
-      if (!challenge) return finishWith(call, response, { outcome: 'none' })
+      const read = await read402(response)
+      if (call.topUp) return await topUpRefused(call, response, read)
+      if (read.kind === 'refusal' && call.sent !== undefined)
+        return paymentRefused(call, response, read.code, read.message)
+      if (read.kind !== 'challenge') return finishWith(call, response, { outcome: 'none' })
       if (call.requests >= MAX_SENDS) {
         // Unreachable by construction (each kind of retry happens once); kept so a bug cannot become a loop.
         return finishWith(call, response, {
@@ -58,7 +60,7 @@ export async function runCall(engine: Engine, request: ReplayableRequest): Promi
         })
       }
       call.upFront = false
-      const step = await answerChallenge(call, challenge, response)
+      const step = await answerChallenge(call, read.challenge, response)
       if (step.kind === 'stop') return finishWith(call, response, step.info)
       discard(response)
       sent = await send(call, step.payload)

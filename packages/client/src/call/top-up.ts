@@ -7,6 +7,7 @@ import {
   STRIPE402_VERSION,
 } from '@stripe402/protocol'
 import { throwIfAborted } from '../abort'
+import type { Read402 } from '../challenge/read'
 import { messageOf, Stripe402ClientError } from '../errors'
 import { newIdempotencyKey } from '../id'
 import type { Refusal } from '../policy/refusal'
@@ -234,15 +235,21 @@ function topUpPayload(
   }
 }
 
-/** The server answered the top-up with a 402. Report it; never try again. */
+/** The server answered the top-up with a 402 (a challenge, or a v1 server's refusal). Report it; never try again. */
 export async function topUpRefused(
   call: CallState,
   response: Response,
-  challenge: PaymentRequired | undefined,
+  read: Read402,
 ): Promise<Response> {
   const { engine, request } = call
   const topUp = call.topUp
-  const code = challenge?.error ?? 'payment_failed'
+  const said =
+    read.kind === 'challenge'
+      ? { code: read.challenge.error, message: read.challenge.message }
+      : read.kind === 'refusal'
+        ? read
+        : undefined
+  const code = said?.code ?? 'payment_failed'
   // A 402 is the server's last word on this top-up: its key is not needed again. A replay's line
   // goes only on Stripe's own verdict (replayed for the same key): a refusal before Stripe was
   // asked says nothing about the first attempt.
@@ -253,19 +260,37 @@ export async function topUpRefused(
     call.topUp = undefined
     await engine.wallet.commit().catch(() => {})
   }
-  const message = challenge?.message ?? `The server refused the top-up (${code}).`
+  const message = said?.message ?? `The server refused the top-up (${code}).`
   if (call.requirements) engine.methods.evict(call.requirements.publishableKey)
+  const answer = paymentRefused(call, response, code, message)
+  topUp?.finish(
+    CARD_FAILURES.has(code)
+      ? { ok: false, shared: { outcome: 'failed', reason: code, message } }
+      : { ok: false },
+  )
+  return answer
+}
+
+/** The server refused a payment this call sent, with its code and message: reported, never retried. */
+export function paymentRefused(
+  call: CallState,
+  response: Response,
+  code: string,
+  message: string | undefined,
+): Response {
+  const { engine, request } = call
+  const said = message ?? `The server refused the payment (${code}).`
   engine.emit({
     type: 'payment_failed',
     origin: request.origin,
     route: request.route,
     code,
-    message,
+    message: said,
   })
-  const failure = { outcome: 'failed' as const, reason: code, message }
-  topUp?.finish(CARD_FAILURES.has(code) ? { ok: false, shared: failure } : { ok: false })
   return finishWith(call, response, {
-    ...failure,
+    outcome: 'failed',
+    reason: code,
+    message: said,
     ...(call.requirements ? { requirements: call.requirements } : {}),
   })
 }

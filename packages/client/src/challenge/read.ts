@@ -1,4 +1,4 @@
-/** Reads the price out of a 402: the `payment-required` header first, the JSON body as the fallback. */
+/** Reads a 402: the price (`payment-required` header first, the JSON body as the fallback), or a v1 server's refusal. */
 import {
   decodePaymentRequired,
   HEADERS,
@@ -10,26 +10,54 @@ import {
 /** A 402 body larger than this is not a stripe402 challenge. */
 const MAX_BODY_BYTES = 64 * 1024
 
-/**
- * `undefined` when the 402 is not a stripe402 challenge (another payment scheme, a plain
- * error page). The body is read from a clone, so the caller still gets it intact.
- */
-export async function readChallenge(response: Response): Promise<PaymentRequired | undefined> {
+/** What a 402 says, as far as stripe402 reads it. */
+export type Read402 =
+  /** A price to pay. */
+  | { kind: 'challenge'; challenge: PaymentRequired }
+  /**
+   * A v1 server's refusal of a payment: a `PaymentResponse` body with `success: false` and no
+   * `payment-required` header (spec 13.3). `code` is its `errorCode`, `message` its `error`.
+   */
+  | { kind: 'refusal'; code: string; message: string | undefined }
+  /** Not stripe402's: another payment scheme, a plain error page. */
+  | { kind: 'other' }
+
+/** The body is read from a clone, so the caller still gets it intact. */
+export async function read402(response: Response): Promise<Read402> {
   const header = response.headers.get(HEADERS.PAYMENT_REQUIRED)
   if (header !== null) {
     try {
-      return decodePaymentRequired(header)
+      return { kind: 'challenge', challenge: decodePaymentRequired(header) }
     } catch {
       // A broken header may still come with a good body: v1 servers send both.
     }
   }
-  if (response.body === null) return undefined
+  const other = { kind: 'other' } as const
+  if (response.body === null) return other
   const text = await readCapped(response.clone())
-  if (text === undefined) return undefined
+  if (text === undefined) return other
   const parsed = parseJsonSafely(text)
-  if (!parsed.ok) return undefined
+  if (!parsed.ok) return other
   const result = PaymentRequiredSchema.safeParse(parsed.value)
-  return result.success ? result.data : undefined
+  if (result.success) return { kind: 'challenge', challenge: result.data }
+  return readRefusal(parsed.value) ?? other
+}
+
+/**
+ * Only `success: false` is required: v1 servers also send `clientId: ""` and a balance, which say
+ * nothing here. An unknown or missing `errorCode` is a generic failure (spec 5).
+ */
+function readRefusal(value: unknown): Read402 | undefined {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined
+  const body = value as Record<string, unknown>
+  if (body.success !== false) return undefined
+  const code = text(body.errorCode, 64) ?? 'payment_failed'
+  return { kind: 'refusal', code, message: text(body.error, 1024) }
+}
+
+/** A non-empty string within `max` characters, as the schemas bound these fields. */
+function text(value: unknown, max: number): string | undefined {
+  return typeof value === 'string' && value.length > 0 && value.length <= max ? value : undefined
 }
 
 async function readCapped(response: Response): Promise<string | undefined> {

@@ -31,6 +31,8 @@ export interface FakeServerOptions {
   loseTopUpAnswers?: number
   /** Answer the first N top-ups with a 402 head (no `payment-required`), then drop the connection halfway through the body. Nothing is charged. */
   breakTopUpAnswers?: number
+  /** Refuse a payment as a v1 server does: a 402 with a `PaymentResponse` body (`success: false`) and no `payment-required`. */
+  v1Refusals?: boolean
 }
 
 export interface SeenRequest {
@@ -163,7 +165,15 @@ export async function startFakeServer(options: FakeServerOptions): Promise<FakeS
     ) {
       const number = cards.get(payment.paymentMethodId)
       if (!number) return challenge('invalid_payment')
-      if (number === DECLINING_CARD) return challenge('card_declined')
+      if (number === DECLINING_CARD) {
+        if (options.v1Refusals)
+          return json(res, 402, {
+            success: false,
+            error: 'Your card was declined.',
+            errorCode: 'card_declined',
+          })
+        return challenge('card_declined')
+      }
       const units = payment.topUpAmount ?? route.minTopUp
       if (units < route.minTopUp) return challenge('top_up_below_minimum')
       clientId ??= `cid_${randomBytes(8).toString('hex')}`
