@@ -107,6 +107,19 @@ export interface PaywallLogger {
   error(message: string, meta?: Record<string, unknown>): void
 }
 
+/** A logger that names accounts by `reference(accountId)` in its `accountId` meta field. */
+export function referencingLogger(
+  logger: PaywallLogger,
+  reference: (accountId: string) => string,
+): PaywallLogger {
+  const meta = (m?: Record<string, unknown>) =>
+    m && typeof m.accountId === 'string' ? { ...m, accountId: reference(m.accountId) } : m
+  return {
+    warn: (message, m) => logger.warn(message, meta(m)),
+    error: (message, m) => logger.error(message, meta(m)),
+  }
+}
+
 export const consoleLogger: PaywallLogger = {
   warn: (message, meta) => console.warn(`[stripe402] ${message}`, meta ?? ''),
   error: (message, meta) => console.error(`[stripe402] ${message}`, meta ?? ''),

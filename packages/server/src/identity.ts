@@ -16,6 +16,23 @@ export function paywallIdFor(secret: string): string {
 }
 
 /** True for something shaped like an account id (64 lower-case hex characters). */
+/**
+ * What events, logs and the handler's receipt carry for an account. With `credentials: 'account'`
+ * the account id is itself the credential that spends, so they carry an HMAC of it under its own
+ * label instead: stable per account and secret, never parsed as a clientId (`ref_` prefix).
+ */
+export function publicAccountId(
+  config: { credentials: 'token' | 'account'; secrets: readonly string[] },
+  accountId: string,
+): string {
+  const secret = config.secrets[0]
+  if (config.credentials !== 'account' || secret === undefined) return accountId
+  const mac = createHmac('sha256', secret)
+    .update(`stripe402 account reference\n${accountId}`, 'utf8')
+    .digest('hex')
+  return `ref_${mac}`
+}
+
 export function isAccountId(value: string): boolean {
   return /^[0-9a-f]{64}$/.test(value)
 }

@@ -7,8 +7,9 @@ import type { PaywallConfig } from './config/schema'
 import { parseClientId } from './credentials'
 import { openApiDocument } from './discovery/openapi'
 import { type PriceList, priceList } from './discovery/price-list'
-import { createEmitter } from './events'
+import { createEmitter, type PaywallEvent, referencingLogger } from './events'
 import { begin } from './flow/begin'
+import { publicAccountId } from './identity'
 import type { Engine } from './flow/context'
 import { DoubtfulDebits, type RepairResult } from './flow/doubt'
 import type { BeginOptions, PaywallRequest } from './http/request'
@@ -60,8 +61,21 @@ export interface Paywall {
 export function createPaywall(config: PaywallConfig): Paywall {
   const resolved = resolveConfig(config)
   checkChallengeSizes(resolved)
-  const { ledger, logger } = resolved
-  const emit = createEmitter(resolved.onEvent, logger)
+  const { ledger } = resolved
+  // In account mode the account id spends: events and logs name the account by a reference.
+  const publicId = (accountId: string) => publicAccountId(resolved, accountId)
+  const logger = referencingLogger(resolved.logger, publicId)
+  const onEvent = resolved.onEvent
+  const emit = createEmitter(
+    onEvent &&
+      ((event) =>
+        onEvent(
+          'accountId' in event
+            ? ({ ...event, accountId: publicId(event.accountId) } as PaywallEvent)
+            : event,
+        )),
+    logger,
+  )
   const engine: Engine = {
     config: resolved,
     ledger,

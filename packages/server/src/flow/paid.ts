@@ -1,4 +1,5 @@
 /** Builds the `paid` outcome: the payment-response header, the receipt and `settle`. */
+import { publicAccountId } from '../identity'
 import { MAX_UNITS } from '@stripe402/protocol'
 import { paidHeaders } from '../http/responses'
 import type { PaidOutcome } from '../outcome'
@@ -26,7 +27,7 @@ export function paidOutcome(engine: Engine, input: PaidInput): PaidOutcome {
       ...(input.chargeId !== undefined && { chargeId: input.chargeId }),
     }),
     payment: {
-      accountId: input.accountId,
+      accountId: publicAccountId(engine.config, input.accountId),
       amount: input.units,
       currency: input.currency,
       creditsRemaining,
