@@ -456,6 +456,47 @@ describe.each(variants)('adapter: $name', ({ name, adapter, ledger: makeLedger }
     },
   )
 
+  it('prices a path a URL rewrite before the paywall sends to a paid handler', async () => {
+    const served = hitsOf('/api/joke')
+    const unpaid = await rawGet('/latest/api/joke')
+    expect(unpaid.status).toBe(402)
+    expect(decodePaymentRequired(unpaid.headers[HEADERS.PAYMENT_REQUIRED]).accepts[0]?.amount).toBe(
+      500,
+    )
+    expect(hitsOf('/api/joke')).toBe(served)
+    const balance = (await paywall.balance(clientId))!
+    const settled = settles
+    const paid = await rawGet('/latest/api/joke', withClient(clientId).headers)
+    expect(paid.status).toBe(200)
+    expect(hitsOf('/api/joke')).toBe(served + 1)
+    await expect.poll(() => settles).toBe(settled + 1)
+    expect(await paywall.balance(clientId)).toBe(balance - 500)
+  })
+
+  it.each([
+    ['/api/joke', { 'x-http-method-override': 'GET' }],
+    ['/api/joke?_method=GET', {}],
+    ['/api/joke?_method=get', {}],
+  ])(
+    'prices POST %s %j, a method override the router acts on, as the method it dispatches',
+    async (path, headers) => {
+      const served = hitsOf('/api/joke')
+      const unpaid = await rawRequest('POST', path, headers)
+      expect(unpaid.status).toBe(402)
+      expect(
+        decodePaymentRequired(unpaid.headers[HEADERS.PAYMENT_REQUIRED]).accepts[0]?.amount,
+      ).toBe(500)
+      expect(hitsOf('/api/joke')).toBe(served)
+      const balance = (await paywall.balance(clientId))!
+      const settled = settles
+      const paid = await rawRequest('POST', path, { ...headers, ...withClient(clientId).headers })
+      expect(paid.status).toBe(200)
+      expect(hitsOf('/api/joke')).toBe(served + 1)
+      await expect.poll(() => settles).toBe(settled + 1)
+      expect(await paywall.balance(clientId)).toBe(balance - 500)
+    },
+  )
+
   it.each(['set', 'object', 'array'])(
     'keeps a paid answer private when the handler marks it public (headers %s)',
     async (via) => {

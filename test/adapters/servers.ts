@@ -91,6 +91,26 @@ const PUBLIC_HEADERS = { 'Cache-Control': 'public, max-age=3600', Vary: 'Accept-
  */
 const publicVia = (via: unknown) => (via === 'array' ? Object.entries(PUBLIC_HEADERS).flat() : null)
 
+/** A version alias a rewrite before the paywall strips: `/latest/api/joke` is dispatched as `/api/joke`. */
+const LATEST = '/latest/'
+
+/**
+ * The method a method override after the paywall makes of a POST (as `method-override` and
+ * Rails-style `_method` do): from `X-HTTP-Method-Override` or `?_method=`.
+ */
+const overridden = (method: string, header: unknown, query: unknown): string => {
+  const wanted = header ?? query
+  return method === 'POST' && typeof wanted === 'string' ? wanted.toUpperCase() : method
+}
+
+/** The rewrite a fetch app puts in front of `withPaywall` (an edge or proxy rewrite); inside the handler no paywall could see it. */
+const rewriteLatest = (req: Request): Request => {
+  const url = new URL(req.url)
+  if (!url.pathname.startsWith(LATEST)) return req
+  url.pathname = url.pathname.slice(LATEST.length - 1)
+  return new Request(url, req)
+}
+
 function listen(server: Server): Promise<RunningServer> {
   return new Promise((resolve) => {
     server.listen(0, '127.0.0.1', () => {
@@ -116,7 +136,16 @@ function expressApp(factory: typeof express5, paywall: Paywall, hooks: AppHooks)
     res.json({ mounted: true })
   })
   app.use('/v1', sub)
+  // A URL rewrite before the paywall, and a method override after it: the router acts on both.
+  app.use((req, _res, next) => {
+    if (req.url.startsWith(LATEST)) req.url = req.url.slice(LATEST.length - 1)
+    next()
+  })
   app.use(expressPaywall(paywall))
+  app.use((req, _res, next) => {
+    req.method = overridden(req.method, req.headers['x-http-method-override'], req.query._method)
+    next()
+  })
   app.get('/health', (_req, res) => {
     hit(hooks, '/health')
     res.send('ok')
@@ -232,7 +261,20 @@ function koaApp(Koa: typeof Koa3, paywall: Paywall, hooks: AppHooks) {
     }
   })
   app.use(mount('/v1', sub))
+  // A URL rewrite before the paywall (as koa-rewrite), and a method override after it.
+  app.use((ctx, next) => {
+    if (ctx.path.startsWith(LATEST)) ctx.path = ctx.path.slice(LATEST.length - 1)
+    return next()
+  })
   app.use(koaPaywall(paywall))
+  app.use((ctx, next) => {
+    ctx.method = overridden(
+      ctx.method,
+      ctx.get('x-http-method-override') || undefined,
+      ctx.query._method,
+    )
+    return next()
+  })
   // The paywall again, as a router would mount it for one route: one request must still be debited once.
   const again = koaPaywall(paywall)
   app.use((ctx, next) => (ctx.path === '/api/twice' ? again(ctx, next) : next()))
@@ -312,8 +354,13 @@ function koaApp(Koa: typeof Koa3, paywall: Paywall, hooks: AppHooks) {
 }
 
 async function fetchRoutes(req: Request, hooks: AppHooks): Promise<Response> {
-  const { pathname } = new URL(req.url)
-  const get = req.method === 'GET' || req.method === 'HEAD'
+  const { pathname, searchParams } = new URL(req.url)
+  const method = overridden(
+    req.method,
+    req.headers.get('x-http-method-override') ?? undefined,
+    searchParams.get('_method') ?? undefined,
+  )
+  const get = method === 'GET' || method === 'HEAD'
   if (pathname === PARAM_ROUTES.report) {
     // Every method, OPTIONS included.
     hit(hooks, PARAM_ROUTES.report)
@@ -481,7 +528,9 @@ export const ADAPTERS: AdapterUnderTest[] = [
       )
       app.all('*', (c) => fetchRoutes(c.req.raw, hooks))
       return serveFetch((req, address) =>
-        withPaywall(paywall, (r) => app.fetch(r), { clientAddress: () => address })(req),
+        withPaywall(paywall, (r) => app.fetch(r), { clientAddress: () => address })(
+          rewriteLatest(req),
+        ),
       )
     },
   },
@@ -489,7 +538,9 @@ export const ADAPTERS: AdapterUnderTest[] = [
     name: 'fetch (@hono/node-server)',
     start: async (paywall, hooks) =>
       serveFetch((req, address) =>
-        withPaywall(paywall, plainFetchApp(paywall, hooks), { clientAddress: () => address })(req),
+        withPaywall(paywall, plainFetchApp(paywall, hooks), { clientAddress: () => address })(
+          rewriteLatest(req),
+        ),
       ),
   },
   {
@@ -499,7 +550,7 @@ export const ADAPTERS: AdapterUnderTest[] = [
       return listen(
         createServer(
           toRequestListener((req, { remoteAddress }) =>
-            withPaywall(paywall, app, { clientAddress: () => remoteAddress })(req),
+            withPaywall(paywall, app, { clientAddress: () => remoteAddress })(rewriteLatest(req)),
           ),
         ),
       )

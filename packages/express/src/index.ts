@@ -23,9 +23,15 @@ async function handle(
   res: Response,
   next: NextFunction,
 ): Promise<void> {
-  // originalUrl is the path the client sent, whatever app or router this is mounted on.
+  // originalUrl is the path the client sent, whatever app or router this is mounted on; the router
+  // dispatches `baseUrl + url` (after a rewrite) and `method` (after an override, which keeps `originalMethod`).
   const outcome = await paywall.begin(
-    { method: req.method, url: req.originalUrl, headers: { get: (name) => header(req, name) } },
+    {
+      method: (req as { originalMethod?: string }).originalMethod ?? req.method,
+      url: req.originalUrl,
+      headers: { get: (name) => header(req, name) },
+      routed: { method: req.method, url: req.baseUrl + req.url },
+    },
     { clientAddress: req.ip ?? req.socket.remoteAddress, key: req },
   )
   switch (outcome.type) {

@@ -10,12 +10,16 @@ import {
 /** Puts the paywall in front of every middleware after it; mount it before body parsers. */
 export function paywallMiddleware(paywall: Paywall): Middleware {
   return async (ctx: Context, next: Next) => {
-    // originalUrl survives koa-mount, which rewrites ctx.path.
+    // originalUrl survives koa-mount, which rewrites ctx.path; `ctx.url` (under koa-mount's
+    // mountPath, which stays set once a mount matched) is what the routers after this dispatch,
+    // after a rewrite (koa-rewrite) before it.
+    const mountPath = (ctx as { mountPath?: string }).mountPath ?? ''
     const outcome = await paywall.begin(
       {
         method: ctx.method,
         url: ctx.originalUrl,
         headers: { get: (name) => ctx.get(name) || null },
+        ...(ctx.url !== ctx.originalUrl && { routed: { url: mountPath + ctx.url } }),
       },
       { clientAddress: ctx.ip, key: ctx.req },
     )

@@ -12,7 +12,9 @@ import { errorResponse, jsonResponse } from '../http/responses'
 import type { PaywallOutcome } from '../outcome'
 import { type PriceCandidate, priceDearest } from '../pricing'
 import { matchEachReading, matchReadings } from '../routes/match'
-import { readPath } from '../routes/readings'
+import { type PathReadings, readPath } from '../routes/readings'
+import { spellingsOf } from '../http/spellings'
+import type { ResolvedRoute } from '../config/resolve'
 import { priceList } from '../discovery/price-list'
 import { webhookOutcome } from '../webhook-endpoint'
 import { debitRef, type Engine, type PricedRequest } from './context'
@@ -81,7 +83,7 @@ async function decide(
 ): Promise<PaywallOutcome> {
   const { config } = engine
   const url = String(request.url ?? '/')
-  const { path: rawPath, query } = splitUrl(url)
+  const { path: rawPath } = splitUrl(url)
   const readings = readPath(rawPath, { caseSensitive: config.caseSensitive })
   const { normalized } = readings
   where.path = normalized.path
@@ -122,49 +124,40 @@ async function decide(
   }
 
   // Every reading a framework might route on is matched, so `/users/a%2Fb` and `/users/..` pay for
-  // `/users/:id`, and `/files//x` for the `/files/*` that serves it; the dearest route prices it.
-  const matches = matchEachReading(config.routes, method, readings.segments)
-  const [first, ...rest] = matches
+  // `/users/:id`, and `/files//x` for the `/files/*` that serves it; so is every method and URL the
+  // router may act on (a rewrite, a method override). The dearest route prices the request.
+  const candidates: PriceCandidate[] = []
+  for (const spelling of spellingsOf(method, request)) {
+    const read =
+      spelling.path === rawPath
+        ? readings
+        : readPath(spelling.path, { caseSensitive: config.caseSensitive })
+    const matches = matchEachReading(config.routes, spelling.method, read.segments)
+    const matched = matches[0]?.route.value
+    if (matched === undefined) continue
+    const refused = refusePath(engine, where, matched, spelling.path, read)
+    if (refused) return refused
+    for (const { route: found, params } of matches) {
+      candidates.push({
+        route: found.value,
+        request: {
+          method: spelling.method,
+          url: spelling.url,
+          path: read.normalized.path,
+          params,
+          query: new URLSearchParams(spelling.query),
+          headers: request.headers,
+        },
+      })
+    }
+  }
+  const [first, ...rest] = candidates
   if (!first) return FREE
-  const route = first.route.value
-  if (!normalized.ok) {
-    // A lenient reading of it is a paid path: refuse rather than guess what the app will serve.
-    return refuse(
-      engine,
-      { ...where, route: route.key },
-      400,
-      'invalid_path',
-      `Malformed request path: ${normalized.reason}.`,
-    )
-  }
-  if (
-    CONTROL.test(rawPath) ||
-    (rawPath.includes('%') &&
-      readings.segments.some((parts) => parts.some((part) => CONTROL.test(part))))
-  ) {
-    return refuse(
-      engine,
-      { ...where, path: normalized.path.replace(CONTROLS, '?'), route: route.key },
-      400,
-      'invalid_path',
-      'The request path holds a control character (%00-%1F or %7F).',
-    )
-  }
 
-  const candidate = ({ route, params }: (typeof matches)[number]): PriceCandidate => ({
-    route: route.value,
-    request: {
-      method,
-      url,
-      path: normalized.path,
-      params,
-      query: new URLSearchParams(query),
-      headers: request.headers,
-    },
-  })
-  const dearest = await priceDearest([candidate(first), ...rest.map(candidate)])
+  const dearest = await priceDearest([first, ...rest])
   const price = dearest.result
   const paidRoute = dearest.candidate.route
+  const winner = dearest.candidate.request
   if (!price.ok) {
     if (price.kind === 'rejected') {
       // A 429 must say when to retry (spec §5): the price function's `retryAfter`, else the engine's default.
@@ -195,12 +188,12 @@ async function decide(
   if (price.units === 0) return FREE
 
   const priced: PricedRequest = {
-    method,
+    method: winner.method,
     url,
-    path: normalized.path,
+    path: winner.path,
     route: paidRoute,
     price: price.units,
-    ref: debitRef(method, paidRoute.key),
+    ref: debitRef(winner.method, paidRoute.key),
     ...(options.clientAddress !== undefined && { clientAddress: options.clientAddress }),
   }
   const raw: unknown = request.headers.get(HEADERS.PAYMENT)
@@ -244,6 +237,39 @@ async function decide(
     'payment_required',
     'The payment header carries neither a clientId nor a paymentMethodId; pay with a card.',
   )
+}
+
+/**
+ * A paid path whose encoding is malformed, or that holds a control character, is refused rather
+ * than served on a guess of what the app will make of it (a lenient reading of it is paid).
+ */
+function refusePath(
+  engine: Engine,
+  where: { method: string; path: string },
+  route: ResolvedRoute,
+  rawPath: string,
+  { normalized, segments }: PathReadings,
+): PaywallOutcome | null {
+  if (!normalized.ok)
+    return refuse(
+      engine,
+      { ...where, route: route.key },
+      400,
+      'invalid_path',
+      `Malformed request path: ${normalized.reason}.`,
+    )
+  if (
+    CONTROL.test(rawPath) ||
+    (rawPath.includes('%') && segments.some((parts) => parts.some((part) => CONTROL.test(part))))
+  )
+    return refuse(
+      engine,
+      { ...where, path: normalized.path.replace(CONTROLS, '?'), route: route.key },
+      400,
+      'invalid_path',
+      'The request path holds a control character (%00-%1F or %7F).',
+    )
+  return null
 }
 
 /**

@@ -6,6 +6,12 @@ export interface PaywallRequest {
   /** Absolute URL (`https://api.example.com/x?y=1`) or a path with its query (`/x?y=1`). */
   url: string
   headers: { get(name: string): string | null }
+  /**
+   * What the app's router will dispatch, when middleware before the paywall changed it: a URL
+   * rewrite (Express `req.baseUrl + req.url`, Koa `ctx.url`) or a method override (`req.method`).
+   * Priced as well as `method` and `url`, which are what came on the wire; the dearer wins.
+   */
+  routed?: { method?: string; url?: string }
 }
 
 export interface BeginOptions {
