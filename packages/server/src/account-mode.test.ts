@@ -1,7 +1,18 @@
 /** `credentials: 'account'`: the account id spends, so it appears nowhere but the payer's own receipt header. */
 import Stripe from 'stripe'
 import { describe, expect, it } from 'vitest'
-import { expectPaid, pay, paymentResponse, req, useEmulator } from '../test/support/harness'
+import {
+  crashingLedger,
+  expectDeny,
+  expectPaid,
+  pay,
+  paymentResponse,
+  req,
+  SECRET,
+  useEmulator,
+} from '../test/support/harness'
+import { accountIdFor } from './identity'
+import { openAccountId, sealAccountId } from './stripe/sealed-account'
 
 const h = useEmulator()
 
@@ -31,9 +42,7 @@ describe("credentials: 'account'", () => {
       expect(JSON.stringify(value), where).not.toContain(clientId)
   })
 
-  // Still open: webhooks and reconcile read the account from `stripe402_account` metadata, so it
-  // needs a sealed (decryptable, non-spending) form first. Flips to failing once it is fixed.
-  it.fails('keeps the spending account id out of PaymentIntent and Customer metadata', async () => {
+  it('keeps the spending account id out of PaymentIntent and Customer metadata', async () => {
     const { paywall } = h.paywall({ credentials: 'account' })
     const first = expectPaid(
       await paywall.begin(req('/api/joke', { payment: pay({ paymentMethodId: await h.card() }) })),
@@ -43,5 +52,49 @@ describe("credentials: 'account'", () => {
     const customers = (await stripe.customers.list()).data
     expect(JSON.stringify(h.emu.paymentIntents().map((pi) => pi.metadata))).not.toContain(clientId)
     expect(JSON.stringify(customers.map((c) => c.metadata))).not.toContain(clientId)
+  })
+
+  it('still credits a top-up lost in a crash from the sealed metadata, after a secret rotation too', async () => {
+    const ledger = crashingLedger()
+    const { paywall } = h.paywall({ credentials: 'account', ledger })
+    const paymentMethodId = await h.card()
+    const crashed = expectDeny(
+      await paywall.begin(req('/api/joke', { payment: pay({ paymentMethodId }) })),
+    )
+    expect(crashed.status).toBe(503)
+    expect(h.emu.charges()).toHaveLength(1)
+    const stripe = new Stripe(h.emu.keys().secretKey, h.emu.sdkConfig())
+    const fingerprint = (await stripe.paymentMethods.retrieve(paymentMethodId)).card?.fingerprint
+    const accountId = accountIdFor(SECRET, fingerprint as string)
+    expect(await paywall.balance(accountId)).toBe(0)
+    // The next deployment rotated its secret; the PaymentIntent was sealed under the old one.
+    const rotated = h.paywall({
+      credentials: 'account',
+      ledger,
+      secret: ['rotated-secret-0123456789-abcdefghijklmnopqrstuvwxyz', SECRET],
+    }).paywall
+    expect(await rotated.reconcile()).toMatchObject({ credited: 1 })
+    expect(await rotated.balance(accountId)).toBe(5_000)
+    expect(await rotated.reconcile()).toMatchObject({ credited: 0, alreadyCredited: 1 })
+    expect(h.emu.charges()).toHaveLength(1)
+  })
+})
+
+describe('sealed account ids', () => {
+  const account = 'a'.repeat(64)
+  it('seal to the same value every time, open under any secret of the rotation, and only there', () => {
+    const sealed = sealAccountId([SECRET], account)
+    expect(sealed).toBe(sealAccountId([SECRET], account))
+    expect(sealed).not.toContain(account)
+    expect(sealed.length).toBeLessThanOrEqual(500) // Stripe's limit for a metadata value
+    expect(openAccountId(['newer-secret-0123456789-abcdefghijklmnop', SECRET], sealed)).toBe(
+      account,
+    )
+    expect(openAccountId(['another-secret-0123456789-abcdefghijklmnop'], sealed)).toBeNull()
+    const forged = `${sealed.slice(0, -4)}AAAA`
+    expect(openAccountId([SECRET], forged)).toBeNull()
+    expect(openAccountId([SECRET], 'sealed1_')).toBeNull()
+    // Token mode and records written before sealing: the plain value.
+    expect(openAccountId([SECRET], account)).toBe(account)
   })
 })

@@ -4,6 +4,7 @@ import { chargeableUnits, type PaymentPayload, unitsToMinor } from '@stripe402/p
 import type { PaywallOutcome } from '../outcome'
 import { classifyStripeError } from '../stripe/errors'
 import type { TopUpRequest } from '../stripe/gateway'
+import { sealAccountId } from '../stripe/sealed-account'
 import { countFailure, rateLimited } from './abuse'
 import { creditTopUpAndSpend } from './apply-top-up'
 import { afterCardSpend, type CardPayer, cardSpend, spendByCard } from './card-debit'
@@ -117,6 +118,9 @@ export async function chargeAndSpend(
       paymentMethodId: payload.paymentMethodId,
       customerId: customer,
       accountId,
+      ...(engine.config.credentials === 'account' && {
+        metadataAccountId: sealAccountId(engine.config.secrets, accountId),
+      }),
       units,
       amountMinor: unitsToMinor(units, route.currency),
       currency: route.currency,

@@ -272,6 +272,7 @@ function parse(record: string): PendingTopUp | null {
       Number.isSafeInteger(value.units) &&
       Number.isSafeInteger(value.amountMinor) &&
       (value.attempt === undefined || typeof value.attempt === 'string') &&
+      (value.metadataAccountId === undefined || typeof value.metadataAccountId === 'string') &&
       (value.paymentIntentId === undefined || typeof value.paymentIntentId === 'string') &&
       (value.recordedAt === undefined || Number.isSafeInteger(value.recordedAt))
     if (!ok) return null

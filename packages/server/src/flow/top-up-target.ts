@@ -3,6 +3,7 @@ import { isSupportedCurrency } from '@stripe402/protocol'
 import type Stripe from 'stripe'
 import { isAccountId } from '../identity'
 import { METADATA } from '../stripe/gateway'
+import { openAccountId } from '../stripe/sealed-account'
 import type { Engine } from './context'
 
 export interface TopUpTarget {
@@ -21,7 +22,8 @@ export function topUpTarget(
 ): TopUpTarget | null {
   const paywall = object.metadata?.[METADATA.PAYWALL]
   if (!paywall || !engine.config.paywallIds.has(paywall)) return null
-  const accountId = object.metadata?.[METADATA.ACCOUNT]
+  const stored = object.metadata?.[METADATA.ACCOUNT]
+  const accountId = stored ? openAccountId(engine.config.secrets, stored) : null
   const currency = object.metadata?.[METADATA.CURRENCY] ?? object.currency
   if (!accountId || !isAccountId(accountId)) return null
   if (currency !== object.currency || !isSupportedCurrency(currency)) return null

@@ -25,6 +25,11 @@ export interface TopUpRequest {
   /** The Customer the PaymentMethod is attached to, or null to attach it to a new one first. */
   customerId: string | null
   accountId: string
+  /**
+   * What `stripe402_account` metadata says instead of `accountId` when the account id spends by
+   * itself (`credentials: 'account'`): a sealed form only this paywall's secrets open.
+   */
+  metadataAccountId?: string
   /** Units credited; already a whole number of the currency's minor unit. */
   units: number
   amountMinor: number
@@ -142,7 +147,7 @@ export function createStripeGateway(options: GatewayOptions): StripeGateway {
           {
             description: 'stripe402 payer',
             metadata: {
-              [METADATA.ACCOUNT]: request.accountId,
+              [METADATA.ACCOUNT]: request.metadataAccountId ?? request.accountId,
               [METADATA.PAYWALL]: request.paywallId,
             },
           },
@@ -167,7 +172,7 @@ export function createStripeGateway(options: GatewayOptions): StripeGateway {
           automatic_payment_methods: { enabled: true, allow_redirects: 'never' },
           description: request.description,
           metadata: {
-            [METADATA.ACCOUNT]: request.accountId,
+            [METADATA.ACCOUNT]: request.metadataAccountId ?? request.accountId,
             [METADATA.UNITS]: String(request.units),
             [METADATA.CURRENCY]: request.currency,
             [METADATA.VERSION]: String(STRIPE402_VERSION),
