@@ -1,4 +1,4 @@
-/** The ledgers: one contract (types.ts), three stores. The engine re-exports all of it. */
+/** The ledgers: one contract (types.ts), four stores. The engine re-exports all of it. */
 export type {
   ClawbackInput,
   CreditAndSpendInput,
@@ -15,3 +15,5 @@ export { PostgresLedger } from './postgres'
 export type { PostgresLedgerOptions, SqlClient } from './postgres'
 export { RedisLedger } from './redis'
 export type { RedisClientLike, RedisLedgerOptions } from './redis'
+export { SqliteLedger } from './sqlite'
+export type { SqliteLedgerOptions } from './sqlite'
