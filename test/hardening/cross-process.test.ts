@@ -1,4 +1,4 @@
-/** Four server processes (Express, Koa, fetch, Express), each its own paywall, sharing one Redis or PostgreSQL ledger. */
+/** Four server processes (Express, Koa, fetch, Express), each its own paywall, sharing one Redis, PostgreSQL or SQLite ledger. */
 import { accountIdFor } from '@stripe402/server'
 import {
   expectedFingerprint,

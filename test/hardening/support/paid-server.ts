@@ -12,6 +12,7 @@ import {
   PostgresLedger,
   type RateLimitsConfig,
   RedisLedger,
+  SqliteLedger,
 } from '@stripe402/server'
 
 export interface PaidServerOptions {
@@ -29,6 +30,7 @@ export interface PaidServerOptions {
   ledger:
     | { kind: 'redis'; url: string; prefix: string }
     | { kind: 'postgres'; url: string; schema: string }
+    | { kind: 'sqlite'; path: string }
   /** Paid routes, all served by one handler that counts its invocations. */
   routes: Record<string, { amount: number; minTopUp?: number }>
   webhookSecret?: string
@@ -94,6 +96,7 @@ async function openLedger(config: PaidServerOptions['ledger']): Promise<Ledger> 
     await client.connect()
     return new RedisLedger(client, { prefix: config.prefix })
   }
+  if (config.kind === 'sqlite') return SqliteLedger.open(config.path)
   const { default: pg } = await import('pg')
   const pool = new pg.Pool({
     connectionString: config.url,

@@ -1,12 +1,15 @@
-/** A private slice of the machine's Redis or PostgreSQL, seen by server processes and by the test alike. */
-import { type Ledger, PostgresLedger, RedisLedger } from '@stripe402/server'
+/** A private slice of the machine's Redis or PostgreSQL, or a SQLite file, seen by server processes and by the test alike. */
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { type Ledger, PostgresLedger, RedisLedger, SqliteLedger } from '@stripe402/server'
 import { Redis } from 'ioredis'
 import pg from 'pg'
 import { requireService } from '../../services'
 import type { PaidServerOptions } from './paid-server'
 
 export interface SharedLedger {
-  kind: 'redis' | 'postgres'
+  kind: 'redis' | 'postgres' | 'sqlite'
   /** What a server process opens. */
   config: PaidServerOptions['ledger']
   /** The same ledger, opened in the test process for audits and reconcile. */
@@ -56,7 +59,23 @@ export async function sharedPostgres(url: string, what: string): Promise<SharedL
   }
 }
 
-/** Both shared ledgers, Redis then PostgreSQL, for `describe.each`: each says whether its service is up and opens a slice named after `what`. */
+/** A fresh SQLite file in a temporary folder, opened by every process (WAL); removed afterwards. */
+export async function sharedSqlite(what: string): Promise<SharedLedger> {
+  const dir = mkdtempSync(join(tmpdir(), `${runId(what)}-`))
+  const path = join(dir, 'ledger.sqlite')
+  const ledger = await SqliteLedger.open(path)
+  return {
+    kind: 'sqlite',
+    config: { kind: 'sqlite', path },
+    ledger,
+    async cleanup() {
+      await ledger.close()
+      rmSync(dir, { recursive: true, force: true })
+    },
+  }
+}
+
+/** The shared ledgers, Redis, PostgreSQL then SQLite, for `describe.each`: each says whether its service is up and opens a slice named after `what`. */
 export async function sharedLedgers(what: string) {
   const redis = await requireService('redis')
   const postgres = await requireService('postgres')
@@ -67,5 +86,7 @@ export async function sharedLedgers(what: string) {
       available: postgres.available,
       open: () => sharedPostgres(postgres.url, what),
     },
+    // A file on this machine: always available where node:sqlite is (Node 22.5+).
+    { name: 'SQLite', available: true, open: () => sharedSqlite(what) },
   ]
 }
