@@ -91,6 +91,10 @@ export async function runDemo(options: { quiet?: boolean } = {}): Promise<DemoSu
       policy: { maxAmountPerRequest: 5000, maxTopUp: 50000, budget: { total: budget } },
       fetch: countingFetch,
     })
+    // The agent reads the price list too: it learns which routes are priced, so its credential goes
+    // up front to those, and only those, from their first call. Not counted as a paid call's trip.
+    await (await pay(`${api.url}${WELL_KNOWN_PATH}`)).arrayBuffer()
+    roundTrips = 0
     const calls: Array<() => Promise<Response>> = [
       () => pay(`${api.url}/api/joke`),
       () => pay(`${api.url}/api/forecast/lisbon`),

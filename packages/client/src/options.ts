@@ -68,8 +68,19 @@ export interface Policy {
   maxTopUp?: PerCurrency
   /** Preferred top-up size (default: the server's `minTopUp`); kept within every ceiling and never below what the call needs. */
   topUp?: number | ((context: TopUpContext) => number)
-  /** Caps on money charged to the card (top-ups) per currency: per UTC day, per UTC month, ever. */
-  budget?: { daily?: PerCurrency; monthly?: PerCurrency; total?: PerCurrency }
+  /**
+   * Caps on money charged to the card (top-ups): per UTC day, per UTC month, ever. A budget is
+   * in one currency: a plain number is in `currency` (default `usd`), and a currency with no
+   * budget of its own is refused (`currency_not_allowed`), so "$20 a day" is never drawn once per
+   * currency. Give others their own with a record: `{ daily: { usd: 200_000, eur: 180_000 } }`.
+   */
+  budget?: {
+    daily?: PerCurrency
+    monthly?: PerCurrency
+    total?: PerCurrency
+    /** The currency a plain-number budget is in; default `usd`. */
+    currency?: string
+  }
   /** Origins (`https://api.example.com`, `https://*.example.com`) the client may pay; absent means any. */
   allowOrigins?: readonly string[]
   /** Last word before paying in answer to a 402 (a human, or a higher-level agent). Not called for calls already covered up front. */

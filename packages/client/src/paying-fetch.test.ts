@@ -101,6 +101,25 @@ describe('one round trip per paid call in steady state', () => {
     expect(stack.emulator.charges()).toHaveLength(1)
   })
 
+  it("learns the priced routes from the server's price list when it fetches it, and still sends nothing to a free route", async () => {
+    const pay = createPayingFetch({
+      card: CARDS.visa,
+      stripeApiBase: stack.emulator.url,
+      policy: { maxAmountPerRequest: 1000 },
+    })
+    expect((await pay(joke())).status).toBe(200)
+    const list = await pay(`${stack.api.url}/.well-known/stripe402`)
+    expect(list.status).toBe(200)
+    expect(stack.api.requests.at(-1)?.payment).toBeUndefined()
+    // Listed (its price is dynamic), never met: up front at once, one round trip.
+    const dynamic = await pay(`${stack.api.url}/api/dynamic`)
+    expect(getPaymentInfo(dynamic)).toMatchObject({ outcome: 'paid', requests: 1 })
+    expect(stack.api.requests.at(-1)?.payment).toMatchObject({ maxAmount: 1000 })
+    await pay(`${stack.api.url}/health`)
+    expect(stack.api.requests.at(-1)).toMatchObject({ path: '/health' })
+    expect(stack.api.requests.at(-1)?.payment).toBeUndefined()
+  })
+
   it('passes a free route through without paying', async () => {
     const pay = createPayingFetch({ card: CARDS.visa, stripeApiBase: stack.emulator.url })
     const res = await pay(`${stack.api.url}/free`)

@@ -26,6 +26,11 @@ export function validateOptions(options: PayingFetchOptions): void {
   units('policy.budget.daily', policy.budget?.daily)
   units('policy.budget.monthly', policy.budget?.monthly)
   units('policy.budget.total', policy.budget?.total)
+  const budgetCurrency = policy.budget?.currency
+  if (budgetCurrency !== undefined && !/^[a-z]{3}$/.test(String(budgetCurrency)))
+    fail(
+      `policy.budget.currency: "${String(budgetCurrency)}" is not a lower-case ISO 4217 currency code.`,
+    )
   if (typeof policy.topUp === 'number') units('policy.topUp', policy.topUp)
   for (const origin of policy.allowOrigins ?? []) {
     if (typeof origin !== 'string' || !/^https?:\/\/[^/]+\/?$/i.test(origin.trim())) {

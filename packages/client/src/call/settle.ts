@@ -3,6 +3,7 @@ import { decodePaymentResponse, HEADERS, type PaymentResponse } from '@stripe402
 import { messageOf } from '../errors'
 import { recordCall, releaseTopUp, setCredential, settleTopUp } from '../wallet/journal'
 import { forgetPendingTopUp } from '../wallet/pending'
+import { readPriceList, rememberPriceList } from '../wallet/price-list'
 import { type CallInfo, type CallState, finishWith, type TopUpInFlight } from './engine'
 
 /** `follow`, when set, fetches what the caller gets instead of `response` (a redirect the payment header stayed behind on). */
@@ -57,6 +58,9 @@ export async function settleAnswer(
     }
   }
   if (call.requirements) info.requirements = call.requirements
+  // A price list fetched through the paying fetch tells which routes may carry the credential.
+  const list = follow ? undefined : await readPriceList(request.method, request.url, response)
+  if (list) rememberPriceList(state, origin, list, engine.now())
   // Waiters read the credential from memory, so they may go before the save lands.
   topUp?.finish({ ok: response.ok })
   try {

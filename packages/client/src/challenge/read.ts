@@ -34,7 +34,7 @@ export async function read402(response: Response): Promise<Read402> {
   }
   const other = { kind: 'other' } as const
   if (response.body === null) return other
-  const text = await readCapped(response.clone())
+  const text = await readCapped(response.clone(), MAX_BODY_BYTES)
   if (text === undefined) return other
   const parsed = parseJsonSafely(text)
   if (!parsed.ok) return other
@@ -60,7 +60,8 @@ function text(value: unknown, max: number): string | undefined {
   return typeof value === 'string' && value.length > 0 && value.length <= max ? value : undefined
 }
 
-async function readCapped(response: Response): Promise<string | undefined> {
+/** The body as UTF-8 text, or `undefined` past `max` bytes or when it is not UTF-8. */
+export async function readCapped(response: Response, max: number): Promise<string | undefined> {
   const reader = response.body?.getReader()
   if (!reader) return undefined
   const chunks: Uint8Array[] = []
@@ -69,7 +70,7 @@ async function readCapped(response: Response): Promise<string | undefined> {
     const { done, value } = await reader.read()
     if (done) break
     size += value.byteLength
-    if (size > MAX_BODY_BYTES) {
+    if (size > max) {
       await reader.cancel().catch(() => {})
       return undefined
     }

@@ -27,9 +27,10 @@ Amounts are in units: 1 unit = 1/10,000 of the major currency unit (500 = $0.05)
       --max-amount N       highest price accepted per call
       --max-top-up N       largest single charge to the card
       --top-up N           preferred top-up size (default: the server's minimum)
-      --budget-daily N     most charged to the card per UTC day, per currency
+      --budget-daily N     most charged to the card per UTC day
       --budget-monthly N   most charged per UTC month
       --budget-total N     most charged ever
+      --budget-currency C  the currency budgets are in (default usd); others are refused
       --allow-origin O     only pay this origin (repeatable; https://*.example.com allowed)
       --wallet FILE        wallet file (default $STRIPE402_WALLET or ~/.stripe402/wallet.json)
       --payment-method ID  pay with this Stripe PaymentMethod (pm_…) instead of a card
@@ -77,11 +78,17 @@ export function parseFetchArgs(argv: string[]): FetchArgs {
   if (maxAmount !== undefined) policy.maxAmountPerRequest = maxAmount
   if (maxTopUp !== undefined) policy.maxTopUp = maxTopUp
   if (topUp !== undefined) policy.topUp = topUp
+  const currency = values['budget-currency']
+  if (currency !== undefined && !/^[a-z]{3}$/.test(currency))
+    throw new UsageError(
+      `--budget-currency must be a currency code such as usd, got "${currency}".`,
+    )
   if (daily !== undefined || monthly !== undefined || total !== undefined) {
     policy.budget = {
       ...(daily !== undefined && { daily }),
       ...(monthly !== undefined && { monthly }),
       ...(total !== undefined && { total }),
+      ...(currency !== undefined && { currency }),
     }
   }
   if (values['allow-origin']?.length) policy.allowOrigins = values['allow-origin']
@@ -116,6 +123,7 @@ function parse(argv: string[]) {
       'budget-daily': { type: 'string' },
       'budget-monthly': { type: 'string' },
       'budget-total': { type: 'string' },
+      'budget-currency': { type: 'string' },
       'allow-origin': { type: 'string', multiple: true },
       wallet: { type: 'string' },
       'payment-method': { type: 'string' },

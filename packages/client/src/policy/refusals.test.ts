@@ -88,6 +88,51 @@ describe('refused by policy: a 402 back, no call to Stripe, no charge', () => {
 })
 
 describe('budgets', () => {
+  it('are in one currency: a plain-number budget is in usd, and a price in eur is refused before any money moves unless eur has a budget of its own', async () => {
+    const eur = await startPaidApi(stack.emulator, {
+      routes: { 'GET /api/joke': { amount: 500, minTopUp: 50_000, currency: 'eur' } },
+    })
+    try {
+      const events: PaymentEvent[] = []
+      const pay = createPayingFetch({
+        card: CARDS.visa,
+        stripeApiBase: stack.emulator.url,
+        policy: { budget: { daily: 200_000 } }, // $20 a day
+        onEvent: (e) => events.push(e),
+      })
+      const refused = await pay(`${eur.url}/api/joke`)
+      expect(refused.status).toBe(402)
+      expect(getPaymentInfo(refused)).toMatchObject({
+        outcome: 'refused',
+        reason: 'currency_not_allowed',
+        requests: 1,
+      })
+      expect(getPaymentInfo(refused)?.message).toMatch(/no budget in eur/)
+      expect(events.filter((e) => e.type === 'refused')).toMatchObject([
+        { reason: 'currency_not_allowed' },
+      ])
+      // Nothing moved: no tokenization, no charge.
+      expect(stack.emulator.requests()).toEqual([])
+      expect(stack.emulator.charges()).toEqual([])
+      expect((await pay.wallet()).spent).toEqual({})
+      // The budget's own currency still pays.
+      expect(getPaymentInfo(await pay(`${stack.api.url}/api/joke`))).toMatchObject({
+        outcome: 'paid',
+      })
+
+      // Given a budget of its own, eur pays too.
+      const both = createPayingFetch({
+        card: CARDS.visa,
+        stripeApiBase: stack.emulator.url,
+        policy: { budget: { daily: { usd: 200_000, eur: 180_000 } } },
+      })
+      expect(getPaymentInfo(await both(`${eur.url}/api/joke`))).toMatchObject({ outcome: 'paid' })
+      expect(stack.emulator.charges().map((c) => c.currency)).toEqual(['usd', 'eur'])
+    } finally {
+      await eur.close()
+    }
+  })
+
   it('count top-ups across origins in the same currency', async () => {
     const other = await startPaidApi(stack.emulator)
     try {

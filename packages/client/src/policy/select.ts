@@ -1,7 +1,7 @@
 /** Picks which of a challenge's payment options to pay, and checks its price against the policy. */
 import type { PaymentRequirements } from '@stripe402/protocol'
 import type { Policy } from '../options'
-import { excludesCurrency, limitFor } from './limits'
+import { budgetCurrency, budgetExcludes, excludesCurrency, limitFor } from './limits'
 import { money, type Refusal, refusal } from './refusal'
 
 /**
@@ -19,9 +19,9 @@ export function selectRequirements(
     (r) => r.scheme === 'stripe' && !excludedByPolicy(policy, r.currency),
   )
   if (payable.length === 0) {
-    const currencies = [...new Set(accepts.map((r) => r.currency))].join(', ')
+    const currencies = [...new Set(accepts.map((r) => r.currency))]
     return {
-      refusal: refusal('currency_not_allowed', `The policy does not pay in ${currencies}.`),
+      refusal: refusal('currency_not_allowed', notPaidIn(policy, currencies)),
       requirements: accepts[0],
     }
   }
@@ -45,12 +45,25 @@ export function selectRequirements(
 }
 
 function excludedByPolicy(policy: Policy, currency: string): boolean {
-  const budget = policy.budget
   return (
     excludesCurrency(policy.maxAmountPerRequest, currency) ||
     excludesCurrency(policy.maxTopUp, currency) ||
-    excludesCurrency(budget?.daily, currency) ||
-    excludesCurrency(budget?.monthly, currency) ||
-    excludesCurrency(budget?.total, currency)
+    budgetExcludes(policy.budget, currency) !== undefined
   )
+}
+
+/** Why none of `currencies` is paid: a missing budget says which currency the budget is in. */
+function notPaidIn(policy: Policy, currencies: readonly string[]): string {
+  const list = currencies.join(', ')
+  const period = currencies
+    .map((currency) => budgetExcludes(policy.budget, currency))
+    .find((p) => p !== undefined)
+  if (period === undefined) return `The policy does not pay in ${list}.`
+  const limit = policy.budget?.[period]
+  const currency = currencies[0] as string
+  if (typeof limit === 'number') {
+    const ours = budgetCurrency(policy.budget)
+    return `The policy has no budget in ${list}: a plain-number budget is in ${ours} only. Give ${currency} one of its own, e.g. budget.${period}: { ${ours}: ${limit}, ${currency}: … }.`
+  }
+  return `The policy has no budget in ${list}: budget.${period} names only ${Object.keys(limit ?? {}).join(', ') || 'no currency'}.`
 }

@@ -1,7 +1,7 @@
 /** Sizes a top-up: the preferred amount, kept within every ceiling, never below what the call needs. */
 import { chargeableUnits, type PaymentRequirements } from '@stripe402/protocol'
 import type { Policy, SpentTotals, TopUpContext } from '../options'
-import { limitFor } from './limits'
+import { budgetFor, limitFor } from './limits'
 import { money, type Refusal, refusal } from './refusal'
 
 export interface TopUpInput {
@@ -44,7 +44,7 @@ export function chooseTopUp(input: TopUpInput): { units: number } | { refusal: R
     })
   }
   for (const period of ['daily', 'monthly', 'total'] as const) {
-    const limit = limitFor(policy.budget?.[period], r.currency)
+    const limit = budgetFor(policy.budget, period, r.currency)
     if (limit === undefined) continue
     const left = Math.max(0, limit - spent[period])
     ceilings.push({

@@ -53,6 +53,11 @@ function mergeOrigin(
   set(ours, 'extensions', pick(ours.extensions, base?.extensions, theirs.extensions))
   set(
     ours,
+    'priceList',
+    pick(ours.priceList, base?.priceList, theirs.priceList, (o, t) => t.seenAt > o.seenAt),
+  )
+  set(
+    ours,
     'publishableKey',
     pick(ours.publishableKey, base?.publishableKey, theirs.publishableKey),
   )

@@ -55,8 +55,20 @@ export interface PendingTopUp {
   at: number
 }
 
+/** A paid route from the origin's price list (`GET /.well-known/stripe402`). */
+export interface ListedRoute {
+  /** Upper case, or `*` for every method. */
+  method: string
+  /** Literal segments, `:name` parameters and a trailing `*`. */
+  path: string
+  amount: number | 'dynamic'
+  currency: string
+}
+
 export interface OriginRecord {
   credential?: Credential
+  /** The origin's price list, when the client fetched it: its routes are known to be priced. */
+  priceList?: { routes: ListedRoute[]; seenAt: number }
   /** Per currency: the top-up to replay before any new one. */
   pendingTopUps?: Record<string, PendingTopUp>
   /** Optional payload fields the server said it honours, from its last challenge. */
@@ -126,6 +138,22 @@ export function parseSnapshot(value: unknown): WalletSnapshot {
     for (const price of Object.values(r.prices as Record<string, unknown>)) {
       if (!isObject(price) || !isCount(price.amount) || typeof price.currency !== 'string')
         fail(`prices of ${origin}`)
+    }
+    if (r.priceList !== undefined) {
+      const list = r.priceList
+      const ok =
+        isObject(list) &&
+        isCount(list.seenAt) &&
+        Array.isArray(list.routes) &&
+        list.routes.every(
+          (route: unknown) =>
+            isObject(route) &&
+            typeof route.method === 'string' &&
+            typeof route.path === 'string' &&
+            typeof route.currency === 'string' &&
+            (route.amount === 'dynamic' || isCount(route.amount)),
+        )
+      if (!ok) fail(`price list of ${origin}`)
     }
     if (r.publishableKey !== undefined && typeof r.publishableKey !== 'string')
       fail(`publishable key of ${origin}`)
