@@ -3,7 +3,7 @@
 export const ADAPTER_NAMES = ['express', 'koa', 'fetch'] as const
 export type AdapterName = (typeof ADAPTER_NAMES)[number]
 
-export const LEDGER_NAMES = ['memory', 'pglite', 'redis', 'postgres'] as const
+export const LEDGER_NAMES = ['memory', 'sqlite', 'pglite', 'redis', 'postgres'] as const
 export type LedgerName = (typeof LEDGER_NAMES)[number]
 
 /** The two routes of the app under test: same handler, same body; only the paywall differs. */

@@ -2,7 +2,7 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { type Ledger, MemoryLedger, PostgresLedger } from '@stripe402/server'
+import { type Ledger, MemoryLedger, PostgresLedger, SqliteLedger } from '@stripe402/server'
 import { openLedger } from '../../../packages/server/bench/ledgers'
 import type { LedgerName } from './ipc'
 
@@ -21,8 +21,21 @@ export async function openServerLedger(name: LedgerName): Promise<OpenedLedger |
       description: 'MemoryLedger (in process)',
       close: async () => {},
     }
+  if (name === 'sqlite') {
+    // The embedded default exactly as an app gets it: a SQLite file, WAL, default durability.
+    const dir = await mkdtemp(join(tmpdir(), 'stripe402-bench-sqlite-'))
+    const ledger = await SqliteLedger.open(join(dir, 'ledger.sqlite'))
+    return {
+      ledger,
+      description: "SqliteLedger.open(file): node:sqlite in process, WAL, synchronous 'normal'",
+      close: async () => {
+        await ledger.close()
+        await rm(dir, { recursive: true, force: true })
+      },
+    }
+  }
   if (name === 'pglite') {
-    // The embedded default exactly as an app gets it: PGlite persisted under a data folder.
+    // The previous embedded default: PGlite persisted under a data folder.
     const dir = await mkdtemp(join(tmpdir(), 'stripe402-bench-pglite-'))
     const ledger = await PostgresLedger.embedded(dir)
     return {

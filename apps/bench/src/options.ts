@@ -56,7 +56,7 @@ export const QUICK: Partial<BenchOptions> = {
   quick: true,
 }
 
-const USAGE = `pnpm bench [--quick] [--adapters=express,koa,fetch] [--ledgers=memory,pglite,redis,postgres]
+const USAGE = `pnpm bench [--quick] [--adapters=express,koa,fetch] [--ledgers=memory,sqlite,pglite,redis,postgres]
   [--rounds=6] [--seconds=1.5] [--warmup=1] [--connections=32] [--ledger-seconds=3] [--ledger-concurrency=64]
   [--client-calls=100] [--profile-iterations=20000] [--out=DIR | --no-write] [--render-only]
 Every flag also reads from the environment: BENCH_QUICK=1, BENCH_ROUNDS=5, BENCH_ADAPTERS=express, …`

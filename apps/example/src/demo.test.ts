@@ -9,7 +9,7 @@ import { runDemo } from './demo'
 const dataDir = mkdtempSync(join(tmpdir(), 'stripe402-demo-'))
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }))
 
-/** Runs the demo quietly on an embedded PGlite ledger with `env` on top of a clean environment. */
+/** Runs the demo quietly on the embedded SQLite ledger with `env` on top of a clean environment. */
 async function demoWith(env: Record<string, string>) {
   const saved = { ...process.env }
   for (const name of [

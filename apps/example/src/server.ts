@@ -1,9 +1,16 @@
-/** Starts the example API on the ledger the environment asks for (embedded PGlite by default). */
+/** Starts the example API on the ledger the environment asks for (embedded SQLite by default). */
 import { mkdirSync } from 'node:fs'
 import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { createPaywall, type Ledger, PostgresLedger, RedisLedger } from '@stripe402/server'
+import {
+  createPaywall,
+  type Ledger,
+  PostgresLedger,
+  RedisLedger,
+  SqliteLedger,
+} from '@stripe402/server'
 import { Redis } from 'ioredis'
 import pg from 'pg'
 import { createApp, ROUTES } from './app'
@@ -14,7 +21,7 @@ export interface LedgerChoice {
   close(): Promise<void>
 }
 
-/** REDIS_URL → Redis, DATABASE_URL → PostgreSQL, otherwise PGlite persisted under apps/example/data. */
+/** REDIS_URL → Redis, DATABASE_URL → PostgreSQL, otherwise a SQLite file under apps/example/data. */
 export async function ledgerFromEnv(env: NodeJS.ProcessEnv = process.env): Promise<LedgerChoice> {
   if (env.REDIS_URL) {
     const client = new Redis(env.REDIS_URL, { maxRetriesPerRequest: 1 })
@@ -30,11 +37,11 @@ export async function ledgerFromEnv(env: NodeJS.ProcessEnv = process.env): Promi
     await ledger.migrate()
     return { ledger, label: `PostgreSQL (${redact(env.DATABASE_URL)})`, close: () => pool.end() }
   }
-  const dataDir =
-    env.STRIPE402_DATA_DIR ?? fileURLToPath(new URL('../data/pglite', import.meta.url))
+  const dataDir = env.STRIPE402_DATA_DIR ?? fileURLToPath(new URL('../data', import.meta.url))
   mkdirSync(dataDir, { recursive: true })
-  const ledger = await PostgresLedger.embedded(dataDir)
-  return { ledger, label: `embedded PGlite (${dataDir})`, close: () => ledger.close() }
+  const file = join(dataDir, 'ledger.sqlite')
+  const ledger = await SqliteLedger.open(file)
+  return { ledger, label: `embedded SQLite (${file})`, close: () => ledger.close() }
 }
 
 export interface StartOptions {

@@ -1,12 +1,16 @@
 /** Builds each ledger for a benchmark, with a counter of the commands it sends to its store, and tears it down. */
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { DatabaseSync } from 'node:sqlite'
 import { PGlite } from '@electric-sql/pglite'
 import { Redis } from 'ioredis'
 import pg from 'pg'
-import { MemoryLedger, PostgresLedger, RedisLedger } from '../src/ledger'
+import { MemoryLedger, PostgresLedger, RedisLedger, SqliteLedger } from '../src/ledger'
 import type { Ledger } from '../src/ledger'
 
-export type LedgerName = 'memory' | 'pglite' | 'postgres' | 'redis'
-export const LEDGER_NAMES: LedgerName[] = ['memory', 'pglite', 'postgres', 'redis']
+export type LedgerName = 'memory' | 'sqlite' | 'pglite' | 'postgres' | 'redis'
+export const LEDGER_NAMES: LedgerName[] = ['memory', 'sqlite', 'pglite', 'postgres', 'redis']
 
 export interface BenchLedger {
   name: LedgerName
@@ -35,6 +39,33 @@ export async function openLedger(
       sent: () => 0,
       unit: 'none (in process)',
       teardown: async () => {},
+    }
+  }
+  if (name === 'sqlite') {
+    // A file, as the embedded default is used; every statement run is counted.
+    const dir = mkdtempSync(join(tmpdir(), 'stripe402-bench-sqlite-'))
+    const db = new DatabaseSync(join(dir, 'ledger.sqlite'))
+    const prepare = db.prepare.bind(db)
+    db.prepare = (sql: string) => {
+      const statement = prepare(sql)
+      for (const method of ['run', 'get', 'all'] as const) {
+        const call = statement[method].bind(statement) as (...args: unknown[]) => never
+        statement[method] = ((...args: unknown[]) => {
+          count++
+          return call(...args)
+        }) as never
+      }
+      return statement
+    }
+    return {
+      name,
+      ledger: new SqliteLedger(db),
+      sent: () => count,
+      unit: 'statements (in process)',
+      teardown: async () => {
+        db.close()
+        rmSync(dir, { recursive: true, force: true })
+      },
     }
   }
   if (name === 'pglite') {
