@@ -35,6 +35,7 @@ try {
         freeRoute: FREE_ROUTE,
         paramRoute: PARAM_ROUTE,
         payment: { stripeApi: emu.url },
+        level: 'stripe402',
       })
       rows.push({ label: ADAPTER_LABELS[name], report })
       process.stderr.write(`${name}: ${report.ok ? 'every MUST holds' : 'a MUST does not hold'}\n`)

@@ -5,7 +5,7 @@ import type { Session } from '../session/session'
 import { errorCodesOf } from '../session/wire'
 import { defineAudit } from './define'
 import { fail } from './failure'
-import type { Audit, AuditName } from './types'
+import type { Audit, AuditName, Requirement } from './types'
 
 /** Above the 8 KiB the spec lets servers cap at, below Node's 16 KiB limit on all headers together. */
 const OVERSIZED_BYTES = 14 * 1024
@@ -22,25 +22,26 @@ export function badInputAudits(session: Session): Audit[] {
   const refused = (
     id: string,
     name: AuditName,
+    requirement: Requirement,
     build: Build,
     options: { code?: string; transportMayRefuse?: boolean } = {},
   ) =>
-    defineAudit(id, name, async () => {
+    defineAudit(id, name, requirement, async () => {
       const probe = await session.drained()
       const offer = await session.offer()
       const headers = [build(await session.paymentMethod('primary'), offer)].flat()
       for (const header of headers) {
         const ex = await session.withPayment(header)
-        expectRefusal(ex, options)
-        const after = await session.spend(probe.clientId)
-        if (isServed(after)) {
-          // Spend the top-up away again, so that the audits after this one start from an empty account.
-          await session.drainAgain()
+        // Probe (and empty) the account before judging the answer, so that no verdict leaves credits behind.
+        const charged = isServed(await session.spend(probe.clientId))
+        // Spend the top-up away again, so that the audits after this one start from an empty account.
+        if (charged) await session.drainAgain()
+        if (charged && !isServed(ex))
           fail(
             'The spent-down account could pay again after this request: the malformed payment charged a top-up.',
             ex,
           )
-        }
+        expectRefusal(ex, options, charged)
       }
     })
 
@@ -52,21 +53,25 @@ export function badInputAudits(session: Session): Audit[] {
     refused(
       'S402-BAD-01',
       'MUST answer a payment header that is not base64 with 4xx and an error code, charging nothing',
+      { requiredAt: 'v1', section: '§3.8' },
       () => ['%%% not base64 %%%', '{"stripe402Version":1}'],
     ),
     refused(
       'S402-BAD-02',
       'MUST answer base64 of something other than JSON with 4xx and an error code, charging nothing',
+      { requiredAt: 'v1', section: '§3.8' },
       (pm) => json(`{"stripe402Version":1,"paymentMethodId":"${pm}"`),
     ),
     refused(
       'S402-BAD-03',
       'MUST answer JSON that is not an object with 4xx and an error code, charging nothing',
+      { requiredAt: 'v1', section: '§3.4' },
       (pm) => [json('null'), json(`["${pm}"]`), json(`"${pm}"`), json('42')],
     ),
     refused(
       'S402-BAD-04',
       'MUST answer fields of the wrong type with 4xx and an error code, charging nothing',
+      { requiredAt: 'stripe402', section: '§3.5' },
       (pm) => [
         encodeHeader({ stripe402Version: '1', paymentMethodId: pm }),
         encodeHeader({ stripe402Version: 1, paymentMethodId: 42 }),
@@ -78,16 +83,19 @@ export function badInputAudits(session: Session): Audit[] {
     refused(
       'S402-BAD-05',
       'MUST answer a negative topUpAmount with 4xx and an error code, charging nothing',
+      { requiredAt: 'v1', section: '§3.5' },
       (pm, { minTopUp }) => payload(pm, { topUpAmount: -minTopUp }),
     ),
     refused(
       'S402-BAD-06',
       'MUST answer a fractional topUpAmount with 4xx and an error code, charging nothing',
+      { requiredAt: 'v1', section: '§3.5' },
       (pm, { minTopUp }) => payload(pm, { topUpAmount: minTopUp + 0.5 }),
     ),
     refused(
       'S402-BAD-07',
       'MUST answer a huge topUpAmount with 4xx and an error code, charging nothing',
+      { requiredAt: 'v1', section: '§3.5' },
       (pm) => [
         payload(pm, { topUpAmount: MAX_UNITS * 1000 }),
         payload(pm, { topUpAmount: Number.MAX_SAFE_INTEGER + 2 }),
@@ -97,12 +105,14 @@ export function badInputAudits(session: Session): Audit[] {
     refused(
       'S402-BAD-08',
       'MUST answer a topUpAmount below minTopUp with 402 top_up_below_minimum, charging nothing',
+      { requiredAt: 'v1', section: '§2.4' },
       (pm, { minTopUp }) => payload(pm, { topUpAmount: Math.max(0, minTopUp - 1) }),
       { code: 'top_up_below_minimum' },
     ),
     refused(
       'S402-BAD-09',
       'MUST answer an oversized payment header with 4xx, charging nothing',
+      { requiredAt: 'stripe402', section: '§3.3' },
       (pm) => {
         const base = { stripe402Version: 1, paymentMethodId: pm, padding: '' }
         return encodeHeader({
@@ -115,6 +125,7 @@ export function badInputAudits(session: Session): Audit[] {
     refused(
       'S402-BAD-10',
       'MUST answer a payment header with a __proto__ key with 4xx and an error code, charging nothing',
+      { requiredAt: 'stripe402', section: '§3.4' },
       (pm) =>
         json(
           `{"stripe402Version":1,"paymentMethodId":"${pm}","__proto__":{"topUpAmount":1,"clientId":"x"}}`,
@@ -123,16 +134,19 @@ export function badInputAudits(session: Session): Audit[] {
     refused(
       'S402-BAD-11',
       'MUST answer an unsupported stripe402Version with 4xx and an error code, charging nothing',
+      { requiredAt: 'stripe402', section: '§5' },
       (pm) => encodeHeader({ stripe402Version: 2, paymentMethodId: pm }),
     ),
     refused(
       'S402-BAD-12',
       'MUST answer a payment header with neither paymentMethodId nor clientId with 4xx and an error code',
+      { requiredAt: 'stripe402', section: '§5' },
       () => encodeHeader({ stripe402Version: 1 }),
     ),
     refused(
       'S402-BAD-13',
       'MUST answer an unknown PaymentMethod with 4xx and an error code, not 5xx',
+      { requiredAt: 'v1', section: '§3.8' },
       () => encodeHeader({ stripe402Version: 1, paymentMethodId: 'pm_conformance0does0not0exist' }),
     ),
   ]
@@ -142,8 +156,13 @@ export function badInputAudits(session: Session): Audit[] {
 function expectRefusal(
   ex: Exchange,
   options: { code?: string; transportMayRefuse?: boolean },
+  charged = false,
 ): void {
-  if (ex.status < 400 || ex.status > 499) fail(`Expected a 4xx refusal, got ${ex.status}.`, ex)
+  if (ex.status < 400 || ex.status > 499)
+    fail(
+      `Expected a 4xx refusal, got ${ex.status}${charged ? ', and the payment charged a top-up' : ''}.`,
+      ex,
+    )
   if (options.transportMayRefuse && (ex.status === 413 || ex.status === 431)) return
   const codes = errorCodesOf(ex)
   if (codes.length === 0)

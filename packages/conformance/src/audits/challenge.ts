@@ -46,6 +46,7 @@ export function challengeAudits(session: Session): Audit[] {
     defineAudit(
       'S402-CH-01',
       'MUST answer an unpaid request to the paid route with 402',
+      { requiredAt: 'v1', section: '§2.4' },
       async () => {
         const ex = await exchange()
         if (ex.status !== 402)
@@ -55,14 +56,20 @@ export function challengeAudits(session: Session): Audit[] {
           )
       },
     ),
-    defineAudit('S402-CH-02', 'MUST send the payment-required header with the 402', async () => {
-      const ex = await exchange()
-      if (ex.headers[HEADERS.PAYMENT_REQUIRED] === undefined)
-        fail('The 402 has no payment-required header.', ex)
-    }),
+    defineAudit(
+      'S402-CH-02',
+      'MUST send the payment-required header with the 402',
+      { requiredAt: 'v1', section: '§3.1' },
+      async () => {
+        const ex = await exchange()
+        if (ex.headers[HEADERS.PAYMENT_REQUIRED] === undefined)
+          fail('The 402 has no payment-required header.', ex)
+      },
+    ),
     defineAudit(
       'S402-CH-03',
       'MUST encode payment-required as base64 JSON matching the PaymentRequired schema',
+      { requiredAt: 'v1', section: '§4.1' },
       async () => {
         await valid()
       },
@@ -70,6 +77,7 @@ export function challengeAudits(session: Session): Audit[] {
     defineAudit(
       'S402-CH-04',
       'MUST send a JSON body equal to the payment-required header',
+      { requiredAt: 'v1', section: '§3.1' },
       async () => {
         const [ex, header] = await decoded()
         if (ex.json === undefined) fail('The 402 body is not JSON.', ex)
@@ -80,6 +88,7 @@ export function challengeAudits(session: Session): Audit[] {
     defineAudit(
       'S402-CH-05',
       'MUST declare stripe402Version 1 and offer the "stripe" scheme',
+      { requiredAt: 'v1', section: '§4.1' },
       async () => {
         const [ex, value] = await decoded()
         if (!isRecord(value) || value.stripe402Version !== 1) fail('stripe402Version is not 1.', ex)
@@ -89,6 +98,7 @@ export function challengeAudits(session: Session): Audit[] {
     defineAudit(
       'S402-CH-06',
       'MUST give a Stripe publishable key (pk_…) to tokenize with',
+      { requiredAt: 'v1', section: '§4.3' },
       async () => {
         const [ex, offer] = await stripeOffer()
         const key = offer.publishableKey
@@ -103,6 +113,7 @@ export function challengeAudits(session: Session): Audit[] {
     defineAudit(
       'S402-CH-07',
       'MUST price in whole units: integer amount and minTopUp',
+      { requiredAt: 'v1', section: '§3.5' },
       async () => {
         const [ex, offer] = await stripeOffer()
         for (const field of ['amount', 'minTopUp'] as const) {
@@ -120,6 +131,7 @@ export function challengeAudits(session: Session): Audit[] {
     defineAudit(
       'S402-CH-08',
       "MUST set minTopUp at or above Stripe's minimum charge for the currency",
+      { requiredAt: 'v1', section: '§6.4' },
       async () => {
         const [ex, offer] = await stripeOffer()
         const { currency, minTopUp } = offer
@@ -145,6 +157,7 @@ export function challengeAudits(session: Session): Audit[] {
     defineAudit(
       'S402-CH-09',
       'SHOULD set minTopUp to at least the price of one request',
+      { requiredAt: 'v1', section: '§6.4' },
       async () => {
         const [ex, offer] = await stripeOffer()
         if (
@@ -159,18 +172,24 @@ export function challengeAudits(session: Session): Audit[] {
         }
       },
     ),
-    defineAudit('S402-CH-10', 'SHOULD send Cache-Control: no-store with the 402', async () => {
-      const ex = await exchange()
-      const value = ex.headers['cache-control'] ?? ''
-      if (!/(^|,)\s*no-store\s*(,|$)/i.test(value))
-        fail(
-          `Cache-Control is ${value ? `"${value}"` : 'absent'}; a cached 402 would hide a price change.`,
-          ex,
-        )
-    }),
+    defineAudit(
+      'S402-CH-10',
+      'SHOULD send Cache-Control: no-store with the 402',
+      { requiredAt: 'stripe402', section: '§14.2' },
+      async () => {
+        const ex = await exchange()
+        const value = ex.headers['cache-control'] ?? ''
+        if (!/(^|,)\s*no-store\s*(,|$)/i.test(value))
+          fail(
+            `Cache-Control is ${value ? `"${value}"` : 'absent'}; a cached 402 would hide a price change.`,
+            ex,
+          )
+      },
+    ),
     defineAudit(
       'S402-CH-11',
       'SHOULD expose payment-required and payment-response to browsers with Access-Control-Expose-Headers',
+      { requiredAt: 'stripe402', section: '§14.2' },
       async () => {
         const ex = await session.unpaid(undefined, { headers: { origin: ORIGIN } })
         const exposed = (ex.headers['access-control-expose-headers'] ?? '')
@@ -186,28 +205,39 @@ export function challengeAudits(session: Session): Audit[] {
           )
       },
     ),
-    defineAudit('S402-CH-12', 'SHOULD name the requested path in resource.url', async () => {
-      const [ex, value] = await decoded()
-      const url = isRecord(value) && isRecord(value.resource) ? value.resource.url : undefined
-      if (typeof url !== 'string') fail('resource.url is missing.', ex)
-      let path = url
-      try {
-        path = new URL(url, 'http://x').pathname
-      } catch {
-        // compared as written
-      }
-      if (path !== session.route.path)
-        fail(`resource.url is "${url}", which does not name ${session.route.path}.`, ex)
-    }),
-    defineAudit('S402-CH-13', 'SHOULD send the 402 body as application/json', async () => {
-      const ex = await exchange()
-      const type = ex.headers['content-type'] ?? ''
-      if (!/^application\/json\b/i.test(type))
-        fail(`Content-Type is ${type ? `"${type}"` : 'absent'}.`, ex)
-    }),
+    defineAudit(
+      'S402-CH-12',
+      'SHOULD name the requested path in resource.url',
+      { requiredAt: 'v1', section: '§4.2' },
+      async () => {
+        const [ex, value] = await decoded()
+        const url = isRecord(value) && isRecord(value.resource) ? value.resource.url : undefined
+        if (typeof url !== 'string') fail('resource.url is missing.', ex)
+        let path = url
+        try {
+          path = new URL(url, 'http://x').pathname
+        } catch {
+          // compared as written
+        }
+        if (path !== session.route.path)
+          fail(`resource.url is "${url}", which does not name ${session.route.path}.`, ex)
+      },
+    ),
+    defineAudit(
+      'S402-CH-13',
+      'SHOULD send the 402 body as application/json',
+      { requiredAt: 'v1', section: '§3.1' },
+      async () => {
+        const ex = await exchange()
+        const type = ex.headers['content-type'] ?? ''
+        if (!/^application\/json\b/i.test(type))
+          fail(`Content-Type is ${type ? `"${type}"` : 'absent'}.`, ex)
+      },
+    ),
     defineAudit(
       'S402-CH-14',
       'SHOULD answer a CORS preflight of the paid route itself: 2xx without a body, allowing the payment header',
+      { requiredAt: 'stripe402', section: '§14.12' },
       async () => {
         const { method, path } = session.route
         const ex = await session.unpaid(path, {

@@ -20,29 +20,44 @@ export function declineAudits(session: Session): Audit[] {
   }
 
   return [
-    defineAudit('S402-DEC-01', 'MUST answer a declined card with 402 card_declined', async () => {
-      expect402(await attempt('declined'), `The declined ${describe('declined')}`, 'card_declined')
-    }),
-    defineAudit('S402-DEC-02', 'MUST NOT credit or serve anything after a decline', async () => {
-      const { amount } = await session.offer()
-      const ex = await attempt('declined')
-      if (isServed(ex)) fail('The declined card was served.', ex)
-      const response = paymentResponseOf(ex)
-      if (response.ok) {
-        if (response.value.creditsRemaining >= amount)
-          fail(`The decline reported ${response.value.creditsRemaining} credits.`, ex)
-        if (response.value.clientId) {
-          const spend = await session.spend(response.value.clientId)
-          if (isServed(spend))
-            fail('The clientId returned with the decline could spend credits.', spend)
+    defineAudit(
+      'S402-DEC-01',
+      'MUST answer a declined card with 402 card_declined',
+      { requiredAt: 'v1', section: '§2.4' },
+      async () => {
+        expect402(
+          await attempt('declined'),
+          `The declined ${describe('declined')}`,
+          'card_declined',
+        )
+      },
+    ),
+    defineAudit(
+      'S402-DEC-02',
+      'MUST NOT credit or serve anything after a decline',
+      { requiredAt: 'v1', section: '§2.4' },
+      async () => {
+        const { amount } = await session.offer()
+        const ex = await attempt('declined')
+        if (isServed(ex)) fail('The declined card was served.', ex)
+        const response = paymentResponseOf(ex)
+        if (response.ok) {
+          if (response.value.creditsRemaining >= amount)
+            fail(`The decline reported ${response.value.creditsRemaining} credits.`, ex)
+          if (response.value.clientId) {
+            const spend = await session.spend(response.value.clientId)
+            if (isServed(spend))
+              fail('The clientId returned with the decline could spend credits.', spend)
+          }
         }
-      }
-      const again = await session.pay('declined')
-      if (isServed(again)) fail('Paying again with the declined card was served.', again)
-    }),
+        const again = await session.pay('declined')
+        if (isServed(again)) fail('Paying again with the declined card was served.', again)
+      },
+    ),
     defineAudit(
       'S402-DEC-03',
       'MUST answer an insufficient-funds decline with 402 card_declined',
+      { requiredAt: 'v1', section: '§2.4' },
       async () => {
         expect402(
           await attempt('insufficientFunds'),
@@ -51,12 +66,18 @@ export function declineAudits(session: Session): Audit[] {
         )
       },
     ),
-    defineAudit('S402-DEC-04', 'MUST answer a card that requires 3-D Secure with 402', async () => {
-      expect402(await attempt('threeDSecure'), `The 3-D Secure ${describe('threeDSecure')}`)
-    }),
+    defineAudit(
+      'S402-DEC-04',
+      'MUST answer a card that requires 3-D Secure with 402',
+      { requiredAt: 'v1', section: '§2.4' },
+      async () => {
+        expect402(await attempt('threeDSecure'), `The 3-D Secure ${describe('threeDSecure')}`)
+      },
+    ),
     defineAudit(
       'S402-DEC-05',
       'SHOULD say authentication_required for a card that requires 3-D Secure',
+      { requiredAt: 'stripe402', section: '§5' },
       async () => {
         expect402(
           await attempt('threeDSecure'),

@@ -1,7 +1,7 @@
 /** Wraps a check into an Audit whose run() reports instead of throwing. */
 import { toEvidence } from '../report/evidence'
 import { AuditFailure } from './failure'
-import type { Audit, AuditLevel, AuditName, AuditResult } from './types'
+import type { Audit, AuditLevel, AuditName, AuditResult, Requirement } from './types'
 
 /**
  * `check` passes by returning (optionally a note, e.g. why it did not apply) and fails by
@@ -11,14 +11,16 @@ import type { Audit, AuditLevel, AuditName, AuditResult } from './types'
 export function defineAudit(
   id: string,
   name: AuditName,
+  requirement: Requirement,
   // biome-ignore lint/suspicious/noConfusingVoidType: a check returns a detail, or nothing (async () => {}).
   check: () => Promise<string | void>,
 ): Audit {
   const level = name.slice(0, name.indexOf(' ')) as AuditLevel
-  const base = { id, name, level }
+  const base = { id, name, level, ...requirement }
   return {
     id,
     name,
+    ...requirement,
     async run(): Promise<AuditResult> {
       try {
         const note = await check()

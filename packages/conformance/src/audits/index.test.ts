@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises'
 import { describe, expect, it } from 'vitest'
 import { serverAudits } from './index'
 
@@ -149,6 +150,28 @@ describe('serverAudits', () => {
       expect(audit.name).toMatch(/^(MUST|SHOULD|MAY) /)
     }
     expect(audits.length).toBeGreaterThanOrEqual(30)
+  })
+
+  it('states the level that requires each audit and a spec section that exists', async () => {
+    // Extensions of this document; everything else is required of a v1-compatible server (spec §13).
+    expect(audits.filter((a) => a.requiredAt === 'stripe402').map((a) => a.id)).toEqual([
+      'S402-CH-10',
+      'S402-CH-11',
+      'S402-CH-14',
+      'S402-PAY-09',
+      'S402-BAD-04',
+      'S402-BAD-09',
+      'S402-BAD-10',
+      'S402-BAD-11',
+      'S402-BAD-12',
+      'S402-DEC-05',
+    ])
+    expect(audits.every((a) => a.requiredAt === 'v1' || a.requiredAt === 'stripe402')).toBe(true)
+    const spec = await readFile(new URL('../../../../spec/stripe402.md', import.meta.url), 'utf8')
+    const sections = new Set(
+      [...spec.matchAll(/^#{2,3} (\d+(?:\.\d+)?)\.? /gm)].map((m) => `§${m[1]}`),
+    )
+    expect(audits.filter((a) => !sections.has(a.section)).map((a) => [a.id, a.section])).toEqual([])
   })
 
   it('leaves the free-route and parameter-route audits out when those routes are not given', () => {

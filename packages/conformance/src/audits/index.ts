@@ -16,8 +16,7 @@ import type { Audit } from './types'
  * the bad-input audits after it rely on that account being empty. Running a subset in the
  * same order works too: an audit computes whatever earlier step it needs.
  */
-export function serverAudits(options: ServerAuditOptions): Audit[] {
-  const session = new Session(options)
+export function serverAudits(options: ServerAuditOptions, session = new Session(options)): Audit[] {
   return [
     ...challengeAudits(session),
     ...payingAudits(session),

@@ -16,6 +16,7 @@ export function moneyAudits(session: Session): Audit[] {
     defineAudit(
       'S402-MON-01',
       'MUST NOT charge again when a card that still has credits pays again',
+      { requiredAt: 'v1', section: '§2.4' },
       async () => {
         const { amount } = await session.offer()
         const { clientId } = await session.fundedAccount()
@@ -41,6 +42,7 @@ export function moneyAudits(session: Session): Audit[] {
     defineAudit(
       'S402-MON-02',
       'MUST charge only once for concurrent first payments with one card',
+      { requiredAt: 'v1', section: '§8.1' },
       async () => {
         const { amount } = await session.offer()
         const topUp = await session.topUpCovering(CONCURRENT_PAYMENTS)
@@ -85,6 +87,7 @@ export function moneyAudits(session: Session): Audit[] {
     defineAudit(
       'S402-MON-03',
       'MUST serve exactly K of 3K parallel calls when the credits cover K',
+      { requiredAt: 'v1', section: '§8.2' },
       async () => {
         const { amount } = await session.offer()
         const ex = await session.pay('parallel', { topUpAmount: await session.topUpCovering(5) })

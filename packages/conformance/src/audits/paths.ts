@@ -5,7 +5,7 @@ import type { Route } from '../session/options'
 import { served, type Session } from '../session/session'
 import { defineAudit } from './define'
 import { fail } from './failure'
-import type { Audit, AuditName } from './types'
+import type { Audit, AuditName, Requirement } from './types'
 
 /** A spelling of the paid path, or why there is none for this path. */
 type Variants = (path: string) => string[]
@@ -15,34 +15,50 @@ export function pathAudits(session: Session): Audit[] {
   const free = session.freeRoute
   if (free) {
     audits.push(
-      defineAudit('S402-PATH-01', 'MUST serve the free route without payment', async () => {
-        const ex = await session.send({ method: free.method, path: free.path })
-        if (!isServed(ex))
-          fail(`The free route ${free.method} ${free.path} was answered ${ex.status}.`, ex)
-        if (ex.headers[HEADERS.PAYMENT_REQUIRED] !== undefined)
-          fail('The free route sent a payment-required header.', ex)
-      }),
-      defineAudit('S402-PATH-02', 'MUST NOT spend credits on the free route', async () => {
-        const { amount } = await session.offer()
-        const { clientId } = await session.fundedAccount()
-        const before = served(
-          await session.spend(clientId),
-          'Spending from the funded account',
-        ).creditsRemaining
-        const headers = { [HEADERS.PAYMENT]: encodeHeader({ stripe402Version: 1, clientId }) }
-        const ex = await session.send({ method: free.method, path: free.path, headers })
-        if (!isServed(ex)) fail(`The free route with a clientId was answered ${ex.status}.`, ex)
-        const after = await session.spend(clientId)
-        const { creditsRemaining } = served(after, 'Spending after the free route')
-        if (creditsRemaining !== before - amount)
-          fail(`The free route spent ${before - amount - creditsRemaining} credits.`, ex)
-      }),
+      defineAudit(
+        'S402-PATH-01',
+        'MUST serve the free route without payment',
+        { requiredAt: 'v1', section: '§2.4' },
+        async () => {
+          const ex = await session.send({ method: free.method, path: free.path })
+          if (!isServed(ex))
+            fail(`The free route ${free.method} ${free.path} was answered ${ex.status}.`, ex)
+          if (ex.headers[HEADERS.PAYMENT_REQUIRED] !== undefined)
+            fail('The free route sent a payment-required header.', ex)
+        },
+      ),
+      defineAudit(
+        'S402-PATH-02',
+        'MUST NOT spend credits on the free route',
+        { requiredAt: 'v1', section: '§2.4' },
+        async () => {
+          const { amount } = await session.offer()
+          const { clientId } = await session.fundedAccount()
+          const before = served(
+            await session.spend(clientId),
+            'Spending from the funded account',
+          ).creditsRemaining
+          const headers = { [HEADERS.PAYMENT]: encodeHeader({ stripe402Version: 1, clientId }) }
+          const ex = await session.send({ method: free.method, path: free.path, headers })
+          if (!isServed(ex)) fail(`The free route with a clientId was answered ${ex.status}.`, ex)
+          const after = await session.spend(clientId)
+          const { creditsRemaining } = served(after, 'Spending after the free route')
+          if (creditsRemaining !== before - amount)
+            fail(`The free route spent ${before - amount - creditsRemaining} credits.`, ex)
+        },
+      ),
     )
   }
 
   /** Each variant, sent unpaid, must not be served (2xx); 3xx, 402 and 404 are all fine. */
-  const unpaidVariant = (id: string, name: AuditName, variants: Variants, raw = false) =>
-    defineAudit(id, name, async () => {
+  const unpaidVariant = (
+    id: string,
+    name: AuditName,
+    requirement: Requirement,
+    variants: Variants,
+    raw = false,
+  ) =>
+    defineAudit(id, name, requirement, async () => {
       const paths = variants(session.route.path).filter((p) => p !== session.route.path)
       if (paths.length === 0) return `Not applicable to ${session.route.path}.`
       for (const path of paths) {
@@ -59,46 +75,57 @@ export function pathAudits(session: Session): Audit[] {
     unpaidVariant(
       'S402-PATH-03',
       'MUST NOT serve the paid path with a trailing slash unpaid',
+      { requiredAt: 'v1', section: '§14.11' },
       (p) => [p.endsWith('/') ? p.slice(0, -1) : `${p}/`],
     ),
     unpaidVariant(
       'S402-PATH-04',
       'MUST NOT serve the paid path with doubled slashes unpaid',
+      { requiredAt: 'v1', section: '§14.11' },
       (p) => [`/${p}`, p.replace(/\/(?=[^/]*$)/, '//')],
     ),
     unpaidVariant(
       'S402-PATH-05',
       'MUST NOT serve the paid path in another letter case unpaid',
+      { requiredAt: 'v1', section: '§14.11' },
       (p) => [p.toUpperCase(), swapFirstLetterCase(p)],
     ),
     unpaidVariant(
       'S402-PATH-06',
       'MUST NOT serve the paid path with a percent-encoded character unpaid',
+      { requiredAt: 'v1', section: '§14.11' },
       (p) => [percentEncodeOne(p, 'upper'), percentEncodeOne(p, 'lower')],
     ),
     unpaidVariant(
       'S402-PATH-07',
       'MUST NOT serve the paid path with dot segments unpaid',
+      { requiredAt: 'v1', section: '§14.11' },
       (p) => [insertBeforeLast(p, '/.'), insertBeforeLast(p, '/conformance/..')],
       true,
     ),
     unpaidVariant(
       'S402-PATH-08',
       'MUST NOT serve the paid path with an encoded slash unpaid',
+      { requiredAt: 'v1', section: '§14.11' },
       (p) =>
         lastSlash(p) > 0 ? [`${p.slice(0, lastSlash(p))}%2F${p.slice(lastSlash(p) + 1)}`] : [],
     ),
-    unpaidVariant('S402-PATH-09', 'MUST NOT serve the paid path with ;parameters unpaid', (p) => [
-      `${p};conformance=1`,
-    ]),
+    unpaidVariant(
+      'S402-PATH-09',
+      'MUST NOT serve the paid path with ;parameters unpaid',
+      { requiredAt: 'v1', section: '§14.11' },
+      (p) => [`${p};conformance=1`],
+    ),
     unpaidVariant(
       'S402-PATH-10',
       'MUST NOT serve the paid path with a query string unpaid',
+      { requiredAt: 'v1', section: '§14.11' },
       (p) => [`${p}?conformance=1`],
     ),
     defineAudit(
       'S402-PATH-11',
       'SHOULD NOT answer HEAD of the paid path with 2xx unpaid',
+      { requiredAt: 'v1', section: '§14.11' },
       async () => {
         const ex = await session.unpaid(session.route.path, { method: 'HEAD' })
         if (isServed(ex))
@@ -122,8 +149,14 @@ function paramAudits(session: Session, route: Route): Audit[] {
   const plain = fill(route.path, 'conformance')
   const baseline = () =>
     session.once('param-route', () => session.unpaid(plain, { method: route.method }))
-  const unpaidValues = (id: string, name: AuditName, values: string[], absoluteForm = false) =>
-    defineAudit(id, name, async () => {
+  const unpaidValues = (
+    id: string,
+    name: AuditName,
+    requirement: Requirement,
+    values: string[],
+    absoluteForm = false,
+  ) =>
+    defineAudit(id, name, requirement, async () => {
       if ((await baseline()).status !== 402)
         return `Not applicable: ${route.method} ${plain} is not answered 402 (see S402-PATH-12).`
       if (absoluteForm && session.target.fetch)
@@ -156,6 +189,7 @@ function paramAudits(session: Session, route: Route): Audit[] {
     defineAudit(
       'S402-PATH-12',
       'MUST answer an unpaid request to the parameter route with 402',
+      { requiredAt: 'v1', section: '§14.11' },
       async () => {
         const ex = await baseline()
         if (ex.status !== 402)
@@ -165,22 +199,26 @@ function paramAudits(session: Session, route: Route): Audit[] {
     unpaidValues(
       'S402-PATH-13',
       'MUST NOT serve the parameter route unpaid when a parameter holds an encoded slash',
+      { requiredAt: 'v1', section: '§14.11' },
       ['a%2Fb', 'a%2fb', '%2F'],
     ),
     unpaidValues(
       'S402-PATH-14',
       'MUST NOT serve the parameter route unpaid when a parameter is a dot segment',
+      { requiredAt: 'v1', section: '§14.11' },
       ['.', '..', '%2E', '%2e%2e', '%2E%2E', '.%2E'],
     ),
     unpaidValues(
       'S402-PATH-15',
       'MUST NOT serve the parameter route unpaid when a parameter holds ;',
+      { requiredAt: 'v1', section: '§14.11' },
       ['a;b', ';b', '%3B'],
     ),
     // `GET http://host/users/.. HTTP/1.1`: a paywall that parses the URL resolves `..`; the router does not.
     unpaidValues(
       'S402-PATH-16',
       'MUST NOT serve the parameter route unpaid when an absolute-form request target puts a dot segment in a parameter',
+      { requiredAt: 'v1', section: '§14.11' },
       ['..', '%2e%2e', '%2E%2E', '.'],
       true,
     ),

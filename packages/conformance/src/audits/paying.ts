@@ -9,17 +9,23 @@ import type { Audit } from './types'
 
 export function payingAudits(session: Session): Audit[] {
   return [
-    defineAudit('S402-PAY-01', 'MUST serve a request paid with a new PaymentMethod', async () => {
-      const ex = await session.firstPayment()
-      if (!isServed(ex))
-        fail(
-          `Paying with a new PaymentMethod of card ${session.card('primary').number} was answered ${ex.status}.`,
-          ex,
-        )
-    }),
+    defineAudit(
+      'S402-PAY-01',
+      'MUST serve a request paid with a new PaymentMethod',
+      { requiredAt: 'v1', section: '§2.4' },
+      async () => {
+        const ex = await session.firstPayment()
+        if (!isServed(ex))
+          fail(
+            `Paying with a new PaymentMethod of card ${session.card('primary').number} was answered ${ex.status}.`,
+            ex,
+          )
+      },
+    ),
     defineAudit(
       'S402-PAY-02',
       'MUST send a valid payment-response with success, creditsRemaining and clientId when it serves a paid request',
+      { requiredAt: 'v1', section: '§4.5' },
       async () => {
         const ex = await session.firstPayment()
         const response = paymentResponseOf(ex)
@@ -36,6 +42,7 @@ export function payingAudits(session: Session): Audit[] {
     defineAudit(
       'S402-PAY-03',
       'MUST credit the top-up less the price: creditsRemaining = minTopUp − amount after a first payment',
+      { requiredAt: 'v1', section: '§2.4' },
       async () => {
         const { amount, minTopUp } = await session.offer()
         const ex = await session.firstPayment()
@@ -49,14 +56,20 @@ export function payingAudits(session: Session): Audit[] {
         }
       },
     ),
-    defineAudit('S402-PAY-04', 'SHOULD return the chargeId of the top-up it charged', async () => {
-      const ex = await session.firstPayment()
-      if (!served(ex, 'The first payment').chargeId)
-        fail('The first payment charged a top-up but its payment-response has no chargeId.', ex)
-    }),
+    defineAudit(
+      'S402-PAY-04',
+      'SHOULD return the chargeId of the top-up it charged',
+      { requiredAt: 'v1', section: '§4.5' },
+      async () => {
+        const ex = await session.firstPayment()
+        if (!served(ex, 'The first payment').chargeId)
+          fail('The first payment charged a top-up but its payment-response has no chargeId.', ex)
+      },
+    ),
     defineAudit(
       'S402-PAY-05',
       'MUST spend exactly amount per call made with the returned clientId',
+      { requiredAt: 'v1', section: '§2.4' },
       async () => {
         const { amount } = await session.offer()
         const account = await session.primaryAccount()
@@ -80,23 +93,29 @@ export function payingAudits(session: Session): Audit[] {
           return 'Not applicable: the first top-up left less than one call of credit.'
       },
     ),
-    defineAudit('S402-PAY-06', 'MUST refuse an unknown clientId with 402', async () => {
-      await session.offer()
-      const ex = await session.spend(
-        `conformance_unknown_${Date.now().toString(36)}${Math.random().toString(36).slice(2)}`,
-      )
-      if (ex.status !== 402) fail(`An unknown clientId was answered ${ex.status}, not 402.`, ex)
-      // Spec §2.4 step 4 and §13.2: a v1 client pays only on insufficient_credits (or no code), so any other leaves a stale clientId stuck.
-      const codes = errorCodesOf(ex)
-      if (!codes.includes('insufficient_credits'))
-        fail(
-          `An unknown clientId was refused with ${codes.length ? codes.join(', ') : 'no error code'}, not insufficient_credits (spec §2.4 step 4).`,
-          ex,
+    defineAudit(
+      'S402-PAY-06',
+      'MUST refuse an unknown clientId with 402',
+      { requiredAt: 'v1', section: '§2.4' },
+      async () => {
+        await session.offer()
+        const ex = await session.spend(
+          `conformance_unknown_${Date.now().toString(36)}${Math.random().toString(36).slice(2)}`,
         )
-    }),
+        if (ex.status !== 402) fail(`An unknown clientId was answered ${ex.status}, not 402.`, ex)
+        // Spec §2.4 step 4 and §13.2: a v1 client pays only on insufficient_credits (or no code), so any other leaves a stale clientId stuck.
+        const codes = errorCodesOf(ex)
+        if (!codes.includes('insufficient_credits'))
+          fail(
+            `An unknown clientId was refused with ${codes.length ? codes.join(', ') : 'no error code'}, not insufficient_credits (spec §2.4 step 4).`,
+            ex,
+          )
+      },
+    ),
     defineAudit(
       'S402-PAY-07',
       'MUST refuse with 402 insufficient_credits once the credits run out',
+      { requiredAt: 'v1', section: '§5' },
       async () => {
         const { amount } = await session.offer()
         const { refusal, lastCredits } = await session.drained()
@@ -119,6 +138,7 @@ export function payingAudits(session: Session): Audit[] {
     defineAudit(
       'S402-PAY-08',
       'MUST charge a client-chosen topUpAmount: creditsRemaining = topUpAmount − amount',
+      { requiredAt: 'v1', section: '§2.4' },
       async () => {
         const { amount, minTopUp, maxTopUp } = await session.offer()
         const topUpAmount = maxTopUp === undefined ? minTopUp * 2 : Math.min(minTopUp * 2, maxTopUp)
@@ -137,6 +157,7 @@ export function payingAudits(session: Session): Audit[] {
     defineAudit(
       'S402-PAY-09',
       'SHOULD refuse without debiting a call priced above the maxAmount it announces support for',
+      { requiredAt: 'stripe402', section: '§9' },
       async () => {
         const { amount, extensions } = await session.offer()
         if (!extensions.includes(EXTENSIONS.MAX_AMOUNT))

@@ -19,13 +19,16 @@ Options:
   --stripe-api URL          Stripe API used to tokenize test cards with the server's publishable
                             key (default https://api.stripe.com; or a stripe402-emulator URL)
   --card number|mm|yyyy|cvc the primary test card (default 4242424242424242|12|<year+5>|123)
+  --level v1|stripe402      v1 (default): what the spec requires of every v1-compatible server;
+                            stripe402: that and the spec's extensions (CORS, strict schema, …)
   --only ID,ID,...          run only these audits (ids such as S402-CH-01)
   --json                    print the report as JSON
   --markdown                print the report as Markdown
   -h, --help                show this help
 
-The suite pays: run it against a server in Stripe test mode (or on the emulator) with an
-empty ledger, because several audits expect test cards the server has not seen before.`
+The suite pays: run it against a server in Stripe test mode (or on the emulator). On the
+emulator each run pays with card numbers new to the server, so runs repeat against a server
+that keeps its ledger; with Stripe's test cards the server needs an empty ledger.`
 
 export class UsageError extends Error {
   override readonly name = 'UsageError'
@@ -64,6 +67,10 @@ export function parseCli(argv: string[]): Command {
     payment:
       values.card === undefined ? { stripeApi } : { stripeApi, card: parseCard(values.card) },
   }
+  const level = values.level ?? 'v1'
+  if (level !== 'v1' && level !== 'stripe402')
+    throw new UsageError(`--level must be v1 or stripe402, got "${level}".`)
+  options.level = level
   if (freeRoute !== undefined) options.freeRoute = freeRoute
   if (paramRoute !== undefined) options.paramRoute = paramRoute
   if (values.only !== undefined) {
@@ -92,6 +99,7 @@ function parse(argv: string[]) {
       'stripe-api': { type: 'string' },
       card: { type: 'string' },
       only: { type: 'string' },
+      level: { type: 'string' },
       json: { type: 'boolean' },
       markdown: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },

@@ -56,7 +56,37 @@ describe('stripe402-conformance', () => {
     expect(stdout).toMatch(
       /^✔ S402-CH-01 +MUST answer an unpaid request to the paid route with 402$/m,
     )
-    expect(stdout).toContain('55 ok, 0 warnings, 0 errors: PASS (every MUST holds)')
+    expect(stdout).toContain('45 ok, 0 warnings, 0 errors: PASS (every MUST at level v1 holds)')
+    const extensions = await run([
+      good.url,
+      '--route',
+      'GET /api/joke',
+      '--free-route',
+      'GET /health',
+      '--stripe-api',
+      emu.url,
+      '--level',
+      'stripe402',
+    ])
+    expect(extensions.code).toBe(0)
+    expect(extensions.stdout).toContain(
+      '55 ok, 0 warnings, 0 errors: PASS (every MUST at level stripe402 holds)',
+    )
+  })
+
+  it('exits 1 in a few lines naming the cause when the route is not paid', async () => {
+    const { code, stdout } = await run([
+      good.url,
+      '--route',
+      'GET /api/jokes',
+      '--stripe-api',
+      emu.url,
+    ])
+    expect(code).toBe(1)
+    expect(stdout).toContain(
+      `Stopped after the first audit: GET ${good.url}/api/jokes answered 404, not 402: it is not a paid route of this server (check --route and the base URL).`,
+    )
+    expect(stdout.trimEnd().split('\n').length).toBeLessThanOrEqual(15)
   })
 
   it('exits 1 and names each failing audit with its reason and the response that showed it', async () => {
@@ -78,7 +108,8 @@ describe('stripe402-conformance', () => {
     )
     expect(stdout).toContain('request:  GET /api/joke/')
     expect(stdout).toContain('response: 200')
-    expect(stdout).toContain('1 ok, 0 warnings, 1 error: FAIL (a MUST does not hold)')
+    expect(stdout).toContain('1 ok, 0 warnings, 1 error: FAIL (a MUST at level v1 does not hold)')
+    expect(stdout).toContain('(spec §14.11, required at level v1)')
   })
 
   it('prints the report as JSON with --json and as Markdown with --markdown', async () => {
@@ -140,6 +171,10 @@ describe('stripe402-conformance', () => {
       /--card must be number\|mm\|yyyy\|cvc/,
     ],
     [['http://localhost:3000', '--route', 'GET /x', '--bogus'], /Unknown option '--bogus'/],
+    [
+      ['http://localhost:3000', '--route', 'GET /x', '--level', 'v2'],
+      /--level must be v1 or stripe402/,
+    ],
     [
       ['http://localhost:3000', '--route', 'GET /x', '--json', '--markdown'],
       /Choose one of --json and --markdown/,

@@ -20,6 +20,8 @@ export function renderMarkdown(report: Report): string {
         `#### ${ICON[r.status]} \`${r.id}\` ${r.name}`,
         '',
         r.reason ?? 'No reason given.',
+        '',
+        `Spec ${r.section}, required at level ${r.requiredAt}.`,
       )
       if (r.evidence) {
         lines.push(
@@ -35,5 +37,7 @@ export function renderMarkdown(report: Report): string {
       }
     }
   }
+  if (report.stopped)
+    lines.push('', `Stopped after the first audit: ${markdownCell(report.stopped)}`)
   return `${lines.join('\n')}\n`
 }

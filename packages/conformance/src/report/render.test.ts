@@ -17,12 +17,16 @@ const report: Report = summarize([
     id: 'S402-CH-01',
     name: 'MUST answer an unpaid request to the paid route with 402',
     level: 'MUST',
+    requiredAt: 'v1',
+    section: '§2.4',
     status: 'ok',
   },
   {
     id: 'S402-CH-10',
     name: 'SHOULD send Cache-Control: no-store with the 402',
     level: 'SHOULD',
+    requiredAt: 'stripe402',
+    section: '§14.2',
     status: 'warn',
     reason: 'Cache-Control is absent.',
   },
@@ -30,6 +34,8 @@ const report: Report = summarize([
     id: 'S402-MON-03',
     name: 'MUST serve exactly K of 3K parallel calls when the credits cover K',
     level: 'MUST',
+    requiredAt: 'v1',
+    section: '§8.2',
     status: 'error',
     reason: '5 of 6 parallel calls were served, but 1000 credits pay for 2 calls of 500.',
     evidence: {
@@ -72,7 +78,16 @@ describe('renderers', () => {
     )
     expect(text).toContain('"request": "GET /api/joke"')
     const piped = renderMarkdown(
-      summarize([{ id: 'X-01', name: 'MAY use a | b', level: 'MAY', status: 'ok' }]),
+      summarize([
+        {
+          id: 'X-01',
+          name: 'MAY use a | b',
+          level: 'MAY',
+          requiredAt: 'v1',
+          section: '§1',
+          status: 'ok',
+        },
+      ]),
     )
     expect(piped).toContain('| ✅ | `X-01` | MAY use a \\| b |')
   })

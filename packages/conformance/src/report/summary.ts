@@ -14,6 +14,7 @@ export function summaryLine(report: Report): string {
     report.results.filter((r) => r.status === status).length
   const warnings = count('warn')
   const errors = count('error')
-  const verdict = report.ok ? 'PASS (every MUST holds)' : 'FAIL (a MUST does not hold)'
+  const at = report.level ? ` at level ${report.level}` : ''
+  const verdict = report.ok ? `PASS (every MUST${at} holds)` : `FAIL (a MUST${at} does not hold)`
   return `${count('ok')} ok, ${warnings} warning${warnings === 1 ? '' : 's'}, ${errors} error${errors === 1 ? '' : 's'}: ${verdict}`
 }

@@ -16,8 +16,10 @@ export function renderTable(report: Report): string {
         `    ${r.reason ?? 'no reason given'}`,
       )
       if (r.evidence) lines.push(...evidenceLines(r.evidence).map((l) => `    ${l}`))
+      lines.push(`    (spec ${r.section}, required at level ${r.requiredAt})`)
     }
   }
+  if (report.stopped) lines.push('', `Stopped after the first audit: ${report.stopped}`)
   lines.push('', summaryLine(report))
   return `${lines.join('\n')}\n`
 }

@@ -40,3 +40,40 @@ export const CARDS = {
 } as const
 
 export type CardRole = keyof typeof CARDS
+
+/** Roles whose account must be new to the server; declines and 3-D Secure need Stripe's own numbers. */
+const ACCOUNT_ROLES = ['primary', 'funded', 'concurrent', 'parallel', 'topUp'] as const
+
+/**
+ * A new number for each account role, with the role's brand prefix and a valid Luhn digit. The
+ * emulator gives any such number its own fingerprint (so its own account on the server) and
+ * charges it like 4242…; Stripe's test mode accepts only its documented numbers.
+ */
+export function freshAccounts(): Map<CardRole, string> {
+  return new Map(ACCOUNT_ROLES.map((role) => [role, freshNumber(CARDS[role].slice(0, 6))]))
+}
+
+function freshNumber(prefix: string): string {
+  const body = prefix + Array.from({ length: 9 }, () => Math.floor(Math.random() * 10)).join('')
+  return body + luhnDigit(body)
+}
+
+function luhnDigit(body: string): number {
+  let sum = 0
+  for (let i = 0; i < body.length; i++) {
+    let d = Number(body[body.length - 1 - i])
+    if (i % 2 === 0) d = d * 2 > 9 ? d * 2 - 9 : d * 2
+    sum += d
+  }
+  return (10 - (sum % 10)) % 10
+}
+
+/** Tokenizing against anything but Stripe's own API: the stripe402 emulator (or another stand-in). */
+export function isEmulator(stripeApi: string | undefined): boolean {
+  if (stripeApi === undefined) return false
+  try {
+    return new URL(stripeApi).hostname !== 'api.stripe.com'
+  } catch {
+    return false
+  }
+}

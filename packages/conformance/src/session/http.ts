@@ -44,6 +44,26 @@ export interface Target {
 
 const TIMEOUT_MS = 30_000
 
+/** The server could not be reached; the message names the system's cause (ECONNREFUSED, ENOTFOUND, a timeout). */
+export class Unreachable extends Error {
+  override readonly name = 'Unreachable'
+  constructor(base: string, error: unknown) {
+    super(`Cannot reach ${base}: ${causeOf(error)}.`)
+  }
+}
+
+/** `fetch failed` hides the cause; dig out its code and message (an AggregateError holds one per address). */
+function causeOf(error: unknown): string {
+  let inner: unknown = error
+  while (inner instanceof Error && inner.cause !== undefined) inner = inner.cause
+  const code = (inner as { code?: unknown } | undefined)?.code
+  const first = inner instanceof AggregateError ? inner.errors[0] : inner
+  const message = first instanceof Error ? first.message : String(first)
+  if (error instanceof Error && error.name === 'TimeoutError')
+    return `no answer within ${TIMEOUT_MS} ms`
+  return typeof code === 'string' && !message.includes(code) ? `${code} (${message})` : message
+}
+
 /** Target for a base URL such as `http://localhost:3000` or `https://api.example.com/v1/`. */
 export function targetFor(url: string, fetch?: FetchLike): Target {
   let parsed: URL
@@ -73,7 +93,11 @@ export async function send(target: Target, out: Outgoing): Promise<Exchange> {
       status,
       headers: responseHeaders,
       text,
-    } = await rawRequest(url, out.method, headers, TIMEOUT_MS, { absoluteForm: out.absoluteForm }))
+    } = await rawRequest(url, out.method, headers, TIMEOUT_MS, {
+      absoluteForm: out.absoluteForm,
+    }).catch((error: unknown) => {
+      throw new Unreachable(target.base, error)
+    }))
   } else {
     const fetcher = target.fetch ?? globalThis.fetch
     const response = await fetcher(url, {
@@ -81,6 +105,8 @@ export async function send(target: Target, out: Outgoing): Promise<Exchange> {
       headers,
       redirect: 'manual',
       signal: AbortSignal.timeout(TIMEOUT_MS),
+    }).catch((error: unknown) => {
+      throw new Unreachable(target.base, error)
     })
     status = response.status
     responseHeaders = Object.fromEntries(

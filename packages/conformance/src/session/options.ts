@@ -32,6 +32,12 @@ export interface ServerAuditOptions {
   /** Sends the requests to the server; defaults to the global fetch. Stripe calls always use the global fetch. */
   fetch?: FetchLike
   payment: PaymentSource
+  /**
+   * Pay from accounts with card numbers new to the server on every run, so that a server that
+   * keeps its ledger can be audited again. Default: on when `payment.stripeApi` is not Stripe's
+   * (the emulator accepts any valid number); Stripe's test mode knows only its own test cards.
+   */
+  freshCards?: boolean
 }
 
 /** A route split into method and path. */

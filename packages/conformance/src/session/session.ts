@@ -1,7 +1,7 @@
 /** One run of the suite against one server: its price, its accounts, and the observations several audits share. */
 import { encodeHeader, HEADERS, type PaymentResponse } from '@stripe402/protocol'
 import { fail } from '../audits/failure'
-import { type Card, CARDS, type CardRole, testCard } from './cards'
+import { type Card, CARDS, type CardRole, freshAccounts, isEmulator, testCard } from './cards'
 import { type Exchange, isServed, type Outgoing, send, type Target, targetFor } from './http'
 import { parseParamRoute, parseRoute, type Route, type ServerAuditOptions } from './options'
 import { type Tokenizer, tokenizerFor } from './tokenize'
@@ -45,6 +45,8 @@ export class Session {
   private readonly tokenizer: Tokenizer
   private readonly primaryCard: Card | undefined
   private readonly memo = new Map<string, Promise<unknown>>()
+  /** Per-run card numbers of the account roles, so a server that keeps its ledger meets new cards. */
+  private readonly freshNumbers: Map<CardRole, string> | undefined
 
   constructor(options: ServerAuditOptions) {
     this.target = targetFor(options.url, options.fetch)
@@ -55,6 +57,11 @@ export class Session {
       options.paramRoute === undefined ? undefined : parseParamRoute(options.paramRoute)
     this.tokenizer = tokenizerFor(options.payment)
     this.primaryCard = options.payment.card
+    if (
+      options.freshCards ??
+      isEmulator('stripeApi' in options.payment ? options.payment.stripeApi : undefined)
+    )
+      this.freshNumbers = freshAccounts()
   }
 
   /** Runs `compute` once per session; audits that look at the same exchange share it. */
@@ -67,8 +74,27 @@ export class Session {
     return value
   }
 
-  send(out: Outgoing): Promise<Exchange> {
-    return send(this.target, out)
+  async send(out: Outgoing): Promise<Exchange> {
+    const ex = await send(this.target, out)
+    // Counters of failed payments outlive a run on a server that keeps its state (spec §14.4).
+    if (ex.status === 429) fail(rateLimited(ex), ex)
+    return ex
+  }
+
+  /**
+   * Why no audit can be judged, or undefined: the host cannot be reached, or the paid route does
+   * not answer 402 (a mistyped route, a wrong base path). Every audit would fail for that one cause.
+   */
+  async unpayable(): Promise<string | undefined> {
+    let ex: Exchange
+    try {
+      ex = await this.challengeExchange()
+    } catch (error) {
+      return (error as Error).message
+    }
+    if (ex.status === 402) return undefined
+    const { method, path } = this.route
+    return `${method} ${this.target.base}${path} answered ${ex.status}, not 402: it is not a paid route of this server (check --route and the base URL).`
   }
 
   /** The paid route (or a variant of its path) without any payment. */
@@ -127,7 +153,18 @@ export class Session {
   }
 
   card(role: CardRole): Card {
-    return role === 'primary' && this.primaryCard ? this.primaryCard : testCard(CARDS[role])
+    if (role === 'primary' && this.primaryCard) return this.primaryCard
+    const number = this.freshNumbers?.get(role) ?? CARDS[role]
+    return testCard(number)
+  }
+
+  /** The card number each role pays with in this run. */
+  cards(): Record<CardRole, string> {
+    const roles = Object.keys(CARDS) as CardRole[]
+    return Object.fromEntries(roles.map((role) => [role, this.card(role).number])) as Record<
+      CardRole,
+      string
+    >
   }
 
   /** A new PaymentMethod for the role's card (same card number, so same fingerprint, every time). */
@@ -198,6 +235,16 @@ export class Session {
       `The server still served the primary credential after ${MAX_DRAIN_CALLS} calls: its credits never run out.`,
     )
   }
+}
+
+/** A 429 named as what it is: the server's own limit, with how to get past it. */
+function rateLimited(ex: Exchange): string {
+  const after = ex.headers['retry-after']
+  return (
+    `The server answered 429 (its rate limit, spec §14.4), not a verdict on this requirement: failed payments of earlier runs still count` +
+    ` against this client address or card. Wait ${after ? `${after} s (Retry-After)` : 'for its window'}, or restart the server with` +
+    ' fresh rate-limit counters (the reference server keeps them in its ledger; `rateLimits: false` turns them off in tests).'
+  )
 }
 
 /** Expects a served request with a valid, successful payment-response, and returns that response. */
