@@ -497,6 +497,19 @@ describe.each(variants)('adapter: $name', ({ name, adapter, ledger: makeLedger }
     },
   )
 
+  it.each(['?days=3', '?days[]=90', '?days=2&days=90', '?days[0]=90', '?days=90'])(
+    'charges a dynamic price for %s on the query the handler reads',
+    async (query) => {
+      const balance = (await paywall.balance(clientId))!
+      const settled = settles
+      const res = await rawGet(`/api/days${query}`, withClient(clientId).headers)
+      expect(res.status).toBe(200)
+      const { days } = JSON.parse(res.body) as { days: number }
+      await expect.poll(() => settles).toBe(settled + 1)
+      expect(balance - (await paywall.balance(clientId))!).toBe(10 * days)
+    },
+  )
+
   it.each(['set', 'object', 'array'])(
     'keeps a paid answer private when the handler marks it public (headers %s)',
     async (via) => {

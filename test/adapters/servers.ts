@@ -78,6 +78,12 @@ export const PAID_ROUTES = {
   // A cheap `:name` under a dear `*`: an empty segment (`/docs//x`) is served by the `*` handler.
   'GET /docs/:name': { amount: 100 },
   'GET /docs/*': { amount: 10_000, minTopUp: 50_000 },
+  // Priced per day from the query as the framework parses it for the handler (`?days[]=90` is an array on Express 4).
+  'GET /api/days': {
+    amount: (req: { parsedQuery: Readonly<Record<string, unknown>> }) =>
+      10 * daysOf(req.parsedQuery.days),
+    minTopUp: 50_000,
+  },
   // Names no method: every method is priced, OPTIONS included (the handler is mounted for every method).
   '/api/report': { amount: 500 },
 }
@@ -90,6 +96,9 @@ const PUBLIC_HEADERS = { 'Cache-Control': 'public, max-age=3600', Vary: 'Accept-
  * (Node's flat list), given to writeHead or to a Response.
  */
 const publicVia = (via: unknown) => (via === 'array' ? Object.entries(PUBLIC_HEADERS).flat() : null)
+
+/** The days `/api/days` serves and prices: 1 to 100, 1 when not a number. */
+const daysOf = (days: unknown): number => Math.min(100, Math.max(1, Number(days) || 1))
 
 /** A version alias a rewrite before the paywall strips: `/latest/api/joke` is dispatched as `/api/joke`. */
 const LATEST = '/latest/'
@@ -203,6 +212,9 @@ function expressApp(factory: typeof express5, paywall: Paywall, hooks: AppHooks)
     hit(hooks, '/api/echo')
     res.type('text/plain').send(String(req.body))
   })
+  app.get('/api/days', (req, res) => {
+    res.json({ days: daysOf(req.query.days) })
+  })
   app.get('/users', (_req, res) => {
     hit(hooks, PARAM_ROUTES.users)
     res.json({ users: [] })
@@ -301,6 +313,8 @@ function koaApp(Koa: typeof Koa3, paywall: Paywall, hooks: AppHooks) {
     } else if (get && path === '/api/twice') {
       hit(hooks, PARAM_ROUTES.twice)
       ctx.body = { twice: true }
+    } else if (get && path === '/api/days') {
+      ctx.body = { days: daysOf(ctx.query.days) }
     } else if (get && path === '/health') {
       hit(hooks, path)
       ctx.body = 'ok'
@@ -445,6 +459,10 @@ async function fetchRoutes(req: Request, hooks: AppHooks): Promise<Response> {
   if (get && pathname === '/api/twice') {
     hit(hooks, PARAM_ROUTES.twice)
     return Response.json({ twice: true })
+  }
+  if (get && pathname === '/api/days') {
+    const days = searchParams.getAll('days')
+    return Response.json({ days: daysOf(days.length > 1 ? days : days[0]) })
   }
   return new Response('not found', { status: 404 })
 }

@@ -3,7 +3,12 @@ import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { DiscoveryDocumentSchema } from '@stripe402/protocol'
-import { createPaywall, MemoryLedger, type PaywallConfig } from '@stripe402/server'
+import {
+  createPaywall,
+  MemoryLedger,
+  type PaywallConfig,
+  type PriceFunction,
+} from '@stripe402/server'
 import ts from 'typescript'
 import { afterAll, describe, expect, it } from 'vitest'
 import { type Block, blocks, root, where } from './blocks'
@@ -86,6 +91,32 @@ describe('README snippets', () => {
         return `${owner.readme}:${owner.line + 1 + line}: ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`
       })
     expect(problems).toEqual([])
+  })
+})
+
+describe('README price functions', () => {
+  // Compiling is not enough: `new URL(req.url)` compiles, and throws on the relative URL every adapter passes.
+  it('prices POST /api/summarize as the root README says, on the request an adapter passes', async () => {
+    const readme = readFileSync(join(root, 'README.md'), 'utf8')
+    const source = /'POST \/api\/summarize': \{ amount: (\(req\) => .*?) \},/.exec(readme)?.[1]
+    expect(source).toBeDefined()
+    const amount = new Function(`return ${source}`)() as PriceFunction
+    const paywall = createPaywall({
+      stripe: { secretKey: 'sk_test_readme', publishableKey: 'pk_test_readme' },
+      secret: 'readme-price-function-secret-long-enough-0123',
+      ledger: new MemoryLedger(),
+      routes: { 'POST /api/summarize': { amount } },
+    })
+    const priceOf = async (url: string) => {
+      const outcome = await paywall.begin({ method: 'POST', url, headers: new Headers() })
+      expect(outcome).toMatchObject({ type: 'deny', status: 402 })
+      const body = JSON.parse((outcome as { body: string }).body) as {
+        accepts: Array<{ amount: number }>
+      }
+      return body.accepts[0]?.amount
+    }
+    expect(await priceOf('/api/summarize?long')).toBe(5_000)
+    expect(await priceOf('/api/summarize')).toBe(1_000)
   })
 })
 

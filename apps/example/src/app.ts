@@ -1,6 +1,6 @@
 /** The example paid API: a small Express app priced per route with stripe402. */
 import { paywallMiddleware } from '@stripe402/express'
-import type { Paywall, PaywallConfig } from '@stripe402/server'
+import type { Paywall, PaywallConfig, PricingRequest } from '@stripe402/server'
 import express, { type Express } from 'express'
 
 /** The days a report covers: `?days=`, from 1 to 365, 1 when absent or not a number. The price and the report agree on it. */
@@ -25,9 +25,10 @@ export const ROUTES = {
     description: 'Summarize a JSON document',
   },
   // Dynamic pricing: the longer the report, the more it costs (100 units per day, at least one day).
+  // `parsedQuery` is Express's own `req.query`, which the handler reads too: `?days[]=365` is one
+  // value to both, however the Express version parses it.
   'GET /api/report': {
-    amount: (req: { url: string }) =>
-      100 * reportDays(new URL(req.url, 'http://x').searchParams.get('days')),
+    amount: (req: PricingRequest) => 100 * reportDays(req.parsedQuery.days),
     minTopUp: 50000,
     description: 'A usage report priced per day covered',
   },

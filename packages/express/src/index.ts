@@ -31,6 +31,7 @@ async function handle(
       url: req.originalUrl,
       headers: { get: (name) => header(req, name) },
       routed: { method: req.method, url: req.baseUrl + req.url },
+      parsedQuery: req.query,
     },
     { clientAddress: req.ip ?? req.socket.remoteAddress, key: req },
   )

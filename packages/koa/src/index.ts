@@ -20,6 +20,7 @@ export function paywallMiddleware(paywall: Paywall): Middleware {
         url: ctx.originalUrl,
         headers: { get: (name) => ctx.get(name) || null },
         ...(ctx.url !== ctx.originalUrl && { routed: { url: mountPath + ctx.url } }),
+        parsedQuery: ctx.query,
       },
       { clientAddress: ctx.ip, key: ctx.req },
     )

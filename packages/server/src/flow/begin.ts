@@ -7,7 +7,7 @@ import {
 } from '@stripe402/protocol'
 import { errorMessage } from '../events'
 import type { BeginOptions, PaywallRequest } from '../http/request'
-import { splitUrl } from '../http/request'
+import { queryRecord, splitUrl } from '../http/request'
 import { errorResponse, jsonResponse } from '../http/responses'
 import type { PaywallOutcome } from '../outcome'
 import { type PriceCandidate, priceDearest } from '../pricing'
@@ -146,6 +146,7 @@ async function decide(
           path: read.normalized.path,
           params,
           query: new URLSearchParams(spelling.query),
+          parsedQuery: request.parsedQuery ?? queryRecord(new URLSearchParams(spelling.query)),
           headers: request.headers,
         },
       })

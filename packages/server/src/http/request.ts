@@ -12,6 +12,11 @@ export interface PaywallRequest {
    * Priced as well as `method` and `url`, which are what came on the wire; the dearer wins.
    */
   routed?: { method?: string; url?: string }
+  /**
+   * The query as the app's framework parses it for the handler (Express `req.query`, Koa
+   * `ctx.query`), so a price function reads what the handler will. Default: `queryRecord`.
+   */
+  parsedQuery?: Readonly<Record<string, unknown>>
 }
 
 export interface BeginOptions {
@@ -37,7 +42,26 @@ export interface PricingRequest {
   /** `:name` segments of the matched route (and `*` for the rest of a wildcard). */
   params: Readonly<Record<string, string>>
   query: URLSearchParams
+  /**
+   * The query as the handler will read it: the adapter's framework parse (on Express 4 `?days[]=7`
+   * is `{ days: ['7'] }`), else `queryRecord`. Price from this, with the same code as the handler.
+   */
+  parsedQuery: Readonly<Record<string, unknown>>
   headers: { get(name: string): string | null }
+}
+
+/**
+ * A query as Koa and Express 5 parse it (`querystring`): each name's value, an array of them
+ * when the name repeats. No nesting: `days[]` is a name of its own.
+ */
+export function queryRecord(query: URLSearchParams): Record<string, string | string[]> {
+  const record: Record<string, string | string[]> = Object.create(null)
+  for (const [name, value] of query) {
+    const seen = record[name]
+    record[name] =
+      seen === undefined ? value : Array.isArray(seen) ? [...seen, value] : [seen, value]
+  }
+  return record
 }
 
 /** `scheme:` and `//authority` of an absolute-form request target (authority ends where the path does, `\\` included). */
