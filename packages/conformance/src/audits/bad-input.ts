@@ -30,8 +30,21 @@ export function badInputAudits(session: Session): Audit[] {
       const probe = await session.drained()
       const offer = await session.offer()
       const headers = [build(await session.paymentMethod('primary'), offer)].flat()
+      const view = await session.stripeView()
+      const fingerprint = view && (await session.primaryFingerprint(view))
       for (const header of headers) {
+        const before = view && fingerprint ? await view.charges(fingerprint) : []
         const ex = await session.withPayment(header)
+        // From Stripe's side: a charge the server did not credit leaves the probe empty, yet the card paid.
+        if (view && fingerprint) {
+          const known = new Set(before.map((c) => c.id))
+          const charged = (await view.charges(fingerprint)).filter((c) => !known.has(c.id))
+          if (charged.length > 0 && !isServed(await session.spend(probe.clientId)))
+            fail(
+              `The emulator charged card ${session.card('primary').number.slice(-4)} ${charged.map((c) => `${c.amount} ${c.currency} (${c.id})`).join(', ')} for this request, and the server credited nothing.`,
+              ex,
+            )
+        }
         // Probe (and empty) the account before judging the answer, so that no verdict leaves credits behind.
         const charged = isServed(await session.spend(probe.clientId))
         // Spend the top-up away again, so that the audits after this one start from an empty account.

@@ -4,6 +4,7 @@ import { fail } from '../audits/failure'
 import { type Card, CARDS, type CardRole, freshAccounts, isEmulator, testCard } from './cards'
 import { type Exchange, isServed, type Outgoing, send, type Target, targetFor } from './http'
 import { parseParamRoute, parseRoute, type Route, type ServerAuditOptions } from './options'
+import { StripeView } from './stripe-side'
 import { type Tokenizer, tokenizerFor } from './tokenize'
 import { challengeOf, paymentResponseOf } from './wire'
 
@@ -47,6 +48,8 @@ export class Session {
   private readonly memo = new Map<string, Promise<unknown>>()
   /** Per-run card numbers of the account roles, so a server that keeps its ledger meets new cards. */
   private readonly freshNumbers: Map<CardRole, string> | undefined
+  /** The emulator's URL when the suite tokenizes there: charges can then be read from its side. */
+  private readonly stripeApi: string | undefined
 
   constructor(options: ServerAuditOptions) {
     this.target = targetFor(options.url, options.fetch)
@@ -57,11 +60,9 @@ export class Session {
       options.paramRoute === undefined ? undefined : parseParamRoute(options.paramRoute)
     this.tokenizer = tokenizerFor(options.payment)
     this.primaryCard = options.payment.card
-    if (
-      options.freshCards ??
-      isEmulator('stripeApi' in options.payment ? options.payment.stripeApi : undefined)
-    )
-      this.freshNumbers = freshAccounts()
+    const stripeApi = 'stripeApi' in options.payment ? options.payment.stripeApi : undefined
+    this.stripeApi = isEmulator(stripeApi) ? stripeApi : undefined
+    if (options.freshCards ?? this.stripeApi !== undefined) this.freshNumbers = freshAccounts()
   }
 
   /** Runs `compute` once per session; audits that look at the same exchange share it. */
@@ -114,6 +115,21 @@ export class Session {
       absoluteForm: options.absoluteForm,
       headers: options.headers,
     })
+  }
+
+  /** The emulator's view of the account the server charges in, or undefined when paying on Stripe itself. */
+  stripeView(): Promise<StripeView | undefined> {
+    return this.once('stripe-view', async () => {
+      if (!this.stripeApi) return undefined
+      return new StripeView(this.stripeApi, (await this.offer()).publishableKey)
+    })
+  }
+
+  /** The primary card's fingerprint on the emulator, to count its charges. */
+  primaryFingerprint(view: StripeView): Promise<string> {
+    return this.once('primary-fingerprint', async () =>
+      view.fingerprint(await this.paymentMethod('primary')),
+    )
   }
 
   /** The paid route with `payment` as the payment header: a payload object is encoded, a string is sent as is. */
