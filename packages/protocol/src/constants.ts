@@ -17,6 +17,15 @@ export const EXTENSIONS = {
 } as const
 
 /**
+ * Origin binding of PaymentMethods (spec §7.4): a server that refuses PaymentMethods bound to
+ * another origin announces `EXTENSION`; a client records the origin under `METADATA_KEY`.
+ */
+export const ORIGIN_BINDING = {
+  EXTENSION: 'originBinding',
+  METADATA_KEY: 'stripe402_origin',
+} as const
+
+/**
  * Largest amount in units any field may carry: 10^12 units is 100,000,000 in the major
  * unit, far above Stripe's largest charge, far below where integers stop being exact.
  */

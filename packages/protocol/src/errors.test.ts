@@ -33,6 +33,8 @@ describe('error codes', () => {
         "ledger_unavailable",
         "payment_unavailable",
         "unsupported_version",
+        "payment_method_origin_mismatch",
+        "payment_method_unbound",
         "invalid_path",
         "invalid_request",
         "pricing_failed",

@@ -16,6 +16,7 @@ describe('public API', () => {
         "MAX_JSON_DEPTH",
         "MAX_UNITS",
         "OPENAPI_PRICING_EXTENSION",
+        "ORIGIN_BINDING",
         "PaymentErrorCodeSchema",
         "PaymentPayloadSchema",
         "PaymentRequiredSchema",

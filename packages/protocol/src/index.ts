@@ -5,6 +5,7 @@ export {
   HEADERS,
   MAX_JSON_DEPTH,
   MAX_UNITS,
+  ORIGIN_BINDING,
   STRIPE402_VERSION,
 } from './constants'
 export {

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { decodePaymentPayload, decodePaymentRequired, decodePaymentResponse } from './codec'
-import { DEFAULT_MAX_HEADER_BYTES, EXTENSIONS, MAX_JSON_DEPTH } from './constants'
+import { DEFAULT_MAX_HEADER_BYTES, EXTENSIONS, MAX_JSON_DEPTH, ORIGIN_BINDING } from './constants'
 import { DiscoveryDocumentSchema, DiscoveryRouteSchema, WELL_KNOWN_PATH } from './discovery'
 import { ERROR_HTTP_STATUS, V1_ERROR_CODES } from './errors'
 import {
@@ -123,6 +123,17 @@ describe('spec/stripe402.md', () => {
     const registry = section('### 11.3 Registry')
     for (const name of Object.values(EXTENSIONS))
       expect(registry).toContain(`| \`${name}\` | PaymentPayload | \`"${name}"\``)
+  })
+
+  it('registers origin binding (§7.4) under its metadata key and announced name, with its codes', () => {
+    const registry = section('### 11.3 Registry')
+    expect(registry).toContain(
+      `| \`${ORIGIN_BINDING.METADATA_KEY}\` | PaymentMethod \`metadata\` (Stripe) | \`"${ORIGIN_BINDING.EXTENSION}"\``,
+    )
+    const binding = section('### 7.4 Origin binding of PaymentMethods')
+    expect(binding).toContain(`metadata[${ORIGIN_BINDING.METADATA_KEY}]=`)
+    for (const code of ['payment_method_origin_mismatch', 'payment_method_unbound'])
+      expect(binding).toContain(`"${code}"`)
   })
 
   it('every header printed in the spec decodes', () => {

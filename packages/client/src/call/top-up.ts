@@ -46,6 +46,8 @@ const NOT_CHARGED = new Set([
   'payment_required',
   'credential_revoked',
   'unsupported_version',
+  'payment_method_origin_mismatch',
+  'payment_method_unbound',
 ])
 
 export async function leadTopUp(
@@ -261,7 +263,7 @@ export async function topUpRefused(
     await engine.wallet.commit().catch(() => {})
   }
   const message = said?.message ?? `The server refused the top-up (${code}).`
-  if (call.requirements) engine.methods.evict(call.requirements.publishableKey)
+  if (call.requirements) engine.methods.evict(request.origin, call.requirements.publishableKey)
   const answer = paymentRefused(call, response, code, message)
   topUp?.finish(
     CARD_FAILURES.has(code)
@@ -300,7 +302,8 @@ export async function topUpLost(call: CallState): Promise<void> {
   const topUp = call.topUp
   if (!topUp) return
   call.topUp = undefined
-  if (call.requirements) call.engine.methods.evict(call.requirements.publishableKey)
+  if (call.requirements)
+    call.engine.methods.evict(call.request.origin, call.requirements.publishableKey)
   await call.engine.wallet.commit().catch(() => {})
   topUp.finish({ ok: false })
 }

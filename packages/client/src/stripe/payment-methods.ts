@@ -1,4 +1,4 @@
-/** Where a top-up's PaymentMethod comes from: the caller's callback, or the card tokenized once per publishable key. */
+/** Where a top-up's PaymentMethod comes from: the caller's callback, or the card tokenized once per (origin, publishable key). */
 import type { PaymentRequirements } from '@stripe402/protocol'
 import { abortable } from '../abort'
 import type { Card } from '../options'
@@ -19,7 +19,11 @@ export interface PaymentMethodConfig {
 const PUBLISHABLE_KEY = /^pk_[A-Za-z0-9_]{1,250}$/
 
 export class PaymentMethods {
-  // Promises, so two origins on one Stripe account tokenize once even when they ask together.
+  /**
+   * Keyed by origin and publishable key: a PaymentMethod is bound to the origin it pays (spec
+   * §7.4), so one origin naming another's publishable key never receives the PaymentMethod made
+   * for the other, which that other would charge. Promises, so concurrent calls tokenize once.
+   */
   private readonly cache = new Map<string, Promise<TokenizeResult>>()
 
   constructor(private readonly config: PaymentMethodConfig) {}
@@ -59,27 +63,29 @@ export class PaymentMethods {
         message: 'The server did not name a Stripe publishable key (pk_…).',
       }
     }
-    let pending = this.cache.get(key)
+    const slot = cacheKey(origin, key)
+    let pending = this.cache.get(slot)
     const cached = pending !== undefined
     if (!pending) {
       pending = tokenizeCard({
         fetch: this.config.fetch,
         apiBase: this.config.apiBase,
         publishableKey: key,
+        origin,
         card,
         signal,
       })
-      this.cache.set(key, pending)
+      this.cache.set(slot, pending)
     }
     let result: TokenizeResult
     try {
       result = await pending
     } catch (error) {
-      this.cache.delete(key)
+      this.cache.delete(slot)
       throw error
     }
     if (!result.ok) {
-      this.cache.delete(key)
+      this.cache.delete(slot)
       return {
         ok: false,
         refused: false,
@@ -92,7 +98,12 @@ export class PaymentMethods {
   }
 
   /** Forgets a cached PaymentMethod that a charge failed with, so the next top-up tokenizes afresh. */
-  evict(publishableKey: string): void {
-    this.cache.delete(publishableKey)
+  evict(origin: string, publishableKey: string): void {
+    this.cache.delete(cacheKey(origin, publishableKey))
   }
+}
+
+/** Origins hold no space, so a space separates the two without ambiguity. */
+function cacheKey(origin: string, publishableKey: string): string {
+  return `${origin} ${publishableKey}`
 }

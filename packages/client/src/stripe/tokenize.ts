@@ -1,4 +1,5 @@
 /** Turns card details into a Stripe PaymentMethod with a publishable key, over plain fetch (Node, browsers, edge). */
+import { ORIGIN_BINDING } from '@stripe402/protocol'
 import type { Card } from '../options'
 
 export const DEFAULT_STRIPE_API_BASE = 'https://api.stripe.com'
@@ -11,6 +12,8 @@ export interface TokenizeInput {
   fetch: typeof fetch
   apiBase: string
   publishableKey: string
+  /** The origin the PaymentMethod will pay, recorded on it (spec §7.4), e.g. `https://api.example.com`. */
+  origin: string
   card: Card
   signal: AbortSignal | undefined
 }
@@ -26,6 +29,9 @@ export async function tokenizeCard(input: TokenizeInput): Promise<TokenizeResult
     'card[exp_month]': String(input.card.exp_month),
     'card[exp_year]': String(input.card.exp_year),
     'card[cvc]': input.card.cvc,
+    // Stripe accepts metadata with a publishable key; a server that honours origin binding
+    // refuses this PaymentMethod from anyone who relays it from another origin.
+    [`metadata[${ORIGIN_BINDING.METADATA_KEY}]`]: input.origin,
   })
   let response: Response
   try {

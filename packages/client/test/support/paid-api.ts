@@ -59,6 +59,8 @@ export async function startPaidApi(
       'GET /api/slow': { amount: 500, minTopUp: 50_000 },
       'GET /api/moved': { amount: 500, minTopUp: 50_000 },
     },
+    // Its origin is known only once it listens: PaymentMethods pay as in v1 (spec §7.4).
+    unboundPaymentMethods: 'any',
     logger: { warn: () => {}, error: () => {} },
   })
   const requests: ApiRequest[] = []

@@ -1,8 +1,10 @@
 /** Validates a `PaywallConfig` once at startup and fills in every default the engine relies on. */
+import { ORIGIN_BINDING } from '@stripe402/protocol'
 import type Stripe from 'stripe'
 import type { z } from 'zod'
 import { consoleLogger, type PaywallEvent, type PaywallLogger } from '../events'
 import type { Ledger } from '../ledger/types'
+import { HONOURED_EXTENSIONS } from '../http/responses'
 import { compileRoutes, type RouteTable } from '../routes/match'
 import { paywallIdFor } from '../identity'
 import { normalizePath } from '../routes/normalize'
@@ -45,6 +47,13 @@ export interface ResolvedConfig {
   discoveryPath: string | null
   onEvent?: (event: PaywallEvent) => void
   logger: PaywallLogger
+  /** Origin binding of PaymentMethods (spec §7.4); `origins` null when none are configured. */
+  originBinding: {
+    origins: ReadonlySet<string> | null
+    unbound: 'new-accounts' | 'refuse' | 'any'
+  }
+  /** Extensions announced in challenges and the price list. */
+  extensions: readonly string[]
   lockWaitMs: number
   lockTtlMs: number
   /** Preflight answers: `origins` null allows any origin (`*`); else the lower-cased origins echoed back. */
@@ -194,6 +203,14 @@ export function resolveConfig(input: PaywallConfig): ResolvedConfig {
     discoveryPath,
     onEvent: config.onEvent,
     logger,
+    originBinding: {
+      origins: config.origins ? new Set(config.origins) : null,
+      unbound: config.unboundPaymentMethods ?? 'new-accounts',
+    },
+    // Announced only with origins to check against: without them a foreign binding goes unseen.
+    extensions: config.origins
+      ? [...HONOURED_EXTENSIONS, ORIGIN_BINDING.EXTENSION]
+      : HONOURED_EXTENSIONS,
     lockWaitMs: config.lockWaitMs ?? DEFAULTS.lockWaitMs,
     lockTtlMs: config.lockTtlMs ?? DEFAULTS.lockTtlMs,
     cors: {

@@ -100,6 +100,16 @@ export const StripeConfigSchema = z
   })
   .strict()
 
+/** True for an http(s) origin in its serialized form (RFC 6454 §6.2), as `URL.origin` writes it. */
+function isOrigin(value: string): boolean {
+  try {
+    const url = new URL(value)
+    return (url.protocol === 'https:' || url.protocol === 'http:') && url.origin === value
+  } catch {
+    return false
+  }
+}
+
 /** The paywall's answer to a CORS preflight (`OPTIONS` with `Access-Control-Request-Method`) of a paid route. */
 export const CorsConfigSchema = z
   .object({
@@ -180,6 +190,26 @@ export const PaywallConfigSchema = z
     freezeOnDispute: z.boolean().optional(),
     /** Match paths with their letter case (default false, like Express and Koa). */
     caseSensitive: z.boolean().optional(),
+    /**
+     * The public origins clients reach this paywall by (`https://api.example.com`), behind any
+     * proxy. A PaymentMethod bound to another origin is refused (spec §7.4). Never taken from the
+     * request: its Host is written by the sender, so an origin relaying a card would name itself.
+     */
+    origins: z
+      .array(
+        z.string().refine(isOrigin, {
+          error:
+            'must be an origin as a browser writes it: https://api.example.com (lower case, no path, no trailing slash, no default port)',
+        }),
+      )
+      .min(1, { error: 'must list at least one origin' })
+      .optional(),
+    /**
+     * What a PaymentMethod with no origin binding (a v1 client's) may pay for (spec §7.4).
+     * `new-accounts` (default): a card with no account yet, or an account whose valid credential
+     * comes with it. `refuse`: nothing. `any`: everything, as in v1 (v1 compatibility).
+     */
+    unboundPaymentMethods: z.enum(['new-accounts', 'refuse', 'any']).optional(),
     /** Card-testing defences; `false` turns them off. */
     rateLimits: RateLimitsSchema.optional(),
     /** `GET /.well-known/stripe402` price list; `false` turns it off. */

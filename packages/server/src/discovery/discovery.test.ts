@@ -30,7 +30,7 @@ describe('the price list', () => {
     expect(paywall.priceList()).toEqual({
       stripe402Version: 1,
       publishableKey: h.emu.keys().publishableKey,
-      extensions: ['maxAmount', 'idempotencyKey'],
+      extensions: ['maxAmount', 'idempotencyKey', 'originBinding'],
       routes: [
         {
           method: 'GET',

@@ -1,7 +1,6 @@
 /** The price list served at `GET /.well-known/stripe402`: what every paid route costs, machine-readable. */
 import { type DiscoveryDocument, type DiscoveryRoute, STRIPE402_VERSION } from '@stripe402/protocol'
 import type { ResolvedConfig } from '../config/resolve'
-import { HONOURED_EXTENSIONS } from '../http/responses'
 
 /** The discovery document, as the protocol defines it (`DiscoveryDocumentSchema`). */
 export type PriceList = DiscoveryDocument
@@ -11,7 +10,7 @@ export function priceList(config: ResolvedConfig): PriceList {
   return {
     stripe402Version: STRIPE402_VERSION,
     publishableKey: config.stripe.publishableKey,
-    extensions: [...HONOURED_EXTENSIONS],
+    extensions: [...config.extensions],
     routes: config.routes.declared.map(({ pattern, value: route }) => ({
       method: pattern.method ?? '*',
       path: pattern.path,

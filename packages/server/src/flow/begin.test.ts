@@ -49,7 +49,7 @@ describe('begin: the 402 challenge', () => {
           description: 'A joke',
         },
       ],
-      extensions: ['maxAmount', 'idempotencyKey'],
+      extensions: ['maxAmount', 'idempotencyKey', 'originBinding'],
     })
     expect(events).toEqual([
       {

@@ -6,6 +6,7 @@ import type { Engine, PricedRequest } from './context'
 import { refuse, whereOf } from './deny'
 import { debitOf, viaDebit } from './via-debit'
 import { finishCardPayment } from './issue'
+import { unboundRefusal } from './origin-binding'
 
 /** Who pays on the card path. */
 export interface CardPayer {
@@ -17,6 +18,11 @@ export interface CardPayer {
    * is dropped for the rest of the request once the ledger refuses it (revoked, unknown).
    */
   credential?: { clientId: string; credentialHash: string }
+  /**
+   * The PaymentMethod is unbound and the account exists (spec §7.4): the card pays only beside
+   * `credential`, so a credential the ledger refuses ends the payment instead of leaving the card alone.
+   */
+  credentialRequired?: true
 }
 
 /** The payer for a card's account, with the request's clientId when it is a token for that account. */
@@ -73,6 +79,7 @@ export async function afterCardSpend(
     !result.ok &&
     (result.reason === 'unknown_credential' || result.reason === 'credential_revoked')
   ) {
+    if (payer.credentialRequired) return unboundRefusal(engine, request)
     // The card still pays; the refused credential is neither used again nor handed back.
     delete payer.credential
     return spendByCard(engine, request, payer, chargeId)

@@ -40,6 +40,7 @@ export function challenge(
     minTopUp: coveringMinTopUp(route, request.price, owed),
     ...(route.maxTopUp !== undefined && { maxTopUp: route.maxTopUp }),
     publishableKey: engine.config.stripe.publishableKey,
+    extensions: engine.config.extensions,
     ...(route.description !== undefined && { description: route.description }),
     ...(route.mimeType !== undefined && { mimeType: route.mimeType }),
     ...(code !== undefined && { code }),

@@ -5,11 +5,12 @@ import type { PaywallOutcome } from '../outcome'
 import { classifyStripeError } from '../stripe/errors'
 import type { CardPaymentMethod } from '../stripe/gateway'
 import { countFailure, rateLimited } from './abuse'
-import { cardPayer, spendByCard } from './card-debit'
+import { type CardPayer, cardPayer, spendByCard } from './card-debit'
 import { chargeAndSpend } from './charge'
 import type { Engine, PricedRequest } from './context'
 import { challenge, stripeUnavailable, whereOf } from './deny'
 import { viaLedger } from './failures'
+import { judgeBinding } from './origin-binding'
 import { holdLock } from './top-up-lock'
 import { waitForTopUp } from './wait'
 
@@ -96,7 +97,12 @@ export async function payWithCard(
   if (cardWait !== undefined)
     return rateLimited(engine, where, 'failed_payments_per_card', cardWait)
 
-  const payer = cardPayer(engine, accountId, payload.clientId)
+  const binding = await judgeBinding(engine, request, card, accountId, payload.clientId)
+  if (typeof binding === 'object') return binding.refused
+  const payer: CardPayer = {
+    ...cardPayer(engine, accountId, payload.clientId),
+    ...(binding === 'with-credential' && { credentialRequired: true }),
+  }
   const covered = await spendByCard(engine, request, payer)
   if (!('insufficient' in covered)) return covered
 

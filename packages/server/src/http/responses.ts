@@ -5,6 +5,7 @@ import {
   encodePaymentResponse,
   EXTENSIONS,
   HEADERS,
+  ORIGIN_BINDING,
   PaymentErrorCodeSchema,
   type PaymentErrorCode,
   type PaymentRequired,
@@ -26,7 +27,10 @@ export const EXPOSE_HEADERS = {
 } as const
 
 /** Optional payload fields this server honours, announced in every challenge and the price list. */
-export const HONOURED_EXTENSIONS = [EXTENSIONS.MAX_AMOUNT, EXTENSIONS.IDEMPOTENCY_KEY]
+export const HONOURED_EXTENSIONS: readonly string[] = [
+  EXTENSIONS.MAX_AMOUNT,
+  EXTENSIONS.IDEMPOTENCY_KEY,
+]
 
 export interface ChallengeInput {
   /** The URL the client asked for (reported in `resource.url`). */
@@ -38,6 +42,8 @@ export interface ChallengeInput {
   publishableKey: string
   description?: string
   mimeType?: string
+  /** Announced in `extensions` (default HONOURED_EXTENSIONS). */
+  extensions?: readonly string[]
   /** Why the 402 is sent; absent on a plain challenge. */
   code?: PaymentErrorCode
   message?: string
@@ -92,7 +98,14 @@ export function challengeSpareBytes(
 ): number {
   return (
     MAX_HEADER_JSON_BYTES -
-    jsonBytes(paymentRequired({ ...input, url: '/', code: LONGEST_CODE as PaymentErrorCode }))
+    jsonBytes(
+      paymentRequired({
+        ...input,
+        url: '/',
+        code: LONGEST_CODE as PaymentErrorCode,
+        extensions: [...HONOURED_EXTENSIONS, ORIGIN_BINDING.EXTENSION],
+      }),
+    )
   )
 }
 
@@ -117,7 +130,7 @@ function paymentRequired(input: ChallengeInput): PaymentRequired {
     ],
     ...(input.code !== undefined && { error: input.code }),
     ...(input.message !== undefined && { message: input.message.slice(0, 1024) }),
-    extensions: HONOURED_EXTENSIONS,
+    extensions: [...(input.extensions ?? HONOURED_EXTENSIONS)],
   }
 }
 

@@ -1,5 +1,5 @@
 /** The only module that talks to Stripe: a narrow wrapper over the official SDK. */
-import { STRIPE402_VERSION } from '@stripe402/protocol'
+import { ORIGIN_BINDING, STRIPE402_VERSION } from '@stripe402/protocol'
 import Stripe from 'stripe'
 
 /** Metadata every stripe402 PaymentIntent carries, so a webhook or reconcile can credit it without the request. */
@@ -91,6 +91,8 @@ const FIND_MAX_SCANNED = 1_000
 export interface CardPaymentMethod {
   fingerprint: string
   customerId: string | null
+  /** The origin the client bound it to (`stripe402_origin` metadata, spec §7.4); absent when unbound. */
+  origin?: string
 }
 
 export interface GatewayOptions {
@@ -137,7 +139,12 @@ export function createStripeGateway(options: GatewayOptions): StripeGateway {
     async cardOf(paymentMethodId) {
       const pm = await client.paymentMethods.retrieve(paymentMethodId)
       if (pm.type !== 'card' || !pm.card?.fingerprint) return null
-      return { fingerprint: pm.card.fingerprint, customerId: idOf(pm.customer) ?? null }
+      const origin = pm.metadata?.[ORIGIN_BINDING.METADATA_KEY]
+      return {
+        fingerprint: pm.card.fingerprint,
+        customerId: idOf(pm.customer) ?? null,
+        ...(typeof origin === 'string' && origin !== '' && { origin }),
+      }
     },
     async chargeTopUp(request) {
       // Derived idempotency keys: a retried top-up replays these steps instead of repeating them.

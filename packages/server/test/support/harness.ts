@@ -3,6 +3,7 @@ import {
   decodePaymentRequired,
   decodePaymentResponse,
   encodePaymentPayload,
+  ORIGIN_BINDING,
   type PaymentPayload,
   type PaymentRequired,
   type PaymentResponse,
@@ -24,6 +25,8 @@ import { createPaywall, type Paywall } from '../../src/paywall'
 
 export const SECRET = 'test-secret-0123456789-abcdefghijklmnopqrstuvwxyz'
 export const WEBHOOK_SECRET = 'whsec_test_engine'
+/** The public origin of the harness's paywall (`origins`), which `card()` binds PaymentMethods to. */
+export const ORIGIN = 'https://api.example.com'
 
 export const CARDS = {
   visa: '4242424242424242',
@@ -50,8 +53,11 @@ export interface Harness {
     events: PaywallEvent[]
     logs: CapturedLog[]
   }
-  /** A PaymentMethod created with the publishable key, like a client does. */
-  card(number?: string): Promise<string>
+  /**
+   * A PaymentMethod created with the publishable key, like a client does: bound to ORIGIN
+   * (spec §7.4) unless `origin` says another one, or null for none (a v1 client's).
+   */
+  card(number?: string, options?: { origin?: string | null }): Promise<string>
 }
 
 /**
@@ -94,13 +100,14 @@ export function useEmulator(options: { webhooks?: () => WebhookEndpoint[] } = {}
           'GET /api/weather': { amount: 1_000, minTopUp: 10_000 },
         },
         webhook: { secret: WEBHOOK_SECRET },
+        origins: [ORIGIN],
         onEvent: (event) => events.push(event),
         logger,
         ...overrides,
       })
       return { paywall, ledger, events, logs }
     },
-    async card(number = CARDS.visa) {
+    async card(number = CARDS.visa, { origin = ORIGIN }: { origin?: string | null } = {}) {
       const stripe = new Stripe(harness.emu.keys().publishableKey, {
         ...harness.emu.sdkConfig(),
         maxNetworkRetries: 0,
@@ -108,6 +115,7 @@ export function useEmulator(options: { webhooks?: () => WebhookEndpoint[] } = {}
       const pm = await stripe.paymentMethods.create({
         type: 'card',
         card: { number, exp_month: 12, exp_year: 2030, cvc: '123' },
+        ...(origin !== null && { metadata: { [ORIGIN_BINDING.METADATA_KEY]: origin } }),
       })
       return pm.id
     },
