@@ -13,7 +13,14 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ADAPTERS, type AppHooks, type RunningServer } from '../adapters/servers'
 import { LeakCollector } from './support/leak-scan'
-import { CARDS, errorCodeOf, paymentHeader, paymentResponseOf, tokenize } from './support/payments'
+import {
+  CARDS,
+  errorCodeOf,
+  paymentHeader,
+  paymentResponseOf,
+  tokenize,
+  PAID_ORIGIN,
+} from './support/payments'
 import { report } from './support/report'
 import { rawRequest } from './support/wire'
 
@@ -50,6 +57,7 @@ let accounts = 0
 function paywallOn(account: string, config: Partial<PaywallConfig> = {}) {
   useAccount(account)
   return createPaywall({
+    origins: [PAID_ORIGIN],
     stripe: { ...emulator.keys(account), apiBase: emulator.url, maxNetworkRetries: 0 },
     secret: SECRET,
     ledger: new MemoryLedger(),

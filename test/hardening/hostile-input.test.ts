@@ -19,7 +19,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ADAPTERS, type AppHooks, PAID_ROUTES, type RunningServer } from '../adapters/servers'
 import { type HostileContext, type HostileRequest, hostileRequest } from './support/hostile'
 import { LeakCollector } from './support/leak-scan'
-import { CARDS, errorCodeOf, paying, paymentResponseOf, tokenize } from './support/payments'
+import {
+  CARDS,
+  errorCodeOf,
+  paying,
+  paymentResponseOf,
+  tokenize,
+  PAID_ORIGIN,
+} from './support/payments'
 import { report } from './support/report'
 import { rawRequest } from './support/wire'
 
@@ -86,6 +93,7 @@ describe.each(adapters.map((adapter, index) => ({ adapter, index, name: adapter.
 
     beforeAll(async () => {
       paywall = createPaywall({
+        origins: [PAID_ORIGIN],
         stripe: {
           ...emulator.keys(account),
           apiBase: emulator.url,

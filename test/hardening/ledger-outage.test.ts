@@ -27,7 +27,14 @@ import { ADAPTERS, type AppHooks, type RunningServer } from '../adapters/servers
 import { requireService } from '../services'
 import { LeakCollector } from './support/leak-scan'
 import { auditAccount, auditCharges } from './support/ledger-audit'
-import { CARDS, errorCodeOf, paying, paymentResponseOf, tokenize } from './support/payments'
+import {
+  CARDS,
+  errorCodeOf,
+  paying,
+  paymentResponseOf,
+  tokenize,
+  PAID_ORIGIN,
+} from './support/payments'
 import { startPrivateRedis, startTcpProxy } from './support/processes'
 import { report } from './support/report'
 import { runId } from './support/shared-ledger'
@@ -148,6 +155,7 @@ describe.each(outages)('ledger outage: $name', ({ name, available, setup }) => {
     env = await setup()
     useAccount(account)
     paywall = createPaywall({
+      origins: [PAID_ORIGIN],
       stripe: { ...emulator.keys(account), apiBase: emulator.url, maxNetworkRetries: 0 },
       secret: SECRET,
       ledger: env.ledger,
@@ -353,6 +361,7 @@ describe('ledger outage between the charge and the credit', () => {
     })
     useAccount(account)
     const paywall = createPaywall({
+      origins: [PAID_ORIGIN],
       stripe: { ...emulator.keys(account), apiBase: emulator.url, maxNetworkRetries: 0 },
       secret: SECRET,
       ledger,

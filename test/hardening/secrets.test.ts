@@ -24,7 +24,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { ADAPTERS, type AppHooks, type RunningServer } from '../adapters/servers'
 import { requireService } from '../services'
 import { findLeaks, LeakCollector } from './support/leak-scan'
-import { CARDS, paymentHeader, paymentResponseOf, tokenize } from './support/payments'
+import { CARDS, paymentHeader, paymentResponseOf, tokenize, PAID_ORIGIN } from './support/payments'
 import { runServerProcessToExit } from './support/processes'
 import { report } from './support/report'
 import { rawRequest } from './support/wire'
@@ -187,6 +187,7 @@ describe('no secret or card data in logs, events, errors or answers', () => {
         const start = async (overrides: Partial<PaywallConfig> = {}) => {
           const hooks: AppHooks = { hits: new Map(), streamGate: () => Promise.resolve() }
           const paywall = createPaywall({
+            origins: [PAID_ORIGIN],
             stripe: { ...keys, apiBase: emulator.url, timeoutMs: 1_000, maxNetworkRetries: 0 },
             secret: STRONG,
             ledger: new MemoryLedger(),

@@ -18,7 +18,7 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { ADAPTERS, type AppHooks, type RunningServer } from '../adapters/servers'
 import { LeakCollector } from './support/leak-scan'
 import { auditAccount, auditCharges } from './support/ledger-audit'
-import { CARDS, errorCodeOf, paying, tokenize } from './support/payments'
+import { CARDS, errorCodeOf, paying, tokenize, PAID_ORIGIN } from './support/payments'
 import { report } from './support/report'
 
 const PRICE = 100
@@ -136,6 +136,7 @@ async function withStack<T>(
   const emulator = await startStripeEmulator({ port: 0, ...emulatorOptions })
   const ledger = new MemoryLedger()
   const paywall = createPaywall({
+    origins: [PAID_ORIGIN],
     stripe: {
       ...emulator.keys(ACCOUNT),
       apiBase: emulator.url,

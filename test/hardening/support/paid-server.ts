@@ -14,6 +14,7 @@ import {
   RedisLedger,
   SqliteLedger,
 } from '@stripe402/server'
+import { PAID_ORIGIN } from './payments'
 
 export interface PaidServerOptions {
   adapter: 'express' | 'koa' | 'fetch'
@@ -56,6 +57,7 @@ const paywall = createPaywall({
   stripe: options.stripe,
   secret: options.secret,
   ledger,
+  origins: [PAID_ORIGIN],
   routes: options.routes,
   ...(options.webhookSecret !== undefined && { webhook: { secret: options.webhookSecret } }),
   ...(options.rateLimits !== undefined && { rateLimits: options.rateLimits }),

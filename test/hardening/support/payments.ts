@@ -25,11 +25,18 @@ export const CARDS = {
   dispute: TEST_CARDS.dispute.number,
 }
 
+/**
+ * The public origin the suites' paid servers are configured with (`origins`), and the one their
+ * PaymentMethods are bound to, as a current client binds each to the origin it pays (spec §7.4).
+ */
+export const PAID_ORIGIN = 'https://paid.stripe402.test'
+
 /** A new PaymentMethod for `number`, created with the account's publishable key over plain HTTP, as a client does. */
 export async function tokenize(
   emulator: StripeEmulator,
   account: string,
   number: string,
+  origin: string = PAID_ORIGIN,
 ): Promise<string> {
   const res = await fetch(`${emulator.url}/v1/payment_methods`, {
     method: 'POST',
@@ -43,6 +50,7 @@ export async function tokenize(
       'card[exp_month]': '12',
       'card[exp_year]': '2034',
       'card[cvc]': number.length === 15 ? '1234' : '123',
+      'metadata[stripe402_origin]': origin,
     }),
   })
   const body = (await res.json()) as { id?: string; error?: { message: string } }
