@@ -4,6 +4,7 @@ import {
   decodePaymentResponse,
   encodePaymentPayload,
   HEADERS,
+  ORIGIN_BINDING,
 } from '@stripe402/protocol'
 import { createPaywall, MemoryLedger, type Ledger, type Paywall } from '@stripe402/server'
 import { startStripeEmulator, type StripeEmulator } from '@stripe402/stripe-emulator'
@@ -24,6 +25,13 @@ afterAll(async () => {
 })
 
 const redis = await requireService('redis')
+
+/**
+ * The public origin the suite's paywalls are configured with (`origins`), as if behind a proxy:
+ * they listen on 127.0.0.1:<port>, but the origin a server checks bindings against comes from its
+ * configuration, never from the request. The suite's PaymentMethods are bound to it (spec §7.4).
+ */
+const ORIGIN = 'https://api.adapters.example'
 
 interface Variant {
   name: string
@@ -83,6 +91,7 @@ describe.each(variants)('adapter: $name', ({ name, adapter, ledger: makeLedger }
       ledger,
       routes: PAID_ROUTES,
       webhook: { secret: 'whsec_adapter_suite' },
+      origins: [ORIGIN],
       rateLimits: false,
     })
     // The same engine, watched: what the adapter passed in, and when a paid request's settle is done.
@@ -107,11 +116,13 @@ describe.each(variants)('adapter: $name', ({ name, adapter, ledger: makeLedger }
   })
 
   const charges = () => emulator.charges({ account })
-  const paymentMethod = async (number = '4242424242424242') =>
+  /** A PaymentMethod made with the publishable key, as a client does, bound to `origin`. */
+  const paymentMethod = async (number = '4242424242424242', origin = ORIGIN) =>
     (
       await publishable.paymentMethods.create({
         type: 'card',
         card: { number, exp_month: 12, exp_year: 2034, cvc: '123' },
+        metadata: { [ORIGIN_BINDING.METADATA_KEY]: origin },
       })
     ).id
   const payment = (payload: Record<string, unknown>) =>
@@ -602,5 +613,37 @@ describe.each(variants)('adapter: $name', ({ name, adapter, ledger: makeLedger }
       headers: { 'stripe-signature': signature, 'content-type': 'application/json' },
     })
     expect(good.status).toBe(200)
+  })
+
+  it('refuses a PaymentMethod bound to another origin: 402, no charge, no credential', async () => {
+    // A hostile origin named this server's publishable key; the agent's client bound the card to it.
+    const relayed = await paymentMethod('4242424242424242', 'https://evil.example')
+    const chargesBefore = charges().length
+    const hitsBefore = hitsOf('/api/joke')
+    const balanceBefore = (await paywall.balance(clientId))!
+    const res = await get('/api/joke', {
+      headers: { [HEADERS.PAYMENT]: payment({ paymentMethodId: relayed, topUpAmount: 200_000 }) },
+    })
+    expect(res.status).toBe(402)
+    const challenge = decodePaymentRequired(res.headers.get(HEADERS.PAYMENT_REQUIRED))
+    expect(challenge.error).toBe('payment_method_origin_mismatch')
+    expect(challenge.extensions).toContain(ORIGIN_BINDING.EXTENSION)
+    const receipt = res.headers.get(HEADERS.PAYMENT_RESPONSE)
+    if (receipt !== null)
+      expect(decodePaymentResponse(receipt)).toMatchObject({ success: false, clientId: '' })
+    const body = await res.text()
+    expect(body).not.toContain(clientId)
+    expect(receipt ?? '').not.toContain(clientId)
+    expect(hitsOf('/api/joke')).toBe(hitsBefore)
+    expect(charges()).toHaveLength(chargesBefore)
+    expect(await paywall.balance(clientId)).toBe(balanceBefore)
+
+    // The same card bound to this server's origin still pays, from the account's credits.
+    const own = await get('/api/joke', {
+      headers: { [HEADERS.PAYMENT]: payment({ paymentMethodId: await paymentMethod() }) },
+    })
+    expect(own.status).toBe(200)
+    expect(responseOf(own)).toMatchObject({ success: true, creditsRemaining: balanceBefore - 500 })
+    expect(charges()).toHaveLength(chargesBefore)
   })
 })

@@ -5,6 +5,7 @@ import { encodePaymentPayload } from '@stripe402/protocol'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { createMemoryStore, createPayingFetch, getPaymentInfo, type PaymentEvent } from '../index'
 import { startFakeServer } from '../../test/support/fake-server'
+import { startPaidApi } from '../../test/support/paid-api'
 import { CARDS, useStack } from '../../test/support/stack'
 
 const stack = useStack()
@@ -185,6 +186,11 @@ describe('plain HTTP to a host that is not loopback', () => {
       String(input instanceof Request ? input.url : input).replace(insecure, stack.api.url),
       init,
     )
+  // Reached by that name, as behind a proxy: the API lists it among its origins (spec §7.4).
+  beforeEach(async () => {
+    await stack.api.close()
+    stack.api = await startPaidApi(stack.emulator, { aliases: [insecure] })
+  })
 
   it('gets no payment header: a 402 from it is refused before any money moves, unless allowInsecureHttp', async () => {
     const store = createMemoryStore()

@@ -3,7 +3,7 @@
  * the Stripe emulator, with every request the API receives recorded, so tests count round trips.
  */
 import type { AddressInfo } from 'node:net'
-import type { Server } from 'node:http'
+import { createServer } from 'node:http'
 import express from 'express'
 import { paywallMiddleware } from '@stripe402/express'
 import { decodePaymentPayload, type PaymentPayload } from '@stripe402/protocol'
@@ -36,12 +36,20 @@ export interface PaidApi {
 /** Routes: `GET /api/joke` 500 units, `POST /api/echo` 500 (echoes the body), `GET /api/dynamic` (see `price`), `GET /api/whole` 50,000, `GET /api/slow` 500 (see `hold`), `GET /api/moved` 500 (see `redirect`); min top-up 50,000 ($5). */
 export async function startPaidApi(
   emulator: StripeEmulator,
-  options: { routes?: Record<string, RouteConfig> } = {},
+  options: {
+    routes?: Record<string, RouteConfig>
+    /** Other origins clients reach it by (a name a test's fetch rewrites to it, as a proxy would), listed in its `origins`. */
+    aliases?: string[]
+  } = {},
 ): Promise<PaidApi> {
   const keys = emulator.keys()
   const price = { current: 500 }
   const hold: PaidApi['hold'] = {}
   const redirect: PaidApi['redirect'] = {}
+  // Listen first: the paywall binds PaymentMethods to the origin clients reach it by (spec §7.4).
+  const server = createServer()
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
   const paywall = createPaywall({
     stripe: {
       secretKey: keys.secretKey,
@@ -59,8 +67,7 @@ export async function startPaidApi(
       'GET /api/slow': { amount: 500, minTopUp: 50_000 },
       'GET /api/moved': { amount: 500, minTopUp: 50_000 },
     },
-    // Its origin is known only once it listens: PaymentMethods pay as in v1 (spec §7.4).
-    unboundPaymentMethods: 'any',
+    origins: [url, ...(options.aliases ?? [])],
     logger: { warn: () => {}, error: () => {} },
   })
   const requests: ApiRequest[] = []
@@ -108,12 +115,9 @@ export async function startPaidApi(
       contentType: req.headers['content-type'] ?? null,
     })
   })
-  const server: Server = await new Promise((resolve) => {
-    const s = app.listen(0, '127.0.0.1', () => resolve(s))
-  })
-  const { port } = server.address() as AddressInfo
+  server.on('request', app)
   return {
-    url: `http://127.0.0.1:${port}`,
+    url,
     paywall,
     requests,
     price,
