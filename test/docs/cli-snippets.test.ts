@@ -527,19 +527,27 @@ async function apiServingTrailingSlash(stripe: {
   publishableKey: string
   apiBase: string
 }): Promise<{ url: string; close(): Promise<void> }> {
-  const app = createApp(
-    createPaywall({ stripe, secret: exampleSecret(), ledger: new MemoryLedger(), routes: ROUTES }),
-  )
-  const server: Server = createServer((req, res) => {
+  const server: Server = createServer()
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  // The suite binds its PaymentMethods to the server's origin, as a current client does.
+  const paywall = createPaywall({
+    stripe,
+    secret: exampleSecret(),
+    ledger: new MemoryLedger(),
+    origins: [url],
+    routes: ROUTES,
+  })
+  const app = createApp(paywall)
+  server.on('request', (req, res) => {
     if (req.method === 'GET' && req.url === '/api/joke/')
       return void res
         .writeHead(200, { 'content-type': 'application/json' })
         .end(JSON.stringify({ joke: 'Free, by accident.' }))
     app(req, res)
   })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    url,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   }
 }

@@ -1,6 +1,6 @@
 /** Starts the example API on the ledger the environment asks for (embedded SQLite by default). */
 import { mkdirSync } from 'node:fs'
-import type { Server } from 'node:http'
+import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -71,22 +71,30 @@ export function exampleSecret(env: NodeJS.ProcessEnv = process.env): string {
   return EXAMPLE_SECRET
 }
 
-/** Builds the paywall and listens; port 0 picks a free port. */
+/**
+ * Listens, then builds the paywall for the origins it is reached by (port 0 picks a free port):
+ * a PaymentMethod bound to another origin is refused (spec §7.4). STRIPE402_ORIGINS (comma
+ * separated) names them when the API sits behind a proxy or another host name.
+ */
 export async function startApi(options: StartOptions): Promise<RunningApi> {
+  const server = createServer()
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve))
+  const { port } = server.address() as AddressInfo
+  const origins = process.env.STRIPE402_ORIGINS?.split(',').map((o) => o.trim()) ?? [
+    `http://127.0.0.1:${port}`,
+    `http://localhost:${port}`,
+  ]
   const paywall = createPaywall({
     stripe: options.stripe,
     secret: options.secret ?? exampleSecret(),
     ledger: options.ledger.ledger,
+    origins,
     routes: ROUTES,
     ...(process.env.STRIPE_WEBHOOK_SECRET
       ? { webhook: { secret: process.env.STRIPE_WEBHOOK_SECRET } }
       : {}),
   })
-  const app = createApp(paywall)
-  const server = await new Promise<Server>((resolve) => {
-    const s = app.listen(options.port ?? 0, '127.0.0.1', () => resolve(s))
-  })
-  const { port } = server.address() as AddressInfo
+  server.on('request', createApp(paywall))
   return {
     url: `http://127.0.0.1:${port}`,
     server,

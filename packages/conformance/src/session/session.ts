@@ -58,7 +58,7 @@ export class Session {
       options.freeRoute === undefined ? undefined : parseRoute(options.freeRoute, 'freeRoute')
     this.paramRoute =
       options.paramRoute === undefined ? undefined : parseParamRoute(options.paramRoute)
-    this.tokenizer = tokenizerFor(options.payment)
+    this.tokenizer = tokenizerFor(options.payment, new URL(options.url).origin)
     this.primaryCard = options.payment.card
     const stripeApi = 'stripeApi' in options.payment ? options.payment.stripeApi : undefined
     this.stripeApi = isEmulator(stripeApi) ? stripeApi : undefined

@@ -1,14 +1,19 @@
 /** Creates a PaymentMethod with the server's publishable key, exactly as Stripe.js or an agent would. */
+import { ORIGIN_BINDING } from '@stripe402/protocol'
 import type { Card } from './cards'
 import type { PaymentSource } from './options'
 
 export type Tokenizer = (publishableKey: string, card: Card) => Promise<string>
 
-/** The tokenizer a payment source describes: a Stripe API (or emulator) URL, or the caller's own function. */
-export function tokenizerFor(payment: PaymentSource): Tokenizer {
+/**
+ * The tokenizer a payment source describes: a Stripe API (or emulator) URL, or the caller's own
+ * function. PaymentMethods it creates are bound to `origin`, the audited server's, as a current
+ * client binds each to the origin it pays (spec §7.4); a v1 server ignores the binding.
+ */
+export function tokenizerFor(payment: PaymentSource, origin?: string): Tokenizer {
   if ('createPaymentMethod' in payment) return payment.createPaymentMethod
   const base = payment.stripeApi.replace(/\/+$/, '')
-  return (publishableKey, card) => createPaymentMethod(base, publishableKey, card)
+  return (publishableKey, card) => createPaymentMethod(base, publishableKey, card, origin)
 }
 
 /** `POST {stripeApi}/v1/payment_methods` with the card, form-encoded, authorized by the publishable key. */
@@ -16,6 +21,7 @@ export async function createPaymentMethod(
   stripeApi: string,
   publishableKey: string,
   card: Card,
+  origin?: string,
 ): Promise<string> {
   const body = new URLSearchParams({
     type: 'card',
@@ -24,6 +30,7 @@ export async function createPaymentMethod(
     'card[exp_year]': String(card.exp_year),
     'card[cvc]': card.cvc,
   })
+  if (origin !== undefined) body.set(`metadata[${ORIGIN_BINDING.METADATA_KEY}]`, origin)
   const response = await globalThis.fetch(`${stripeApi}/v1/payment_methods`, {
     method: 'POST',
     headers: {
