@@ -190,6 +190,53 @@ describe('stripe402 fetch', () => {
   })
 })
 
+describe('stripe402 usage (issue 17)', () => {
+  it('with no arguments prints the usage to stderr and fails', async () => {
+    const run = await cli([])
+    expect(run.code).toBe(1)
+    expect(run.stdout).toBe('')
+    expect(run.stderr).toContain('Usage: stripe402 <command>')
+  })
+
+  it('names an unknown flag in one line and suggests the closest known one', async () => {
+    const run = await cli(fetchArgs('/api/joke', '--max-amout', '100'))
+    expect(run.code).toBe(1)
+    expect(run.stderr).toBe(
+      'stripe402: unknown option --max-amout (did you mean --max-amount?). Run "stripe402 fetch --help" for the options.\n',
+    )
+    const wallet = await cli(['wallet', '--walet', 'w.json'])
+    expect(wallet.code).toBe(1)
+    expect(wallet.stderr).toContain('unknown option --walet (did you mean --wallet?)')
+    const missing = await cli(fetchArgs('/api/joke', '--max-amount'))
+    expect(missing.stderr).toBe('stripe402: --max-amount needs a value.\n')
+    expect(stack.api.requests).toEqual([])
+  })
+
+  it('says how to configure a card when none is, not the library words', async () => {
+    const run = await cli(fetchArgs('/api/joke'), { STRIPE402_CARD: '' })
+    expect(run.code).toBe(2)
+    expect(run.stderr).toContain(
+      'no card configured: set STRIPE402_CARD=number|mm|yyyy|cvc or pass --payment-method',
+    )
+    expect(run.stderr).not.toContain('paymentMethod callback')
+  })
+
+  it.each([
+    ['5555555555554444|12|2034|12', 'the CVC must be 3 or 4 digits'],
+    ['5555555555554444|12|2034|12345', 'the CVC must be 3 or 4 digits'],
+    ['5555 4444|12|2034|123', 'the card number must be 12 to 19 digits'],
+    ['5555555555554444|13|2034|123', 'the expiry month must be 1 to 12'],
+    ['5555555555554444|12|34x|123', 'the expiry year must be 2 or 4 digits'],
+    ['5555555555554444|12|2034', 'it has 3 fields, not 4 (number|mm|yyyy|cvc)'],
+  ])('names the bad field of STRIPE402_CARD=%s without echoing the number', async (card, says) => {
+    const run = await cli(fetchArgs('/api/joke'), { STRIPE402_CARD: card })
+    expect(run.code).toBe(1)
+    expect(run.stderr).toContain(`STRIPE402_CARD: ${says}`)
+    expect(run.stderr).not.toMatch(/5555|4444/)
+    expect(stack.api.requests).toEqual([])
+  })
+})
+
 describe('stripe402 wallet', () => {
   it('prints balances and spend per origin as a table', async () => {
     await cli(fetchArgs('/api/joke'))

@@ -26,6 +26,9 @@ export async function main(argv: string[], io: Io): Promise<number> {
         if (wantsHelp) return print(io, WALLET_USAGE)
         return await walletCommand(rest, io)
       case undefined:
+        // Nothing asked: the usage goes where errors go, and the shell sees a failure.
+        io.stderr.write(`${USAGE}\n`)
+        return EXIT.OTHER
       case 'help':
       case '--help':
       case '-h':

@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util'
 import type { Policy } from '../options'
 import { UsageError } from './card'
+import { usageErrorFrom } from './parse'
 
 export interface FetchArgs {
   url: string
@@ -44,7 +45,7 @@ export function parseFetchArgs(argv: string[]): FetchArgs {
   try {
     parsed = parse(argv)
   } catch (error) {
-    throw new UsageError((error as Error).message)
+    throw usageErrorFrom('fetch', error, FETCH_OPTIONS)
   }
   const { values, positionals } = parsed
   if (positionals.length !== 1) throw new UsageError('stripe402 fetch takes exactly one URL.')
@@ -108,27 +109,24 @@ export function parseFetchArgs(argv: string[]): FetchArgs {
   }
 }
 
+const FETCH_OPTIONS = {
+  request: { type: 'string', short: 'X' },
+  header: { type: 'string', short: 'H', multiple: true },
+  data: { type: 'string', short: 'd', multiple: true },
+  'max-amount': { type: 'string' },
+  'max-top-up': { type: 'string' },
+  'top-up': { type: 'string' },
+  'budget-daily': { type: 'string' },
+  'budget-monthly': { type: 'string' },
+  'budget-total': { type: 'string' },
+  'budget-currency': { type: 'string' },
+  'allow-origin': { type: 'string', multiple: true },
+  wallet: { type: 'string' },
+  'payment-method': { type: 'string' },
+  'stripe-api': { type: 'string' },
+  json: { type: 'boolean' },
+} as const
+
 function parse(argv: string[]) {
-  return parseArgs({
-    args: argv,
-    allowPositionals: true,
-    strict: true,
-    options: {
-      request: { type: 'string', short: 'X' },
-      header: { type: 'string', short: 'H', multiple: true },
-      data: { type: 'string', short: 'd', multiple: true },
-      'max-amount': { type: 'string' },
-      'max-top-up': { type: 'string' },
-      'top-up': { type: 'string' },
-      'budget-daily': { type: 'string' },
-      'budget-monthly': { type: 'string' },
-      'budget-total': { type: 'string' },
-      'budget-currency': { type: 'string' },
-      'allow-origin': { type: 'string', multiple: true },
-      wallet: { type: 'string' },
-      'payment-method': { type: 'string' },
-      'stripe-api': { type: 'string' },
-      json: { type: 'boolean' },
-    },
-  })
+  return parseArgs({ args: argv, allowPositionals: true, strict: true, options: FETCH_OPTIONS })
 }

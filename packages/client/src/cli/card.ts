@@ -3,23 +3,20 @@ import type { Card } from '../options'
 
 export function parseCardEnv(value: string): Card {
   const parts = value.split('|').map((p) => p.trim())
-  const [number, month, year, cvc] = parts
-  if (
-    parts.length !== 4 ||
-    !number ||
-    !month ||
-    !year ||
-    !cvc ||
-    !/^\d{12,19}$/.test(number.replace(/[\s-]/g, '')) ||
-    !/^\d{1,2}$/.test(month) ||
-    !/^\d{2,4}$/.test(year) ||
-    !/^\d{3,4}$/.test(cvc)
-  ) {
-    // The value is deliberately not quoted: it may be a real card.
-    throw new UsageError(
-      'STRIPE402_CARD must look like number|mm|yyyy|cvc, e.g. 4242424242424242|12|2034|123.',
+  // Every message names the field at fault and never quotes a value: it may be a real card.
+  const bad = (problem: string) =>
+    new UsageError(`STRIPE402_CARD: ${problem}, e.g. 4242424242424242|12|2034|123.`)
+  if (parts.length !== 4)
+    throw bad(
+      `it has ${parts.length} field${parts.length === 1 ? '' : 's'}, not 4 (number|mm|yyyy|cvc)`,
     )
-  }
+  const [number = '', month = '', year = '', cvc = ''] = parts
+  if (!/^\d{12,19}$/.test(number.replace(/[\s-]/g, '')))
+    throw bad('the card number must be 12 to 19 digits')
+  if (!/^\d{1,2}$/.test(month) || Number(month) < 1 || Number(month) > 12)
+    throw bad('the expiry month must be 1 to 12')
+  if (!/^(\d{2}|\d{4})$/.test(year)) throw bad('the expiry year must be 2 or 4 digits')
+  if (!/^\d{3,4}$/.test(cvc)) throw bad('the CVC must be 3 or 4 digits')
   return { number, exp_month: Number(month), exp_year: Number(year), cvc }
 }
 

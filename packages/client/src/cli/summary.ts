@@ -32,7 +32,12 @@ export function summaryLine(response: Response, info: PaymentInfo | undefined): 
         parts.push(`${money(info.creditsRemaining, currency)} left at ${info.origin}`)
       break
     case 'refused':
-      parts.push(`refused by policy (${info.reason}): ${info.message}`)
+      // The CLI's only way to pay without a card is --payment-method: say so, not the library's option names.
+      parts.push(
+        info.reason === 'no_payment_method'
+          ? `not paid (no_payment_method): no card configured: set STRIPE402_CARD=number|mm|yyyy|cvc or pass --payment-method pm_…`
+          : `refused by policy (${info.reason}): ${info.message}`,
+      )
       break
     case 'failed':
       parts.push(

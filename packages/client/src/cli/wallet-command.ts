@@ -3,8 +3,8 @@ import { parseArgs } from 'node:util'
 import { createFileStore } from '../file-store'
 import { createPayingFetch } from '../paying-fetch'
 import type { WalletView } from '../wallet/view'
-import { UsageError } from './card'
 import type { Io } from './fetch-command'
+import { usageErrorFrom } from './parse'
 import { money } from './summary'
 import { walletPath } from './wallet-path'
 
@@ -12,17 +12,14 @@ export const WALLET_USAGE = `Usage: stripe402 wallet [--wallet FILE] [--json]
 
 Shows credits left and money spent per origin, and spend per currency today, this month and ever.`
 
+const options = { wallet: { type: 'string' }, json: { type: 'boolean' } } as const
+
 export async function walletCommand(argv: string[], io: Io): Promise<number> {
   let values: { wallet?: string; json?: boolean }
   try {
-    ;({ values } = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: { wallet: { type: 'string' }, json: { type: 'boolean' } },
-    }))
+    ;({ values } = parseArgs({ args: argv, strict: true, allowPositionals: false, options }))
   } catch (error) {
-    throw new UsageError((error as Error).message)
+    throw usageErrorFrom('wallet', error, options)
   }
   const view = await createPayingFetch({
     store: createFileStore(walletPath(values.wallet, io.env)),
