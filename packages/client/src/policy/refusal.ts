@@ -19,3 +19,12 @@ export function money(units: number, currency: string): string {
     return `${units} units of ${currency}`
   }
 }
+
+/** Money for sentences that already carry several amounts: `$0.05`, without the units in parentheses. */
+export function amount(units: number, currency: string): string {
+  try {
+    return formatUnits(units, currency)
+  } catch {
+    return `${units} units of ${currency}`
+  }
+}

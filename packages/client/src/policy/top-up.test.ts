@@ -16,6 +16,26 @@ const size = (policy: Policy, requirements = usd, spent = nothingSpent) =>
   chooseTopUp({ policy, requirements, origin: 'https://api.example.com', route: 'GET /x', spent })
 
 describe('chooseTopUp', () => {
+  it('says in plain words what a budget refusal is about: the top-up, the budget, what is already charged (issue 17)', () => {
+    expect(
+      size({ budget: { total: 50_000 } }, usd, { daily: 50_000, monthly: 50_000, total: 50_000 }),
+    ).toEqual({
+      refusal: {
+        reason: 'budget_exceeded',
+        message: 'A top-up of $5.00 would exceed the total budget of $5.00: $5.00 already charged.',
+      },
+    })
+    expect(
+      size({ budget: { daily: 80_000 } }, usd, { daily: 40_000, monthly: 40_000, total: 40_000 }),
+    ).toEqual({
+      refusal: {
+        reason: 'budget_exceeded',
+        message:
+          'A top-up of $5.00 would exceed the daily budget of $8.00: $4.00 already charged today.',
+      },
+    })
+  })
+
   it("defaults to the server's minimum", () => {
     expect(size({})).toEqual({ units: 50_000 })
   })

@@ -2,7 +2,7 @@
 import { chargeableUnits, type PaymentRequirements } from '@stripe402/protocol'
 import type { Policy, SpentTotals, TopUpContext } from '../options'
 import { budgetFor, limitFor } from './limits'
-import { money, type Refusal, refusal } from './refusal'
+import { amount, money, type Refusal, refusal } from './refusal'
 
 export interface TopUpInput {
   policy: Policy
@@ -52,7 +52,7 @@ export function chooseTopUp(input: TopUpInput): { units: number } | { refusal: R
       refusal: () =>
         refusal(
           'budget_exceeded',
-          `A top-up of ${money(lower, r.currency)} would exceed the ${period} budget of ${money(limit, r.currency)} (${money(spent[period], r.currency)} spent).`,
+          `A top-up of ${amount(lower, r.currency)} would exceed the ${period} budget of ${amount(limit, r.currency)}: ${amount(spent[period], r.currency)} already charged${SINCE[period]}.`,
         ),
     })
   }
@@ -69,6 +69,9 @@ export function chooseTopUp(input: TopUpInput): { units: number } | { refusal: R
   const tightest = ceilings.reduce((a, b) => (b.units < a.units ? b : a))
   return { refusal: tightest.refusal() }
 }
+
+/** When a budget's charges were counted from, for its refusal message. */
+const SINCE = { daily: ' today', monthly: ' this month', total: '' } as const
 
 function wholeMinorDown(units: number, currency: string): number {
   const step = chargeableUnits(1, currency)
