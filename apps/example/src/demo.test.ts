@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { startStripeEmulator } from '@stripe402/stripe-emulator'
 import { afterAll, expect, it } from 'vitest'
-import { runDemo } from './demo'
+import { type DemoSummary, describeRoundTrips, runDemo, summaryLines } from './demo'
 
 const dataDir = mkdtempSync(join(tmpdir(), 'stripe402-demo-'))
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }))
@@ -33,8 +33,8 @@ it('pays once, serves calls on credits, stops at the budget, one round trip per 
   expect(summary.charges).toBe(1)
   expect(summary.chargedUnits).toBe(50_000)
   expect(summary.refusedBy).toMatch(/^budget_exceeded/)
-  // Everything charged is either spent on served calls or still on the balance.
-  expect(summary.spentUnits + summary.creditsLeft).toBe(summary.chargedUnits)
+  // Everything charged is either used on served calls or still on the balance.
+  expect(summary.usedUnits + summary.creditsLeft).toBe(summary.chargedUnits)
   expect(summary.calls).toBeGreaterThan(20)
   // One 402 on the first call, then every call carries its credential up front.
   expect(summary.roundTrips).toBe(summary.calls + 1)
@@ -56,10 +56,67 @@ it('with STRIPE_SECRET_KEY set, uses that Stripe account (not an emulator of its
     expect(summary.charges).toBe(1)
     // Stripe charges cents; a unit is a hundredth of a cent.
     expect(summary.chargedUnits).toBe(charges[0]!.amount * 100)
-    expect(summary.spentUnits).toBeGreaterThan(0)
-    expect(summary.spentUnits + summary.creditsLeft).toBe(summary.chargedUnits)
+    expect(summary.usedUnits).toBeGreaterThan(0)
+    expect(summary.usedUnits + summary.creditsLeft).toBe(summary.chargedUnits)
     expect(summary.refusedBy).toMatch(/^budget_exceeded/)
   } finally {
     await stripe.close()
   }
+})
+
+it('says per route what was called and what it cost, the dynamically priced /api/report too, and which call was refused and why (issue 17)', async () => {
+  const summary = await demoWith({})
+  const report = summary.routes.find((r) => r.route === 'GET /api/report?days=30')
+  expect(report?.calls).toBeGreaterThan(0)
+  expect(report?.usedUnits).toBeGreaterThan(0)
+  expect(summary.routes.map((r) => r.route)).toEqual([
+    'GET /api/joke',
+    'GET /api/forecast/lisbon',
+    'POST /api/summarize',
+    'GET /api/report?days=30',
+    'GET /api/ticker',
+  ])
+  expect(summary.routes.reduce((n, r) => n + r.calls, 0)).toBe(summary.calls)
+  expect(summary.routes.reduce((n, r) => n + r.usedUnits, 0)).toBe(summary.usedUnits)
+  expect(summary.refused).toMatchObject({ call: summary.calls + 1, reason: 'budget_exceeded' })
+  expect(summary.routes.map((r) => r.route)).toContain(summary.refused?.route)
+
+  const text = summaryLines(summary).join('\n')
+  expect(text).toMatch(/GET \/api\/report\?days=30\s+\d+\s+\$\d+\.\d\d/)
+  expect(text).toContain(
+    `refused call ${summary.calls + 1} (${summary.refused?.route}): budget_exceeded`,
+  )
+  expect(text).toContain(
+    'A top-up of $5.00 would exceed the total budget of $5.00: $5.00 already charged.',
+  )
+  // One vocabulary: the card is charged, credits are used, what remains is credits left.
+  expect(text).toMatch(/charged to the card\s+\$5\.00 in 1 top-up/)
+  expect(text).toMatch(/credits used\s+\$\d+\.\d\d on \d+ calls/)
+  expect(text).toContain('credits left')
+  expect(text).not.toMatch(/spent|\(\d+ units\)/)
+})
+
+it('explains the round trips from what happened, not as fixed text', () => {
+  expect(describeRoundTrips([])).toBe('no calls served')
+  expect(describeRoundTrips([2])).toBe('2 for the one call')
+  expect(describeRoundTrips([2, 1, 1])).toBe('2 for the first call, 1 for each after')
+  expect(describeRoundTrips([1, 1, 1])).toBe('1 per call')
+  expect(describeRoundTrips([2, 1, 2])).toBe('2 for the first call, then 1 to 2 each')
+  const none: DemoSummary = {
+    calls: 0,
+    routes: [],
+    refusedBy: 'HTTP 500',
+    refused: { call: 1, route: 'GET /api/joke', reason: 'HTTP 500', message: '' },
+    charges: 0,
+    chargedUnits: 0,
+    usedUnits: 0,
+    creditsLeft: 0,
+    roundTrips: 0,
+    roundTripsPerCall: 0,
+    tripsPerCall: [],
+  }
+  const text = summaryLines(none).join('\n')
+  expect(text).not.toContain('2 for the first')
+  expect(text).toContain('HTTP round trips      0 for 0 calls (no calls served)')
+  expect(text).toContain('refused call 1 (GET /api/joke): HTTP 500')
 })

@@ -12,15 +12,35 @@ import {
 import { startStripeEmulator } from '@stripe402/stripe-emulator'
 import { ledgerFromEnv, startApi } from './server'
 
+/** What the agent did on one route of the demo: calls served and the credits they used. */
+export interface RouteSummary {
+  /** `METHOD /path` as the agent called it. */
+  route: string
+  calls: number
+  usedUnits: number
+}
+
+/**
+ * The demo's outcome, in one vocabulary: **charged** is money taken from the card (top-ups),
+ * **used** is credits spent on calls, **credits left** is what remains on the server's balance.
+ */
 export interface DemoSummary {
   calls: number
+  /** Every route the agent called, in the order it called them. */
+  routes: RouteSummary[]
+  /** `reason: message` of the call that stopped the agent, or '' if none did. */
   refusedBy: string
+  /** The call that stopped the agent: its number (1-based), route, and why. */
+  refused?: { call: number; route: string; reason: string; message: string }
+  /** Top-ups charged to the card. */
   charges: number
   chargedUnits: number
-  spentUnits: number
+  usedUnits: number
   creditsLeft: number
   roundTrips: number
   roundTripsPerCall: number
+  /** HTTP round trips of each served call, in order. */
+  tripsPerCall: number[]
 }
 
 const step = (n: number, text: string) => console.log(`\n[${n}/5] ${text}`)
@@ -72,7 +92,7 @@ export async function runDemo(options: { quiet?: boolean } = {}): Promise<DemoSu
     )
 
     if (!options.quiet)
-      step(4, 'The agent pays once, then spends credits until its budget stops it')
+      step(4, 'The agent pays once, then uses its credits until its budget stops it')
     let roundTrips = 0
     const countingFetch: typeof fetch = (input, init) => {
       const url = input instanceof Request ? input.url : String(input)
@@ -95,68 +115,74 @@ export async function runDemo(options: { quiet?: boolean } = {}): Promise<DemoSu
     // up front to those, and only those, from their first call. Not counted as a paid call's trip.
     await (await pay(`${api.url}${WELL_KNOWN_PATH}`)).arrayBuffer()
     roundTrips = 0
-    const calls: Array<() => Promise<Response>> = [
-      () => pay(`${api.url}/api/joke`),
-      () => pay(`${api.url}/api/forecast/lisbon`),
-      () =>
-        pay(`${api.url}/api/summarize`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ title: 'stripe402', pages: 3 }),
-        }),
-      () => pay(`${api.url}/api/report?days=30`),
-      () => pay(`${api.url}/api/ticker`),
+    const calls: Array<{ route: string; call: () => Promise<Response> }> = [
+      { route: 'GET /api/joke', call: () => pay(`${api.url}/api/joke`) },
+      { route: 'GET /api/forecast/lisbon', call: () => pay(`${api.url}/api/forecast/lisbon`) },
+      {
+        route: 'POST /api/summarize',
+        call: () =>
+          pay(`${api.url}/api/summarize`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ title: 'stripe402', pages: 3 }),
+          }),
+      },
+      { route: 'GET /api/report?days=30', call: () => pay(`${api.url}/api/report?days=30`) },
+      { route: 'GET /api/ticker', call: () => pay(`${api.url}/api/ticker`) },
     ]
+    const routes: RouteSummary[] = calls.map(({ route }) => ({ route, calls: 0, usedUnits: 0 }))
+    const tripsPerCall: number[] = []
     let served = 0
-    let servedTrips = 0
     let creditsLeft = 0
-    let refusedBy = ''
+    let refused: DemoSummary['refused']
     for (let i = 0; i < 1000; i++) {
-      const call = calls[i % calls.length]
-      if (!call) break
-      const res = await call()
+      const next = calls[i % calls.length]
+      const tally = routes[i % calls.length]
+      if (!next || !tally) break
+      const tripsBefore = roundTrips
+      const res = await next.call()
+      const info = getPaymentInfo(res)
       if (res.status !== 200) {
-        const info = getPaymentInfo(res)
-        refusedBy = info?.reason
-          ? `${info.reason}: ${info.message ?? ''}`.trim()
-          : `HTTP ${res.status}`
+        refused = {
+          call: i + 1,
+          route: next.route,
+          reason: info?.reason ?? `HTTP ${res.status}`,
+          message: info?.message ?? '',
+        }
         break
       }
       await res.arrayBuffer()
       served++
-      servedTrips = roundTrips
+      tripsPerCall.push(roundTrips - tripsBefore)
+      tally.calls++
+      tally.usedUnits += info?.outcome === 'paid' ? (info.amount ?? 0) : 0
       const paid = res.headers.get(HEADERS.PAYMENT_RESPONSE)
       if (paid) creditsLeft = decodePaymentResponse(paid).creditsRemaining
       if (served % 10 === 0)
         log(`      ${served} calls served, ${formatUnits(creditsLeft, 'usd')} of credits left`)
     }
-    // The agent's own books, the same with the emulator and with Stripe: what it was charged and what it spent.
+    // The agent's own books, the same with the emulator and with Stripe: what was charged and what was used.
     const wallet = (await pay.wallet()).origins.find(
       (o) => o.origin === api.url && o.currency === 'usd',
     )
+    const servedTrips = tripsPerCall.reduce((a, b) => a + b, 0)
     const summary: DemoSummary = {
       calls: served,
-      refusedBy,
+      routes,
+      refusedBy: refused ? `${refused.reason}: ${refused.message}`.trim() : '',
+      ...(refused && { refused }),
       charges: wallet?.topUps ?? 0,
       chargedUnits: wallet?.spent ?? 0,
-      spentUnits: wallet?.used ?? 0,
+      usedUnits: wallet?.used ?? 0,
       creditsLeft,
       roundTrips: servedTrips,
       roundTripsPerCall: served ? servedTrips / served : 0,
+      tripsPerCall,
     }
 
     if (!options.quiet) {
       step(5, 'Summary')
-      log(`      calls served          ${summary.calls}`)
-      log(`      stopped by            ${summary.refusedBy || 'nothing (ran out of calls)'}`)
-      log(
-        `      card charges          ${summary.charges} (${formatUnits(summary.chargedUnits, 'usd')})`,
-      )
-      log(`      spent on calls        ${formatUnits(summary.spentUnits, 'usd')}`)
-      log(`      credits left          ${formatUnits(summary.creditsLeft, 'usd')}`)
-      log(
-        `      HTTP round trips      ${summary.roundTrips} for ${summary.calls} calls (${summary.roundTripsPerCall.toFixed(3)} per call: 2 for the first, 1 after)`,
-      )
+      for (const line of summaryLines(summary)) log(line)
     }
     return summary
   } finally {
@@ -164,6 +190,42 @@ export async function runDemo(options: { quiet?: boolean } = {}): Promise<DemoSu
     await ledger.close()
     await emulator?.close()
   }
+}
+
+/** The summary as the demo prints it, every figure from what happened. */
+export function summaryLines(summary: DemoSummary): string[] {
+  const usd = (units: number) => formatUnits(units, 'usd')
+  const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`
+  const width = Math.max(5, ...summary.routes.map((r) => r.route.length))
+  const lines = [
+    `      charged to the card   ${usd(summary.chargedUnits)} in ${plural(summary.charges, 'top-up')}`,
+    `      credits used          ${usd(summary.usedUnits)} on ${plural(summary.calls, 'call')}`,
+    `      credits left          ${usd(summary.creditsLeft)}`,
+    '',
+    `      ${'ROUTE'.padEnd(width)}  CALLS   USED`,
+    ...summary.routes.map(
+      (r) =>
+        `      ${r.route.padEnd(width)}  ${String(r.calls).padStart(5)}  ${usd(r.usedUnits).padStart(5)}`,
+    ),
+    '',
+    summary.refused
+      ? `      refused call ${summary.refused.call} (${summary.refused.route}): ${`${summary.refused.reason}: ${summary.refused.message}`.replace(/: $/, '')}`
+      : '      refused               nothing (ran out of calls)',
+    `      HTTP round trips      ${summary.roundTrips} for ${plural(summary.calls, 'call')} (${describeRoundTrips(summary.tripsPerCall)})`,
+  ]
+  return lines
+}
+
+/** How many HTTP round trips the served calls took, in words: `2 for the first call, 1 for each after`. */
+export function describeRoundTrips(perCall: number[]): string {
+  const [first, ...rest] = perCall
+  if (first === undefined) return 'no calls served'
+  if (rest.length === 0) return `${first} for the one call`
+  const low = Math.min(...rest)
+  const high = Math.max(...rest)
+  if (low === high && low === first) return `${first} per call`
+  if (low === high) return `${first} for the first call, ${low} for each after`
+  return `${first} for the first call, then ${low} to ${high} each`
 }
 
 // pathToFileURL, not `file://${argv[1]}`: a clone under a path with spaces or non-ASCII letters is percent-encoded.
