@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { startStripeEmulator } from '@stripe402/stripe-emulator'
-import { afterAll, expect, it } from 'vitest'
+import { afterAll, expect, it, vi } from 'vitest'
 import { type DemoSummary, describeRoundTrips, runDemo, summaryLines } from './demo'
 
 const dataDir = mkdtempSync(join(tmpdir(), 'stripe402-demo-'))
@@ -119,4 +119,17 @@ it('explains the round trips from what happened, not as fixed text', () => {
   expect(text).not.toContain('2 for the first')
   expect(text).toContain('HTTP round trips      0 for 0 calls (no calls served)')
   expect(text).toContain('refused call 1 (GET /api/joke): HTTP 500')
+})
+
+it("prints no warning about its own setup (the example's built-in secret, no webhook): a demo prints only what its reader needs (issue 17)", async () => {
+  const warn = vi.spyOn(console, 'warn')
+  const error = vi.spyOn(console, 'error')
+  try {
+    await demoWith({})
+    const printed = [...warn.mock.calls, ...error.mock.calls].map((c) => c.join(' ')).join('\n')
+    expect(printed).not.toMatch(/is weak|no webhook configured/)
+  } finally {
+    warn.mockRestore()
+    error.mockRestore()
+  }
 })

@@ -10,7 +10,7 @@ import {
   WELL_KNOWN_PATH,
 } from '@stripe402/protocol'
 import { startStripeEmulator } from '@stripe402/stripe-emulator'
-import { ledgerFromEnv, startApi } from './server'
+import { demoLogger, ledgerFromEnv, startApi } from './server'
 
 /** What the agent did on one route of the demo: calls served and the credits they used. */
 export interface RouteSummary {
@@ -68,7 +68,8 @@ export async function runDemo(options: { quiet?: boolean } = {}): Promise<DemoSu
 
   if (!options.quiet) step(2, 'Starting the paid API')
   const ledger = await ledgerFromEnv()
-  const api = await startApi({ stripe, ledger })
+  // The demo's reader did not choose its public secret or its lack of a webhook: no warnings about them.
+  const api = await startApi({ stripe, ledger, logger: demoLogger() })
   log(`      ${api.url} on ${ledger.label}`)
 
   try {

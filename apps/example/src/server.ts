@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url'
 import {
   createPaywall,
   type Ledger,
+  type PaywallLogger,
   PostgresLedger,
   RedisLedger,
   SqliteLedger,
@@ -49,6 +50,8 @@ export interface StartOptions {
   stripe: { secretKey: string; publishableKey: string; apiBase?: string }
   secret?: string
   ledger: LedgerChoice
+  /** Where the paywall's warnings go (default: the console, as an operator needs them). */
+  logger?: PaywallLogger
 }
 
 export interface RunningApi {
@@ -72,6 +75,23 @@ export function exampleSecret(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 /**
+ * A console logger without the two warnings about the example's own setup, for the demo, whose reader
+ * did not choose it: the public built-in secret (when STRIPE402_SECRET is unset) and the missing
+ * webhook (when STRIPE_WEBHOOK_SECRET is unset). Any other warning, and every error, is printed.
+ */
+export function demoLogger(env: NodeJS.ProcessEnv = process.env): PaywallLogger {
+  const known = (message: string) =>
+    (!env.STRIPE402_SECRET && message.startsWith('config secret is weak')) ||
+    (!env.STRIPE_WEBHOOK_SECRET && message.startsWith('no webhook configured'))
+  return {
+    warn: (message, meta) => {
+      if (!known(message)) console.warn(`[stripe402] ${message}`, meta ?? '')
+    },
+    error: (message, meta) => console.error(`[stripe402] ${message}`, meta ?? ''),
+  }
+}
+
+/**
  * Listens, then builds the paywall for the origins it is reached by (port 0 picks a free port):
  * a PaymentMethod bound to another origin is refused (spec §7.4). STRIPE402_ORIGINS (comma
  * separated) names them when the API sits behind a proxy or another host name.
@@ -90,6 +110,7 @@ export async function startApi(options: StartOptions): Promise<RunningApi> {
     ledger: options.ledger.ledger,
     origins,
     routes: ROUTES,
+    ...(options.logger && { logger: options.logger }),
     ...(process.env.STRIPE_WEBHOOK_SECRET
       ? { webhook: { secret: process.env.STRIPE_WEBHOOK_SECRET } }
       : {}),
