@@ -61,6 +61,12 @@ describe('serverAudits', () => {
         'S402-PAY-09',
         'SHOULD refuse without debiting a call priced above the maxAmount it announces support for',
       ],
+      ['S402-PAY-10', 'MUST mark a paid answer Cache-Control: no-store or private'],
+      ['S402-PAY-11', 'SHOULD send Vary: payment with a paid answer'],
+      [
+        'S402-PAY-12',
+        'MUST refuse a PaymentMethod bound to another origin with payment_method_origin_mismatch, charging nothing',
+      ],
       ['S402-MON-01', 'MUST NOT charge again when a card that still has credits pays again'],
       ['S402-MON-02', 'MUST charge only once for concurrent first payments with one card'],
       ['S402-MON-03', 'MUST serve exactly K of 3K parallel calls when the credits cover K'],
@@ -140,6 +146,11 @@ describe('serverAudits', () => {
         'S402-PATH-16',
         'MUST NOT serve the parameter route unpaid when an absolute-form request target puts a dot segment in a parameter',
       ],
+      ['S402-PATH-17', 'MUST NOT serve the paid path with runs of empty segments unpaid'],
+      [
+        'S402-PATH-18',
+        'MUST NOT serve the paid route unpaid to another method that asks to be overridden',
+      ],
     ])
   })
 
@@ -159,12 +170,16 @@ describe('serverAudits', () => {
       'S402-CH-11',
       'S402-CH-14',
       'S402-PAY-09',
+      'S402-PAY-10',
+      'S402-PAY-11',
+      'S402-PAY-12',
       'S402-BAD-04',
       'S402-BAD-09',
       'S402-BAD-10',
       'S402-BAD-11',
       'S402-BAD-12',
       'S402-DEC-05',
+      'S402-PATH-18',
     ])
     expect(audits.every((a) => a.requiredAt === 'v1' || a.requiredAt === 'stripe402')).toBe(true)
     const spec = await readFile(new URL('../../../../spec/stripe402.md', import.meta.url), 'utf8')

@@ -137,8 +137,42 @@ export function pathAudits(session: Session): Audit[] {
     ),
   )
   if (session.paramRoute) audits.push(...paramAudits(session, session.paramRoute))
+  audits.push(
+    // PATH-04 doubles one slash; a paywall that removes one empty segment (`replace('//', '/')`) passes it.
+    unpaidVariant(
+      'S402-PATH-17',
+      'MUST NOT serve the paid path with runs of empty segments unpaid',
+      { requiredAt: 'v1', section: '§14.11' },
+      (p) => [p.replace(/\/(?=[^/]*$)/, '///'), p.replaceAll('/', '//')],
+    ),
+    defineAudit(
+      'S402-PATH-18',
+      'MUST NOT serve the paid route unpaid to another method that asks to be overridden',
+      { requiredAt: 'stripe402', section: '§14.11' },
+      async () => {
+        const { method, path } = session.route
+        const carrier = method === 'POST' ? 'PUT' : 'POST'
+        const query = path.includes('?') ? '&' : '?'
+        const tries = [
+          ...OVERRIDE_HEADERS.map((name) => ({ path, headers: { [name]: method } })),
+          { path: `${path}${query}_method=${method}`, headers: {} },
+        ]
+        for (const { path: sent, headers } of tries) {
+          const ex = await session.unpaid(sent, { method: carrier, headers })
+          if (isServed(ex))
+            fail(
+              `${carrier} ${sent}${Object.keys(headers).map((h) => ` with ${h}: ${method}`)} was served without payment (${ex.status}): a method override reached the paid ${method} handler for free.`,
+              ex,
+            )
+        }
+      },
+    ),
+  )
   return audits
 }
+
+/** Headers that method-override middleware (Express `method-override`, Hono's `methodOverride`) acts on. */
+const OVERRIDE_HEADERS = ['x-http-method-override', 'x-http-method', 'x-method-override']
 
 /**
  * Routers match `:param` and `*` on the raw path and decode afterwards, so `/users/a%2Fb`,

@@ -1,5 +1,5 @@
 /** Paying audits: a PaymentMethod buys credits, a credential spends them, and running out is said plainly. */
-import { EXTENSIONS } from '@stripe402/protocol'
+import { EXTENSIONS, ORIGIN_BINDING } from '@stripe402/protocol'
 import { isServed } from '../session/http'
 import { served, type Session } from '../session/session'
 import { errorCodesOf, paymentResponseOf } from '../session/wire'
@@ -182,5 +182,82 @@ export function payingAudits(session: Session): Audit[] {
           )
       },
     ),
+    defineAudit(
+      'S402-PAY-10',
+      'MUST mark a paid answer Cache-Control: no-store or private',
+      { requiredAt: 'stripe402', section: '§14.2' },
+      async () => {
+        const ex = await session.firstPayment()
+        served(ex, 'The first payment')
+        const value = ex.headers['cache-control'] ?? ''
+        const directives = value
+          .toLowerCase()
+          .split(',')
+          .map((d) => d.trim().split('=')[0])
+        if (!directives.includes('no-store') && !directives.includes('private'))
+          fail(
+            `Cache-Control of the paid answer is ${value ? `"${value}"` : 'absent'}: a shared cache may serve the paid body to unpaid clients.`,
+            ex,
+          )
+      },
+    ),
+    defineAudit(
+      'S402-PAY-11',
+      'SHOULD send Vary: payment with a paid answer',
+      { requiredAt: 'stripe402', section: '§14.2' },
+      async () => {
+        const ex = await session.firstPayment()
+        served(ex, 'The first payment')
+        const value = ex.headers.vary ?? ''
+        const names = value
+          .toLowerCase()
+          .split(',')
+          .map((n) => n.trim())
+        if (!names.includes('payment') && !names.includes('*'))
+          fail(
+            `Vary of the paid answer is ${value ? `"${value}"` : 'absent'}, without payment.`,
+            ex,
+          )
+      },
+    ),
+    defineAudit(
+      'S402-PAY-12',
+      'MUST refuse a PaymentMethod bound to another origin with payment_method_origin_mismatch, charging nothing',
+      { requiredAt: 'stripe402', section: '§7.4' },
+      async () => {
+        const { extensions } = await session.offer()
+        if (!extensions.includes(ORIGIN_BINDING.EXTENSION))
+          return `Not applicable: the challenge does not announce ${ORIGIN_BINDING.EXTENSION}.`
+        const paymentMethodId = await session.paymentMethodBoundTo('foreignOrigin', FOREIGN_ORIGIN)
+        if (paymentMethodId === undefined)
+          return 'Not applicable with a custom createPaymentMethod: the suite cannot bind its PaymentMethods to another origin.'
+        const ex = await session.withPayment({ stripe402Version: 1, paymentMethodId })
+        if (ex.status !== 402)
+          fail(
+            `A PaymentMethod bound to ${FOREIGN_ORIGIN} was answered ${ex.status}, not 402: a relaying origin can spend its card here.`,
+            ex,
+          )
+        const codes = errorCodesOf(ex)
+        if (!codes.includes('payment_method_origin_mismatch'))
+          fail(
+            `A PaymentMethod bound to ${FOREIGN_ORIGIN} was refused with ${codes.length ? codes.join(', ') : 'no error code'}, not payment_method_origin_mismatch.`,
+            ex,
+          )
+        const response = paymentResponseOf(ex)
+        if (response.ok && response.value.clientId)
+          fail('The refusal of a PaymentMethod bound to another origin carried a credential.', ex)
+        const view = await session.stripeView()
+        if (!view) return
+        const charges = await view.charges(await view.fingerprint(paymentMethodId))
+        if (charges.length > 0)
+          fail(
+            `The emulator charged card ${session.card('foreignOrigin').number.slice(-4)} ${charges.map((c) => `${c.amount} ${c.currency}`).join(', ')} for a PaymentMethod bound to another origin.`,
+            ex,
+          )
+      },
+    ),
   ]
 }
+
+/** The origin the suite binds a PaymentMethod to when it relays it as another origin would; `.invalid` is never a real site. */
+const FOREIGN_ORIGIN = 'https://conformance.invalid'

@@ -31,6 +31,8 @@ export const CARDS = {
   parallel: '2223003122003222',
   /** A client-chosen top-up amount: must be new to the server. */
   topUp: '5200828282828210',
+  /** A PaymentMethod bound to another origin (PAY-12): must be new to the server, so any charge on it is the audit's. */
+  foreignOrigin: '6011111111111117',
   /** Declined at charge time (generic_decline). */
   declined: '4000000000000002',
   /** Declined at charge time (insufficient_funds). */
@@ -42,7 +44,14 @@ export const CARDS = {
 export type CardRole = keyof typeof CARDS
 
 /** Roles whose account must be new to the server; declines and 3-D Secure need Stripe's own numbers. */
-const ACCOUNT_ROLES = ['primary', 'funded', 'concurrent', 'parallel', 'topUp'] as const
+const ACCOUNT_ROLES = [
+  'primary',
+  'funded',
+  'concurrent',
+  'parallel',
+  'topUp',
+  'foreignOrigin',
+] as const
 
 /**
  * A new number for each account role, with the role's brand prefix and a valid Luhn digit. The

@@ -5,7 +5,7 @@ import { type Card, CARDS, type CardRole, freshAccounts, isEmulator, testCard } 
 import { type Exchange, isServed, type Outgoing, send, type Target, targetFor } from './http'
 import { parseParamRoute, parseRoute, type Route, type ServerAuditOptions } from './options'
 import { StripeView } from './stripe-side'
-import { type Tokenizer, tokenizerFor } from './tokenize'
+import { createPaymentMethod, type Tokenizer, tokenizerFor } from './tokenize'
 import { challengeOf, paymentResponseOf } from './wire'
 
 /** What the challenge offers, in the one `stripe` scheme the suite pays with. */
@@ -44,6 +44,7 @@ export class Session {
   /** A paid route with a `:param` or `*`, in pattern form (`/users/:id`). */
   readonly paramRoute: Route | undefined
   private readonly tokenizer: Tokenizer
+  private readonly payment: ServerAuditOptions['payment']
   private readonly primaryCard: Card | undefined
   private readonly memo = new Map<string, Promise<unknown>>()
   /** Per-run card numbers of the account roles, so a server that keeps its ledger meets new cards. */
@@ -60,6 +61,7 @@ export class Session {
       options.paramRoute === undefined ? undefined : parseParamRoute(options.paramRoute)
     this.tokenizer = tokenizerFor(options.payment, new URL(options.url).origin)
     this.primaryCard = options.payment.card
+    this.payment = options.payment
     const stripeApi = 'stripeApi' in options.payment ? options.payment.stripeApi : undefined
     this.stripeApi = isEmulator(stripeApi) ? stripeApi : undefined
     if (options.freshCards ?? this.stripeApi !== undefined) this.freshNumbers = freshAccounts()
@@ -187,6 +189,17 @@ export class Session {
   async paymentMethod(role: CardRole): Promise<string> {
     const { publishableKey } = await this.offer()
     return this.tokenizer(publishableKey, this.card(role))
+  }
+
+  /**
+   * A new PaymentMethod of the role's card bound to `origin` instead of the server's, as a relaying
+   * origin would hold it; undefined when a custom `createPaymentMethod` tokenizes (it binds, or not, itself).
+   */
+  async paymentMethodBoundTo(role: CardRole, origin: string): Promise<string | undefined> {
+    if (!('stripeApi' in this.payment)) return undefined
+    const { publishableKey } = await this.offer()
+    const base = this.payment.stripeApi.replace(/\/+$/, '')
+    return createPaymentMethod(base, publishableKey, this.card(role), origin)
   }
 
   /** Pays for the route with a new PaymentMethod of the role's card. */
