@@ -42,6 +42,13 @@ describe('path audits', () => {
       'GET /api/joke;conformance=1',
       'GET /api/joke?conformance=1',
       'HEAD /api/joke',
+      'GET /api///joke',
+      'GET //api//joke',
+      // S402-PATH-18: one override header at a time, then ?_method=.
+      'POST /api/joke',
+      'POST /api/joke',
+      'POST /api/joke',
+      'POST /api/joke?_method=GET',
     ])
   })
 
