@@ -18,6 +18,7 @@ import {
   implementationsTable,
   replaceBetweenMarkers,
 } from '../src/fixtures/readme'
+import { auditV1Fixture, V1_FIXTURE_LABEL } from '../src/fixtures/v1-row'
 
 const readmeUrl = new URL('../README.md', import.meta.url)
 const check = process.argv.includes('--check')
@@ -43,6 +44,12 @@ try {
       await server.close()
     }
   }
+  emu.reset()
+  const report = await auditV1Fixture({ stripeApi: emu.url, ...emu.keys() })
+  rows.push({ label: V1_FIXTURE_LABEL, report })
+  process.stderr.write(
+    `v1-shaped fixture: ${report.ok ? 'every MUST holds' : 'a MUST does not hold'}\n`,
+  )
 } finally {
   await emu.close()
 }

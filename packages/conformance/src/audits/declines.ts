@@ -1,4 +1,5 @@
 /** Decline audits: a card Stripe refuses buys nothing, and says why in a code a client can branch on. */
+import { decodeHeader, HEADERS } from '@stripe402/protocol'
 import type { CardRole } from '../session/cards'
 import { type Exchange, isServed } from '../session/http'
 import type { Session } from '../session/session'
@@ -86,5 +87,39 @@ export function declineAudits(session: Session): Audit[] {
         )
       },
     ),
+    defineAudit(
+      'S402-DEC-06',
+      "SHOULD NOT pass Stripe's decline reason to the client",
+      { requiredAt: 'v1', section: '§14.4' },
+      async () => {
+        const ex = await attempt('insufficientFunds')
+        const texts = [ex.text, ...Object.values(decodedHeaders(ex))]
+        const leaked = texts.map((t) => DECLINE_REASON.exec(t)?.[0]).find(Boolean)
+        if (leaked)
+          fail(
+            `The decline of the insufficient-funds ${describe('insufficientFunds')} tells the client why ("${leaked}"): answer card_declined with a generic message.`,
+            ex,
+          )
+      },
+    ),
   ]
+}
+
+/** Decline reasons (Stripe's decline_code, or its text) that say what the issuer knows about the card. */
+const DECLINE_REASON =
+  /insufficient[ _]funds|lost[ _]card|stolen[ _]card|fraudulent|pickup[ _]card|restricted[ _]card|merchant[ _]blacklist|decline_code/i
+
+/** The payment headers of an answer, decoded to text where they decode. */
+function decodedHeaders(ex: Exchange): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const name of [HEADERS.PAYMENT_REQUIRED, HEADERS.PAYMENT_RESPONSE]) {
+    const value = ex.headers[name]
+    if (value === undefined) continue
+    try {
+      out[name] = JSON.stringify(decodeHeader(value))
+    } catch {
+      out[name] = value
+    }
+  }
+  return out
 }

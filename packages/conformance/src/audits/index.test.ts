@@ -70,6 +70,7 @@ describe('serverAudits', () => {
       ['S402-MON-01', 'MUST NOT charge again when a card that still has credits pays again'],
       ['S402-MON-02', 'MUST charge only once for concurrent first payments with one card'],
       ['S402-MON-03', 'MUST serve exactly K of 3K parallel calls when the credits cover K'],
+      ['S402-MON-04', 'SHOULD reverse the debit of a paid request whose handler fails'],
       [
         'S402-BAD-01',
         'MUST answer a payment header that is not base64 with 4xx and an error code, charging nothing',
@@ -121,6 +122,7 @@ describe('serverAudits', () => {
       ['S402-DEC-03', 'MUST answer an insufficient-funds decline with 402 card_declined'],
       ['S402-DEC-04', 'MUST answer a card that requires 3-D Secure with 402'],
       ['S402-DEC-05', 'SHOULD say authentication_required for a card that requires 3-D Secure'],
+      ['S402-DEC-06', "SHOULD NOT pass Stripe's decline reason to the client"],
       ['S402-PATH-01', 'MUST serve the free route without payment'],
       ['S402-PATH-02', 'MUST NOT spend credits on the free route'],
       ['S402-PATH-03', 'MUST NOT serve the paid path with a trailing slash unpaid'],

@@ -140,5 +140,42 @@ export function moneyAudits(session: Session): Audit[] {
           )
       },
     ),
+    defineAudit(
+      'S402-MON-04',
+      'SHOULD reverse the debit of a paid request whose handler fails',
+      { requiredAt: 'v1', section: '§10' },
+      async () => {
+        const route = session.failingRoute
+        if (!route)
+          return 'Not applicable: no failing route was given (--failing-route "GET /api/fail", or failingRoute).'
+        const what = `${route.method} ${route.path}`
+        const { amount } = await session.offer()
+        const { clientId } = await session.fundedAccount()
+        const before = served(
+          await session.spend(clientId),
+          'Spending from the funded account',
+        ).creditsRemaining
+        const ex = await session.spendOn(route, clientId)
+        if (ex.status === 402)
+          fail(
+            `${what}, paid with a credential holding ${before} credits, was answered 402: it is not a paid route the credential can pay (check --failing-route).`,
+            ex,
+          )
+        if (ex.status < 500)
+          fail(
+            `${what} was answered ${ex.status}, not a failure (5xx): give a paid route whose handler fails as --failing-route.`,
+            ex,
+          )
+        const after = served(
+          await session.spend(clientId),
+          'Spending from the funded account after the failing request',
+        ).creditsRemaining
+        if (after < before - amount)
+          fail(
+            `${what} failed with ${ex.status} and kept its debit: the balance went from ${before} to ${after} over it and one served call of ${amount}, not to ${before - amount}.`,
+            ex,
+          )
+      },
+    ),
   ]
 }

@@ -16,6 +16,9 @@ Options:
   --param-route "METHOD /path/:name"
                             a paid route with a :name segment or a trailing * (adds audits of
                             encoded slashes, dot segments and ; inside its parameters)
+  --failing-route "METHOD /path"
+                            a paid route whose handler fails (5xx) at the price of --route
+                            (adds the audit that its debit is reversed)
   --stripe-api URL          Stripe API used to tokenize test cards with the server's publishable
                             key (default https://api.stripe.com; or a stripe402-emulator URL)
   --card number|mm|yyyy|cvc the primary test card (default 4242424242424242|12|<year+5>|123)
@@ -52,11 +55,17 @@ export function parseCli(argv: string[]): Command {
   const url = positionals[0] as string
   if (!/^https?:\/\/[^/]/.test(url))
     throw new UsageError(`<baseUrl> must be an http(s) URL, got "${url}".`)
-  const { route, 'free-route': freeRoute, 'param-route': paramRoute } = values
+  const {
+    route,
+    'free-route': freeRoute,
+    'param-route': paramRoute,
+    'failing-route': failingRoute,
+  } = values
   if (!route) throw new UsageError('Missing --route, e.g. --route "GET /api/joke".')
   asUsage(() => parseRoute(route, '--route'))
   if (freeRoute !== undefined) asUsage(() => parseRoute(freeRoute, '--free-route'))
   if (paramRoute !== undefined) asUsage(() => parseParamRoute(paramRoute, '--param-route'))
+  if (failingRoute !== undefined) asUsage(() => parseRoute(failingRoute, '--failing-route'))
   if (values.json && values.markdown) throw new UsageError('Choose one of --json and --markdown.')
   const stripeApi = values['stripe-api'] ?? 'https://api.stripe.com'
   if (!/^https?:\/\/[^/]/.test(stripeApi))
@@ -73,6 +82,7 @@ export function parseCli(argv: string[]): Command {
   options.level = level
   if (freeRoute !== undefined) options.freeRoute = freeRoute
   if (paramRoute !== undefined) options.paramRoute = paramRoute
+  if (failingRoute !== undefined) options.failingRoute = failingRoute
   if (values.only !== undefined) {
     options.only = values.only
       .split(',')
@@ -96,6 +106,7 @@ function parse(argv: string[]) {
       route: { type: 'string' },
       'free-route': { type: 'string' },
       'param-route': { type: 'string' },
+      'failing-route': { type: 'string' },
       'stripe-api': { type: 'string' },
       card: { type: 'string' },
       only: { type: 'string' },

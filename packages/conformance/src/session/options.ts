@@ -29,6 +29,11 @@ export interface ServerAuditOptions {
   freeRoute?: string
   /** A paid route with a `:param` or a trailing `*`, e.g. `GET /users/:id`; its path audits are left out without it. */
   paramRoute?: string
+  /**
+   * A paid route whose handler fails (answers 5xx or throws), e.g. `GET /api/fail`, at the price of
+   * `route`: the reversal audit pays it with a credential and checks the debit was reversed.
+   */
+  failingRoute?: string
   /** Sends the requests to the server; defaults to the global fetch. Stripe calls always use the global fetch. */
   fetch?: FetchLike
   payment: PaymentSource

@@ -43,6 +43,8 @@ export class Session {
   readonly freeRoute: Route | undefined
   /** A paid route with a `:param` or `*`, in pattern form (`/users/:id`). */
   readonly paramRoute: Route | undefined
+  /** A paid route whose handler fails, for the reversal audit. */
+  readonly failingRoute: Route | undefined
   private readonly tokenizer: Tokenizer
   private readonly payment: ServerAuditOptions['payment']
   private readonly primaryCard: Card | undefined
@@ -59,6 +61,10 @@ export class Session {
       options.freeRoute === undefined ? undefined : parseRoute(options.freeRoute, 'freeRoute')
     this.paramRoute =
       options.paramRoute === undefined ? undefined : parseParamRoute(options.paramRoute)
+    this.failingRoute =
+      options.failingRoute === undefined
+        ? undefined
+        : parseRoute(options.failingRoute, 'failingRoute')
     this.tokenizer = tokenizerFor(options.payment, new URL(options.url).origin)
     this.primaryCard = options.payment.card
     this.payment = options.payment
@@ -211,6 +217,15 @@ export class Session {
   /** Spends credits with a credential. */
   spend(clientId: string, extra: Record<string, unknown> = {}): Promise<Exchange> {
     return this.withPayment({ stripe402Version: 1, clientId, ...extra })
+  }
+
+  /** Spends credits with a credential on another route of the server (e.g. the failing route). */
+  spendOn(route: Route, clientId: string): Promise<Exchange> {
+    return this.send({
+      method: route.method,
+      path: route.path,
+      headers: { [HEADERS.PAYMENT]: encodeHeader({ stripe402Version: 1, clientId }) },
+    })
   }
 
   /** A top-up that pays for `calls` requests: at least minTopUp, at most maxTopUp. */
