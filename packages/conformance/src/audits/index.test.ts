@@ -72,6 +72,10 @@ describe('serverAudits', () => {
       ['S402-MON-03', 'MUST serve exactly K of 3K parallel calls when the credits cover K'],
       ['S402-MON-04', 'SHOULD reverse the debit of a paid request whose handler fails'],
       [
+        'S402-MON-05',
+        'SHOULD keep the debit of a paid request whose 200 went out before its handler failed',
+      ],
+      [
         'S402-BAD-01',
         'MUST answer a payment header that is not base64 with 4xx and an error code, charging nothing',
       ],

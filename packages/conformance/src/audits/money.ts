@@ -177,5 +177,44 @@ export function moneyAudits(session: Session): Audit[] {
           )
       },
     ),
+    defineAudit(
+      'S402-MON-05',
+      'SHOULD keep the debit of a paid request whose 200 went out before its handler failed',
+      { requiredAt: 'v1', section: '§10' },
+      async () => {
+        // §10 reverses the debit of a request that responds with a 5xx: a 200 that went out with
+        // its first bytes is served, whatever status the response holds when it closes.
+        const route = session.streamingFailingRoute
+        if (!route)
+          return 'Not applicable: no streaming failing route was given (--streaming-failing-route "GET /api/stream-fail", or streamingFailingRoute).'
+        const what = `${route.method} ${route.path}`
+        const { amount } = await session.offer()
+        const { clientId } = await session.fundedAccount()
+        const before = served(
+          await session.spend(clientId),
+          'Spending from the funded account',
+        ).creditsRemaining
+        const ex = await session.spendOn(route, clientId, true)
+        if (ex.status === 402)
+          fail(
+            `${what}, paid with a credential holding ${before} credits, was answered 402: it is not a paid route the credential can pay (check --streaming-failing-route).`,
+            ex,
+          )
+        if (ex.status !== 200 || ex.text === '')
+          fail(
+            `${what} was answered ${ex.status} with ${ex.text.length} characters of body, not a 200 with its first bytes: give a paid route whose handler sends a 200 and some bytes, then fails, as --streaming-failing-route.`,
+            ex,
+          )
+        const after = served(
+          await session.spend(clientId),
+          'Spending from the funded account after the streaming request',
+        ).creditsRemaining
+        if (after > before - 2 * amount)
+          fail(
+            `${what} sent a 200 and its first bytes, then failed, and its debit was reversed: the balance went from ${before} to ${after} over it and one served call of ${amount}, not to ${before - 2 * amount}. Settle on the status that went out, not the status at close.`,
+            ex,
+          )
+      },
+    ),
   ]
 }

@@ -19,6 +19,9 @@ Options:
   --failing-route "METHOD /path"
                             a paid route whose handler fails (5xx) at the price of --route
                             (adds the audit that its debit is reversed)
+  --streaming-failing-route "METHOD /path"
+                            a paid route whose handler sends a 200 and its first bytes, then
+                            fails, at the price of --route (adds the audit that its debit is kept)
   --stripe-api URL          Stripe API used to tokenize test cards with the server's publishable
                             key (default https://api.stripe.com; or a stripe402-emulator URL)
   --card number|mm|yyyy|cvc the primary test card (default 4242424242424242|12|<year+5>|123)
@@ -60,12 +63,15 @@ export function parseCli(argv: string[]): Command {
     'free-route': freeRoute,
     'param-route': paramRoute,
     'failing-route': failingRoute,
+    'streaming-failing-route': streamingFailingRoute,
   } = values
   if (!route) throw new UsageError('Missing --route, e.g. --route "GET /api/joke".')
   asUsage(() => parseRoute(route, '--route'))
   if (freeRoute !== undefined) asUsage(() => parseRoute(freeRoute, '--free-route'))
   if (paramRoute !== undefined) asUsage(() => parseParamRoute(paramRoute, '--param-route'))
   if (failingRoute !== undefined) asUsage(() => parseRoute(failingRoute, '--failing-route'))
+  if (streamingFailingRoute !== undefined)
+    asUsage(() => parseRoute(streamingFailingRoute, '--streaming-failing-route'))
   if (values.json && values.markdown) throw new UsageError('Choose one of --json and --markdown.')
   const stripeApi = values['stripe-api'] ?? 'https://api.stripe.com'
   if (!/^https?:\/\/[^/]/.test(stripeApi))
@@ -83,6 +89,7 @@ export function parseCli(argv: string[]): Command {
   if (freeRoute !== undefined) options.freeRoute = freeRoute
   if (paramRoute !== undefined) options.paramRoute = paramRoute
   if (failingRoute !== undefined) options.failingRoute = failingRoute
+  if (streamingFailingRoute !== undefined) options.streamingFailingRoute = streamingFailingRoute
   if (values.only !== undefined) {
     options.only = values.only
       .split(',')
@@ -107,6 +114,7 @@ function parse(argv: string[]) {
       'free-route': { type: 'string' },
       'param-route': { type: 'string' },
       'failing-route': { type: 'string' },
+      'streaming-failing-route': { type: 'string' },
       'stripe-api': { type: 'string' },
       card: { type: 'string' },
       only: { type: 'string' },

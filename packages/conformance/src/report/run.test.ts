@@ -20,6 +20,8 @@ describe('auditServer', () => {
     url: server.url,
     route: 'GET /api/joke',
     freeRoute: 'GET /health',
+    failingRoute: 'GET /api/fail',
+    streamingFailingRoute: 'GET /api/stream-fail',
     payment: { stripeApi: emu.url },
   })
 

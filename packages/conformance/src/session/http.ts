@@ -20,6 +20,11 @@ export interface Outgoing {
    * transport only: a custom `fetch` cannot send it (`send` refuses, so an audit never passes by accident).
    */
   absoluteForm?: boolean
+  /**
+   * Keep the body read so far when the stream aborts (a handler that fails after its first bytes),
+   * instead of failing the request. Honoured with fetch (the default transport for such a request).
+   */
+  partial?: boolean
 }
 
 /** A finished request/response pair. */
@@ -112,7 +117,7 @@ export async function send(target: Target, out: Outgoing): Promise<Exchange> {
     responseHeaders = Object.fromEntries(
       [...response.headers].map(([k, v]) => [k.toLowerCase(), v]),
     )
-    text = await response.text()
+    text = out.partial ? await readPartial(response) : await response.text()
   }
   return {
     request: describe(out.absoluteForm ? { ...out, path: url } : out),
@@ -121,6 +126,24 @@ export async function send(target: Target, out: Outgoing): Promise<Exchange> {
     text,
     json: parseJson(text),
   }
+}
+
+/** The body as far as it arrived: an aborted stream ends the text, it does not fail the request. */
+async function readPartial(response: Response): Promise<string> {
+  if (!response.body) return ''
+  const reader = response.body.getReader()
+  const decoder = new TextDecoder()
+  let text = ''
+  try {
+    for (;;) {
+      const { done, value } = await reader.read()
+      if (done) break
+      text += decoder.decode(value, { stream: true })
+    }
+  } catch {
+    // The stream aborted after these bytes.
+  }
+  return text + decoder.decode()
 }
 
 function describe(out: Outgoing): string {

@@ -34,6 +34,12 @@ export interface ServerAuditOptions {
    * `route`: the reversal audit pays it with a credential and checks the debit was reversed.
    */
   failingRoute?: string
+  /**
+   * A paid route whose handler sends a 200 and its first bytes, then fails (the usual error handler
+   * sets 500 and ends), e.g. `GET /api/stream-fail`, at the price of `route`: an audit pays it with
+   * a credential and checks the debit was kept, since a 200 went out.
+   */
+  streamingFailingRoute?: string
   /** Sends the requests to the server; defaults to the global fetch. Stripe calls always use the global fetch. */
   fetch?: FetchLike
   payment: PaymentSource

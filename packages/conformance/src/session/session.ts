@@ -45,6 +45,8 @@ export class Session {
   readonly paramRoute: Route | undefined
   /** A paid route whose handler fails, for the reversal audit. */
   readonly failingRoute: Route | undefined
+  /** A paid route whose handler fails after a 200 and its first bytes went out. */
+  readonly streamingFailingRoute: Route | undefined
   private readonly tokenizer: Tokenizer
   private readonly payment: ServerAuditOptions['payment']
   private readonly primaryCard: Card | undefined
@@ -65,6 +67,10 @@ export class Session {
       options.failingRoute === undefined
         ? undefined
         : parseRoute(options.failingRoute, 'failingRoute')
+    this.streamingFailingRoute =
+      options.streamingFailingRoute === undefined
+        ? undefined
+        : parseRoute(options.streamingFailingRoute, 'streamingFailingRoute')
     this.tokenizer = tokenizerFor(options.payment, new URL(options.url).origin)
     this.primaryCard = options.payment.card
     this.payment = options.payment
@@ -219,12 +225,16 @@ export class Session {
     return this.withPayment({ stripe402Version: 1, clientId, ...extra })
   }
 
-  /** Spends credits with a credential on another route of the server (e.g. the failing route). */
-  spendOn(route: Route, clientId: string): Promise<Exchange> {
+  /**
+   * Spends credits with a credential on another route of the server (e.g. the failing route);
+   * `partial` keeps the body read so far when the stream aborts.
+   */
+  spendOn(route: Route, clientId: string, partial?: boolean): Promise<Exchange> {
     return this.send({
       method: route.method,
       path: route.path,
       headers: { [HEADERS.PAYMENT]: encodeHeader({ stripe402Version: 1, clientId }) },
+      ...(partial ? { partial } : {}),
     })
   }
 
