@@ -120,6 +120,41 @@ describe('createPaywall config validation', () => {
     expect(error.message).toMatch(message)
   })
 
+  it('reports every problem of a config at once, naming each field', () => {
+    const error = configError({
+      stripe: { publishableKey: 'sk_test_x' },
+      routes: undefined as never,
+    })
+    expect(error.issues.map((issue) => issue.field)).toEqual([
+      'stripe.publishableKey',
+      'routes',
+      'stripe.secretKey',
+    ])
+    expect(error.field).toBe('stripe.publishableKey')
+    expect(error.message).toMatch(/3 problems/)
+    for (const field of ['stripe.publishableKey', 'routes', 'stripe.secretKey']) {
+      expect(error.message).toContain(`${field}: `)
+    }
+  })
+
+  it('reports every bad route and a bad option together', () => {
+    const error = configError({
+      paywallId: 'has spaces',
+      routes: { 'GET /a': { amount: 0 }, 'GET /b': { amount: 1, currency: 'xyz' } },
+    })
+    expect(error.issues.map((issue) => issue.field)).toEqual([
+      'paywallId',
+      'routes["GET /a"].amount',
+      'routes["GET /b"].currency',
+    ])
+  })
+
+  it('keeps the one-line message for a single problem', () => {
+    const error = configError({ paywallId: 'has spaces' })
+    expect(error.issues).toEqual([{ field: 'paywallId', message: expect.any(String) }])
+    expect(error.message).toBe(`stripe402 config: paywallId: ${error.issues[0]?.message}`)
+  })
+
   it('refuses a weak secret in production and warns about it otherwise', () => {
     const warnings: string[] = []
     createPaywall(

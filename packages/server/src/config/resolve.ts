@@ -9,9 +9,14 @@ import { compileRoutes, type RouteTable } from '../routes/match'
 import { paywallIdFor } from '../identity'
 import { normalizePath } from '../routes/normalize'
 import { defaultHttpClient } from '../stripe/gateway'
-import { Stripe402ConfigError } from './errors'
+import { type ConfigIssue, Stripe402ConfigError } from './errors'
 import { type ResolvedRoute, resolveRoute } from './route'
-import { type PaywallConfig, PaywallConfigSchema, type RateLimit } from './schema'
+import {
+  type PaywallConfig,
+  PaywallConfigSchema,
+  type RateLimit,
+  RouteConfigSchema,
+} from './schema'
 import { secretWeakness } from './secret'
 
 export interface ResolvedRateLimits {
@@ -80,87 +85,104 @@ export const DEFAULTS = {
   },
 } as const
 
-/** Throws `Stripe402ConfigError` naming the field; warns (through the logger) about weak secrets outside production. */
+/**
+ * Throws one `Stripe402ConfigError` listing every problem found (its `field` names the first);
+ * warns (through the logger) about weak secrets outside production.
+ */
 export function resolveConfig(input: PaywallConfig): ResolvedConfig {
+  const issues: ConfigIssue[] = []
+  const report = (field: string, message: string) => {
+    if (!issues.some((issue) => issue.field === field)) issues.push({ field, message })
+  }
+  // Whether a field (and everything under it) passed the schema, so later checks may read it.
+  const clean = (field: string) =>
+    !issues.some(
+      (issue) =>
+        issue.field === field ||
+        issue.field.startsWith(`${field}.`) ||
+        issue.field.startsWith(`${field}[`),
+    )
   const parsed = PaywallConfigSchema.safeParse(input)
   if (!parsed.success) {
-    const issue = parsed.error.issues[0]
-    throw new Stripe402ConfigError(
-      (issue && formatPath(issue.path)) || 'config',
-      issue?.message ?? parsed.error.message,
-    )
+    for (const issue of parsed.error.issues) {
+      report(formatPath(issue.path) || 'config', issue.message)
+    }
   }
-  const config = parsed.data
-  const logger = config.logger ?? consoleLogger
-  const caseSensitive = config.caseSensitive ?? false
+  // With a schema error elsewhere, the checks below still run on the fields that passed it.
+  const config = parsed.success
+    ? parsed.data
+    : ((typeof input === 'object' && input !== null ? input : {}) as unknown as ParsedConfig)
+  const logger = (clean('logger') && config.logger) || consoleLogger
+  const caseSensitive = (clean('caseSensitive') && config.caseSensitive) || false
 
-  if (!config.stripe.secretKey && !config.stripe.client) {
-    throw new Stripe402ConfigError(
-      'stripe.secretKey',
-      'a Stripe secret key (sk_…) is required unless stripe.client is given',
-    )
-  }
-  const mode = (key: string | undefined) =>
-    key?.includes('_live_') ? 'live' : key?.includes('_test_') ? 'test' : undefined
-  const keyMode = mode(config.stripe.secretKey)
-  const pkMode = mode(config.stripe.publishableKey)
-  if (keyMode && pkMode && keyMode !== pkMode) {
-    throw new Stripe402ConfigError(
-      'stripe.publishableKey',
-      `is a ${pkMode} key but stripe.secretKey is a ${keyMode} key; use a pair from the same mode`,
-    )
+  const stripe =
+    typeof config.stripe === 'object' && config.stripe !== null ? config.stripe : undefined
+  if (stripe) {
+    if (!stripe.secretKey && !stripe.client) {
+      report(
+        'stripe.secretKey',
+        'a Stripe secret key (sk_…) is required unless stripe.client is given',
+      )
+    }
+    const mode = (key: unknown) =>
+      typeof key !== 'string'
+        ? undefined
+        : key.includes('_live_')
+          ? 'live'
+          : key.includes('_test_')
+            ? 'test'
+            : undefined
+    const keyMode = mode(stripe.secretKey)
+    const pkMode = mode(stripe.publishableKey)
+    if (keyMode && pkMode && keyMode !== pkMode && clean('stripe.publishableKey')) {
+      report(
+        'stripe.publishableKey',
+        `is a ${pkMode} key but stripe.secretKey is a ${keyMode} key; use a pair from the same mode`,
+      )
+    }
   }
 
-  const secrets = typeof config.secret === 'string' ? [config.secret] : config.secret
+  const secrets = clean('secret')
+    ? typeof config.secret === 'string'
+      ? [config.secret]
+      : config.secret
+    : []
   // Read through globalThis: Workers without nodejs_compat have no `process` at all.
   const production = globalThis.process?.env?.NODE_ENV === 'production'
   secrets.forEach((secret, index) => {
-    const weakness = secretWeakness(secret, config.stripe.secretKey)
+    const weakness = secretWeakness(secret, clean('stripe') ? config.stripe.secretKey : undefined)
     if (!weakness) return
     const field = secrets.length === 1 ? 'secret' : `secret[${index}]`
-    if (production) throw new Stripe402ConfigError(field, `refused in production: ${weakness}`)
-    logger.warn(
-      `config ${field} is weak (${weakness}); createPaywall refuses it when NODE_ENV=production`,
-    )
+    if (production) report(field, `refused in production: ${weakness}`)
+    else if (parsed.success)
+      logger.warn(
+        `config ${field} is weak (${weakness}); createPaywall refuses it when NODE_ENV=production`,
+      )
   })
-  if (!config.webhook) {
+  if (!config.webhook && parsed.success) {
     logger.warn(
       'no webhook configured: a top-up charged but not credited (a crash, a lost Stripe answer that is never retried) and refunds or disputes reach the ledger only through paywall.reconcile(); configure webhook or run reconcile on a schedule',
     )
   }
-  // The oldest secret names the paywall, so adding a newer one (a rotation) does not change it.
-  const oldest = secrets.at(-1)
-  if (oldest === undefined)
-    throw new Stripe402ConfigError('secret', 'must hold at least one secret')
-  const paywallId = config.paywallId ?? paywallIdFor(oldest)
-  const paywallIds = new Set(config.paywallId ? [config.paywallId] : secrets.map(paywallIdFor))
 
-  let routes: RouteTable<ResolvedRoute>
-  try {
-    routes = compileRoutes(
-      Object.fromEntries(
-        Object.entries(config.routes).map(([key, route]) => [key, resolveRoute(key, route)]),
-      ),
-      { caseSensitive },
-    )
-  } catch (error) {
-    if (error instanceof Stripe402ConfigError) throw error
-    const message = (error as Error).message
-    const key = /^route "(.*?)": /.exec(message)?.[1]
-    throw new Stripe402ConfigError(
-      key === undefined ? 'routes' : `routes[${JSON.stringify(key)}]`,
-      message.replace(/^route ".*?": /, ''),
-    )
-  }
+  // Every route the schema accepted is resolved, even when another route or option failed it.
+  const routes =
+    typeof config.routes === 'object' && config.routes !== null
+      ? resolveRoutes(config.routes, caseSensitive, report, (key) =>
+          clean(`routes[${JSON.stringify(key)}]`),
+        )
+      : undefined
 
-  const webhookPath = config.webhook
-    ? normalizeConfigPath(
-        config.webhook.path ?? DEFAULTS.webhookPath,
-        'webhook.path',
-        caseSensitive,
-      )
-    : undefined
-  const discovery = config.discovery ?? true
+  const webhookPath =
+    config.webhook && clean('webhook')
+      ? normalizeConfigPath(
+          config.webhook.path ?? DEFAULTS.webhookPath,
+          'webhook.path',
+          caseSensitive,
+          report,
+        )
+      : undefined
+  const discovery = clean('discovery') ? (config.discovery ?? true) : false
   const discoveryPath =
     discovery === false
       ? null
@@ -168,7 +190,17 @@ export function resolveConfig(input: PaywallConfig): ResolvedConfig {
           (discovery === true ? undefined : discovery.path) ?? DEFAULTS.discoveryPath,
           'discovery.path',
           caseSensitive,
+          report,
         )
+
+  if (issues.length > 0) throw new Stripe402ConfigError(issues)
+  // The oldest secret names the paywall, so adding a newer one (a rotation) does not change it.
+  const oldest = secrets.at(-1)
+  if (oldest === undefined)
+    throw new Stripe402ConfigError('secret', 'must hold at least one secret')
+  if (!routes) throw new Stripe402ConfigError('routes', 'are invalid')
+  const paywallId = config.paywallId ?? paywallIdFor(oldest)
+  const paywallIds = new Set(config.paywallId ? [config.paywallId] : secrets.map(paywallIdFor))
 
   const reverse = config.reverseDebit ?? 'on-5xx'
   return {
@@ -200,7 +232,7 @@ export function resolveConfig(input: PaywallConfig): ResolvedConfig {
     freezeOnDispute: config.freezeOnDispute ?? true,
     caseSensitive,
     rateLimits: resolveRateLimits(config.rateLimits),
-    discoveryPath,
+    discoveryPath: discoveryPath ?? null,
     onEvent: config.onEvent,
     logger,
     originBinding: {
@@ -238,9 +270,60 @@ function resolveRateLimits(
   }
 }
 
-function normalizeConfigPath(path: string, field: string, caseSensitive: boolean): string {
+type ParsedConfig = z.infer<typeof PaywallConfigSchema>
+type Report = (field: string, message: string) => void
+
+/** Each route on its own, so that every bad route is reported; then the table, if they all resolved. */
+function resolveRoutes(
+  input: Record<string, unknown>,
+  caseSensitive: boolean,
+  report: Report,
+  clean: (key: string) => boolean,
+): RouteTable<ResolvedRoute> | undefined {
+  const reportError = (error: unknown) => {
+    if (error instanceof Stripe402ConfigError) {
+      for (const issue of error.issues) report(issue.field, issue.message)
+      return
+    }
+    const message = (error as Error).message
+    const key = /^route "(.*?)": /.exec(message)?.[1]
+    report(
+      key === undefined ? 'routes' : `routes[${JSON.stringify(key)}]`,
+      message.replace(/^route ".*?": /, ''),
+    )
+  }
+  const resolved: Record<string, ResolvedRoute> = {}
+  let failed = false
+  for (const [key, route] of Object.entries(input)) {
+    const parsed = RouteConfigSchema.safeParse(route)
+    if (!clean(key) || !parsed.success) {
+      failed = true
+      continue
+    }
+    try {
+      resolved[key] = resolveRoute(key, parsed.data)
+    } catch (error) {
+      failed = true
+      reportError(error)
+    }
+  }
+  if (failed) return undefined
+  try {
+    return compileRoutes(resolved, { caseSensitive })
+  } catch (error) {
+    reportError(error)
+    return undefined
+  }
+}
+
+function normalizeConfigPath(
+  path: string,
+  field: string,
+  caseSensitive: boolean,
+  report: Report,
+): string | undefined {
   const normalized = normalizePath(path, { caseSensitive })
-  if (!normalized.ok) throw new Stripe402ConfigError(field, normalized.reason)
+  if (!normalized.ok) return void report(field, normalized.reason)
   return normalized.path
 }
 
