@@ -171,3 +171,88 @@ describe('request log', () => {
     }
   })
 })
+
+describe('POST /_emulator/faults', () => {
+  const control = (body: string, contentType = 'application/json', method = 'POST') =>
+    fetch(`${h.emu.url}/_emulator/faults`, {
+      method,
+      headers: { 'content-type': contentType },
+      body: method === 'POST' ? body : undefined,
+    })
+  const create = (idempotencyKey?: string) =>
+    fetch(`${h.emu.url}/v1/payment_intents`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${h.emu.keys().secretKey}`,
+        'content-type': 'application/x-www-form-urlencoded',
+        ...(idempotencyKey ? { 'idempotency-key': idempotencyKey } : {}),
+      },
+      body: new URLSearchParams({
+        amount: '1000',
+        currency: 'usd',
+        payment_method: 'pm_card_visa',
+        confirm: 'true',
+        'automatic_payment_methods[enabled]': 'true',
+        'automatic_payment_methods[allow_redirects]': 'never',
+      }),
+    })
+
+  it('injects from another process: a JSON drop after charging charges, loses the answer, and a retry with the key gets it', async () => {
+    const added = await control(
+      JSON.stringify({
+        method: 'POST',
+        path: '/v1/payment_intents',
+        afterResponse: true,
+        drop: true,
+      }),
+    )
+    expect(added.status).toBe(200)
+    expect(await added.json()).toEqual({
+      object: 'emulator.fault',
+      method: 'POST',
+      path: '/v1/payment_intents',
+      times: 1,
+      afterResponse: true,
+      drop: true,
+    })
+    await expect(create('lost-answer')).rejects.toThrow()
+    expect(h.emu.charges({ status: 'succeeded' })).toHaveLength(1)
+    const retry = await create('lost-answer')
+    expect(retry.status).toBe(200)
+    expect(retry.headers.get('idempotent-replayed')).toBe('true')
+    expect(h.emu.charges({ status: 'succeeded' })).toHaveLength(1)
+  })
+
+  it('takes form fields and a pathPattern, and DELETE clears every fault', async () => {
+    const added = await control(
+      'pathPattern=%5E%2Fv1%2Fpayment_intents%24&status=503&times=2',
+      'application/x-www-form-urlencoded',
+    )
+    expect(await added.json()).toMatchObject({
+      pathPattern: /^\/v1\/payment_intents$/.source,
+      status: 503,
+      times: 2,
+    })
+    expect((await create()).status).toBe(503)
+    expect((await control('', '', 'DELETE')).status).toBe(200)
+    expect((await create()).status).toBe(200)
+  })
+
+  it('refuses a fault inject() would refuse, and unknown fields, with 400', async () => {
+    for (const body of [
+      { path: '/v1/payment_intents' },
+      { path: '/v1/payment_intents', status: 500, drop: true },
+      { path: '/v1/payment_intents', drop: 'yes' },
+      { path: '/v1/payment_intents', drop: true, colour: 'red' },
+      { drop: true },
+    ]) {
+      const res = await control(JSON.stringify(body))
+      expect(res.status).toBe(400)
+      expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(
+        /^Invalid fault: /,
+      )
+    }
+    expect((await control('', '', 'GET')).status).toBe(405)
+    expect((await create()).status).toBe(200)
+  })
+})

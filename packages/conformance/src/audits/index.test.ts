@@ -76,6 +76,10 @@ describe('serverAudits', () => {
         'SHOULD keep the debit of a paid request whose 200 went out before its handler failed',
       ],
       [
+        'S402-MON-06',
+        'MUST NOT charge again when a top-up is retried after Stripe charged and its answer was lost',
+      ],
+      [
         'S402-BAD-01',
         'MUST answer a payment header that is not base64 with 4xx and an error code, charging nothing',
       ],

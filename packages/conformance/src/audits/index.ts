@@ -4,6 +4,7 @@ import { Session } from '../session/session'
 import { badInputAudits } from './bad-input'
 import { challengeAudits } from './challenge'
 import { declineAudits } from './declines'
+import { lostAnswerAudit } from './lost-answer'
 import { moneyAudits } from './money'
 import { pathAudits } from './paths'
 import { payingAudits } from './paying'
@@ -21,6 +22,7 @@ export function serverAudits(options: ServerAuditOptions, session = new Session(
     ...challengeAudits(session),
     ...payingAudits(session),
     ...moneyAudits(session),
+    lostAnswerAudit(session),
     ...badInputAudits(session),
     ...declineAudits(session),
     ...pathAudits(session),

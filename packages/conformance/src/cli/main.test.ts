@@ -56,7 +56,7 @@ describe('stripe402-conformance', () => {
     expect(stdout).toMatch(
       /^✔ S402-CH-01 +MUST answer an unpaid request to the paid route with 402$/m,
     )
-    expect(stdout).toContain('49 ok, 0 warnings, 0 errors: PASS (every MUST at level v1 holds)')
+    expect(stdout).toContain('50 ok, 0 warnings, 0 errors: PASS (every MUST at level v1 holds)')
     const extensions = await run([
       good.url,
       '--route',
@@ -70,7 +70,7 @@ describe('stripe402-conformance', () => {
     ])
     expect(extensions.code).toBe(0)
     expect(extensions.stdout).toContain(
-      '63 ok, 0 warnings, 0 errors: PASS (every MUST at level stripe402 holds)',
+      '64 ok, 0 warnings, 0 errors: PASS (every MUST at level stripe402 holds)',
     )
   })
 

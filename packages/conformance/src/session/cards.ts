@@ -33,6 +33,8 @@ export const CARDS = {
   topUp: '5200828282828210',
   /** A PaymentMethod bound to another origin (PAY-12): must be new to the server, so any charge on it is the audit's. */
   foreignOrigin: '6011111111111117',
+  /** A top-up whose Stripe answer the emulator drops (MON-06): must be new to the server, so its charges are the audit's. */
+  lostAnswer: '6011000990139424',
   /** Declined at charge time (generic_decline). */
   declined: '4000000000000002',
   /** Declined at charge time (insufficient_funds). */
@@ -51,6 +53,7 @@ const ACCOUNT_ROLES = [
   'parallel',
   'topUp',
   'foreignOrigin',
+  'lostAnswer',
 ] as const
 
 /**

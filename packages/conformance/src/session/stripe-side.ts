@@ -50,6 +50,40 @@ export class StripeView {
       .map(({ id, amount, currency }) => ({ id, amount, currency }))
   }
 
+  /**
+   * Asks the emulator to drop its answer to the next `POST /v1/payment_intents` after running it
+   * (the card is charged, the server never hears so), through `POST /_emulator/faults`. False when
+   * the Stripe API there has no such route (another stand-in, or an emulator without it).
+   */
+  async dropNextPaymentIntentAnswer(): Promise<boolean> {
+    const response = await fetch(`${this.base()}/_emulator/faults`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        method: 'POST',
+        path: '/v1/payment_intents',
+        afterResponse: true,
+        drop: true,
+      }),
+      signal: AbortSignal.timeout(30_000),
+    })
+    await response.body?.cancel()
+    return response.ok
+  }
+
+  /** Clears the emulator's injected faults, so that one the server never met does not hit a later audit. */
+  async clearFaults(): Promise<void> {
+    const response = await fetch(`${this.base()}/_emulator/faults`, {
+      method: 'DELETE',
+      signal: AbortSignal.timeout(30_000),
+    })
+    await response.body?.cancel()
+  }
+
+  private base(): string {
+    return this.stripeApi.replace(/\/+$/, '')
+  }
+
   private async get(path: string): Promise<unknown> {
     const response = await fetch(`${this.stripeApi.replace(/\/+$/, '')}${path}`, {
       headers: { authorization: `Bearer ${this.secretKey}` },

@@ -119,3 +119,92 @@ export function faultResponse(status: number): { body: unknown; headers: Record<
     headers: {},
   }
 }
+
+const FAULT_FIELDS = new Set([
+  'method',
+  'path',
+  'pathPattern',
+  'times',
+  'status',
+  'hang',
+  'drop',
+  'latencyMs',
+  'afterResponse',
+  'savedError',
+])
+
+/**
+ * A FaultSpec from the body of `POST /_emulator/faults` (JSON, or form fields whose values are
+ * strings): `path` matches exactly, `pathPattern` is a RegExp source; booleans may be `"true"`,
+ * numbers may be numeric strings, `times` may be `"Infinity"`. Throws on anything else.
+ */
+export function faultSpecOf(raw: unknown): FaultSpec {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw))
+    throw new Error('the fault must be an object')
+  const fields = raw as Record<string, unknown>
+  for (const key of Object.keys(fields))
+    if (!FAULT_FIELDS.has(key)) throw new Error(`unknown fault field: ${key}`)
+  const text = (key: string): string | undefined => {
+    const value = fields[key]
+    if (value === undefined) return undefined
+    if (typeof value !== 'string' || value === '') throw new Error(`fault.${key} must be a string`)
+    return value
+  }
+  const flag = (key: string): boolean | undefined => {
+    const value = fields[key]
+    if (value === undefined) return undefined
+    if (value === true || value === 'true') return true
+    if (value === false || value === 'false') return false
+    throw new Error(`fault.${key} must be true or false`)
+  }
+  const number = (key: string): number | undefined => {
+    const value = fields[key]
+    if (value === undefined) return undefined
+    const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value
+    if (typeof n !== 'number' || Number.isNaN(n)) throw new Error(`fault.${key} must be a number`)
+    if (n !== Number.POSITIVE_INFINITY && !Number.isInteger(n))
+      throw new Error(`fault.${key} must be an integer`)
+    return n
+  }
+  const path = text('path')
+  const pattern = text('pathPattern')
+  if ((path === undefined) === (pattern === undefined))
+    throw new Error('a fault needs exactly one of path and pathPattern')
+  let matcher: string | RegExp
+  if (pattern !== undefined) {
+    try {
+      matcher = new RegExp(pattern)
+    } catch {
+      throw new Error(`fault.pathPattern is not a regular expression: ${pattern}`)
+    }
+  } else {
+    matcher = path as string
+  }
+  const latencyMs = number('latencyMs')
+  if (latencyMs !== undefined && !(latencyMs >= 0 && Number.isFinite(latencyMs)))
+    throw new Error('fault.latencyMs must be a finite number of milliseconds')
+  const spec: FaultSpec = { path: matcher }
+  const method = text('method')
+  if (method !== undefined) spec.method = method.toUpperCase()
+  const times = number('times')
+  if (times !== undefined) spec.times = times
+  const status = number('status')
+  if (status !== undefined) spec.status = status
+  if (latencyMs !== undefined) spec.latencyMs = latencyMs
+  for (const key of ['hang', 'drop', 'afterResponse', 'savedError'] as const) {
+    const value = flag(key)
+    if (value !== undefined) spec[key] = value
+  }
+  return spec
+}
+
+/** A FaultSpec as JSON (a RegExp path as its source in `pathPattern`). */
+export function faultJson(spec: FaultSpec): Record<string, unknown> {
+  const { path, times, ...rest } = spec
+  return {
+    object: 'emulator.fault',
+    ...(typeof path === 'string' ? { path } : { pathPattern: path.source }),
+    times: times === undefined ? 1 : Number.isFinite(times) ? times : 'Infinity',
+    ...rest,
+  }
+}

@@ -8,7 +8,13 @@ import { ApiError, apiError, invalidRequest } from '../errors'
 import { newRequestId } from '../ids'
 import { isKnownVersion, KNOWN_STRIPE_API_VERSIONS, STRIPE_API_VERSION } from './versions'
 import { authenticationError, extractKey, parseKey, publishableKeyError } from './auth'
-import { faultResponse, type ActiveFault, type FaultRegistry } from './faults'
+import {
+  faultJson,
+  faultResponse,
+  faultSpecOf,
+  type ActiveFault,
+  type FaultRegistry,
+} from './faults'
 import { parseForm, type FormObject } from './form'
 import { beginIdempotent, type IdempotencyOutcome } from './idempotency'
 import { matchRoute } from './routes'
@@ -151,7 +157,12 @@ export function createApiServer(deps: ServerDeps): ApiServer {
     res: ServerResponse,
     entry: RequestLogEntry,
     base: Record<string, string>,
+    request: { method: string; body: string | null; contentType: string },
   ): void {
+    if (url.pathname === '/_emulator/faults') {
+      faultsControl(res, entry, base, request)
+      return
+    }
     const match = /^\/_emulator\/3ds\/([^/]+)\/(pi_[A-Za-z0-9]+)$/.exec(url.pathname)
     const account = match
       ? deps.core.accounts.get(decodeURIComponent(match[1] as string))
@@ -191,6 +202,45 @@ export function createApiServer(deps: ServerDeps): ApiServer {
       return
     }
     send(res, entry, json(200, { id: pi.id, status: pi.status }), base)
+  }
+
+  /**
+   * `POST /_emulator/faults` adds a fault as `inject()` does (JSON or form body), for a test in
+   * another process; `DELETE /_emulator/faults` clears them all, as `clearFaults()`.
+   */
+  function faultsControl(
+    res: ServerResponse,
+    entry: RequestLogEntry,
+    base: Record<string, string>,
+    request: { method: string; body: string | null; contentType: string },
+  ): void {
+    const invalid = (message: string, status = 400) =>
+      send(res, entry, json(status, { error: { type: 'invalid_request_error', message } }), base)
+    if (request.method === 'DELETE') {
+      deps.faults.clear()
+      send(res, entry, json(200, { object: 'emulator.faults', cleared: true }), base)
+      return
+    }
+    if (request.method !== 'POST') {
+      invalid(`${request.method} is not allowed on /_emulator/faults (POST or DELETE).`, 405)
+      return
+    }
+    if (request.body === null) {
+      invalid('Request body too large.', 413)
+      return
+    }
+    try {
+      const text = request.body.trim()
+      const raw: unknown =
+        request.contentType.includes('json') || text.startsWith('{')
+          ? JSON.parse(text)
+          : parseForm(text)
+      const spec = faultSpecOf(raw)
+      deps.faults.add(spec)
+      send(res, entry, json(200, faultJson(spec)), base)
+    } catch (error) {
+      invalid(`Invalid fault: ${error instanceof Error ? error.message : String(error)}`)
+    }
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -239,7 +289,11 @@ export function createApiServer(deps: ServerDeps): ApiServer {
       deps.log.splice(0, deps.log.length - deps.logLimit)
     if (deps.latencyMs > 0) await sleep(deps.latencyMs)
     if (path.startsWith('/_emulator/')) {
-      control(url, res, entry, base)
+      control(url, res, entry, base, {
+        method,
+        body,
+        contentType: String(req.headers['content-type'] ?? ''),
+      })
       return
     }
 
