@@ -67,7 +67,11 @@ export async function runDemo(options: { quiet?: boolean } = {}): Promise<DemoSu
   log(`      ${stripeApiBase ?? 'https://api.stripe.com'}`)
 
   if (!options.quiet) step(2, 'Starting the paid API')
-  const ledger = await ledgerFromEnv()
+  // A Redis or PostgreSQL that cannot be reached stops the demo here, in one line.
+  const ledger = await ledgerFromEnv().catch(async (error: unknown) => {
+    await emulator?.close()
+    throw error
+  })
   // The demo's reader did not choose its public secret or its lack of a webhook: no warnings about them.
   const api = await startApi({ stripe, ledger, logger: demoLogger() })
   log(`      ${api.url} on ${ledger.label}`)

@@ -22,21 +22,68 @@ export interface LedgerChoice {
   close(): Promise<void>
 }
 
-/** REDIS_URL → Redis, DATABASE_URL → PostgreSQL, otherwise a SQLite file under apps/example/data. */
+/** The ledger the environment names cannot be reached: one line saying which and what to change. */
+export class LedgerUnreachableError extends Error {
+  override readonly name = 'LedgerUnreachableError'
+}
+
+/**
+ * REDIS_URL → Redis, DATABASE_URL → PostgreSQL, otherwise a SQLite file under apps/example/data.
+ * A Redis or PostgreSQL ledger is reached once before anything starts: when it cannot be, this
+ * throws `LedgerUnreachableError` instead of starting on a ledger every call would fail on.
+ */
 export async function ledgerFromEnv(env: NodeJS.ProcessEnv = process.env): Promise<LedgerChoice> {
   if (env.REDIS_URL) {
-    const client = new Redis(env.REDIS_URL, { maxRetriesPerRequest: 1 })
+    const where = redact(env.REDIS_URL)
+    const client = new Redis(env.REDIS_URL, {
+      maxRetriesPerRequest: 1,
+      lazyConnect: true,
+      // Only the probe's first attempt: a Redis that is down fails startup, not after retries.
+      retryStrategy: () => null,
+    })
+    // Without a listener ioredis prints each connection error with its stack trace.
+    let probing = true
+    let probeError: Error | undefined
+    let lastError = ''
+    client.on('error', (error: Error) => {
+      if (probing) probeError ??= error
+      else if (error.message !== lastError) console.error(`[redis] ${error.message}`)
+      lastError = error.message
+    })
+    try {
+      await client.connect()
+      await client.ping()
+    } catch (error) {
+      client.disconnect()
+      throw new LedgerUnreachableError(
+        `cannot reach Redis at ${where}: ${reason(probeError ?? error)}; unset REDIS_URL to use the embedded SQLite ledger`,
+      )
+    }
+    probing = false
+    lastError = ''
+    // Reconnect after the probe, as a server should when Redis comes and goes.
+    client.options.retryStrategy = (times) => Math.min(times * 200, 2_000)
     return {
       ledger: new RedisLedger(client),
-      label: `Redis (${redact(env.REDIS_URL)})`,
+      label: `Redis (${where})`,
       close: async () => void client.disconnect(),
     }
   }
   if (env.DATABASE_URL) {
+    const where = redact(env.DATABASE_URL)
     const pool = new pg.Pool({ connectionString: env.DATABASE_URL })
+    // An idle client's error (the server restarting) must not crash the process with a stack trace.
+    pool.on('error', (error) => console.error(`[postgres] ${error.message}`))
     const ledger = new PostgresLedger(pool)
-    await ledger.migrate()
-    return { ledger, label: `PostgreSQL (${redact(env.DATABASE_URL)})`, close: () => pool.end() }
+    try {
+      await ledger.migrate()
+    } catch (error) {
+      await pool.end().catch(() => {})
+      throw new LedgerUnreachableError(
+        `cannot reach PostgreSQL at ${where}: ${reason(error)}; unset DATABASE_URL to use the embedded SQLite ledger`,
+      )
+    }
+    return { ledger, label: `PostgreSQL (${where})`, close: () => pool.end() }
   }
   const dataDir = env.STRIPE402_DATA_DIR ?? fileURLToPath(new URL('../data', import.meta.url))
   mkdirSync(dataDir, { recursive: true })
@@ -98,7 +145,14 @@ export function demoLogger(env: NodeJS.ProcessEnv = process.env): PaywallLogger 
  */
 export async function startApi(options: StartOptions): Promise<RunningApi> {
   const server = createServer()
-  await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve))
+  // Rejects (EADDRINUSE, EACCES) instead of leaving an 'error' event without a listener.
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(options.port ?? 0, '127.0.0.1', () => {
+      server.off('error', reject)
+      resolve()
+    })
+  })
   const { port } = server.address() as AddressInfo
   const origins = process.env.STRIPE402_ORIGINS?.split(',').map((o) => o.trim()) ?? [
     `http://127.0.0.1:${port}`,
@@ -125,6 +179,14 @@ export async function startApi(options: StartOptions): Promise<RunningApi> {
         server.close(() => resolve())
       }),
   }
+}
+
+/** The cause's own words, without a stack: `connect ECONNREFUSED 127.0.0.1:1`. */
+function reason(error: unknown): string {
+  if (error instanceof AggregateError && error.errors.length > 0) return reason(error.errors[0])
+  if (error instanceof Error && error.cause instanceof Error) return reason(error.cause)
+  const message = error instanceof Error ? error.message : String(error)
+  return message || (error as { code?: string })?.code || 'unknown error'
 }
 
 function redact(url: string): string {
