@@ -19,11 +19,7 @@ export function moneyAudits(session: Session): Audit[] {
       { requiredAt: 'v1', section: '§2.4' },
       async () => {
         const { amount } = await session.offer()
-        const { clientId } = await session.fundedAccount()
-        const before = served(
-          await session.spend(clientId),
-          'Spending from the funded account',
-        ).creditsRemaining
+        const { balance: before } = await session.fundedBalance()
         const ex = await session.pay('funded')
         const response = served(ex, 'Paying again with the same card')
         if (response.chargeId)
@@ -150,11 +146,7 @@ export function moneyAudits(session: Session): Audit[] {
           return 'Not applicable: no failing route was given (--failing-route "GET /api/fail", or failingRoute).'
         const what = `${route.method} ${route.path}`
         const { amount } = await session.offer()
-        const { clientId } = await session.fundedAccount()
-        const before = served(
-          await session.spend(clientId),
-          'Spending from the funded account',
-        ).creditsRemaining
+        const { clientId, balance: before } = await session.fundedBalance()
         const ex = await session.spendOn(route, clientId)
         if (ex.status === 402)
           fail(
@@ -189,11 +181,7 @@ export function moneyAudits(session: Session): Audit[] {
           return 'Not applicable: no streaming failing route was given (--streaming-failing-route "GET /api/stream-fail", or streamingFailingRoute).'
         const what = `${route.method} ${route.path}`
         const { amount } = await session.offer()
-        const { clientId } = await session.fundedAccount()
-        const before = served(
-          await session.spend(clientId),
-          'Spending from the funded account',
-        ).creditsRemaining
+        const { clientId, balance: before } = await session.fundedBalance()
         const ex = await session.spendOn(route, clientId, true)
         if (ex.status === 402)
           fail(

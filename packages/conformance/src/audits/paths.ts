@@ -33,11 +33,7 @@ export function pathAudits(session: Session): Audit[] {
         { requiredAt: 'v1', section: '§2.4' },
         async () => {
           const { amount } = await session.offer()
-          const { clientId } = await session.fundedAccount()
-          const before = served(
-            await session.spend(clientId),
-            'Spending from the funded account',
-          ).creditsRemaining
+          const { clientId, balance: before } = await session.fundedBalance()
           const headers = { [HEADERS.PAYMENT]: encodeHeader({ stripe402Version: 1, clientId }) }
           const ex = await session.send({ method: free.method, path: free.path, headers })
           if (!isServed(ex)) fail(`The free route with a clientId was answered ${ex.status}.`, ex)

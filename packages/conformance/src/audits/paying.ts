@@ -162,11 +162,7 @@ export function payingAudits(session: Session): Audit[] {
         const { amount, extensions } = await session.offer()
         if (!extensions.includes(EXTENSIONS.MAX_AMOUNT))
           return 'Not applicable: the challenge does not announce maxAmount.'
-        const { clientId } = await session.fundedAccount()
-        const before = served(
-          await session.spend(clientId),
-          'Spending from the funded account',
-        ).creditsRemaining
+        const { clientId, balance: before } = await session.fundedBalance()
         const ex = await session.spend(clientId, { maxAmount: amount - 1 })
         if (ex.status !== 402)
           fail(

@@ -267,6 +267,13 @@ export class Session {
     })
   }
 
+  /** The funded account's credential and its balance, read by spending one call from it now. */
+  async fundedBalance(): Promise<{ clientId: string; balance: number }> {
+    const { clientId } = await this.fundedAccount()
+    const spent = served(await this.spend(clientId), 'Spending from the funded account')
+    return { clientId, balance: spent.creditsRemaining }
+  }
+
   /** Spends the primary account until the server refuses; from then on a served spend means someone credited it. */
   drained(): Promise<DrainedAccount> {
     return this.once('drained', async () => this.drain((await this.primaryAccount()).clientId))
