@@ -293,6 +293,11 @@ describe('encoders throw only Stripe402Error("invalid_payment")', () => {
     )
   })
 
+  it('refuses an own __proto__ key, which every decoder refuses (fast-check seed 605014235)', () => {
+    onlyInvalidPaymentOrHeader(JSON.parse('{"__proto__":false}'))
+    expect(() => encodeHeader(JSON.parse('{"a":{"constructor":1}}'))).toThrow(Stripe402Error)
+  })
+
   it('over values JSON cannot hold: undefined, functions, symbols, BigInts, cycles', () => {
     fc.assert(fc.property(notJson, onlyInvalidPaymentOrHeader), { numRuns: Math.min(numRuns, 100) })
     // Not the base64 of the text "undefined", which a peer would then fail to read.

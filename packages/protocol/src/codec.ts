@@ -41,8 +41,20 @@ export function encodeHeader(value: unknown): string {
       'invalid_payment',
       `Refusing to encode a header: ${typeof value} is not a JSON value.`,
     )
+  // A header every peer's decoder (ours included) would refuse is not written: the safe parser
+  // runs only when a forbidden key may be there, so ordinary headers cost one regex test.
+  if (MAYBE_FORBIDDEN_KEY.test(json)) {
+    const checked = parseJsonSafely(json)
+    if (!checked.ok)
+      throw new Stripe402Error(
+        'invalid_payment',
+        `Refusing to encode a header: its JSON ${checked.reason}.`,
+      )
+  }
   return base64EncodeUtf8(json)
 }
+
+const MAYBE_FORBIDDEN_KEY = /"(?:__proto__|constructor|prototype)"\s*:/
 
 /**
  * Decodes a header into plain JSON without validating its shape (size cap, base64 or
