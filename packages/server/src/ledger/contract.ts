@@ -368,6 +368,216 @@ export function runLedgerContract(name: string, factory: () => Promise<LedgerHar
       })
     })
 
+    describe('held debits', () => {
+      const FAR = 4_000_000_000_000
+      const holds = () => {
+        if (!ledger.holds) throw new Error(`${name} has no held debits`)
+        return ledger.holds
+      }
+      /** Sweeps everything due at `now`, keeping what belongs to `acct`. */
+      const sweepFor = async (acct: string, now: number) =>
+        (await holds().sweep(now, 10_000)).filter((debit) => debit.accountId === acct)
+      const funded = async (units: number) => {
+        const acct = id('acct')
+        await ledger.credit({
+          accountId: acct,
+          currency: 'usd',
+          units,
+          kind: 'top_up',
+          ref: id('pi'),
+        })
+        return acct
+      }
+
+      it('keeps a confirmed debit, and gives back a reversed one once', async () => {
+        const acct = await funded(1_000)
+        const until = Date.now() + 60_000
+        const [refA, refB] = [id('r'), id('r')]
+        const kept = await ledger.spend({
+          accountId: acct,
+          currency: 'usd',
+          units: 100,
+          ref: refA,
+          holdUntil: until,
+        })
+        const back = await ledger.spend({
+          accountId: acct,
+          currency: 'usd',
+          units: 300,
+          ref: refB,
+          holdUntil: until,
+        })
+        expect(kept.ok && back.ok).toBe(true)
+        expect(await ledger.balance(acct, 'usd')).toBe(600)
+        const a = { accountId: acct, currency: 'usd', units: 100, ref: refA }
+        const b = { accountId: acct, currency: 'usd', units: 300, ref: refB }
+        expect(
+          await holds().settle([
+            { ...a, reverse: false },
+            { ...b, reverse: true },
+          ]),
+        ).toBe(1)
+        expect(await ledger.balance(acct, 'usd')).toBe(900)
+        // Settling again, or sweeping long after, gives nothing back a second time.
+        expect(await holds().settle([{ ...b, reverse: true }])).toBe(0)
+        expect(await sweepFor(acct, FAR)).toEqual([])
+        expect(await ledger.balance(acct, 'usd')).toBe(900)
+        const entries = await expectJournalMatchesBalances(ledger, acct)
+        expect(entries.filter((e) => e.kind === 'reversal').map((e) => [e.units, e.ref])).toEqual([
+          [300, refB],
+        ])
+      })
+
+      it('gives back, once, a debit nobody settled by its deadline, whoever sweeps', async () => {
+        const acct = await funded(1_000)
+        const now = Date.now()
+        const [r0, r1, r2] = [id('r'), id('r'), id('r')]
+        await ledger.spend({
+          accountId: acct,
+          currency: 'usd',
+          units: 100,
+          ref: r0,
+          holdUntil: now + 1_000,
+        })
+        await ledger.spend({
+          accountId: acct,
+          currency: 'usd',
+          units: 200,
+          ref: r1,
+          holdUntil: now + 1_000,
+        })
+        await ledger.spend({
+          accountId: acct,
+          currency: 'usd',
+          units: 400,
+          ref: r2,
+          holdUntil: now + 90_000,
+        })
+        // Not yet due: nothing moves.
+        expect(await sweepFor(acct, now + 500)).toEqual([])
+        // Four instances sweep at once: each debit is given back by exactly one reversal.
+        const swept = (
+          await Promise.all(Array.from({ length: 4 }, () => sweepFor(acct, now + 2_000)))
+        ).flat()
+        expect(new Set(swept.map((debit) => debit.ref))).toEqual(new Set([r0, r1]))
+        expect(await ledger.balance(acct, 'usd')).toBe(600)
+        // A confirmation that comes after the sweep changes nothing (the operator, not the payer, loses).
+        await holds().settle([
+          { accountId: acct, currency: 'usd', units: 100, ref: r0, reverse: false },
+        ])
+        expect(await ledger.balance(acct, 'usd')).toBe(600)
+        const entries = await expectJournalMatchesBalances(ledger, acct)
+        expect(
+          entries
+            .filter((e) => e.kind === 'reversal')
+            .map((e) => e.units)
+            .sort(),
+        ).toEqual([100, 200])
+        await holds().settle([
+          { accountId: acct, currency: 'usd', units: 400, ref: r2, reverse: false },
+        ])
+        expect(await sweepFor(acct, FAR)).toEqual([])
+      })
+
+      it('moves a deadline with extend, and holds nothing for a debit that was refused', async () => {
+        const acct = await funded(500)
+        const now = Date.now()
+        const ref = id('r')
+        await ledger.spend({
+          accountId: acct,
+          currency: 'usd',
+          units: 300,
+          ref,
+          holdUntil: now + 1_000,
+        })
+        const refused = await ledger.spend({
+          accountId: acct,
+          currency: 'usd',
+          units: 300,
+          ref: id('r'),
+          holdUntil: now + 1_000,
+        })
+        expect(refused).toMatchObject({ ok: false, reason: 'insufficient_credits' })
+        await holds().extend([{ accountId: acct, currency: 'usd', units: 300, ref }], now + 60_000)
+        expect(await sweepFor(acct, now + 5_000)).toEqual([])
+        expect(await ledger.balance(acct, 'usd')).toBe(200)
+        // Past the new deadline only the debit that was applied comes back: a refused one is not money.
+        expect(await sweepFor(acct, now + 61_000)).toEqual([
+          { accountId: acct, currency: 'usd', units: 300, ref },
+        ])
+        expect(await ledger.balance(acct, 'usd')).toBe(500)
+        await expectJournalMatchesBalances(ledger, acct)
+      })
+
+      it('holds the spend of a credit and spend, and gives back only debits that were applied', async () => {
+        const acct = id('acct')
+        const ref = id('r')
+        const result = await ledger.creditAndSpend({
+          credit: { accountId: acct, currency: 'usd', units: 1_000, kind: 'top_up', ref: id('pi') },
+          spend: { units: 250, ref, holdUntil: Date.now() + 60_000 },
+        })
+        expect(result.spend.ok).toBe(true)
+        // A reversal asked for a debit that never happened gives nothing.
+        const never = { accountId: acct, currency: 'usd', units: 999, ref: id('r'), reverse: true }
+        expect(await holds().settle([never])).toBe(0)
+        expect(await ledger.balance(acct, 'usd')).toBe(750)
+        expect(
+          await holds().settle([
+            { accountId: acct, currency: 'usd', units: 250, ref, reverse: true },
+          ]),
+        ).toBe(1)
+        expect(await ledger.balance(acct, 'usd')).toBe(1_000)
+        await expectJournalMatchesBalances(ledger, acct)
+      })
+
+      it('gives back each of 40 held debits once while settles and sweeps race', async () => {
+        const acct = await funded(40 * 25)
+        const now = Date.now()
+        const debits = Array.from({ length: 40 }, () => ({
+          accountId: acct,
+          currency: 'usd',
+          units: 25,
+          ref: id('r'),
+        }))
+        await Promise.all(debits.map((debit) => ledger.spend({ ...debit, holdUntil: now + 1_000 })))
+        expect(await ledger.balance(acct, 'usd')).toBe(0)
+        await Promise.all([
+          ...debits.map((debit, i) => holds().settle([{ ...debit, reverse: i % 2 === 0 }])),
+          sweepFor(acct, now + 2_000),
+          sweepFor(acct, now + 2_000),
+        ])
+        await sweepFor(acct, FAR)
+        const entries = await expectJournalMatchesBalances(ledger, acct)
+        const reversals = entries.filter((e) => e.kind === 'reversal')
+        // Even ones were reversed; an odd one is given back only if a sweep took it before its confirmation.
+        expect(new Set(reversals.map((e) => e.ref)).size).toBe(reversals.length)
+        expect(reversals.length).toBeGreaterThanOrEqual(20)
+        expect(await ledger.balance(acct, 'usd')).toBe(reversals.length * 25)
+      })
+
+      it('refuses malformed held debits and changes nothing', async () => {
+        const acct = await funded(100)
+        await expect(
+          ledger.spend({
+            accountId: acct,
+            currency: 'usd',
+            units: 10,
+            ref: '',
+            holdUntil: Date.now(),
+          }),
+        ).rejects.toThrow(TypeError)
+        await expect(
+          ledger.spend({ accountId: acct, currency: 'usd', units: 10, ref: 'x', holdUntil: -5 }),
+        ).rejects.toThrow(TypeError)
+        await expect(
+          holds().settle([
+            { accountId: acct, currency: 'usd', units: -10, ref: 'x', reverse: true },
+          ]),
+        ).rejects.toThrow(TypeError)
+        expect(await ledger.balance(acct, 'usd')).toBe(100)
+      })
+    })
+
     describe('clawbacks', () => {
       it('takes back at most the balance, once per (kind, ref)', async () => {
         const acct = id('acct')

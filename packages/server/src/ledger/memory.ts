@@ -3,6 +3,9 @@ import type {
   ClawbackInput,
   CreditAndSpendInput,
   CreditInput,
+  HeldDebit,
+  HeldDebits,
+  HeldSettlement,
   JournalEntry,
   JournalKind,
   Ledger,
@@ -14,13 +17,18 @@ import {
   checkCredit,
   checkCreditAndSpend,
   checkCurrency,
+  checkHeld,
   checkId,
+  checkLimit,
   checkMs,
   checkPendingValue,
   checkSpend,
 } from './validate'
 
 const key = (accountId: string, currency: string) => `${accountId}\u0000${currency}`
+const heldKey = (accountId: string, ref: string) => `${accountId}\u0000${ref}`
+const isDebit = (entry: JournalEntry, accountId: string, ref: string) =>
+  entry.accountId === accountId && entry.kind === 'debit' && entry.ref === ref
 
 /**
  * Every method runs synchronously between awaits, so each operation is atomic under
@@ -39,6 +47,35 @@ export class MemoryLedger implements Ledger {
   private readonly locks = new Map<string, { token: string; expires: number }>()
   private readonly counters = new Map<string, { count: number; windowStart: number }>()
   private seq = 0
+  /** Held debits by `<account>\0<ref>`, with their deadline. */
+  private readonly held = new Map<string, HeldDebit & { until: number }>()
+
+  readonly holds: HeldDebits = {
+    settle: async (settlements) => {
+      checkHeld(settlements)
+      let reversed = 0
+      for (const item of settlements) if (this.settleNow(item)) reversed++
+      return reversed
+    },
+    extend: async (debits, holdUntil) => {
+      checkHeld(debits)
+      checkMs(holdUntil, 'holdUntil')
+      for (const debit of debits) {
+        const held = this.held.get(heldKey(debit.accountId, debit.ref))
+        if (held) held.until = Math.max(held.until, holdUntil)
+      }
+    },
+    sweep: async (now, limit) => {
+      checkMs(now, 'now')
+      checkLimit(limit)
+      const due = [...this.held.values()].filter((held) => held.until <= now).slice(0, limit)
+      return due.map(({ accountId, currency, units, ref }) => {
+        this.settleNow({ accountId, currency, units, ref, reverse: true })
+        return { accountId, currency, units, ref }
+      })
+    },
+    count: async () => this.held.size,
+  }
 
   async spend(input: SpendInput): Promise<SpendResult> {
     checkSpend(input)
@@ -78,7 +115,24 @@ export class MemoryLedger implements Ledger {
     const balance = this.balances.get(key(accountId, currency)) ?? 0
     if (balance < units) return { ok: false, reason: 'insufficient_credits', accountId, balance }
     const entry = this.append(accountId, currency, 'debit', -units, input.ref)
+    if (input.holdUntil !== undefined)
+      this.held.set(heldKey(accountId, input.ref), {
+        accountId,
+        currency,
+        units,
+        ref: input.ref,
+        until: input.holdUntil,
+      })
     return { ok: true, accountId, balance: entry.balanceAfter, entryId: entry.id }
+  }
+
+  /** Releases a hold, giving the debit back when asked to and it was applied; true when given back now. */
+  private settleNow(item: HeldSettlement): boolean {
+    const wasHeld = this.held.delete(heldKey(item.accountId, item.ref))
+    if (!item.reverse) return false
+    if (!wasHeld && !this.entries.some((e) => isDebit(e, item.accountId, item.ref))) return false
+    const { accountId, currency, units, ref } = item
+    return this.creditNow({ accountId, currency, units, kind: 'reversal', ref }).applied
   }
 
   private creditNow(input: CreditInput): { applied: boolean; balance: number } {

@@ -39,6 +39,7 @@ describe('PostgresLedger on PGlite', () => {
       'balances',
       'credentials',
       'frozen_accounts',
+      'held_debits',
       'journal',
       'locks',
       'pending',

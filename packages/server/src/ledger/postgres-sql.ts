@@ -236,6 +236,95 @@ begin
 end
 $fn$;
 
+-- Debits held until the engine settles them; one past hold_until (epoch ms) is given back by a sweep.
+create table if not exists ${s}.held_debits (
+  account_id text not null,
+  ref text not null,
+  currency text not null,
+  units bigint not null check (units > 0),
+  hold_until bigint not null,
+  primary key (account_id, ref)
+);
+create index if not exists held_debits_due on ${s}.held_debits (hold_until);
+
+create or replace function ${s}.spend_held(p_account text, p_credential text, p_currency text, p_units bigint, p_ref text,
+  p_hold_until bigint)
+returns table (ok boolean, reason text, balance bigint, entry_id text)
+language plpgsql as $fn$
+declare
+  r record;
+begin
+  select * into r from ${s}.spend(p_account, p_credential, p_currency, p_units, p_ref);
+  if r.ok then
+    insert into ${s}.held_debits (account_id, ref, currency, units, hold_until)
+      values (p_account, p_ref, p_currency, p_units, p_hold_until) on conflict do nothing;
+  end if;
+  return query select r.ok, r.reason, r.balance, r.entry_id;
+end
+$fn$;
+
+create or replace function ${s}.credit_and_spend_held(p_account text, p_currency text, p_units bigint, p_kind text, p_ref text,
+  p_credential text, p_spend_units bigint, p_spend_ref text, p_hold_until bigint)
+returns table (applied boolean, ok boolean, reason text, balance bigint, entry_id text)
+language plpgsql as $fn$
+declare
+  v_applied boolean;
+  r record;
+begin
+  select c.applied into v_applied from ${s}.credit(p_account, p_currency, p_units, p_kind, p_ref) c;
+  select * into r from ${s}.spend_held(p_account, p_credential, p_currency, p_spend_units, p_spend_ref, p_hold_until);
+  return query select v_applied, r.ok, r.reason, r.balance, r.entry_id;
+end
+$fn$;
+
+-- Releases holds; gives back, once, each debit asked to be reversed that was applied. Items come
+-- sorted by account so that concurrent batches take balance row locks in one order.
+create or replace function ${s}.settle_held(p_accounts text[], p_currencies text[], p_units bigint[], p_refs text[],
+  p_reverse boolean[])
+returns integer
+language plpgsql as $fn$
+declare
+  v_reversed integer := 0;
+  v_held boolean;
+  v_applied boolean;
+begin
+  for i in 1 .. coalesce(array_length(p_refs, 1), 0) loop
+    delete from ${s}.held_debits h where h.account_id = p_accounts[i] and h.ref = p_refs[i];
+    v_held := found;
+    if p_reverse[i] and (v_held or exists (
+      select 1 from ${s}.journal j where j.account_id = p_accounts[i] and j.kind = 'debit' and j.ref = p_refs[i]
+    )) then
+      select c.applied into v_applied
+        from ${s}.credit(p_accounts[i], p_currencies[i], p_units[i], 'reversal', p_refs[i]) c;
+      if v_applied then v_reversed := v_reversed + 1; end if;
+    end if;
+  end loop;
+  return v_reversed;
+end
+$fn$;
+
+-- Gives back debits held past their deadline. SKIP LOCKED: concurrent sweeps take different rows.
+create or replace function ${s}.sweep_held(p_now bigint, p_limit integer)
+returns table (h_account text, h_currency text, h_units bigint, h_ref text)
+language plpgsql as $fn$
+declare
+  r record;
+begin
+  for r in
+    select d.account_id, d.ref, d.currency, d.units from ${s}.held_debits d
+      where d.hold_until <= p_now order by d.account_id, d.ref limit p_limit for update skip locked
+  loop
+    delete from ${s}.held_debits d where d.account_id = r.account_id and d.ref = r.ref;
+    perform ${s}.credit(r.account_id, r.currency, r.units, 'reversal', r.ref);
+    h_account := r.account_id;
+    h_currency := r.currency;
+    h_units := r.units;
+    h_ref := r.ref;
+    return next;
+  end loop;
+end
+$fn$;
+
 create or replace function ${s}.acquire_lock(p_key text, p_token text, p_ttl_ms bigint) returns boolean
 language plpgsql as $fn$
 #variable_conflict use_column
@@ -282,6 +371,14 @@ export function statements(schema: string) {
     credit: `select applied, balance from ${s}.credit($1, $2, $3, $4, $5)`,
     clawback: `select applied, taken, balance from ${s}.clawback($1, $2, $3, $4, $5)`,
     creditAndSpend: `select applied, ok, reason, balance, entry_id from ${s}.credit_and_spend($1, $2, $3, $4, $5, $6, $7, $8)`,
+    spendHeld: `select ok, reason, balance, entry_id from ${s}.spend_held($1, $2, $3, $4, $5, $6)`,
+    creditAndSpendHeld: `select applied, ok, reason, balance, entry_id from ${s}.credit_and_spend_held($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+    settleHeld: `select ${s}.settle_held($1::text[], $2::text[], $3::bigint[], $4::text[], $5::boolean[]) as reversed`,
+    extendHeld: `update ${s}.held_debits h set hold_until = greatest(h.hold_until, $3::bigint)
+      from unnest($1::text[], $2::text[]) as u(account_id, ref)
+      where h.account_id = u.account_id and h.ref = u.ref`,
+    sweepHeld: `select h_account, h_currency, h_units, h_ref from ${s}.sweep_held($1::bigint, $2::integer)`,
+    countHeld: `select count(*)::integer as n from ${s}.held_debits`,
     balance: `select coalesce((select balance from ${s}.balances where account_id = $1 and currency = $2), 0) as balance`,
     shortfall: `select coalesce((select shortfall from ${s}.balances where account_id = $1 and currency = $2), 0) as shortfall`,
     hasHistory: `select (exists (select 1 from ${s}.journal where account_id = $1)

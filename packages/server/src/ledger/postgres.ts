@@ -5,6 +5,8 @@ import type {
   ClawbackInput,
   CreditAndSpendInput,
   CreditInput,
+  HeldDebit,
+  HeldDebits,
   JournalEntry,
   JournalKind,
   Ledger,
@@ -16,7 +18,9 @@ import {
   checkCredit,
   checkCreditAndSpend,
   checkCurrency,
+  checkHeld,
   checkId,
+  checkLimit,
   checkMs,
   checkPendingValue,
   checkSpend,
@@ -77,6 +81,17 @@ function spendResult(row: Record<string, unknown>, accountId: string): SpendResu
   throw new Error(`stripe402 ledger: unexpected spend outcome ${reason}`)
 }
 
+const byAccount = (a: HeldDebit, b: HeldDebit) =>
+  a.accountId < b.accountId
+    ? -1
+    : a.accountId > b.accountId
+      ? 1
+      : a.ref < b.ref
+        ? -1
+        : a.ref > b.ref
+          ? 1
+          : 0
+
 function first(rows: Record<string, unknown>[]): Record<string, unknown> {
   const row = rows[0]
   if (!row) throw new Error('stripe402 ledger: PostgreSQL returned no row')
@@ -99,6 +114,47 @@ export class PostgresLedger implements Ledger {
   readonly schema: string
   private readonly sql: ReturnType<typeof statements>
   private closeOwned: (() => Promise<void>) | undefined
+
+  readonly holds: HeldDebits = {
+    settle: async (settlements) => {
+      checkHeld(settlements)
+      if (settlements.length === 0) return 0
+      // One order for every batch, so that two batches never wait on each other's balance rows.
+      const sorted = [...settlements].sort(byAccount)
+      const row = first(
+        await this.run(this.sql.settleHeld, [
+          sorted.map((item) => item.accountId),
+          sorted.map((item) => item.currency),
+          sorted.map((item) => item.units),
+          sorted.map((item) => item.ref),
+          sorted.map((item) => item.reverse),
+        ]),
+      )
+      return units(row.reversed)
+    },
+    extend: async (debits, holdUntil) => {
+      checkHeld(debits)
+      checkMs(holdUntil, 'holdUntil')
+      if (debits.length === 0) return
+      await this.run(this.sql.extendHeld, [
+        debits.map((debit) => debit.accountId),
+        debits.map((debit) => debit.ref),
+        holdUntil,
+      ])
+    },
+    sweep: async (now, limit) => {
+      checkMs(now, 'now')
+      checkLimit(limit)
+      const rows = await this.run(this.sql.sweepHeld, [now, limit])
+      return rows.map((row) => ({
+        accountId: text(row.h_account),
+        currency: text(row.h_currency),
+        units: units(row.h_units),
+        ref: text(row.h_ref),
+      }))
+    },
+    count: async () => units(first(await this.run(this.sql.countHeld, [])).n),
+  }
 
   constructor(
     private readonly db: SqlClient,
@@ -154,12 +210,13 @@ export class PostgresLedger implements Ledger {
     checkSpend(input)
     const { accountId } = input
     const row = first(
-      await this.run(this.sql.spend, [
+      await this.run(input.holdUntil === undefined ? this.sql.spend : this.sql.spendHeld, [
         accountId,
         input.credentialHash ?? null,
         input.currency,
         input.units,
         input.ref,
+        ...(input.holdUntil === undefined ? [] : [input.holdUntil]),
       ]),
     )
     return spendResult(row, accountId)
@@ -171,16 +228,20 @@ export class PostgresLedger implements Ledger {
     checkCreditAndSpend(input)
     const { credit, spend } = input
     const row = first(
-      await this.run(this.sql.creditAndSpend, [
-        credit.accountId,
-        credit.currency,
-        credit.units,
-        credit.kind,
-        credit.ref,
-        spend.credentialHash ?? null,
-        spend.units,
-        spend.ref,
-      ]),
+      await this.run(
+        spend.holdUntil === undefined ? this.sql.creditAndSpend : this.sql.creditAndSpendHeld,
+        [
+          credit.accountId,
+          credit.currency,
+          credit.units,
+          credit.kind,
+          credit.ref,
+          spend.credentialHash ?? null,
+          spend.units,
+          spend.ref,
+          ...(spend.holdUntil === undefined ? [] : [spend.holdUntil]),
+        ],
+      ),
     )
     return { applied: row.applied === true, spend: spendResult(row, credit.accountId) }
   }

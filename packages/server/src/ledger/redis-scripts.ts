@@ -5,7 +5,10 @@
  *   P:{A}      hash: `b:<currency>` balance, `s:<currency>` shortfall, `c:<credentialHash>` '0' active / '1' revoked, `frozen`, `seq`
  *   P:{A}:j    list: journal entries, oldest first, as JSON arrays [id, currency, kind, units, ref, balanceAfter, at]
  *   P:{A}:r    set: `<kind>:<ref>` of every entry (the idempotency guard, and hasEntry)
- * Outside any account: P:credidx:<hash> (credential → account), P:lock:<key>, P:pending:<key>, P:hit:<key>:<window start>.
+ * Outside any account: P:credidx:<hash> (credential → account), P:lock:<key>, P:pending:<key>, P:hit:<key>:<window start>,
+ * and P:held, a sorted set of held debits (`[account, currency, units, ref]` as JSON, scored by deadline): a
+ * separate key in its own slot, written in the same round trip as the debit. An entry there says "this request
+ * may have been debited"; the reversal checks that the debit is in the account's refs before it gives anything back.
  */
 
 export interface LuaScript {
@@ -238,5 +241,63 @@ export const HIT: LuaScript = {
 local count = redis.call('INCR', KEYS[1])
 if count == 1 or redis.call('PTTL', KEYS[1]) < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
 return count
+`,
+}
+
+/** KEYS: held. ARGV: deadline, member. Records a held debit (before its debit runs, in the same round trip). */
+export const HOLD: LuaScript = {
+  keys: 1,
+  lua: `return redis.call('ZADD', KEYS[1], ARGV[1], ARGV[2])`,
+}
+
+/** KEYS: held. ARGV: members. Releases holds. */
+export const RELEASE_HELD: LuaScript = {
+  keys: 1,
+  lua: `return redis.call('ZREM', KEYS[1], unpack(ARGV))`,
+}
+
+/** KEYS: held. ARGV: deadline, members. Moves the deadline of debits still held, never earlier. */
+export const EXTEND_HELD: LuaScript = {
+  keys: 1,
+  lua: `
+for i = 2, #ARGV do
+  local score = redis.call('ZSCORE', KEYS[1], ARGV[i])
+  if score and tonumber(score) < tonumber(ARGV[1]) then redis.call('ZADD', KEYS[1], ARGV[1], ARGV[i]) end
+end
+return 1
+`,
+}
+
+/**
+ * KEYS: held. ARGV: now, limit, claim until. Claims held debits past their deadline by moving it to
+ * `claim until`, and returns them: concurrent sweeps take different ones, and one whose sweeper died
+ * comes due again.
+ */
+export const CLAIM_HELD: LuaScript = {
+  keys: 1,
+  lua: `
+local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[2]))
+for _, member in ipairs(due) do redis.call('ZADD', KEYS[1], ARGV[3], member) end
+return due
+`,
+}
+
+/** KEYS: held. */
+export const COUNT_HELD: LuaScript = {
+  keys: 1,
+  lua: `return redis.call('ZCARD', KEYS[1])`,
+}
+
+/**
+ * KEYS: account, journal, refs. ARGV: currency, units, ref, at. Gives a debit back, once, if it was
+ * applied (its ref is among the account's debits). Returns 1 when given back now.
+ */
+export const REVERSE_HELD: LuaScript = {
+  keys: 3,
+  lua: `${APPEND}${CREDIT_FN}
+if redis.call('SISMEMBER', KEYS[3], 'debit:' .. ARGV[3]) == 0 then return 0 end
+local credited = credit(ARGV[1], tonumber(ARGV[2]), 'reversal', ARGV[3], ARGV[4])
+if credited.err then return credited end
+return credited[1]
 `,
 }

@@ -7,6 +7,8 @@ import type {
   ClawbackInput,
   CreditAndSpendInput,
   CreditInput,
+  HeldDebit,
+  HeldDebits,
   JournalEntry,
   JournalKind,
   Ledger,
@@ -18,7 +20,9 @@ import {
   checkCredit,
   checkCreditAndSpend,
   checkCurrency,
+  checkHeld,
   checkId,
+  checkLimit,
   checkMs,
   checkPendingValue,
   checkSpend,
@@ -37,6 +41,24 @@ export interface RedisClientLike {
 export interface RedisLedgerOptions {
   /** Prefix of every key. Default `stripe402`. Must not contain `{` or `}` (they would move the hash tag). */
   prefix?: string
+}
+
+/** How long a sweep's claim on a held debit lasts: one whose sweeper died comes due again after it. */
+const SWEEP_CLAIM_MS = 30_000
+
+/** A held debit's member of P:held: everything needed to give it back, and the same string for the same debit. */
+function heldMember(debit: HeldDebit): string {
+  return JSON.stringify([debit.accountId, debit.currency, debit.units, debit.ref])
+}
+
+function parseHeldMember(member: string): HeldDebit {
+  const [accountId, currency, units, ref] = list(JSON.parse(member))
+  return {
+    accountId: String(accountId),
+    currency: String(currency),
+    units: int(units),
+    ref: String(ref),
+  }
 }
 
 const sha1 = (text: string) => createHash('sha1').update(text).digest('hex')
@@ -117,16 +139,87 @@ export class RedisLedger implements Ledger {
   async spend(input: SpendInput): Promise<SpendResult> {
     checkSpend(input)
     const { accountId } = input
-    const reply = list(
-      await this.run(scripts.SPEND, this.accountKeys(accountId), [
-        input.currency,
-        input.units,
-        input.ref,
-        input.credentialHash ?? '',
-        Date.now(),
-      ]),
-    )
-    return spendResult(reply, accountId)
+    const debit = this.run(scripts.SPEND, this.accountKeys(accountId), [
+      input.currency,
+      input.units,
+      input.ref,
+      input.credentialHash ?? '',
+      Date.now(),
+    ])
+    if (input.holdUntil === undefined) return spendResult(list(await debit), accountId)
+    return this.held(input, input.holdUntil, debit, (reply) => spendResult(list(reply), accountId))
+  }
+
+  /**
+   * A held debit: its record goes to P:held by a command sent before the debit's own script, in the
+   * same round trip (Cluster keeps them in different slots). Both are awaited; a failure of either is
+   * the call's failure, which the engine treats as a debit in doubt. A debit refused releases its record.
+   */
+  private async held<T extends SpendResult | { spend: SpendResult }>(
+    input: Omit<SpendInput, 'holdUntil'>,
+    holdUntil: number,
+    debit: Promise<unknown>,
+    parse: (reply: unknown) => T,
+  ): Promise<T> {
+    const member = heldMember(input)
+    const hold = this.run(scripts.HOLD, [this.heldKey], [holdUntil, member])
+    const [held, reply] = await Promise.allSettled([hold, debit])
+    if (reply.status === 'rejected') throw reply.reason
+    if (held.status === 'rejected') throw held.reason
+    const result = parse(reply.value)
+    const spent: SpendResult = 'spend' in result ? result.spend : (result as SpendResult)
+    if (!spent.ok) await this.run(scripts.RELEASE_HELD, [this.heldKey], [member])
+    return result
+  }
+
+  readonly holds: HeldDebits = {
+    settle: async (settlements) => {
+      checkHeld(settlements)
+      if (settlements.length === 0) return 0
+      let reversed = 0
+      // Reverse first, release second: a crash in between leaves a hold the sweep settles the same way.
+      for (const item of settlements) {
+        if (item.reverse && (await this.reverse(item))) reversed++
+      }
+      await this.run(scripts.RELEASE_HELD, [this.heldKey], settlements.map(heldMember))
+      return reversed
+    },
+    extend: async (debits, holdUntil) => {
+      checkHeld(debits)
+      checkMs(holdUntil, 'holdUntil')
+      if (debits.length === 0) return
+      await this.run(scripts.EXTEND_HELD, [this.heldKey], [holdUntil, ...debits.map(heldMember)])
+    },
+    sweep: async (now, limit) => {
+      checkMs(now, 'now')
+      checkLimit(limit)
+      const claimed = list(
+        await this.run(scripts.CLAIM_HELD, [this.heldKey], [now, limit, now + SWEEP_CLAIM_MS]),
+      )
+      const swept: HeldDebit[] = []
+      for (const member of claimed) {
+        const debit = parseHeldMember(String(member))
+        if (await this.reverse(debit)) swept.push(debit)
+        await this.run(scripts.RELEASE_HELD, [this.heldKey], [String(member)])
+      }
+      return swept
+    },
+    count: async () => int(await this.run(scripts.COUNT_HELD, [this.heldKey], [])),
+  }
+
+  /** Gives a debit back once, if it was applied. */
+  private async reverse(debit: HeldDebit): Promise<boolean> {
+    const reply = await this.run(scripts.REVERSE_HELD, this.accountKeys(debit.accountId), [
+      debit.currency,
+      debit.units,
+      debit.ref,
+      Date.now(),
+    ])
+    return reply === 1
+  }
+
+  private get heldKey(): string {
+    return `${this.prefix}:held`
   }
 
   async creditAndSpend(
@@ -134,19 +227,23 @@ export class RedisLedger implements Ledger {
   ): Promise<{ applied: boolean; spend: SpendResult }> {
     checkCreditAndSpend(input)
     const { credit, spend } = input
-    const [applied, ...spent] = list(
-      await this.run(scripts.CREDIT_AND_SPEND, this.accountKeys(credit.accountId), [
-        credit.currency,
-        credit.units,
-        credit.kind,
-        credit.ref,
-        Date.now(),
-        spend.units,
-        spend.ref,
-        spend.credentialHash ?? '',
-      ]),
-    )
-    return { applied: applied === 1, spend: spendResult(spent, credit.accountId) }
+    const run = this.run(scripts.CREDIT_AND_SPEND, this.accountKeys(credit.accountId), [
+      credit.currency,
+      credit.units,
+      credit.kind,
+      credit.ref,
+      Date.now(),
+      spend.units,
+      spend.ref,
+      spend.credentialHash ?? '',
+    ])
+    const parse = (reply: unknown) => {
+      const [applied, ...spent] = list(reply)
+      return { applied: applied === 1, spend: spendResult(spent, credit.accountId) }
+    }
+    if (spend.holdUntil === undefined) return parse(await run)
+    const { accountId, currency } = credit
+    return this.held({ ...spend, accountId, currency }, spend.holdUntil, run, parse)
   }
 
   async credit(input: CreditInput): Promise<{ applied: boolean; balance: number }> {

@@ -4,6 +4,8 @@ import type {
   ClawbackInput,
   CreditAndSpendInput,
   CreditInput,
+  HeldDebits,
+  HeldSettlement,
   JournalEntry,
   JournalKind,
   Ledger,
@@ -16,7 +18,9 @@ import {
   checkCredit,
   checkCreditAndSpend,
   checkCurrency,
+  checkHeld,
   checkId,
+  checkLimit,
   checkMs,
   checkPendingValue,
   checkSpend,
@@ -88,6 +92,17 @@ create table if not exists locks (key text primary key, token text not null, exp
 create table if not exists pending (key text primary key, value text not null, expires_at integer not null) strict;
 create table if not exists rate_counters (key text primary key, window_start integer not null, count integer not null) strict;
 
+-- Debits held until the engine settles them; one past hold_until is given back by a sweep.
+create table if not exists held_debits (
+  account_id text not null,
+  ref text not null,
+  currency text not null,
+  units integer not null check (units > 0),
+  hold_until integer not null,
+  primary key (account_id, ref)
+) strict, without rowid;
+create index if not exists held_debits_due on held_debits (hold_until);
+
 pragma user_version = 1;
 `
 
@@ -96,7 +111,7 @@ const SQL = {
   commit: 'commit',
   savepoint: 'savepoint op',
   rollbackTo: 'rollback to op',
-  release: 'release op',
+  releaseSavepoint: 'release op',
   credential: 'select account_id, revoked from credentials where hash = ?',
   // The hot path: debits when the account is not frozen and the balance covers it, in one step.
   debit: `update balances set balance = balance - ?3
@@ -111,6 +126,14 @@ const SQL = {
       on conflict (account_id, currency) do update set balance = excluded.balance, shortfall = excluded.shortfall`,
   append: `insert into journal (account_id, currency, kind, units, ref, balance_after, at)
       values (?, ?, ?, ?, ?, ?, ?)`,
+  hold: `insert into held_debits (account_id, ref, currency, units, hold_until) values (?, ?, ?, ?, ?)
+      on conflict (account_id, ref) do nothing`,
+  release: 'delete from held_debits where account_id = ? and ref = ?',
+  extend:
+    'update held_debits set hold_until = max(hold_until, ?3) where account_id = ?1 and ref = ?2',
+  due: `select account_id, ref, currency, units from held_debits where hold_until <= ?
+      order by hold_until limit ?`,
+  countHeld: 'select count(*) as n from held_debits',
   hasEntry:
     'select exists (select 1 from journal where account_id = ? and kind = ? and ref = ?) as found',
   hasHistory: `select (exists (select 1 from journal where account_id = ?1)
@@ -209,6 +232,46 @@ export class SqliteLedger implements Ledger {
   private readonly syncEveryCommit: boolean
   private closeOwned: (() => void) | undefined
   private readonly queue: QueuedWrite[] = []
+
+  readonly holds: HeldDebits = {
+    settle: async (settlements) => {
+      checkHeld(settlements)
+      // Durable: a reversal is money coming back to the payer.
+      return this.write(
+        settlements.some((item) => item.reverse),
+        () => {
+          let reversed = 0
+          for (const item of settlements) if (this.settleNow(item)) reversed++
+          return reversed
+        },
+      )
+    },
+    extend: async (debits, holdUntil) => {
+      checkHeld(debits)
+      checkMs(holdUntil, 'holdUntil')
+      await this.write(false, () => {
+        for (const debit of debits) this.sql.extend.run(debit.accountId, debit.ref, holdUntil)
+      })
+    },
+    sweep: async (now, limit) => {
+      checkMs(now, 'now')
+      checkLimit(limit)
+      // In one write transaction: another process sweeping the same file waits, then finds them gone.
+      return this.write(true, () =>
+        (this.sql.due.all(now, limit) as Row[]).map((row) => {
+          const debit = {
+            accountId: text(row.account_id),
+            currency: text(row.currency),
+            units: int(row.units),
+            ref: text(row.ref),
+          }
+          this.settleNow({ ...debit, reverse: true })
+          return debit
+        }),
+      )
+    },
+    count: async () => this.read(() => int(this.sql.countHeld.get()?.n)),
+  }
 
   /**
    * A ledger on a `DatabaseSync` you opened (`new DatabaseSync(path)` from `node:sqlite`):
@@ -473,7 +536,7 @@ export class SqliteLedger implements Ledger {
             this.sql.rollbackTo.run()
             results.push({ ok: false, value: toLedgerError(err) })
           }
-          this.sql.release.run()
+          this.sql.releaseSavepoint.run()
         }
         this.sql.commit.run()
       } catch (err) {
@@ -532,7 +595,18 @@ export class SqliteLedger implements Ledger {
     }
     const balance = int(debited.balance)
     const entryId = this.append(accountId, currency, 'debit', -units, input.ref, balance)
+    if (input.holdUntil !== undefined)
+      this.sql.hold.run(accountId, input.ref, currency, units, input.holdUntil)
     return { ok: true, accountId, balance, entryId }
+  }
+
+  /** Releases a hold, giving the debit back when asked to and it was applied; true when given back now. */
+  private settleNow(item: HeldSettlement): boolean {
+    const wasHeld = this.sql.release.run(item.accountId, item.ref).changes > 0
+    if (!item.reverse) return false
+    if (!wasHeld && !this.has(item.accountId, 'debit', item.ref)) return false
+    const { accountId, currency, units, ref } = item
+    return this.creditNow({ accountId, currency, units, kind: 'reversal', ref }).applied
   }
 
   private creditNow(input: CreditInput): { applied: boolean; balance: number } {

@@ -47,8 +47,31 @@ export interface SpendInput {
    * Free-form reference stored on the journal entry. The engine passes one unique per request
    * (`GET /path#<random>`), so that `hasEntry(accountId, 'debit', ref)` can tell, after a failed
    * call, whether the debit was applied. Not an idempotency key: a second spend with it debits again.
+   * A reversal of this debit is keyed by it too (`reversal` entries with this ref), so a debit is
+   * given back at most once, whoever gives it back.
    */
   ref: string
+  /**
+   * Holds the debit until this time (epoch ms): a ledger with held debits records it as held in the
+   * same atomic step, and it stays held until `settleHeld` confirms or reverses it. One still held
+   * after this time is given back by `sweepHeld`, on any instance: so a debit whose answer's fate
+   * died with its process is never kept. Ignored by a ledger without held debits.
+   */
+  holdUntil?: number
+}
+
+/** A debit taken with `holdUntil`: enough to find it and give it back without reading the journal. */
+export interface HeldDebit {
+  accountId: string
+  currency: string
+  units: number
+  /** The debit's ref (unique per request); its reversal is keyed by it. */
+  ref: string
+}
+
+/** What to do with a held debit: keep it (the answer was served) or give it back. */
+export interface HeldSettlement extends HeldDebit {
+  reverse: boolean
 }
 
 export type SpendResult =
@@ -163,6 +186,34 @@ export interface Ledger {
   hit(key: string, windowMs: number): Promise<{ count: number; resetMs: number }>
   /** Releases resources the ledger owns (not a pool or client passed in by the caller). */
   close(): Promise<void>
+  /**
+   * Held debits (see `SpendInput.holdUntil`). Optional for a ledger of your own: without them the
+   * engine settles in process only, and a debit whose process dies before settling it is kept.
+   * Every built-in ledger has them; the contract suite holds them to the same semantics.
+   */
+  readonly holds?: HeldDebits
+}
+
+/**
+ * The held-debit part of a ledger. Every method is idempotent and safe to run from several
+ * processes at once: a debit is given back at most once (a `reversal` entry keyed by its ref).
+ */
+export interface HeldDebits {
+  /**
+   * Settles held debits in one batch: `reverse: false` releases the hold (the debit stands);
+   * `reverse: true` gives the debit back, if it was applied and not given back yet, and releases
+   * the hold. Returns how many were given back by this call.
+   */
+  settle(settlements: ReadonlyArray<HeldSettlement>): Promise<number>
+  /** Moves the deadline of debits still held to `holdUntil` (epoch ms), for answers still being written. */
+  extend(debits: ReadonlyArray<HeldDebit>, holdUntil: number): Promise<void>
+  /**
+   * Gives back up to `limit` debits still held past their deadline (at `now`, epoch ms), each
+   * once, and returns them. Any instance may run it at any time.
+   */
+  sweep(now: number, limit: number): Promise<HeldDebit[]>
+  /** Debits still held now (for tests, metrics and the repair report). */
+  count(): Promise<number>
 }
 
 /** Thrown by a ledger when its backing store cannot be reached; the engine answers 503. */

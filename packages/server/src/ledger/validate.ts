@@ -3,6 +3,7 @@ import type {
   ClawbackInput,
   CreditAndSpendInput,
   CreditInput,
+  HeldDebit,
   JournalKind,
   SpendInput,
 } from './types'
@@ -72,6 +73,30 @@ export function checkSpend(input: SpendInput): void {
   checkUnits(input.units)
   if (typeof input.ref !== 'string' || input.ref.length > MAX_ID_LENGTH)
     fail('ref must be a string')
+  if (input.holdUntil !== undefined) {
+    checkMs(input.holdUntil, 'holdUntil')
+    // A held debit is found and given back by its ref: an empty one could not be told apart.
+    checkId(input.ref, 'ref of a held debit')
+  }
+}
+
+/** How many items one call may take: a positive whole number. */
+export function checkLimit(value: unknown): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0) {
+    fail(`limit must be a positive whole number, got ${String(value)}`)
+  }
+  return value
+}
+
+/** Held debits to settle, extend or record: each names an account, a currency, units and its debit's ref. */
+export function checkHeld(debits: ReadonlyArray<HeldDebit>): void {
+  if (!Array.isArray(debits)) fail('held debits must be an array')
+  for (const debit of debits) {
+    checkId(debit.accountId, 'accountId')
+    checkCurrency(debit.currency)
+    checkUnits(debit.units)
+    checkId(debit.ref, 'ref')
+  }
 }
 
 export function checkCredit(input: CreditInput): void {
