@@ -41,6 +41,15 @@ const SECRET = 'hardening-hostile-input-secret-0123456789abcdef'
 const { 'GET /api/twice': _twice, ...ROUTES } = PAID_ROUTES
 const PAID_PATHS = Object.keys(ROUTES).map((key) => key.split(' ').at(-1)!)
 const PARAM_PREFIXES = ['/users/', '/files/']
+/**
+ * The least any paid request costs (a maxAmount below it is refused everywhere): read from the price
+ * table, so a cheaper route added to it can never make a "sure to be refused" payload payable.
+ */
+const CHEAPEST_PRICE = Math.min(
+  ...Object.values(ROUTES).map(({ amount }) =>
+    typeof amount === 'number' ? amount : amount({ parsedQuery: {} }),
+  ),
+)
 /** Ledger methods that add or take units, freeze, or record a charge or a credential: none may run for a hostile request. */
 const LEDGER_WRITES = [
   'credit',
@@ -159,7 +168,7 @@ describe.each(adapters.map((adapter, index) => ({ adapter, index, name: adapter.
         realToken,
         realAccountId,
         paidPaths: PAID_PATHS,
-        cheapestPrice: 500,
+        cheapestPrice: CHEAPEST_PRICE,
         otherPaths: ['/health', '/.well-known/stripe402', '/stripe402/webhook', '/', '/users'],
         paramPrefixes: PARAM_PREFIXES,
         origin: server.url,

@@ -267,17 +267,21 @@ const hostileNumber = fc.oneof(
 )
 
 /** Values that make a payload fail validation for sure (so the real credential in it can never pay). */
-const invalidator = fc.oneof(
-  fc
-    .constantFrom('2', '0', '"1"', 'null', '1.5', '-1')
-    .map((v) => ['stripe402Version', v] as const),
-  fc
-    .constantFrom('-1', '0.5', '1e13', '"100"', '1e400', 'true', '[]', '{}')
-    .map((v) => ['topUpAmount', v] as const),
-  fc.constantFrom('-1', '0.5', '1e13', '"100"', 'true', '{}').map((v) => ['maxAmount', v] as const),
-  // Valid, but below every price: the server must refuse before it spends anything.
-  fc.nat().map((n) => ['maxAmount', String(n % 500)] as const),
-)
+/** A field that makes a payload carrying the real credential sure to be refused: invalid, or a maxAmount below every price. */
+const invalidator = (cheapestPrice: number) =>
+  fc.oneof(
+    fc
+      .constantFrom('2', '0', '"1"', 'null', '1.5', '-1')
+      .map((v) => ['stripe402Version', v] as const),
+    fc
+      .constantFrom('-1', '0.5', '1e13', '"100"', '1e400', 'true', '[]', '{}')
+      .map((v) => ['topUpAmount', v] as const),
+    fc
+      .constantFrom('-1', '0.5', '1e13', '"100"', 'true', '{}')
+      .map((v) => ['maxAmount', v] as const),
+    // Valid, but below every price: the server must refuse before it spends anything.
+    fc.nat().map((n) => ['maxAmount', String(n % cheapestPrice)] as const),
+  )
 
 const randomHex = (length: number) =>
   fc.string({ unit: fc.constantFrom(...'0123456789abcdef'), minLength: length, maxLength: length })
@@ -417,7 +421,7 @@ function payloadText(ctx: HostileContext): fc.Arbitrary<string> {
     ])
   // The real credential, always next to a field that makes the payload invalid or too cheap.
   const withRealToken = fc
-    .tuple(fc.array(field, { maxLength: 4 }), invalidator)
+    .tuple(fc.array(field, { maxLength: 4 }), invalidator(ctx.cheapestPrice))
     .map(([rest, bad]) => [
       ['clientId', jsonString(ctx.realToken)] as const,
       ...rest.filter(([k]) => k !== 'clientId' && k !== bad[0]),
