@@ -305,6 +305,39 @@ export function runStoreContract(name: string, factory: () => Promise<StoreHarne
       })
     })
 
+    describe('accounts', () => {
+      it('adds up charges, costs and holds over every agent, and totals per agent at once', async () => {
+        const before = await store.accounts()
+        const a = await agent({ usd: { perCall: 500 } })
+        const b = await agent({ usd: { perCall: 300 }, eur: { total: 50 } })
+        const c1 = call(a.id)
+        const c2 = call(b.id)
+        await store.reserve(c1)
+        await store.reserve(c2)
+        await store.settle(
+          c1.callId,
+          settled(
+            { usd: 450 },
+            { topUps: [{ origin: c1.origin, currency: 'usd', units: 50_000 }] },
+          ),
+        )
+        const after = await store.accounts()
+        const delta = (side: 'charged' | 'spent' | 'held', currency: string) =>
+          (after[side][currency] ?? 0) - (before[side][currency] ?? 0)
+        expect(delta('charged', 'usd')).toBe(50_000)
+        expect(delta('spent', 'usd')).toBe(450)
+        expect(delta('held', 'usd')).toBe(300)
+        expect(delta('held', 'eur')).toBe(50)
+        const all = await store.allTotals(NOW)
+        expect(all[a.id]).toEqual({ usd: { daily: 450, monthly: 450, total: 450, held: 0 } })
+        expect(all[b.id]).toEqual({
+          usd: { daily: 300, monthly: 300, total: 300, held: 300 },
+          eur: { daily: 50, monthly: 50, total: 50, held: 50 },
+        })
+        expect(all[a.id]).toEqual(await store.totals(a.id, NOW))
+      })
+    })
+
     describe('wallet', () => {
       it('keeps the snapshot and hands the lock to one holder at a time, across instances', async () => {
         await store.saveWallet({ version: 1, note: 'a' })

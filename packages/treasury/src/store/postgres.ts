@@ -1,9 +1,17 @@
 /** The treasury's store on PostgreSQL (node-postgres `Pool`), for several treasury instances sharing one database. */
 import { ceilings, startOfUtcDay, startOfUtcMonth } from '../agents/caps'
 import { agentFromRow, chargeFromRow, publicAgent, type Row, text, totalsFromRow } from './rows'
-import { groupCalls, logParams, Mutex } from './shared'
-import { callsQuery, chargesQuery, totalsQuery } from './sql'
+import { accountsFrom, groupCalls, groupTotals, logParams, Mutex } from './shared'
 import {
+  allTotalsQuery,
+  callsQuery,
+  chargedQuery,
+  chargesQuery,
+  spentQuery,
+  totalsQuery,
+} from './sql'
+import {
+  type Accounts,
   type AgentChanges,
   type AgentRecord,
   type AgentTotals,
@@ -328,6 +336,22 @@ export class PostgresStore implements TreasuryStore {
     return this.totalsWith(this.pool, agentId, now).catch((err: unknown) => {
       throw storeError(err)
     })
+  }
+
+  async allTotals(now: number): Promise<Record<string, Record<string, AgentTotals>>> {
+    const { rows } = await this.q(allTotalsQuery(`${this.s}.`), [
+      startOfUtcMonth(now),
+      startOfUtcDay(now),
+    ])
+    return groupTotals(rows)
+  }
+
+  async accounts(): Promise<Accounts> {
+    const [spent, charged] = await Promise.all([
+      this.q(spentQuery(`${this.s}.`)),
+      this.q(chargedQuery(`${this.s}.`)),
+    ])
+    return accountsFrom(spent.rows, charged.rows)
   }
 
   async calls(filter: LogFilter): Promise<CallRecord[]> {

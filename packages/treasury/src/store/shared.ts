@@ -1,7 +1,7 @@
 /** Pieces both SQL stores use: grouping the spend log's rows, the wallet lock's wait and lease. */
-import { callFromRows, type Row, text } from './rows'
+import { callFromRows, int, type Row, text, totalsFromRow } from './rows'
 import { DEFAULT_LOG_LIMIT } from './sql'
-import type { CallRecord, LogFilter } from './types'
+import type { Accounts, AgentTotals, CallRecord, LogFilter } from './types'
 
 /** A wallet save takes milliseconds; a holder that died frees the lock after this long. */
 export const WALLET_LOCK_TTL_MS = 30_000
@@ -49,4 +49,26 @@ export class Mutex {
     await previous
     return release
   }
+}
+
+/** Rows of `allTotalsQuery` by agent and currency. */
+export function groupTotals(rows: Row[]): Record<string, Record<string, AgentTotals>> {
+  const out: Record<string, Record<string, AgentTotals>> = {}
+  for (const row of rows) {
+    const agent = text(row.agent_id)
+    out[agent] ??= {}
+    out[agent][text(row.currency)] = totalsFromRow(row)
+  }
+  return out
+}
+
+/** Rows of `spentQuery` and `chargedQuery` as the accounts. */
+export function accountsFrom(spentRows: Row[], chargedRows: Row[]): Accounts {
+  const accounts: Accounts = { charged: {}, spent: {}, held: {} }
+  for (const row of spentRows) {
+    accounts.spent[text(row.currency)] = int(row.spent)
+    accounts.held[text(row.currency)] = int(row.held)
+  }
+  for (const row of chargedRows) accounts.charged[text(row.currency)] = int(row.charged)
+  return accounts
 }

@@ -22,5 +22,20 @@ export const totalsQuery = (p = '') => `select currency,
     coalesce(sum(held), 0) as held
   from ${p}call_amounts where agent_id = $1 group by currency`
 
+/** Every agent's spend per currency; `$1` start of the UTC month, `$2` start of the UTC day. */
+export const allTotalsQuery = (p = '') => `select agent_id, currency,
+    coalesce(sum(held + spent), 0) as total,
+    coalesce(sum(case when at >= $1 then held + spent else 0 end), 0) as monthly,
+    coalesce(sum(case when at >= $2 then held + spent else 0 end), 0) as daily,
+    coalesce(sum(held), 0) as held
+  from ${p}call_amounts group by agent_id, currency`
+
+export const spentQuery = (p = '') =>
+  `select currency, coalesce(sum(spent), 0) as spent, coalesce(sum(held), 0) as held
+    from ${p}call_amounts group by currency`
+
+export const chargedQuery = (p = '') =>
+  `select currency, coalesce(sum(units), 0) as charged from ${p}charges group by currency`
+
 export const DEFAULT_LOG_LIMIT = 1000
 export const MAX_LOG_LIMIT = 100_000

@@ -2,8 +2,16 @@
 import type { DatabaseSync, StatementSync } from 'node:sqlite'
 import { ceilings, startOfUtcDay, startOfUtcMonth } from '../agents/caps'
 import { agentFromRow, chargeFromRow, publicAgent, text, totalsFromRow } from './rows'
-import { callsQuery, chargesQuery, totalsQuery } from './sql'
 import {
+  allTotalsQuery,
+  callsQuery,
+  chargedQuery,
+  chargesQuery,
+  spentQuery,
+  totalsQuery,
+} from './sql'
+import {
+  type Accounts,
   type AgentChanges,
   type AgentRecord,
   type AgentTotals,
@@ -19,7 +27,15 @@ import {
   StoreUnavailableError,
   type TreasuryStore,
 } from './types'
-import { groupCalls, logParams, Mutex, WALLET_LOCK_TTL_MS, walletLockWait } from './shared'
+import {
+  accountsFrom,
+  groupCalls,
+  groupTotals,
+  logParams,
+  Mutex,
+  WALLET_LOCK_TTL_MS,
+  walletLockWait,
+} from './shared'
 
 const SCHEMA = /* sql */ `
 create table if not exists agents (
@@ -92,6 +108,9 @@ const SQL = {
   revoke: 'update agents set revoked_at = coalesce(revoked_at, ?2), updated_at = ?2 where id = ?1',
   setSecret: 'update agents set secret_hash = ?2, updated_at = ?3 where id = ?1',
   totals: numbered(totalsQuery()),
+  allTotals: numbered(allTotalsQuery()),
+  spent: spentQuery(),
+  charged: chargedQuery(),
   insertCall:
     'insert into calls (id, agent_id, at, method, origin, route) values (?, ?, ?, ?, ?, ?)',
   insertHold: `insert into call_amounts (call_id, agent_id, currency, at, held, spent)
@@ -321,6 +340,16 @@ export class SqliteStore implements TreasuryStore {
 
   async totals(agentId: string, now: number): Promise<Record<string, AgentTotals>> {
     return this.read(() => this.totalsNow(agentId, now))
+  }
+
+  async allTotals(now: number): Promise<Record<string, Record<string, AgentTotals>>> {
+    return groupTotals(
+      this.read(() => this.sql.allTotals.all(startOfUtcMonth(now), startOfUtcDay(now))),
+    )
+  }
+
+  async accounts(): Promise<Accounts> {
+    return this.read(() => accountsFrom(this.sql.spent.all(), this.sql.charged.all()))
   }
 
   async calls(filter: LogFilter): Promise<CallRecord[]> {

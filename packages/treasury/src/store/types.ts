@@ -116,6 +116,12 @@ export interface LogFilter {
   limit?: number
 }
 
+export interface Accounts {
+  charged: Record<string, number>
+  spent: Record<string, number>
+  held: Record<string, number>
+}
+
 /** An agent's spend per currency: settled costs plus holds of calls under way. */
 export interface AgentTotals extends SpendTotals {
   /** Units held by calls under way (included in the three totals). */
@@ -146,6 +152,10 @@ export interface TreasuryStore {
   abandonStale(before: number, at: number): Promise<number>
 
   totals(agentId: string, now: number): Promise<Record<string, AgentTotals>>
+  /** Every agent's totals at once, by agent id (for the dashboard). */
+  allTotals(now: number): Promise<Record<string, Record<string, AgentTotals>>>
+  /** Per currency, over all agents and time: card charges, what calls cost, and what is held now. */
+  accounts(): Promise<Accounts>
   calls(filter: LogFilter): Promise<CallRecord[]>
   charges(filter: LogFilter): Promise<ChargeRecord[]>
 

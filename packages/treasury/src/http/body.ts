@@ -1,0 +1,54 @@
+/** Reads a JSON request body within a size limit and parses it safely (no prototype pollution, bounded depth). */
+import { parseJsonSafely } from '@stripe402/protocol'
+import type { z } from 'zod'
+import { describeIssues } from '../agents/schema'
+import { TreasuryError } from '../errors'
+
+export async function readJson<T extends z.ZodType>(
+  request: Request,
+  schema: T,
+  maxBytes: number,
+): Promise<z.output<T>> {
+  const type = request.headers.get('content-type') ?? ''
+  if (!/^application\/json\s*(;|$)/i.test(type))
+    throw new TreasuryError('unsupported_media_type', 'Send the body as application/json.')
+  const declared = Number(request.headers.get('content-length') ?? Number.NaN)
+  if (declared > maxBytes)
+    throw new TreasuryError('body_too_large', `The body is larger than ${maxBytes} bytes.`)
+  const bytes = await readLimited(request, maxBytes)
+  let text: string
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes)
+  } catch {
+    throw new TreasuryError('invalid_request', 'The body is not UTF-8.')
+  }
+  const parsed = parseJsonSafely(text)
+  if (!parsed.ok) throw new TreasuryError('invalid_request', `The body ${parsed.reason}.`)
+  const result = schema.safeParse(parsed.value)
+  if (!result.success) throw new TreasuryError('invalid_request', describeIssues(result.error))
+  return result.data
+}
+
+async function readLimited(request: Request, maxBytes: number): Promise<Uint8Array> {
+  if (!request.body) return new Uint8Array()
+  const reader = request.body.getReader()
+  const chunks: Uint8Array[] = []
+  let size = 0
+  for (;;) {
+    const { done, value } = await reader.read()
+    if (done) break
+    size += value.byteLength
+    if (size > maxBytes) {
+      await reader.cancel().catch(() => {})
+      throw new TreasuryError('body_too_large', `The body is larger than ${maxBytes} bytes.`)
+    }
+    chunks.push(value)
+  }
+  const out = new Uint8Array(size)
+  let offset = 0
+  for (const chunk of chunks) {
+    out.set(chunk, offset)
+    offset += chunk.byteLength
+  }
+  return out
+}
