@@ -78,7 +78,7 @@ describe('spec/stripe402.md', () => {
     expect(rows.filter((m) => m[3] === 'v1').map((m) => m[1])).toEqual([...V1_ERROR_CODES])
   })
 
-  it('§2.4 step 4 and §7.2 say what the engine does with a revoked clientId sent beside a card: the card pays (flow/top-up.test.ts)', () => {
+  it('§2.4 step 4 and §7.2 say what the engine does with a revoked clientId sent beside a card: the card pays (server request/card.test.ts)', () => {
     const flat = (text: string) => text.replace(/\s+/g, ' ')
     const step4 = flat(section('### 2.4 Server processing'))
     expect(step4).toContain(

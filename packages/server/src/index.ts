@@ -23,7 +23,7 @@ export type {
 } from './outcome'
 export type { PriceList, PriceListRoute } from './discovery/price-list'
 export type { ReconcileOptions, ReconcileResult } from './reconcile'
-export type { RepairResult } from './flow/doubt'
+export type { RepairResult } from './ledger-calls/doubt'
 export { normalizePath, type NormalizedPath, type NormalizeOptions } from './routes/normalize'
 export {
   compileRoutes,

@@ -1,7 +1,7 @@
 /** Reconciliation: makes the ledger match Stripe for this paywall's top-ups (a crash between charge and credit, a missed webhook). */
-import { applyTopUp } from './flow/apply-top-up'
-import { topUpTarget } from './flow/top-up-target'
-import type { Engine } from './flow/context'
+import { applyTopUp } from './top-up/apply'
+import { topUpTarget } from './top-up/target'
+import type { Engine } from './engine'
 
 export interface ReconcileOptions {
   /** Only PaymentIntents created at or after this time (a Date or epoch milliseconds). Default: all. */

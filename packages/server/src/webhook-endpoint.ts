@@ -1,5 +1,5 @@
 /** The webhook endpoint as adapters see it: a size cap, and a plain answer when a body parser got to the body first. */
-import type { Engine } from './flow/context'
+import type { Engine } from './engine'
 import { errorResponse } from './http/responses'
 import type { WebhookOutcome } from './outcome'
 import { handleWebhook } from './webhooks'

@@ -1,8 +1,8 @@
 /** Stripe webhooks: signed events that repair missed top-ups and claw back refunds and disputes. */
 import type Stripe from 'stripe'
 import { errorMessage } from './events'
-import { applyTopUp } from './flow/apply-top-up'
-import type { Engine } from './flow/context'
+import { applyTopUp } from './top-up/apply'
+import type { Engine } from './engine'
 import { errorResponse, jsonResponse, type PaywallResponse } from './http/responses'
 import { idOf } from './stripe/gateway'
 

@@ -57,7 +57,7 @@ export function compileRoutes<T>(
  * Returns the most specific route for `method` and a path already passed through
  * `normalizePath`. HEAD matches GET routes (a HEAD must never be served unpaid); OPTIONS
  * matches only routes that name no method (no route can name it; the engine answers CORS
- * preflights of paid routes before matching, see `flow/preflight`).
+ * preflights of paid routes before matching, see `request/preflight`).
  */
 export function matchRoute<T>(
   table: RouteTable<T>,

@@ -17,12 +17,13 @@ import { spellingsOf } from '../http/spellings'
 import type { ResolvedRoute } from '../config/resolve'
 import { priceList } from '../discovery/price-list'
 import { webhookOutcome } from '../webhook-endpoint'
-import { debitRef, type Engine, type PricedRequest } from './context'
+import type { Engine } from '../engine'
+import { LedgerFailure } from '../ledger-calls/via-ledger'
 import { challenge, ledgerRefused, ledgerUnavailable, refuse, RETRY_AFTER_SECONDS } from './deny'
-import { LedgerFailure } from './failures'
 import { preflightMethod, preflightOutcome } from './preflight'
-import { spendWithCredential } from './spend-credential'
-import { payWithCard } from './top-up'
+import { spendWithCredential } from './credential'
+import { payWithCard } from './card'
+import { debitRef, type PricedRequest } from './priced'
 
 const FREE: PaywallOutcome = Object.freeze({ type: 'free' })
 

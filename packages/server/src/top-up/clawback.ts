@@ -3,8 +3,8 @@ import { minorToUnits } from '@stripe402/protocol'
 import type Stripe from 'stripe'
 import { idOf } from '../stripe/gateway'
 import type { ChargeFacts } from './charge-facts'
-import type { TopUpTarget } from './top-up-target'
-import type { Engine } from './context'
+import type { TopUpTarget } from './target'
+import type { Engine } from '../engine'
 
 /** Inquiries: the issuer asks questions, no money has moved, and none may (it becomes a chargeback, a new status, if it does). */
 const INQUIRY_OPEN: ReadonlySet<string> = new Set([

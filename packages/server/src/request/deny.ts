@@ -4,8 +4,9 @@ import type { ResolvedRoute } from '../config/resolve'
 import { errorMessage, type ErrorStage } from '../events'
 import { challengeResponse, errorResponse } from '../http/responses'
 import type { DenyOutcome } from '../outcome'
-import type { Engine, PricedRequest } from './context'
-import type { LedgerFailure } from './failures'
+import type { Engine } from '../engine'
+import type { LedgerFailure } from '../ledger-calls/via-ledger'
+import type { PricedRequest } from './priced'
 
 /** Where a refusal happened, for events. */
 export type Where = { method: string; path: string; route?: string }

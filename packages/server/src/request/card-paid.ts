@@ -1,9 +1,10 @@
 /** Ends a successful card payment: hands out a credential for the account and builds the paid outcome. */
 import { issueToken } from '../credentials'
 import type { PaywallOutcome } from '../outcome'
-import type { Engine, PricedRequest } from './context'
+import type { Engine } from '../engine'
 import { unavailable, whereOf } from './deny'
 import { paidOutcome } from './paid'
+import type { PricedRequest } from './priced'
 import { giveBack } from './settle'
 
 export interface CardDebit {

@@ -1,26 +1,6 @@
-/** What every step of a paid request shares: the engine's parts and the request being priced. */
-import type { ResolvedConfig, ResolvedRoute } from '../config/resolve'
-import type { Emit, PaywallLogger } from '../events'
-import type { Ledger } from '../ledger/types'
-import type { AbuseGuard } from '../rate-limit'
-import type { StripeGateway } from '../stripe/gateway'
-import type { DoubtfulDebits } from './doubt'
-
-/** Built once by `createPaywall`. */
-export interface Engine {
-  config: ResolvedConfig
-  ledger: Ledger
-  gateway: StripeGateway
-  guard: AbuseGuard
-  emit: Emit
-  logger: PaywallLogger
-  /** Adapter request objects already begun: a paywall mounted twice on one request decides once. */
-  begun: WeakSet<object>
-  /** Warnings already logged, for those worth saying once per paywall rather than per request. */
-  warned: Set<string>
-  /** Debits whose ledger call failed without an answer, until the ledger says whether they were applied. */
-  doubts: DoubtfulDebits
-}
+/** One request on a paid route, with its price known: what every step of the request path shares. */
+import type { ResolvedRoute } from '../config/resolve'
+import type { DebitInDoubt } from '../ledger-calls/doubt'
 
 /** One request on a paid route, with its price already known. */
 export interface PricedRequest {
@@ -54,3 +34,8 @@ export function debitRef(method: string, routeKey: string): string {
 /** The `GET ` of a route key (`GET /api/joke`): the request's own method stands in its place. */
 const LEADING_METHOD = /^\s*[A-Za-z]+\s+/
 const UNPRINTABLE = /[^\x20-\x7e]/g
+
+/** The debit a request asks for from `accountId`, as the repair queue records it. */
+export function debitOf(request: PricedRequest, accountId: string): DebitInDoubt {
+  return { accountId, currency: request.route.currency, units: request.price, ref: request.ref }
+}

@@ -3,7 +3,7 @@ import { publicAccountId } from '../identity'
 import { MAX_UNITS } from '@stripe402/protocol'
 import { paidHeaders } from '../http/responses'
 import type { PaidOutcome } from '../outcome'
-import type { Engine } from './context'
+import type { Engine } from '../engine'
 import { createSettle, type Debit } from './settle'
 
 export interface PaidInput extends Debit {

@@ -1,6 +1,6 @@
 /** Settling a paid request: give the debit back when the handler failed, exactly once. */
 import { errorMessage } from '../events'
-import type { Engine } from './context'
+import type { Engine } from '../engine'
 
 export interface Debit {
   accountId: string

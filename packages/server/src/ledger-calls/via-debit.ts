@@ -1,13 +1,8 @@
 /** Runs a request's debit so that one whose answer is lost is held for repair instead of forgotten. */
 import { isStatementError } from '../ledger/postgres-errors'
-import type { Engine, PricedRequest } from './context'
+import type { Engine } from '../engine'
 import { type DebitInDoubt, MAX_DOUBTS } from './doubt'
-import { LedgerFailure } from './failures'
-
-/** The debit a request asks for from `accountId`, as the repair queue records it. */
-export function debitOf(request: PricedRequest, accountId: string): DebitInDoubt {
-  return { accountId, currency: request.route.currency, units: request.price, ref: request.ref }
-}
+import { LedgerFailure } from './via-ledger'
 
 /**
  * Runs a ledger call that debits `debit` (possibly with a top-up credit in the same step). If it

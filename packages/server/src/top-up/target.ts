@@ -4,7 +4,7 @@ import type Stripe from 'stripe'
 import { isAccountId } from '../identity'
 import { METADATA } from '../stripe/gateway'
 import { openAccountId } from '../stripe/sealed-account'
-import type { Engine } from './context'
+import type { Engine } from '../engine'
 
 export interface TopUpTarget {
   accountId: string

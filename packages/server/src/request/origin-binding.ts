@@ -1,11 +1,12 @@
 /** Origin binding (spec §7.4): a PaymentMethod pays only the origin its client made it for. */
 import { parseClientId } from '../credentials'
-import type { PaywallOutcome } from '../outcome'
+import type { DenyOutcome, PaywallOutcome } from '../outcome'
 import type { CardPaymentMethod } from '../stripe/gateway'
 import { countFailure } from './abuse'
-import type { Engine, PricedRequest } from './context'
+import type { Engine } from '../engine'
+import { viaLedger } from '../ledger-calls/via-ledger'
 import { challenge } from './deny'
-import { viaLedger } from './failures'
+import type { PricedRequest } from './priced'
 
 /**
  * How far a PaymentMethod may go here: `pays` like any card; `with-credential` only beside a
@@ -54,7 +55,7 @@ export async function judgeBinding(
 }
 
 /** 402 `payment_method_unbound`: the card alone may not pay here. */
-export function unboundRefusal(engine: Engine, request: PricedRequest): PaywallOutcome {
+export function unboundRefusal(engine: Engine, request: PricedRequest): DenyOutcome {
   return challenge(
     engine,
     request,

@@ -4,8 +4,8 @@ import type Stripe from 'stripe'
 import type { CreditAndSpendInput, SpendResult } from '../ledger/types'
 import type { ChargeFacts } from './charge-facts'
 import { clawBackCharge } from './clawback'
-import type { Engine } from './context'
-import { type TopUpTarget, topUpTarget } from './top-up-target'
+import type { Engine } from '../engine'
+import { type TopUpTarget, topUpTarget } from './target'
 
 export interface AppliedTopUp extends TopUpTarget {
   units: number

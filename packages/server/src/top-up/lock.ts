@@ -1,18 +1,32 @@
 /** The per-card top-up lock, renewed while its holder works so that a slow Stripe call never outlives it. */
+import type { Engine } from '../engine'
 import { errorMessage } from '../events'
-import type { Engine } from './context'
+import { viaLedger } from '../ledger-calls/via-ledger'
+import { topUpKey } from './key'
+
+/** Takes the lock on an account's top-ups in `currency`: its token, or null while another request holds it. */
+export function acquireTopUpLock(
+  engine: Engine,
+  accountId: string,
+  currency: string,
+): Promise<string | null> {
+  const key = topUpKey(accountId, currency)
+  return viaLedger(() => engine.ledger.acquireLock(key, engine.config.lockTtlMs))
+}
 
 /**
- * Keeps the lock `token` holds on `key` alive, renewing it every third of its lifetime, until the
+ * Keeps the lock `token` holds alive, renewing it every third of its lifetime, until the
  * returned function stops the renewals and releases it. The lifetime then bounds only how long a
  * holder that crashed blocks its card; a live holder keeps it however long Stripe takes.
  */
 export function holdLock(
   engine: Engine,
-  key: string,
+  accountId: string,
+  currency: string,
   token: string,
-  ttlMs: number,
 ): () => Promise<void> {
+  const key = topUpKey(accountId, currency)
+  const ttlMs = engine.config.lockTtlMs
   let timer: ReturnType<typeof setTimeout> | undefined
   let held = true
   const renew = async () => {

@@ -1,18 +1,19 @@
-/** The payment path: a PaymentMethod becomes an account, and a top-up is charged at most once per need. */
+/** The card path: a PaymentMethod becomes an account, which pays from its credits or from a top-up charged at most once per need. */
 import type { PaymentPayload } from '@stripe402/protocol'
+import type { Engine } from '../engine'
 import { resolveAccountId } from '../identity'
+import { viaLedger } from '../ledger-calls/via-ledger'
 import type { PaywallOutcome } from '../outcome'
 import { classifyStripeError } from '../stripe/errors'
 import type { CardPaymentMethod } from '../stripe/gateway'
+import { acquireTopUpLock, holdLock } from '../top-up/lock'
 import { countFailure, rateLimited } from './abuse'
-import { type CardPayer, cardPayer, spendByCard } from './card-debit'
-import { chargeAndSpend } from './charge'
-import type { Engine, PricedRequest } from './context'
+import { type CardPayer, cardPayer, spendByCard } from './card-spend'
+import { topUpAndSpend } from './card-top-up'
 import { challenge, stripeUnavailable, whereOf } from './deny'
-import { viaLedger } from './failures'
 import { judgeBinding } from './origin-binding'
-import { holdLock } from './top-up-lock'
-import { waitForTopUp } from './wait'
+import type { PricedRequest } from './priced'
+import { waitForTopUp } from './wait-for-top-up'
 
 /** Stripe ids are short and plain; anything else is refused before a Stripe call is spent on it. */
 const PAYMENT_METHOD_ID = /^[A-Za-z0-9_]{3,255}$/
@@ -104,19 +105,19 @@ export async function payWithCard(
     ...(binding === 'with-credential' && { credentialRequired: true }),
   }
   const covered = await spendByCard(engine, request, payer)
-  if (!('insufficient' in covered)) return covered
+  if (covered.kind !== 'short') return covered.outcome
 
-  const lockKey = `topup:${accountId}:${route.currency}`
-  const ttlMs = engine.config.lockTtlMs
-  let lock = await viaLedger(() => engine.ledger.acquireLock(lockKey, ttlMs))
+  let owner = covered.payer
+  let lock = await acquireTopUpLock(engine, accountId, route.currency)
   if (!lock) {
-    const waited = await waitForTopUp(engine, request, payer, lockKey, ttlMs)
-    if (typeof waited !== 'string') return waited
-    lock = waited
+    const waited = await waitForTopUp(engine, request, owner)
+    if (waited.kind !== 'locked') return waited.outcome
+    lock = waited.lock
+    owner = waited.payer
   }
-  const release = holdLock(engine, lockKey, lock, ttlMs)
+  const release = holdLock(engine, accountId, route.currency, lock)
   try {
-    return await chargeAndSpend(engine, request, payload, payer, lock, card.customerId)
+    return await topUpAndSpend(engine, request, payload, owner, lock, card.customerId)
   } finally {
     await release()
   }

@@ -1,11 +1,12 @@
 /** The credit path: a `clientId` spends existing credits in exactly one ledger call. */
 import { parseClientId } from '../credentials'
 import type { PaywallOutcome } from '../outcome'
-import type { Engine, PricedRequest } from './context'
+import type { Engine } from '../engine'
+import { viaDebit } from '../ledger-calls/via-debit'
+import { viaLedger } from '../ledger-calls/via-ledger'
 import { challenge, refuse, whereOf } from './deny'
-import { debitOf, viaDebit } from './via-debit'
-import { viaLedger } from './failures'
 import { paidOutcome } from './paid'
+import { debitOf, type PricedRequest } from './priced'
 
 /**
  * Spends credits for a request. Returns `'try_card'` when credits cannot pay and the

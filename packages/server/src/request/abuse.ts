@@ -2,7 +2,7 @@
 import { errorMessage } from '../events'
 import type { PaywallOutcome } from '../outcome'
 import type { LimitName } from '../limit-name'
-import type { Engine } from './context'
+import type { Engine } from '../engine'
 import { refuse, type Where } from './deny'
 
 /** Counts a failed payment against the client's address and, once known, the card's account. */
