@@ -39,7 +39,7 @@ async function readLimited(request: Request, maxBytes: number): Promise<Uint8Arr
     if (done) break
     size += value.byteLength
     if (size > maxBytes) {
-      await reader.cancel().catch(() => {})
+      await drain(reader)
       throw new TreasuryError('body_too_large', `The body is larger than ${maxBytes} bytes.`)
     }
     chunks.push(value)
@@ -51,4 +51,17 @@ async function readLimited(request: Request, maxBytes: number): Promise<Uint8Arr
     offset += chunk.byteLength
   }
   return out
+}
+
+/** Most bytes read and dropped after a body proved too large, so the client reads the 413 instead of a reset. */
+const DRAIN_LIMIT = 16 * 1_048_576
+
+async function drain(reader: ReadableStreamDefaultReader<Uint8Array>): Promise<void> {
+  let drained = 0
+  while (drained < DRAIN_LIMIT) {
+    const { done, value } = await reader.read()
+    if (done) return
+    drained += value.byteLength
+  }
+  await reader.cancel().catch(() => {})
 }

@@ -63,6 +63,11 @@ async function bridge(handler: Handler, req: IncomingMessage, res: ServerRespons
   })
   const cookies = response.headers.getSetCookie()
   if (cookies.length > 0) headers['set-cookie'] = cookies
+  // A body left unread (refused before reading it): the client must not reuse this connection.
+  if (!req.readableEnded && req.method !== 'GET' && req.method !== 'HEAD') {
+    headers.connection = 'close'
+    req.resume()
+  }
   res.writeHead(response.status, response.statusText || undefined, headers)
   if (!response.body || req.method === 'HEAD') {
     await response.body?.cancel().catch(() => {})

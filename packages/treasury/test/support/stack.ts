@@ -70,7 +70,9 @@ export function useStack(extra: Partial<TreasuryOptions> = {}): Stack {
       },
       transport: async (url, init, options) => {
         const headers: Record<string, string> = {}
-        new Headers(init.headers).forEach((v, k) => (headers[k] = v))
+        new Headers(init.headers).forEach((v, k) => {
+          headers[k] = v
+        })
         stack.outbound.push({
           to: 'upstream',
           method: init.method ?? 'GET',
@@ -82,7 +84,9 @@ export function useStack(extra: Partial<TreasuryOptions> = {}): Stack {
       },
       stripeFetch: async (input, init) => {
         const headers: Record<string, string> = {}
-        new Headers(init?.headers).forEach((v, k) => (headers[k] = v))
+        new Headers(init?.headers).forEach((v, k) => {
+          headers[k] = v
+        })
         stack.outbound.push({
           to: 'stripe',
           method: init?.method ?? 'GET',
