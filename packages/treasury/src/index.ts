@@ -27,3 +27,20 @@ export {
   type TopUp,
   type TreasuryStore,
 } from './store/types'
+export {
+  createTreasury,
+  type Treasury,
+  type TreasuryLogger,
+  type TreasuryOptions,
+} from './treasury'
+export type { TopUpPolicy } from './relay/engine'
+export type { Listening } from './http/node'
+export { ERROR_STATUS, TreasuryError, type TreasuryErrorCode } from './errors'
+export type { AgentStatus, AgentView } from './admin/agents'
+export type { AccountsView } from './admin/report'
+export {
+  createTreasuryFetch,
+  getTreasuryInfo,
+  type TreasuryFetchOptions,
+  type TreasuryInfo,
+} from './client'

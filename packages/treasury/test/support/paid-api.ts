@@ -12,6 +12,8 @@ export interface Received {
   /** Every header as received, lower-case names. */
   headers: Record<string, string | string[] | undefined>
   body: string
+  /** The same bytes in hex, for binary bodies. */
+  hex: string
 }
 
 export interface PaidApi {
@@ -57,6 +59,7 @@ export async function startPaidApi(emulator: StripeEmulator): Promise<PaidApi> {
       path: req.path,
       headers: { ...req.headers },
       body: Buffer.isBuffer(req.body) ? req.body.toString('utf8') : '',
+      hex: Buffer.isBuffer(req.body) ? req.body.toString('hex') : '',
     })
     next()
   })
