@@ -1,3 +1,3 @@
 import { packageBuild } from '../../tsup.base'
 
-export default packageBuild('index', 'cli')
+export default packageBuild('index', 'ai', 'langchain', 'cli')

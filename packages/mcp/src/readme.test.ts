@@ -23,7 +23,11 @@ it('every ts snippet in README.md typechecks, and the mcpServers JSON parses', (
   const options: ts.CompilerOptions = {
     ...config.options,
     noEmit: true,
-    paths: { '@stripe402/mcp': [resolve(packageDir, 'src/index.ts')] },
+    paths: {
+      '@stripe402/mcp': [resolve(packageDir, 'src/index.ts')],
+      '@stripe402/mcp/ai': [resolve(packageDir, 'src/ai.ts')],
+      '@stripe402/mcp/langchain': [resolve(packageDir, 'src/langchain.ts')],
+    },
   }
   const files = new Map(
     snippets.map((code, i) => [resolve(packageDir, `readme-snippet-${i + 1}.ts`), code]),
