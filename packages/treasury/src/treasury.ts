@@ -1,6 +1,7 @@
 /** `createTreasury`: the service as one fetch-style handler (Agent API, Admin API, dashboard), and `listen` to serve it. */
 import type { Card, PaymentEvent } from '@stripe402/client'
 import type { PaymentRequirements } from '@stripe402/protocol'
+import { dashboard } from './dashboard/routes'
 import { TreasuryError } from './errors'
 import { adminApi } from './http/admin-api'
 import { getMe, postFetch } from './http/agent-api'
@@ -117,6 +118,10 @@ export function createTreasury(options: TreasuryOptions): Treasury {
     }
     if (pathname.startsWith('/v1/admin/'))
       return adminApi(request, pathname.slice('/v1/admin/'.length), adminDeps)
+    if (pathname === '/dashboard' || pathname.startsWith('/dashboard/'))
+      return dashboard(request, pathname.slice('/dashboard'.length), adminDeps)
+    if (pathname === '/')
+      return new Response(null, { status: 303, headers: { location: '/dashboard' } })
     if (pathname === '/healthz') return json(200, { ok: true })
     throw new TreasuryError('not_found', 'No such endpoint.')
   }

@@ -29,6 +29,18 @@ export async function readJson<T extends z.ZodType>(
   return result.data
 }
 
+/** An `application/x-www-form-urlencoded` body within a size limit. */
+export async function readForm(request: Request, maxBytes: number): Promise<URLSearchParams> {
+  const type = request.headers.get('content-type') ?? ''
+  if (!/^application\/x-www-form-urlencoded\s*(;|$)/i.test(type))
+    throw new TreasuryError(
+      'unsupported_media_type',
+      'Send the form as application/x-www-form-urlencoded.',
+    )
+  const bytes = await readLimited(request, maxBytes)
+  return new URLSearchParams(new TextDecoder().decode(bytes))
+}
+
 async function readLimited(request: Request, maxBytes: number): Promise<Uint8Array> {
   if (!request.body) return new Uint8Array()
   const reader = request.body.getReader()
