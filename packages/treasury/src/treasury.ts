@@ -123,6 +123,7 @@ export function createTreasury(options: TreasuryOptions): Treasury {
     if (pathname === '/')
       return new Response(null, { status: 303, headers: { location: '/dashboard' } })
     if (pathname === '/healthz') return json(200, { ok: true })
+    if (pathname === '/favicon.ico') return new Response(null, { status: 204 })
     throw new TreasuryError('not_found', 'No such endpoint.')
   }
 
