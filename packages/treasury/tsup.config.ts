@@ -1,3 +1,5 @@
+import { defineConfig } from 'tsup'
 import { packageBuild } from '../../tsup.base'
 
-export default packageBuild('index', 'client', 'cli')
+// `node:sqlite` exists only under its `node:` name: the build must not strip the prefix.
+export default defineConfig({ ...packageBuild('index', 'client', 'cli'), removeNodeProtocol: false })
