@@ -2,6 +2,7 @@
 import type { ResolvedConfig } from './config/resolve'
 import type { Emit, PaywallLogger } from './events'
 import type { DoubtfulDebits } from './ledger-calls/doubt'
+import type { HeldDebitSettler } from './ledger-calls/held-debits'
 import type { Ledger } from './ledger/types'
 import type { AbuseGuard } from './rate-limit'
 import type { StripeGateway } from './stripe/gateway'
@@ -20,4 +21,6 @@ export interface Engine {
   warned: Set<string>
   /** Debits whose ledger call failed without an answer, until the ledger says whether they were applied. */
   doubts: DoubtfulDebits
+  /** Paid requests' debits, held from the debit until their answer's fate is written. */
+  settler: HeldDebitSettler
 }

@@ -52,9 +52,11 @@ export type PaywallEvent =
   | { type: 'reversal'; accountId: string; currency: string; units: number; status: number }
   /**
    * A debit whose ledger call failed (answered 503), settled once the ledger answered again:
-   * `reversed` when the ledger had applied it (it is credited back under `doubt:<ref>`),
+   * `reversed` when the ledger had applied it (it is credited back, a `reversal` keyed by its ref),
    * `not_debited` when it never was, `dropped` when the ledger answered its lookup with an error
-   * that asking again would repeat (logged with the ref, to settle by hand). `ref` is the debit's journal reference.
+   * that asking again would repeat (logged with the ref, to settle by hand); `expired` when a held
+   * debit was still unsettled at its deadline (its process died, or lost the ledger for the whole
+   * hold) and a sweep gave it back. `ref` is the debit's journal reference.
    */
   | {
       type: 'debit_repair'
@@ -62,7 +64,7 @@ export type PaywallEvent =
       currency: string
       units: number
       ref: string
-      outcome: 'reversed' | 'not_debited' | 'dropped'
+      outcome: 'reversed' | 'not_debited' | 'dropped' | 'expired'
     }
   | {
       type: 'refund'

@@ -12,6 +12,7 @@ import { begin } from './request/begin'
 import { publicAccountId } from './identity'
 import type { Engine } from './engine'
 import { DoubtfulDebits, type RepairResult } from './ledger-calls/doubt'
+import { HeldDebitSettler } from './ledger-calls/held-debits'
 import type { BeginOptions, PaywallRequest } from './http/request'
 import { CHALLENGE_SPARE_BYTES, challengeSpareBytes, type PaywallResponse } from './http/responses'
 import type { PaywallOutcome } from './outcome'
@@ -34,14 +35,17 @@ export interface Paywall {
    */
   reconcile(options?: ReconcileOptions): Promise<ReconcileResult>
   /**
-   * Settles, now, the debits whose ledger call failed (each answered 503): one the ledger applied
-   * is credited back (once), one it never applied is forgotten after it can no longer land. A
-   * timer does this by itself while any are held; this runs a pass at once. Never rejects.
+   * Settles, now, what timers otherwise settle by themselves: writes queued confirmations and
+   * reversals of paid calls; gives back debits whose ledger call failed (each answered 503) if the
+   * ledger applied them (once), forgetting those it never applied once they can no longer land;
+   * and gives back held debits past their deadline that no instance settled (a killed process's).
+   * Never rejects.
    */
   repair(): Promise<RepairResult>
   /**
-   * Stops the repair timer after a last pass (graceful shutdown). Debits still in doubt are
-   * logged, and lost with the process. Neither the ledger nor anything else is closed.
+   * Stops the timers after writing what is queued and a last repair pass (graceful shutdown).
+   * Debits still unsettled stay held in the ledger, and any instance's sweep gives them back after
+   * their deadline. Neither the ledger nor anything else is closed.
    */
   close(): Promise<void>
   /**
@@ -55,6 +59,14 @@ export interface Paywall {
   openapi(): OpenAPIObject
   /** Balance behind a clientId (token or account id) in units, or null when it is not one. Default currency: the first route's. */
   balance(clientId: string, currency?: string): Promise<number | null>
+}
+
+/** Settles what can be settled now: queued settlements of held debits, debits in doubt, held debits past their deadline. */
+async function repair(engine: Engine): Promise<RepairResult> {
+  await engine.settler.flush()
+  const result = await engine.doubts.repair()
+  const { expired } = await engine.settler.sweep()
+  return { ...result, expired }
 }
 
 /** Throws `Stripe402ConfigError` naming the field when the config is unusable. */
@@ -86,6 +98,7 @@ export function createPaywall(config: PaywallConfig): Paywall {
     begun: new WeakSet(),
     warned: new Set(),
     doubts: new DoubtfulDebits({ ledger, emit, logger }),
+    settler: new HeldDebitSettler({ ledger, emit, logger }, resolved.holds),
   }
   const defaultCurrency = resolved.routes.declared[0]?.value.currency ?? 'usd'
   const list = priceList(resolved)
@@ -94,11 +107,12 @@ export function createPaywall(config: PaywallConfig): Paywall {
     begin: (request, options) => begin(engine, request, options),
     handleWebhook: (rawBody, signatureHeader) => handleWebhook(engine, rawBody, signatureHeader),
     async reconcile(options) {
-      await engine.doubts.repair()
+      await repair(engine)
       return reconcile(engine, options)
     },
-    repair: () => engine.doubts.repair(),
+    repair: () => repair(engine),
     async close() {
+      await engine.settler.close()
       await engine.doubts.close()
     },
     async revoke(clientId) {

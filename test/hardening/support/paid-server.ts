@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net'
 import {
   createPaywall,
   type Ledger,
+  LedgerUnavailableError,
   type Paywall,
   PostgresLedger,
   type RateLimitsConfig,
@@ -39,6 +40,12 @@ export interface PaidServerOptions {
   lockWaitMs?: number
   /** Kill this process with SIGKILL the moment the engine is about to credit a top-up (after Stripe charged). */
   crashBeforeTopUpCredit?: boolean
+  /** The ledger goes down (every call throws, as in an outage) when the first credential is about to be stored. */
+  cutLedgerAtIssueCredential?: boolean
+  /** Public origins (default the hardening suites' PAID_ORIGIN). */
+  origins?: string[]
+  holdMs?: number
+  settleBatchMs?: number
 }
 
 const OPTIONS_ENV = 'STRIPE402_PAID_SERVER'
@@ -49,15 +56,22 @@ if (!options) throw new Error(`${OPTIONS_ENV} is not set`)
 let hits = 0
 const paidPaths = new Set(Object.keys(options.routes).map((key) => key.replace(/^[A-Z]+ /, '')))
 
-const ledger = withCrashHook(
-  await openLedger(options.ledger),
-  options.crashBeforeTopUpCredit === true,
+/**
+ * A switch between the paywall and its store: while `down`, every ledger call (held debits too)
+ * throws as a store in an outage does. The store itself stays up for the test and other processes.
+ */
+const outage = { down: false }
+const ledger = withOutageSwitch(
+  withCrashHook(await openLedger(options.ledger), options.crashBeforeTopUpCredit === true),
+  options.cutLedgerAtIssueCredential === true,
 )
 const paywall = createPaywall({
   stripe: options.stripe,
   secret: options.secret,
   ledger,
-  origins: [PAID_ORIGIN],
+  origins: options.origins ?? [PAID_ORIGIN],
+  ...(options.holdMs !== undefined && { holdMs: options.holdMs }),
+  ...(options.settleBatchMs !== undefined && { settleBatchMs: options.settleBatchMs }),
   routes: options.routes,
   ...(options.webhookSecret !== undefined && { webhook: { secret: options.webhookSecret } }),
   ...(options.rateLimits !== undefined && { rateLimits: options.rateLimits }),
@@ -78,6 +92,14 @@ const control = await listen(
       res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(value))
     try {
       if (req.url === '/hits') return answer(200, { hits })
+      if (req.url === '/ledger/down' && req.method === 'POST') {
+        outage.down = true
+        return answer(200, { down: true })
+      }
+      if (req.url === '/ledger/up' && req.method === 'POST') {
+        outage.down = false
+        return answer(200, { down: false })
+      }
       if (req.url === '/reconcile' && req.method === 'POST')
         return answer(200, await paywall.reconcile())
       answer(404, { error: 'not_found' })
@@ -138,6 +160,50 @@ function withCrashHook(inner: Ledger, enabled: boolean): Ledger {
   })
 }
 
+/**
+ * Every call fails while `outage.down`; with `cutAtIssue`, storing a credential turns the outage on
+ * (a store cut the moment a first payment's charge, credit and debit have committed).
+ */
+function withOutageSwitch(inner: Ledger, cutAtIssue: boolean): Ledger {
+  const guard = <T extends object>(target: T, name: string): T =>
+    new Proxy(target, {
+      get(object, property, receiver) {
+        const value = Reflect.get(object, property, receiver) as unknown
+        if (property === 'holds' && value) return guard(value as object, 'holds')
+        if (typeof value !== 'function') return value
+        return (...args: unknown[]) => {
+          if (cutAtIssue && property === 'issueCredential') {
+            // Once: the payer's retry after the store is back must be able to store its credential.
+            cutAtIssue = false
+            outage.down = true
+          }
+          if (outage.down)
+            return Promise.reject(
+              new LedgerUnavailableError(`stripe402 ledger: outage (${name}.${String(property)})`),
+            )
+          return (value as (...a: unknown[]) => unknown).apply(object, args)
+        }
+      },
+    })
+  return guard(inner, 'ledger')
+}
+
+/**
+ * What a paid path's handler does besides counting: `/api/outage-fail` takes the ledger down (the
+ * store it reads is gone) and answers 500; `/api/hang` never answers (a test kills the process).
+ */
+async function serve(path: string): Promise<{ status: number } | 'hang'> {
+  if (path.endsWith('/outage-fail')) {
+    outage.down = true
+    return { status: 500 }
+  }
+  if (path.endsWith('/hang')) {
+    process.stdout.write(`HANDLER hang ${path}\n`)
+    return new Promise(() => {})
+  }
+  return { status: 200 }
+}
+
 function countHit(path: string): boolean {
   if (!paidPaths.has(path)) return false
   hits++
@@ -155,9 +221,11 @@ async function startApp(
     const app = express()
     app.use(paywallMiddleware(paywall))
     app.get('/health', (_req, res) => res.send('ok'))
-    app.get(/.*/, (req, res) =>
-      countHit(req.path) ? res.json({ served: req.path }) : res.status(404).end(),
-    )
+    app.get(/.*/, async (req, res) => {
+      if (!countHit(req.path)) return res.status(404).end()
+      const done = await serve(req.path)
+      if (done !== 'hang') res.status(done.status).json({ served: req.path })
+    })
     return listen(createServer(app), port)
   }
   if (adapter === 'koa') {
@@ -168,7 +236,13 @@ async function startApp(
     app.use(paywallMiddleware(paywall))
     app.use(async (ctx) => {
       if (ctx.path === '/health') ctx.body = 'ok'
-      else if (ctx.method === 'GET' && countHit(ctx.path)) ctx.body = { served: ctx.path }
+      else if (ctx.method === 'GET' && countHit(ctx.path)) {
+        const done = await serve(ctx.path)
+        if (done !== 'hang') {
+          ctx.status = done.status
+          ctx.body = { served: ctx.path }
+        }
+      }
     })
     return listen(createServer(app.callback()), port)
   }
@@ -177,12 +251,14 @@ async function startApp(
   const addresses = new WeakMap<Request, string>()
   const handler = withPaywall(
     paywall,
-    (req) => {
+    async (req) => {
       const path = new URL(req.url).pathname
       if (path === '/health') return new Response('ok')
-      return req.method === 'GET' && countHit(path)
-        ? Response.json({ served: path })
-        : new Response(null, { status: 404 })
+      if (req.method !== 'GET' || !countHit(path)) return new Response(null, { status: 404 })
+      const done = await serve(path)
+      return done === 'hang'
+        ? new Response(null, { status: 500 })
+        : Response.json({ served: path }, { status: done.status })
     },
     { clientAddress: (req) => addresses.get(req) },
   )

@@ -37,6 +37,10 @@ export interface ServerProcess {
   /** Handler invocations of paid routes in this process. */
   hits(): Promise<number>
   reconcile(): Promise<{ checked: number; credited: number; alreadyCredited: number }>
+  /** Turns the process's ledger outage on or off (the store itself stays up). */
+  ledger(state: 'down' | 'up'): Promise<void>
+  /** SIGKILL, then waits for the exit: nothing in the process runs again. */
+  kill(): Promise<void>
   /** SIGTERM, then waits for the exit. */
   stop(): Promise<void>
 }
@@ -102,6 +106,14 @@ export async function startServerProcess(
       }
       if (!res.ok) throw new Error(`reconcile failed: ${body.error}`)
       return body
+    },
+    async ledger(state) {
+      const res = await fetch(`${ready.control}/ledger/${state}`, { method: 'POST' })
+      if (!res.ok) throw new Error(`could not turn the ledger ${state}: ${res.status}`)
+    },
+    async kill() {
+      child.kill('SIGKILL')
+      await exited
     },
     stop: () => stopChild(child, exited),
   }

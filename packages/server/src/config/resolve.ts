@@ -61,6 +61,8 @@ export interface ResolvedConfig {
   extensions: readonly string[]
   lockWaitMs: number
   lockTtlMs: number
+  /** Held debits: how long one waits for its answer, and how often confirmations are written. */
+  holds: { holdMs: number; flushMs: number }
   /** Preflight answers: `origins` null allows any origin (`*`); else the lower-cased origins echoed back. */
   cors: { origins: ReadonlySet<string> | null; maxAge: number }
 }
@@ -76,6 +78,10 @@ export const DEFAULTS = {
   lockWaitMs: 10_000,
   /** Long enough for a normal top-up; a crashed holder blocks its card for seconds, not a minute. */
   lockTtlMs: 15_000,
+  /** Longer than any answer but a stream (which is extended while it runs); short enough that a payer waits a minute, not an hour. */
+  holdMs: 60_000,
+  /** A crash costs the operator at most the calls confirmed in this window. */
+  settleBatchMs: 1_000,
   corsMaxAge: 600,
   /** Card testing runs many cards from one place: a handful of failures is a person, dozens are a script. */
   rateLimits: {
@@ -245,6 +251,10 @@ export function resolveConfig(input: PaywallConfig): ResolvedConfig {
       : HONOURED_EXTENSIONS,
     lockWaitMs: config.lockWaitMs ?? DEFAULTS.lockWaitMs,
     lockTtlMs: config.lockTtlMs ?? DEFAULTS.lockTtlMs,
+    holds: {
+      holdMs: config.holdMs ?? DEFAULTS.holdMs,
+      flushMs: config.settleBatchMs ?? DEFAULTS.settleBatchMs,
+    },
     cors: {
       origins:
         config.cors?.origins === undefined || config.cors.origins === '*'

@@ -236,6 +236,16 @@ export const PaywallConfigSchema = z
      * charges, so it bounds only how long a crashed holder blocks its card.
      */
     lockTtlMs: z.number().int().min(1).optional(),
+    /**
+     * How long a paid call's debit is held for its answer (ms, default 60,000). The paywall confirms
+     * it once the answer went out (or gives it back on a failed one), and keeps extending it while the
+     * handler works; a debit nobody settled by then (its process was killed) is given back by any
+     * instance. So a crash costs the payer nothing, and the operator at most the calls served in the
+     * last `settleBatchMs` before it. See docs/reliability.md.
+     */
+    holdMs: z.number().int().min(1_000).optional(),
+    /** How often confirmations of held debits are written, in one batch (ms, default 1,000). */
+    settleBatchMs: z.number().int().min(1).optional(),
     /** How the paywall answers CORS preflights of paid routes itself (so that none reaches a handler). */
     cors: CorsConfigSchema.optional(),
   })

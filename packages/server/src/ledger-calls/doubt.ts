@@ -16,7 +16,7 @@ export interface DebitInDoubt {
 export interface RepairResult {
   /** Debits looked up in the ledger. */
   checked: number
-  /** Found applied, and credited back (a `reversal` keyed `doubt:<ref>`). */
+  /** Found applied, and credited back (a `reversal` keyed by the debit's ref: given back once, whoever gives it back). */
   reversed: number
   /** Found not applied, and no longer able to land: forgotten. */
   notDebited: number
@@ -24,6 +24,8 @@ export interface RepairResult {
   pending: number
   /** Given up on after MAX_LOOKUP_FAILURES passes whose lookup or reversal of it failed while the ledger was up (logged with its ref). */
   dropped: number
+  /** Held debits past their deadline given back by the sweep `paywall.repair()` runs (0 from the queue's own timer). */
+  expired: number
 }
 
 /** Back-off of the repair loop while the ledger does not answer. */
@@ -105,7 +107,14 @@ export class DoubtfulDebits {
   }
 
   private async pass(): Promise<RepairResult> {
-    const result: RepairResult = { checked: 0, reversed: 0, notDebited: 0, pending: 0, dropped: 0 }
+    const result: RepairResult = {
+      checked: 0,
+      reversed: 0,
+      notDebited: 0,
+      pending: 0,
+      dropped: 0,
+      expired: 0,
+    }
     const { ledger } = this.engine
     let failure: unknown
     const failed: Array<{ key: string; doubt: Doubt; error: unknown }> = []
@@ -116,14 +125,12 @@ export class DoubtfulDebits {
         try {
           result.checked++
           if (await ledger.hasEntry(doubt.accountId, 'debit', doubt.ref)) {
-            // Keyed by the ref: a second pass (or a lost answer to this credit) never gives back twice.
-            await ledger.credit({
-              accountId: doubt.accountId,
-              currency: doubt.currency,
-              units: doubt.units,
-              kind: 'reversal',
-              ref: `doubt:${doubt.ref}`,
-            })
+            // Keyed by the ref, like every reversal of it: a second pass, a lost answer to this credit or
+            // a sweep of its hold never gives back twice. With held debits this also releases the hold.
+            const { accountId, currency, units, ref } = doubt
+            if (ledger.holds)
+              await ledger.holds.settle([{ accountId, currency, units, ref, reverse: true }])
+            else await ledger.credit({ accountId, currency, units, kind: 'reversal', ref })
             this.settle(key, doubt, 'reversed')
             result.reversed++
           } else if (doubt.absentSince === undefined) {

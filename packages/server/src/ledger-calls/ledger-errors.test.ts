@@ -151,6 +151,7 @@ describe('a debit the store refuses with an error', () => {
       notDebited: 0,
       pending: 0,
       dropped: 0,
+      expired: 0,
     })
     expect(await ledger.balance(first.payment.accountId, 'usd')).toBe(
       first.payment.creditsRemaining,
@@ -217,6 +218,7 @@ describe('a repair pass', () => {
       notDebited: 0,
       pending: 1,
       dropped: 0,
+      expired: 0,
     })
     expect(await ledger.balance(accountId, 'usd')).toBe(balance - 500)
     for (let pass = 2; pass < MAX_LOOKUP_FAILURES; pass++)
@@ -227,6 +229,7 @@ describe('a repair pass', () => {
       notDebited: 0,
       pending: 0,
       dropped: 1,
+      expired: 0,
     })
     expect(events.filter((e) => e.type === 'debit_repair').map((e) => [e.ref, e.outcome])).toEqual([
       [refs[1], 'reversed'],

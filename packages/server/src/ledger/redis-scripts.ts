@@ -6,9 +6,10 @@
  *   P:{A}:j    list: journal entries, oldest first, as JSON arrays [id, currency, kind, units, ref, balanceAfter, at]
  *   P:{A}:r    set: `<kind>:<ref>` of every entry (the idempotency guard, and hasEntry)
  * Outside any account: P:credidx:<hash> (credential → account), P:lock:<key>, P:pending:<key>, P:hit:<key>:<window start>,
- * and P:held, a sorted set of held debits (`[account, currency, units, ref]` as JSON, scored by deadline): a
- * separate key in its own slot, written in the same round trip as the debit. An entry there says "this request
- * may have been debited"; the reversal checks that the debit is in the account's refs before it gives anything back.
+ * and P:held, a sorted set of held debits (`[account, currency, units, ref]` as JSON, scored by deadline). On
+ * standalone Redis the debit's script writes it (one command); on Cluster it is in another slot, so a command of
+ * its own goes first in the same round trip. An entry there says "this request may have been debited"; the
+ * reversal checks that the debit is in the account's refs before it gives anything back.
  */
 
 export interface LuaScript {
@@ -79,6 +80,19 @@ return spend(ARGV[1], tonumber(ARGV[2]), ARGV[3], ARGV[4], ARGV[5])
 `,
 }
 
+/**
+ * KEYS: account, journal, refs, held. ARGV: currency, units, ref, credentialHash, at, deadline, member.
+ * SPEND, and the held record in the same script: standalone Redis only (P:held is in another slot).
+ */
+export const SPEND_HELD: LuaScript = {
+  keys: 4,
+  lua: `${APPEND}${SPEND_FN}
+local reply = spend(ARGV[1], tonumber(ARGV[2]), ARGV[3], ARGV[4], ARGV[5])
+if reply[1] == 'ok' then redis.call('ZADD', KEYS[4], ARGV[6], ARGV[7]) end
+return reply
+`,
+}
+
 /** KEYS: account, journal, refs. ARGV: currency, units, kind, ref, at. Returns {applied, balance}. */
 export const CREDIT: LuaScript = {
   keys: 3,
@@ -98,6 +112,20 @@ local credited = credit(ARGV[1], tonumber(ARGV[2]), ARGV[3], ARGV[4], ARGV[5])
 if credited.err then return credited end
 local reply = {credited[1]}
 for i, value in ipairs(spend(ARGV[1], tonumber(ARGV[6]), ARGV[7], ARGV[8], ARGV[5])) do reply[i + 1] = value end
+return reply
+`,
+}
+
+/** KEYS: account, journal, refs, held. ARGV: those of CREDIT_AND_SPEND, then deadline, member. Standalone Redis only. */
+export const CREDIT_AND_SPEND_HELD: LuaScript = {
+  keys: 4,
+  lua: `${APPEND}${CREDIT_FN}${SPEND_FN}
+local credited = credit(ARGV[1], tonumber(ARGV[2]), ARGV[3], ARGV[4], ARGV[5])
+if credited.err then return credited end
+local reply = {credited[1]}
+local spent = spend(ARGV[1], tonumber(ARGV[6]), ARGV[7], ARGV[8], ARGV[5])
+if spent[1] == 'ok' then redis.call('ZADD', KEYS[4], ARGV[9], ARGV[10]) end
+for i, value in ipairs(spent) do reply[i + 1] = value end
 return reply
 `,
 }

@@ -115,6 +115,8 @@ function list(value: unknown): unknown[] {
 export class RedisLedger implements Ledger {
   readonly kind = 'redis'
   readonly prefix: string
+  /** An ioredis Cluster: a script may touch one slot only, so a held debit's record is a command of its own. */
+  private readonly cluster: boolean
 
   /** Client options that make an outage fail fast (spread them into `new Redis(url, { ... })`). */
   static readonly clientOptions = {
@@ -134,25 +136,31 @@ export class RedisLedger implements Ledger {
         `stripe402 ledger: Redis prefix must be non-empty and free of { and }, got ${JSON.stringify(prefix)}`,
       )
     this.prefix = prefix
+    this.cluster = (client as { isCluster?: unknown }).isCluster === true
   }
 
   async spend(input: SpendInput): Promise<SpendResult> {
     checkSpend(input)
-    const { accountId } = input
-    const debit = this.run(scripts.SPEND, this.accountKeys(accountId), [
-      input.currency,
-      input.units,
-      input.ref,
-      input.credentialHash ?? '',
-      Date.now(),
-    ])
-    if (input.holdUntil === undefined) return spendResult(list(await debit), accountId)
-    return this.held(input, input.holdUntil, debit, (reply) => spendResult(list(reply), accountId))
+    const { accountId, holdUntil } = input
+    const args = [input.currency, input.units, input.ref, input.credentialHash ?? '', Date.now()]
+    const parse = (reply: unknown) => spendResult(list(reply), accountId)
+    if (holdUntil === undefined)
+      return parse(await this.run(scripts.SPEND, this.accountKeys(accountId), args))
+    if (!this.cluster)
+      return parse(
+        await this.run(
+          scripts.SPEND_HELD,
+          [...this.accountKeys(accountId), this.heldKey],
+          [...args, holdUntil, heldMember(input)],
+        ),
+      )
+    const debit = this.run(scripts.SPEND, this.accountKeys(accountId), args)
+    return this.held(input, holdUntil, debit, parse)
   }
 
   /**
-   * A held debit: its record goes to P:held by a command sent before the debit's own script, in the
-   * same round trip (Cluster keeps them in different slots). Both are awaited; a failure of either is
+   * A held debit on Cluster: its record goes to P:held by a command sent before the debit's own
+   * script, in the same round trip (they are in different slots). Both are awaited; a failure of either is
    * the call's failure, which the engine treats as a debit in doubt. A debit refused releases its record.
    */
   private async held<T extends SpendResult | { spend: SpendResult }>(
@@ -227,8 +235,9 @@ export class RedisLedger implements Ledger {
   ): Promise<{ applied: boolean; spend: SpendResult }> {
     checkCreditAndSpend(input)
     const { credit, spend } = input
-    const run = this.run(scripts.CREDIT_AND_SPEND, this.accountKeys(credit.accountId), [
-      credit.currency,
+    const { accountId, currency } = credit
+    const args = [
+      currency,
       credit.units,
       credit.kind,
       credit.ref,
@@ -236,14 +245,25 @@ export class RedisLedger implements Ledger {
       spend.units,
       spend.ref,
       spend.credentialHash ?? '',
-    ])
+    ]
     const parse = (reply: unknown) => {
       const [applied, ...spent] = list(reply)
-      return { applied: applied === 1, spend: spendResult(spent, credit.accountId) }
+      return { applied: applied === 1, spend: spendResult(spent, accountId) }
     }
-    if (spend.holdUntil === undefined) return parse(await run)
-    const { accountId, currency } = credit
-    return this.held({ ...spend, accountId, currency }, spend.holdUntil, run, parse)
+    const keys = this.accountKeys(accountId)
+    if (spend.holdUntil === undefined)
+      return parse(await this.run(scripts.CREDIT_AND_SPEND, keys, args))
+    const debit = { ...spend, accountId, currency }
+    if (!this.cluster)
+      return parse(
+        await this.run(
+          scripts.CREDIT_AND_SPEND_HELD,
+          [...keys, this.heldKey],
+          [...args, spend.holdUntil, heldMember(debit)],
+        ),
+      )
+    const run = this.run(scripts.CREDIT_AND_SPEND, keys, args)
+    return this.held(debit, spend.holdUntil, run, parse)
   }
 
   async credit(input: CreditInput): Promise<{ applied: boolean; balance: number }> {

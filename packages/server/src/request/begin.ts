@@ -196,6 +196,7 @@ async function decide(
     route: paidRoute,
     price: price.units,
     ref: debitRef(winner.method, paidRoute.key),
+    ...holdOf(engine),
     ...(options.clientAddress !== undefined && { clientAddress: options.clientAddress }),
   }
   const raw: unknown = request.headers.get(HEADERS.PAYMENT)
@@ -239,6 +240,12 @@ async function decide(
     'payment_required',
     'The payment header carries neither a clientId nor a paymentMethodId; pay with a card.',
   )
+}
+
+/** The request's debit is held until then (when the ledger holds debits): see `HeldDebitSettler`. */
+function holdOf(engine: Engine): { holdUntil?: number } {
+  const holdUntil = engine.settler.holdUntil()
+  return holdUntil === undefined ? {} : { holdUntil }
 }
 
 /**

@@ -67,11 +67,12 @@ export async function spendByCard(
 export function cardSpend(
   request: PricedRequest,
   payer: CardPayer,
-): { credentialHash?: string; units: number; ref: string } {
+): { credentialHash?: string; units: number; ref: string; holdUntil?: number } {
   return {
     ...(payer.credential && { credentialHash: payer.credential.credentialHash }),
     units: request.price,
     ref: request.ref,
+    ...(request.holdUntil !== undefined && { holdUntil: request.holdUntil }),
   }
 }
 
@@ -112,7 +113,6 @@ async function judge(
   if (result.ok) {
     const outcome = await finishCardPayment(engine, request, {
       accountId,
-      entryId: result.entryId,
       balance: result.balance,
       ...(chargeId !== undefined && { chargeId }),
       ...(credential && { clientId: credential.clientId }),

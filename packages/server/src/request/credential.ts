@@ -40,6 +40,7 @@ export async function spendWithCredential(
       currency,
       units: request.price,
       ref: request.ref,
+      ...(request.holdUntil !== undefined && { holdUntil: request.holdUntil }),
     }),
   )
   if (result.ok) {
@@ -56,7 +57,8 @@ export async function spendWithCredential(
       accountId: result.accountId,
       currency,
       units: request.price,
-      entryId: result.entryId,
+      ref: request.ref,
+      ...(request.holdUntil !== undefined && { holdUntil: request.holdUntil }),
       balance: result.balance,
       clientId,
     })

@@ -15,6 +15,8 @@ export interface PricedRequest {
   price: number
   /** Journal reference of this request's debit, unique (`debitRef`): how a debit whose answer was lost is found again. */
   ref: string
+  /** The debit is held until then (epoch ms), when the ledger holds debits. */
+  holdUntil?: number
   clientAddress?: string
 }
 

@@ -51,11 +51,16 @@ describe('settle', () => {
 
   it('never throws to the adapter when the reversal fails; it logs instead', async () => {
     const memory = new MemoryLedger()
+    const down = async () => {
+      throw new Error('ledger down')
+    }
+    // Neither a reversal nor a held debit's settlement can be written.
     const ledger = Object.assign(Object.create(memory) as MemoryLedger, {
       credit: async (input: Parameters<MemoryLedger['credit']>[0]) => {
         if (input.kind === 'reversal') throw new Error('ledger down')
         return memory.credit(input)
       },
+      holds: { ...memory.holds, settle: down },
     })
     const { outcome, logs } = await spendOnce({ ledger })
     await expect(outcome.settle(500)).resolves.toBeUndefined()

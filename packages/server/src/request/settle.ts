@@ -1,4 +1,4 @@
-/** Settling a paid request: give the debit back when the handler failed, exactly once. */
+/** Settling a paid request: keep its debit once the answer went out, or give it back when the handler failed, exactly once. */
 import { errorMessage } from '../events'
 import type { Engine } from '../engine'
 
@@ -6,24 +6,29 @@ export interface Debit {
   accountId: string
   currency: string
   units: number
-  /** Journal entry id of the debit; the reversal is keyed by it, so it can never be applied twice. */
-  entryId: string
+  /** The debit's ref (unique per request): its reversal is keyed by it, so it is never given back twice. */
+  ref: string
+  /** Held until then (epoch ms) when the ledger holds debits: settled by a sweep if this process never settles it. */
+  holdUntil?: number
 }
 
 /**
- * Returns the `settle` of a paid outcome. The first call decides; later calls return the
- * same promise. Failures are logged and reported, never thrown: the response is already
- * on its way and the adapter has nothing better to do with them.
+ * Returns the `settle` of a paid outcome, and marks its debit in flight. The first call decides;
+ * later calls return the same promise. Failures are logged and reported, never thrown: the
+ * response is already on its way and the adapter has nothing better to do with them. A reversal
+ * the ledger cannot take now is retried, and, if this process dies first, the debit's hold
+ * brings it back by any instance's sweep.
  */
 export function createSettle(engine: Engine, debit: Debit): (status: number) => Promise<void> {
+  if (debit.holdUntil !== undefined) engine.settler.begin(debit, debit.holdUntil)
   let settled: Promise<void> | undefined
   return (status) => {
-    settled ??= reverseIfFailed(engine, debit, status)
+    settled ??= decide(engine, debit, status)
     return settled
   }
 }
 
-async function reverseIfFailed(engine: Engine, debit: Debit, status: number): Promise<void> {
+async function decide(engine: Engine, debit: Debit, status: number): Promise<void> {
   // A status that is not a number means the adapter lost track of the response: treat it as failed.
   const final = Number.isInteger(status) ? status : 500
   let reverse: boolean
@@ -33,36 +38,17 @@ async function reverseIfFailed(engine: Engine, debit: Debit, status: number): Pr
     engine.logger.error('reverseDebit policy threw; the debit stands', {
       error: errorMessage(error),
     })
-    return
+    reverse = false
   }
-  if (reverse) await giveBack(engine, debit, final)
+  await engine.settler.settle(heldOf(debit), reverse, final)
 }
 
-/** Credits a debit back (`reversal` keyed by the debit's entry id). Never throws. */
-export async function giveBack(engine: Engine, debit: Debit, status: number): Promise<void> {
-  try {
-    const { applied } = await engine.ledger.credit({
-      accountId: debit.accountId,
-      currency: debit.currency,
-      units: debit.units,
-      kind: 'reversal',
-      ref: debit.entryId,
-    })
-    if (applied)
-      engine.emit({
-        type: 'reversal',
-        accountId: debit.accountId,
-        currency: debit.currency,
-        units: debit.units,
-        status,
-      })
-  } catch (error) {
-    const message = errorMessage(error)
-    engine.logger.error('could not reverse a debit after a failed response', {
-      accountId: debit.accountId,
-      entryId: debit.entryId,
-      error: message,
-    })
-    engine.emit({ type: 'error', stage: 'settle', code: 'reversal_failed', message })
-  }
+/**
+ * Gives a debit back (a `reversal` keyed by its ref, once). True when it is back now; false when
+ * the ledger did not answer, and it is retried and, failing that, swept back. Never throws.
+ */
+export function giveBack(engine: Engine, debit: Debit, status: number): Promise<boolean> {
+  return engine.settler.settle(heldOf(debit), true, status)
 }
+
+const heldOf = ({ accountId, currency, units, ref }: Debit) => ({ accountId, currency, units, ref })

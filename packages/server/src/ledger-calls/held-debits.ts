@@ -1,0 +1,285 @@
+/**
+ * Settling paid requests' debits through the ledger's held debits: a debit is held from the moment
+ * it is taken until its answer's fate is written, so that no process can die knowing, alone, that a
+ * debit should be given back.
+ */
+import { type Emit, errorMessage, type PaywallLogger } from '../events'
+import type { HeldDebit, HeldSettlement, Ledger } from '../ledger/types'
+
+export interface HoldTiming {
+  /** How long a debit is held for its answer before any instance gives it back. */
+  holdMs: number
+  /** How often confirmations are written, in one batch, off the request path. */
+  flushMs: number
+}
+
+/** What one sweep did. */
+export interface SweepResult {
+  /** Held debits past their deadline given back (their process died, or lost the ledger for longer than the hold). */
+  expired: number
+}
+
+/** Most settlements waiting for the ledger; beyond it the oldest confirmations are let go (their debits come back by sweep). */
+const MAX_QUEUED = 100_000
+/** Most held debits one sweep call takes. */
+const SWEEP_BATCH = 500
+const MAX_RETRY_MS = 30_000
+
+interface InFlight extends HeldDebit {
+  until: number
+}
+
+/** A settlement waiting for the ledger, with the status a reversal is reported with. */
+interface Queued extends HeldSettlement {
+  status: number
+}
+
+/**
+ * One per paywall. `holdUntil()` gives a debit's deadline; `begin(debit)` marks it in flight (its
+ * deadline is pushed back while the handler works); `settle(debit, reverse)` decides it. A
+ * reversal is written at once, and retried until it lands; a confirmation waits for the next batch.
+ * Every tick (`flushMs`) writes the batch and extends what is still in flight; every quarter of
+ * `holdMs` a sweep gives back what any instance left held past its deadline.
+ *
+ * Without `ledger.holds` (a ledger of your own without them) it gives back in process only, as
+ * before: a debit whose process dies before its reversal is kept.
+ */
+export class HeldDebitSettler {
+  private readonly inFlight = new Map<string, InFlight>()
+  private queued: Queued[] = []
+  private tickTimer: ReturnType<typeof setTimeout> | undefined
+  private sweepTimer: ReturnType<typeof setInterval> | undefined
+  private retryMs: number
+  private flushing: Promise<void> = Promise.resolve()
+  private closed = false
+
+  constructor(
+    private readonly engine: { ledger: Ledger; emit: Emit; logger: PaywallLogger },
+    private readonly timing: HoldTiming,
+  ) {
+    this.retryMs = timing.flushMs
+    // From the start, not from the first paid call: a restarted instance gives back what its predecessor left held.
+    if (this.durable) {
+      this.sweepTimer = setInterval(
+        () => void this.sweep(),
+        Math.max(this.timing.holdMs / 4, 1_000),
+      )
+      unref(this.sweepTimer)
+    }
+  }
+
+  /** True when the ledger holds debits (every built-in ledger does). */
+  get durable(): boolean {
+    return this.engine.ledger.holds !== undefined
+  }
+
+  /** The deadline of a debit taken now, or undefined when the ledger holds no debits. */
+  holdUntil(): number | undefined {
+    return this.durable ? Date.now() + this.timing.holdMs : undefined
+  }
+
+  /** A debit was taken and its handler runs: its hold is extended until it is settled. */
+  begin(debit: HeldDebit, until: number): void {
+    if (!this.durable) return
+    this.inFlight.set(keyOf(debit), { ...debit, until })
+    this.wake(this.timing.flushMs)
+  }
+
+  /**
+   * Decides a debit. `reverse`: given back now if the ledger answers (true), else held for retries
+   * and, failing those, for the sweep (false). Keep: queued for the next batch (resolves at once).
+   * Never rejects.
+   */
+  async settle(debit: HeldDebit, reverse: boolean, status: number): Promise<boolean> {
+    this.inFlight.delete(keyOf(debit))
+    const { holds } = this.engine.ledger
+    if (!reverse) {
+      if (holds) this.enqueue({ ...debit, reverse: false, status })
+      return false
+    }
+    try {
+      const reversed = holds
+        ? (await holds.settle([{ ...debit, reverse: true }])) > 0
+        : (
+            await this.engine.ledger.credit({
+              accountId: debit.accountId,
+              currency: debit.currency,
+              units: debit.units,
+              kind: 'reversal',
+              ref: debit.ref,
+            })
+          ).applied
+      if (reversed) this.emitReversal(debit, status)
+      return true
+    } catch (error) {
+      const message = errorMessage(error)
+      if (holds) {
+        this.enqueue({ ...debit, reverse: true, status })
+        // Held in the ledger: retried from here, and swept back by any instance if this one dies.
+        this.log('warn', 'could not reverse a debit after a failed response', {
+          accountId: debit.accountId,
+          retried: true,
+          error: message,
+        })
+      } else {
+        this.log('error', 'could not reverse a debit after a failed response', {
+          accountId: debit.accountId,
+          ref: debit.ref,
+          error: message,
+        })
+      }
+      this.engine.emit({ type: 'error', stage: 'settle', code: 'reversal_failed', message })
+      return false
+    }
+  }
+
+  /** Writes what is queued now (after any write already running). Never rejects. */
+  flush(): Promise<void> {
+    const next = this.flushing.then(() => this.write())
+    this.flushing = next.catch(() => {})
+    return this.flushing
+  }
+
+  /** Gives back held debits past their deadline, on any instance's behalf. Never rejects. */
+  async sweep(): Promise<SweepResult> {
+    const { holds } = this.engine.ledger
+    const result: SweepResult = { expired: 0 }
+    if (!holds) return result
+    try {
+      for (;;) {
+        const swept = await holds.sweep(Date.now(), SWEEP_BATCH)
+        for (const debit of swept) {
+          result.expired++
+          const { accountId, currency, units, ref } = debit
+          this.engine.emit({
+            type: 'debit_repair',
+            accountId,
+            currency,
+            units,
+            ref,
+            outcome: 'expired',
+          })
+        }
+        if (swept.length < SWEEP_BATCH) break
+      }
+      if (result.expired > 0)
+        this.log('warn', 'held debits past their deadline were given back', {
+          count: result.expired,
+        })
+    } catch (error) {
+      this.log('warn', 'could not sweep held debits; the next sweep tries again', {
+        error: errorMessage(error),
+      })
+    }
+    return result
+  }
+
+  /** Writes what is queued and stops the timers. Debits still in flight stay held: a later sweep settles them. */
+  async close(): Promise<void> {
+    this.closed = true
+    clearTimeout(this.tickTimer)
+    clearInterval(this.sweepTimer)
+    this.tickTimer = undefined
+    this.sweepTimer = undefined
+    await this.flush()
+    if (this.queued.length > 0)
+      this.log(
+        'error',
+        'the paywall closed with debits it could not settle; a sweep gives them back',
+        {
+          pending: this.queued.length,
+        },
+      )
+  }
+
+  /** Settlements waiting for the ledger, and debits in flight (for tests and the repair report). */
+  get pending(): { queued: number; inFlight: number } {
+    return { queued: this.queued.length, inFlight: this.inFlight.size }
+  }
+
+  private enqueue(item: Queued): void {
+    if (this.queued.length >= MAX_QUEUED) {
+      // A confirmation let go costs the operator one call (its debit comes back); a reversal is never let go.
+      const index = this.queued.findIndex((queued) => !queued.reverse)
+      if (index >= 0) this.queued.splice(index, 1)
+    }
+    this.queued.push(item)
+    this.wake(this.timing.flushMs)
+  }
+
+  private async write(): Promise<void> {
+    const { holds } = this.engine.ledger
+    if (!holds) return
+    const batch = this.queued
+    this.queued = []
+    const extend = this.due()
+    try {
+      if (batch.length > 0) {
+        await holds.settle(
+          batch.map(({ accountId, currency, units, ref, reverse }) => ({
+            accountId,
+            currency,
+            units,
+            ref,
+            reverse,
+          })),
+        )
+        for (const item of batch) if (item.reverse) this.emitReversal(item, item.status)
+      }
+      if (extend.length > 0) {
+        const until = Date.now() + this.timing.holdMs
+        await holds.extend(extend, until)
+        for (const debit of extend) debit.until = until
+      }
+      this.retryMs = this.timing.flushMs
+    } catch (error) {
+      this.queued = batch.concat(this.queued)
+      this.log('warn', 'held debits wait for the ledger', {
+        pending: this.queued.length,
+        retryInMs: this.retryMs,
+        error: errorMessage(error),
+      })
+      this.retryMs = Math.min(this.retryMs * 2, MAX_RETRY_MS)
+    }
+  }
+
+  /** Debits in flight whose deadline is less than half a hold away. */
+  private due(): InFlight[] {
+    const soon = Date.now() + this.timing.holdMs / 2
+    return [...this.inFlight.values()].filter((debit) => debit.until <= soon)
+  }
+
+  private emitReversal(debit: HeldDebit, status: number): void {
+    const { accountId, currency, units } = debit
+    this.engine.emit({ type: 'reversal', accountId, currency, units, status })
+  }
+
+  /** Ticks while anything is queued or in flight. */
+  private wake(ms: number): void {
+    if (this.closed || this.tickTimer !== undefined) return
+    this.tickTimer = setTimeout(() => {
+      this.tickTimer = undefined
+      this.flush().then(() => {
+        if (this.queued.length > 0) this.wake(this.retryMs)
+        else if (this.inFlight.size > 0) this.wake(this.timing.flushMs)
+      })
+    }, ms)
+    unref(this.tickTimer)
+  }
+
+  /** A logger that throws must not break a timer's work. */
+  private log(level: 'warn' | 'error', message: string, meta: Record<string, unknown>): void {
+    try {
+      this.engine.logger[level](message, meta)
+    } catch {
+      // Nothing better to do with it here.
+    }
+  }
+}
+
+const keyOf = (debit: HeldDebit) => `${debit.accountId}\u0000${debit.ref}`
+
+/** Node: never keep the process alive for these timers. Other runtimes return a number. */
+function unref(timer: unknown): void {
+  ;(timer as { unref?: () => void }).unref?.()
+}
