@@ -233,6 +233,19 @@ describe('revocation and rotation', () => {
   })
 })
 
+describe('fail closed', () => {
+  it('answers 503 with Retry-After when its store is down, and nothing goes out', async () => {
+    const agent = await stack.agent()
+    await stack.store.close()
+    const res = await stack.fetchAs(agent.handle, { url: joke() })
+    expect(res.status).toBe(503)
+    expect(res.headers.get('retry-after')).toBe('2')
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('store_unavailable')
+    expect(stack.outbound).toEqual([])
+    expect(stack.emulator.charges()).toHaveLength(0)
+  })
+})
+
 describe('bad input', () => {
   it('answers every bad request with a 4xx and a code, and changes nothing', async () => {
     const agent = await stack.agent()

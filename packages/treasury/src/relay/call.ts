@@ -4,7 +4,14 @@ import { type ApprovalContext, getPaymentInfo } from '@stripe402/client'
 import { decodePaymentPayload, HEADERS } from '@stripe402/protocol'
 import { originMatcher } from '../agents/origins'
 import { TreasuryError } from '../errors'
-import type { AgentRecord, CallOutcome, Settlement, TopUp, TreasuryStore } from '../store/types'
+import {
+  type AgentRecord,
+  type CallOutcome,
+  type Settlement,
+  StoreUnavailableError,
+  type TopUp,
+  type TreasuryStore,
+} from '../store/types'
 import type { Engine } from './engine'
 import { type CallScope, withScope } from './scope'
 import { RelayError, type TransportOptions } from './transport'
@@ -109,8 +116,18 @@ function asTreasuryError(error: unknown): TreasuryError {
   if (error instanceof TreasuryError) return error
   if (error instanceof RelayError)
     return new TreasuryError(error.code, error.message, { cause: error })
-  const message = error instanceof Error ? error.message : String(error)
-  return new TreasuryError('upstream_unreachable', `The request failed: ${message}`, {
+  // The store failed under the engine (its wallet): nothing may be paid without it.
+  const code = (error as { code?: unknown } | undefined)?.code
+  if (error instanceof StoreUnavailableError || code === 'store_unavailable')
+    return new TreasuryError(
+      'store_unavailable',
+      'The treasury cannot reach its store; try again.',
+      {
+        cause: error,
+      },
+    )
+  // Anything else says nothing of itself: its message is not ours to vouch for.
+  return new TreasuryError('upstream_unreachable', 'The request failed before an answer came.', {
     cause: error,
   })
 }
