@@ -11,7 +11,7 @@ import {
 } from '@stripe402/server'
 import ts from 'typescript'
 import { afterAll, describe, expect, it } from 'vitest'
-import { type Block, blocks, root, where } from './blocks'
+import { type Block, blocks, root, where, workspace } from './blocks'
 
 /** Which test proves each kind of fenced block; a block of any other kind fails the inventory. */
 const CHECKED_BY: Record<string, string> = {
@@ -126,8 +126,27 @@ describe('README JSON', () => {
     expect(jsonBlocks.map((b) => b.readme)).toContain('packages/server/README.md')
   })
 
-  // A JSON block is a discovery document (the only JSON a README shows today): another kind needs its schema here.
-  it.each(jsonBlocks.map((b) => [where(b), b] as const))(
+  // An MCP host's `mcpServers` configuration: each server runs a bin this workspace ships.
+  const isMcpConfig = (block: Block) => 'mcpServers' in (JSON.parse(block.code) as object)
+  it.each(jsonBlocks.filter(isMcpConfig).map((b) => [where(b), b] as const))(
+    '%s configures an MCP host to run a stripe402 bin',
+    (_, block) => {
+      const { mcpServers } = JSON.parse(block.code) as {
+        mcpServers: Record<string, { command: string; args?: string[]; env?: object }>
+      }
+      const servers = Object.values(mcpServers)
+      expect(servers.length).toBeGreaterThan(0)
+      for (const server of servers) {
+        expect(server.command).toBe('npx')
+        const name = server.args?.find((a) => a.startsWith('@stripe402/'))
+        const pkg = workspace.find((p) => p.json.name === name)
+        expect(pkg?.json.bin, `${name} ships a bin`).toBeDefined()
+      }
+    },
+  )
+
+  // Any other JSON block is a discovery document: another kind needs its schema here.
+  it.each(jsonBlocks.filter((b) => !isMcpConfig(b)).map((b) => [where(b), b] as const))(
     '%s is the discovery document the engine serves',
     (_, block) => {
       const shown: unknown = JSON.parse(block.code)

@@ -173,11 +173,14 @@ export async function startApi(options: StartOptions): Promise<RunningApi> {
   return {
     url: `http://127.0.0.1:${port}`,
     server,
-    close: () =>
-      new Promise<void>((resolve) => {
+    // The paywall last: it writes the confirmations of the calls just served before the ledger closes.
+    close: async () => {
+      await new Promise<void>((resolve) => {
         server.closeAllConnections()
         server.close(() => resolve())
-      }),
+      })
+      await paywall.close()
+    },
   }
 }
 
