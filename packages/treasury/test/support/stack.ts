@@ -119,6 +119,22 @@ export function useStack(extra: Partial<TreasuryOptions> = {}): Stack {
     stack.instance = () => start(join(dir, 'treasury.db'))
   })
   afterEach(async () => {
+    // Every test: the card number went nowhere but Stripe's tokenization endpoint.
+    const digits = VISA.number
+    const leaks = [
+      ...stack.outbound
+        .filter(
+          (o) =>
+            !(o.to === 'stripe' && o.method === 'POST' && o.url.endsWith('/v1/payment_methods')),
+        )
+        .filter((o) => JSON.stringify(o).includes(digits))
+        .map((o) => `${o.method} ${o.url}`),
+      ...stack.api.received
+        .filter((r) => JSON.stringify(r).includes(digits))
+        .map((r) => `API ${r.path}`),
+      ...stack.logs.filter((line) => line.includes(digits)),
+    ]
+    if (leaks.length > 0) throw new Error(`the card number left the treasury: ${leaks.join(', ')}`)
     for (const instance of instances) {
       instance.treasury.close()
       await instance.server.close()
