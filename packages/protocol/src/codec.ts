@@ -1,8 +1,9 @@
 /** Header codec: base64 of UTF-8 JSON, strict and safe to run on hostile input. */
 import type { z } from 'zod'
 import { base64DecodeUtf8, base64EncodeUtf8 } from './base64'
-import { DEFAULT_MAX_HEADER_BYTES, MAX_UNITS } from './constants'
+import { DEFAULT_MAX_HEADER_BYTES } from './constants'
 import { Stripe402Error } from './errors'
+import { checkedPaymentPayload, checkedPaymentResponse } from './fast-checks'
 import { parseJsonSafely } from './json'
 import {
   type PaymentPayload,
@@ -27,6 +28,11 @@ export interface DecodeOptions {
  * `Stripe402Error` `invalid_payment`, never a TypeError nor a header of the text "undefined".
  */
 export function encodeHeader(value: unknown): string {
+  return encodeJson(value, true)
+}
+
+/** `encodeHeader`; `mayHoldForbiddenKey: false` skips the key scan for a value whose keys are known (a checked message). */
+function encodeJson(value: unknown, mayHoldForbiddenKey: boolean): string {
   let json: string | undefined
   try {
     json = JSON.stringify(value)
@@ -43,7 +49,7 @@ export function encodeHeader(value: unknown): string {
     )
   // A header every peer's decoder (ours included) would refuse is not written: the safe parser
   // runs only when a forbidden key may be there, so ordinary headers cost one regex test.
-  if (MAYBE_FORBIDDEN_KEY.test(json)) {
+  if (mayHoldForbiddenKey && MAYBE_FORBIDDEN_KEY.test(json)) {
     const checked = parseJsonSafely(json)
     if (!checked.ok)
       throw new Stripe402Error(
@@ -92,11 +98,15 @@ function decodeWith<S extends z.ZodType>(
   what: string,
   header: unknown,
   options?: DecodeOptions,
+  checked?: (value: unknown) => z.infer<S> | undefined,
 ): z.infer<S> {
   const value = decodeRaw(header, what, options)
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw invalidHeader(what, 'it must hold a JSON object')
   }
+  // The schema's rules written out (fast-checks.ts) answer the common case; the schema decides the rest.
+  const fast = checked?.(value)
+  if (fast !== undefined) return fast
   const result = schema.safeParse(value)
   if (!result.success) {
     const issue = result.error.issues[0]
@@ -115,11 +125,11 @@ function encodeWith<S extends z.ZodType>(schema: S, what: string, value: z.input
       `Refusing to encode an invalid ${what}: ${issue?.path.join('.') || what}: ${issue?.message}.`,
     )
   }
-  return encodeValid(what, result.data)
+  return encodeValid(what, result.data, true)
 }
 
-function encodeValid(what: string, value: unknown): string {
-  const header = encodeHeader(value)
+function encodeValid(what: string, value: unknown, mayHoldForbiddenKey: boolean): string {
+  const header = encodeJson(value, mayHoldForbiddenKey)
   if (header.length > DEFAULT_MAX_HEADER_BYTES) {
     // Peers refuse headers above the default cap, so sending one would strand the client.
     throw new Stripe402Error(
@@ -129,46 +139,6 @@ function encodeValid(what: string, value: unknown): string {
   }
   return header
 }
-
-/**
- * `PaymentResponseSchema`'s checks written out, because a server encodes a receipt on every paid
- * response and the schema's safeParse costs more than the rest of encoding. Returns the object the
- * schema would return (its keys in schema order, unknown ones left out), or undefined whenever it
- * is not sure the schema accepts the value: the schema then decides, and words a refusal as ever.
- * A property test holds the two to the same output.
- */
-function checkedPaymentResponse(value: PaymentResponse): PaymentResponse | undefined {
-  if (typeof value !== 'object' || value === null) return undefined
-  const {
-    success,
-    chargeId,
-    creditsRemaining,
-    clientId,
-    error,
-    errorCode,
-    amountCharged,
-    currency,
-  } = value
-  const ok =
-    typeof success === 'boolean' &&
-    (chargeId === undefined || isText(chargeId, 255)) &&
-    isUnits(creditsRemaining) &&
-    isText(clientId, 255) &&
-    (error === undefined || isText(error, 1024)) &&
-    (errorCode === undefined || isText(errorCode, 64)) &&
-    (amountCharged === undefined || isUnits(amountCharged)) &&
-    (currency === undefined || (typeof currency === 'string' && CURRENCY.test(currency)))
-  // Absent fields are undefined here, and JSON.stringify leaves them out, as the schema does.
-  return ok
-    ? { success, chargeId, creditsRemaining, clientId, error, errorCode, amountCharged, currency }
-    : undefined
-}
-
-const CURRENCY = /^[a-z]{3}$/
-const isText = (value: unknown, max: number): boolean =>
-  typeof value === 'string' && value.length <= max
-const isUnits = (value: unknown): boolean =>
-  Number.isSafeInteger(value) && (value as number) >= 0 && (value as number) <= MAX_UNITS
 
 /** Strips HTTP optional whitespace (spaces and tabs) at both ends; a loop, so no regex backtracking. */
 function trimOptionalWhitespace(value: string): string {
@@ -193,12 +163,12 @@ export const decodePaymentRequired = (header: unknown, options?: DecodeOptions):
 export const encodePaymentPayload = (value: PaymentPayload): string =>
   encodeWith(PaymentPayloadSchema, 'PaymentPayload', value)
 export const decodePaymentPayload = (header: unknown, options?: DecodeOptions): PaymentPayload =>
-  decodeWith(PaymentPayloadSchema, 'payment', header, options)
+  decodeWith(PaymentPayloadSchema, 'payment', header, options, checkedPaymentPayload)
 
 export const encodePaymentResponse = (value: PaymentResponse): string => {
   const checked = checkedPaymentResponse(value)
   return checked
-    ? encodeValid('PaymentResponse', checked)
+    ? encodeValid('PaymentResponse', checked, false)
     : encodeWith(PaymentResponseSchema, 'PaymentResponse', value)
 }
 export const decodePaymentResponse = (header: unknown, options?: DecodeOptions): PaymentResponse =>

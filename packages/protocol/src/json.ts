@@ -16,16 +16,26 @@ export function parseJsonSafely(text: string, maxDepth = MAX_JSON_DEPTH): SafeJs
   } catch {
     return { ok: false, reason: 'is not valid JSON' }
   }
-  const stack: Array<{ node: unknown; depth: number }> = [{ node: value, depth: 0 }]
-  for (let top = stack.pop(); top; top = stack.pop()) {
-    const { node, depth } = top
-    if (node === null || typeof node !== 'object') continue
+  if (value === null || typeof value !== 'object') return { ok: true, value }
+  // Only objects and arrays go on the stacks (a header's fields are mostly strings and numbers),
+  // and a flat object, as headers are, allocates no stack at all.
+  const nodes: object[] = []
+  const depths: number[] = []
+  let node: object | undefined = value
+  let depth = 0
+  while (node !== undefined) {
     if (depth >= maxDepth) return { ok: false, reason: `nests deeper than ${maxDepth} levels` }
     for (const key of Object.keys(node)) {
       if (FORBIDDEN_KEYS.has(key))
         return { ok: false, reason: `contains the forbidden key "${key}"` }
-      stack.push({ node: (node as Record<string, unknown>)[key], depth: depth + 1 })
+      const child: unknown = (node as Record<string, unknown>)[key]
+      if (child !== null && typeof child === 'object') {
+        nodes.push(child)
+        depths.push(depth + 1)
+      }
     }
+    node = nodes.pop()
+    depth = depths.pop() ?? 0
   }
   return { ok: true, value }
 }
