@@ -40,6 +40,21 @@ describe('credentials', () => {
     expect(parseClientId(account, 'account')).toEqual({ kind: 'account', accountId: account })
   })
 
+  it('parses a token sent again, and thousands of others between, to the same account and hash', () => {
+    const first = issueToken(account)
+    const expected = { kind: 'token', accountId: account, credentialHash: first.credentialHash }
+    expect(parseClientId(first.token, 'token')).toEqual(expected)
+    expect(parseClientId(first.token, 'token')).toEqual(expected)
+    // More tokens than the parser remembers: each still parses to its own hash, and so does the first.
+    for (let i = 0; i < 5000; i++) {
+      const other = issueToken(i.toString(16).padStart(64, '0'))
+      expect(parseClientId(other.token, 'account')).toMatchObject({
+        credentialHash: other.credentialHash,
+      })
+    }
+    expect(parseClientId(first.token, 'account')).toEqual(expected)
+  })
+
   it.each([
     '',
     'x',

@@ -36,8 +36,34 @@ const sha256Hex: (text: string) => string =
  * (it cannot be revoked); in `account` mode both forms work, so switching modes strands nobody.
  */
 export function parseClientId(clientId: string, mode: 'token' | 'account'): ParsedClientId | null {
+  const known = recentTokens.get(clientId)
+  if (known !== undefined) return known
   const accountId = TOKEN.exec(clientId)?.[1]
-  if (accountId) return { kind: 'token', accountId, credentialHash: hashCredential(clientId) }
+  if (accountId) return remember(clientId, accountId)
   if (mode === 'account' && isAccountId(clientId)) return { kind: 'account', accountId: clientId }
   return null
+}
+
+/**
+ * Tokens parsed lately and what they parse to. An agent in steady state sends the same token on
+ * every call: looking it up costs a string hash, where parsing and SHA-256 cost about a
+ * microsecond. A token's parse never changes (revocation is the ledger's answer, not this one's),
+ * so a hit is always right; the oldest entry makes room. It holds live bearer tokens in memory,
+ * as each request in flight does anyway, and none outlives the process.
+ */
+const recentTokens = new Map<string, Readonly<ParsedClientId>>()
+const RECENT_TOKENS = 2048
+
+function remember(token: string, accountId: string): Readonly<ParsedClientId> {
+  const parsed = Object.freeze({
+    kind: 'token' as const,
+    accountId,
+    credentialHash: hashCredential(token),
+  })
+  if (recentTokens.size >= RECENT_TOKENS) {
+    const oldest = recentTokens.keys().next()
+    if (!oldest.done) recentTokens.delete(oldest.value)
+  }
+  recentTokens.set(token, parsed)
+  return parsed
 }

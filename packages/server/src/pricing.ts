@@ -26,9 +26,20 @@ export interface PriceCandidate {
  * The first refusal or failure wins over any price: a request is never served on a guess.
  * A price function may so run more than once for one request (once per distinct route and params).
  */
-export async function priceDearest(
+export function priceDearest(
   candidates: readonly [PriceCandidate, ...PriceCandidate[]],
-): Promise<{ candidate: PriceCandidate; result: PriceResult }> {
+): Dearest | Promise<Dearest> {
+  // Nearly every request reaches one route, at a fixed price: nothing to wait for (no promise either).
+  if (candidates.length === 1 && typeof candidates[0].route.amount === 'number')
+    return { candidate: candidates[0], result: { ok: true, units: candidates[0].route.amount } }
+  return priceEach(candidates)
+}
+
+type Dearest = { candidate: PriceCandidate; result: PriceResult }
+
+async function priceEach(
+  candidates: readonly [PriceCandidate, ...PriceCandidate[]],
+): Promise<Dearest> {
   const priced = await Promise.all(
     candidates.map(async (candidate) => ({
       candidate,

@@ -6,7 +6,7 @@ import { keepNodeResponsePrivate, type NodeResponseLike } from './private-respon
 export interface NodePaidResponse extends NodeResponseLike {
   readonly headersSent: boolean
   readonly statusCode: number
-  once(event: 'close', listener: () => void): unknown
+  on(event: 'close', listener: () => void): unknown
 }
 
 /**
@@ -27,21 +27,14 @@ export function startPaidNodeResponse(
     void outcome.settle(500)
     return false
   }
-  for (const [name, value] of Object.entries(outcome.headers)) res.setHeader(name, value)
-  keepNodeResponsePrivate(res)
-  const sent = sentStatus(res)
-  res.once('close', () => void outcome.settle(sent() ?? (res.headersSent ? res.statusCode : 500)))
+  const headers = outcome.headers
+  for (const name in headers) res.setHeader(name, headers[name] as string)
+  // The status of the head as it was written (Node writes every head through `writeHead`).
+  let sent: number | undefined
+  keepNodeResponsePrivate(res, (status) => {
+    sent ??= status
+  })
+  // 'close' is emitted once per response: `on` spares the wrapper `once` builds.
+  res.on('close', () => void outcome.settle(sent ?? (res.headersSent ? res.statusCode : 500)))
   return true
-}
-
-/** Records the status of the head when it is written (Node writes every head through `writeHead`). */
-function sentStatus(res: NodePaidResponse): () => number | undefined {
-  let status: number | undefined
-  const writeHead = res.writeHead as (...args: unknown[]) => unknown
-  res.writeHead = ((...args: unknown[]) => {
-    const written = writeHead.apply(res, args)
-    status ??= res.statusCode
-    return written
-  }) as NodePaidResponse['writeHead']
-  return () => status
 }

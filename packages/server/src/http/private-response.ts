@@ -29,7 +29,11 @@ export interface NodeResponseLike {
  * be overwritten by a handler that marks its answer `public`. Headers passed to `writeHead`
  * itself win over set ones in Node, so the caching ones are taken out of them.
  */
-export function keepNodeResponsePrivate(res: NodeResponseLike): void {
+export function keepNodeResponsePrivate(
+  res: NodeResponseLike,
+  /** Told the status of the head once it is written (one wrapper for both jobs: a paid answer needs both). */
+  onHead?: (status: number) => void,
+): void {
   const writeHead = res.writeHead as (...args: unknown[]) => unknown
   res.writeHead = ((...args: unknown[]) => {
     // writeHead(status, headers?) or writeHead(status, reason, headers?).
@@ -39,7 +43,9 @@ export function keepNodeResponsePrivate(res: NodeResponseLike): void {
     const vary = passed?.vary ?? headerText(res.getHeader('vary'))
     res.setHeader('cache-control', PAID_CACHE_CONTROL)
     res.setHeader('vary', varyOnPayment(vary))
-    return writeHead.apply(res, args)
+    const written = writeHead.apply(res, args)
+    onHead?.((res as { statusCode?: number }).statusCode as number)
+    return written
   }) as NodeResponseLike['writeHead']
 }
 
@@ -50,6 +56,8 @@ export function keepNodeResponsePrivate(res: NodeResponseLike): void {
 function withoutCaching(
   headers: unknown,
 ): { rest: Record<string, unknown> | unknown[]; vary: string | undefined } | undefined {
+  // Nearly always: `writeHead(status)` from `res.end()`, with nothing to take out.
+  if (headers === null || typeof headers !== 'object') return undefined
   const vary: string[] = []
   const keep = (name: unknown, value: unknown): boolean => {
     const lower = String(name).toLowerCase()
@@ -61,10 +69,8 @@ function withoutCaching(
     rest = []
     for (let i = 0; i < headers.length; i += 2)
       if (keep(headers[i], headers[i + 1])) rest.push(headers[i], headers[i + 1])
-  } else if (headers !== null && typeof headers === 'object') {
-    rest = Object.fromEntries(Object.entries(headers).filter(([name, value]) => keep(name, value)))
   } else {
-    return undefined
+    rest = Object.fromEntries(Object.entries(headers).filter(([name, value]) => keep(name, value)))
   }
   return { rest, vary: vary.length > 0 ? vary.join(', ') : undefined }
 }

@@ -31,28 +31,35 @@ export function spellingsOf(method: string, request: PaywallRequest): Spelling[]
   const urls = [wire]
   if (routed !== undefined && typeof routed.url === 'string' && routed.url !== wire.url)
     urls.push(spelling(method, routed.url))
-  const methods = new Set([method])
+  // An array rather than a Set: it nearly always holds the one method, and this runs on every request.
+  const methods = [method]
   if (routed !== undefined && typeof routed.method === 'string')
-    methods.add(routed.method.toUpperCase())
+    addMethod(methods, routed.method.toUpperCase())
   for (const name of OVERRIDE_HEADERS) addMethods(methods, request.headers.get(name))
   for (const { query } of urls)
     if (query.includes(OVERRIDE_QUERY))
       for (const value of new URLSearchParams(query).getAll(OVERRIDE_QUERY))
         addMethods(methods, value)
+  if (urls.length === 1 && methods.length === 1) return urls
   return urls.flatMap((url) =>
-    [...methods].map((verb) => (verb === url.method ? url : { ...url, method: verb })),
+    methods.map((verb) => (verb === url.method ? url : { ...url, method: verb })),
   )
 }
 
 function spelling(method: string, url: string): Spelling {
-  return { method, url, ...splitUrl(url) }
+  const { path, query } = splitUrl(url)
+  return { method, url, path, query }
 }
 
 /** Adds each method of a header value (a repeated header arrives joined with `, `). */
-function addMethods(methods: Set<string>, value: unknown): void {
+function addMethods(methods: string[], value: unknown): void {
   if (typeof value !== 'string') return
   for (const part of value.split(',')) {
     const verb = part.trim()
-    if (METHOD.test(verb)) methods.add(verb.toUpperCase())
+    if (METHOD.test(verb)) addMethod(methods, verb.toUpperCase())
   }
+}
+
+function addMethod(methods: string[], verb: string): void {
+  if (!methods.includes(verb)) methods.push(verb)
 }

@@ -101,6 +101,11 @@ export function matchEachReading<T>(
   method: string,
   readings: ReadonlyArray<ReadonlyArray<string>>,
 ): RouteMatch<T>[] {
+  // A plain path has one reading (or two, with capitals): nothing to tell apart.
+  if (readings.length === 1) {
+    const match = matchReadings(table, method, readings)
+    return match ? [match] : []
+  }
   const matches: RouteMatch<T>[] = []
   const seen = new Set<string>()
   for (const parts of readings) {

@@ -52,10 +52,10 @@ const NEEDS_DECODING = /[%\\;]|(?:^|\/)\.\.?(?:\/|$)/
  */
 export function readPlainPath(rawPath: string, options: NormalizeOptions = {}): PathReadings {
   const raw = rawPath.split('/').filter(nonEmpty)
-  const literal = literalReading(rawPath, (segment) => segment)
+  const literal = literalReading(rawPath, asIs)
   const path = `/${raw.join('/')}`
   const lower = options.caseSensitive ? path : path.toLowerCase()
-  const segments = [...(literal ? [literal] : []), raw]
+  const segments = literal ? [literal, raw] : [raw]
   if (lower !== path) segments.push(lower.split('/').filter(nonEmpty))
   return { normalized: { ok: true, path: lower }, segments }
 }
@@ -65,6 +65,8 @@ export function readPlainPath(rawPath: string, options: NormalizeOptions = {}): 
  * `/` and one trailing `/` make no segment: routers match `/users/42/` as `/users/42`.
  */
 function literalReading(rawPath: string, decode: (segment: string) => string): string[] | null {
+  // An empty segment past the first and before a trailing `/` is two `/` in a row.
+  if (!rawPath.includes('//')) return null
   const parts = rawPath.split('/').slice(1)
   if (parts.at(-1) === '') parts.pop()
   return parts.includes('') ? parts.map(decode) : null
@@ -90,3 +92,4 @@ export function readEveryWay(rawPath: string, options: NormalizeOptions = {}): P
 }
 
 const nonEmpty = (segment: string) => segment !== ''
+const asIs = (segment: string) => segment
