@@ -24,6 +24,8 @@ export interface ServerStats {
   served: { free: number; paid: number }
   /** CPU time the server process has used so far (user + system), in microseconds. */
   cpuMicros: number
+  /** Bytes the server's JavaScript heap has allocated so far (V8's total_allocated_bytes; 0 where it is not reported). */
+  allocatedBytes: number
 }
 
 export type ParentMessage =

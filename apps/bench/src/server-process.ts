@@ -26,14 +26,17 @@ export async function startServerProcess(options: {
   ledger: LedgerName
   stripeApiBase: string
   timeoutMs?: number
+  /** The bench app of another checkout (its apps/bench folder), to run that code's server: how `ab.ts` compares two trees. */
+  appDir?: string
 }): Promise<ServerProcess | string> {
   const args = [
     `--adapter=${options.adapter}`,
     `--ledger=${options.ledger}`,
     `--stripe-api=${options.stripeApiBase}`,
   ]
-  const child = fork(join(HERE, 'server.ts'), args, {
-    cwd: APP_DIR,
+  const appDir = options.appDir ?? APP_DIR
+  const child = fork(join(appDir, 'src', 'server.ts'), args, {
+    cwd: appDir,
     execArgv: ['--import', 'tsx'],
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   })

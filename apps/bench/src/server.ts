@@ -5,6 +5,7 @@
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { parseArgs } from 'node:util'
+import { getHeapStatistics } from 'node:v8'
 import { createPaywall } from '@stripe402/server'
 import { appListener, counting } from './apps'
 import {
@@ -78,10 +79,19 @@ const paywall = createPaywall({
   },
 })
 
-const stats: ServerStats = { requests: {}, served: { free: 0, paid: 0 }, cpuMicros: 0 }
+const stats: ServerStats = {
+  requests: {},
+  served: { free: 0, paid: 0 },
+  cpuMicros: 0,
+  allocatedBytes: 0,
+}
 const server = createServer(counting(appListener(adapter, paywall, stats), stats))
 await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
 const { port } = server.address() as AddressInfo
+
+/** V8 counts every byte allocated since start (Node 22.x and later report it). */
+const allocatedBytes = () =>
+  (getHeapStatistics() as { total_allocated_bytes?: number }).total_allocated_bytes ?? 0
 
 let stopping: Promise<void> | undefined
 function stop(): Promise<void> {
@@ -102,7 +112,11 @@ process.on('message', (message: ParentMessage) => {
           return send({
             id: message.id,
             type: 'stats',
-            stats: { ...structuredClone(stats), cpuMicros: cpu.user + cpu.system },
+            stats: {
+              ...structuredClone(stats),
+              cpuMicros: cpu.user + cpu.system,
+              allocatedBytes: allocatedBytes(),
+            },
           })
         }
         case 'balance':
