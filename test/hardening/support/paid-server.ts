@@ -190,13 +190,15 @@ function withOutageSwitch(inner: Ledger, cutAtIssue: boolean): Ledger {
 
 /**
  * What a paid path's handler does besides counting: `/api/outage-fail` takes the ledger down (the
- * store it reads is gone) and answers 500; `/api/hang` never answers (a test kills the process).
+ * store it reads is gone) and answers 500; `/api/fail` answers 500; `/api/hang` never answers (a
+ * test kills the process).
  */
 async function serve(path: string): Promise<{ status: number } | 'hang'> {
   if (path.endsWith('/outage-fail')) {
     outage.down = true
     return { status: 500 }
   }
+  if (path.endsWith('/fail')) return { status: 500 }
   if (path.endsWith('/hang')) {
     process.stdout.write(`HANDLER hang ${path}\n`)
     return new Promise(() => {})

@@ -239,7 +239,9 @@ export class HeldDebitSettler {
         retryInMs: this.retryMs,
         error: errorMessage(error),
       })
-      this.retryMs = Math.min(this.retryMs * 2, MAX_RETRY_MS)
+      // Never backing off for long: a confirmation must land before its hold's deadline, or a sweep
+      // gives the served call back (the operator's loss).
+      this.retryMs = Math.min(this.retryMs * 2, MAX_RETRY_MS, this.timing.holdMs / 8)
     }
   }
 
