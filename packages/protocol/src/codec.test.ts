@@ -398,3 +398,39 @@ describe('shapes and strings', () => {
     refusal(() => encodePaymentRequired({ ...challenge, accepts: [] }))
   })
 })
+
+describe('a payment header sent again', () => {
+  it('decodes to an equal object of its own each time, whatever the caller did to the last one', () => {
+    const header = encodePaymentPayload({ stripe402Version: 1, clientId: 'c1', maxAmount: 5 })
+    const first = decodePaymentPayload(header)
+    first.maxAmount = 1_000
+    delete first.clientId
+    const second = decodePaymentPayload(header)
+    expect(second).toStrictEqual({ stripe402Version: 1, clientId: 'c1', maxAmount: 5 })
+    expect(second).not.toBe(decodePaymentPayload(header))
+    // Not frozen: callers own what they get, as they did before headers were remembered.
+    second.maxAmount = 6
+    expect(second.maxAmount).toBe(6)
+  })
+
+  it('is refused again each time when it was refused, and by its own options', () => {
+    const bad = btoa(JSON.stringify({ stripe402Version: 1, clientId: '' }))
+    expect(() => decodePaymentPayload(bad)).toThrow(Stripe402Error)
+    expect(() => decodePaymentPayload(bad)).toThrow(Stripe402Error)
+    const header = encodePaymentPayload({ stripe402Version: 1, clientId: 'c2' })
+    expect(decodePaymentPayload(header).clientId).toBe('c2')
+    expect(() => decodePaymentPayload(header, { maxBytes: 8 })).toThrow(/limit is 8/)
+    expect(() => decodePaymentPayload(header, { maxBytes: 0 })).toThrow(RangeError)
+  })
+
+  it('decodes thousands of distinct headers, each to its own payload', () => {
+    for (let i = 0; i < 3_000; i++) {
+      const header = encodePaymentPayload({ stripe402Version: 1, clientId: `c${i}`, maxAmount: i })
+      expect(decodePaymentPayload(header)).toStrictEqual({
+        stripe402Version: 1,
+        clientId: `c${i}`,
+        maxAmount: i,
+      })
+    }
+  })
+})

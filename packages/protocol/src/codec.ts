@@ -162,8 +162,40 @@ export const decodePaymentRequired = (header: unknown, options?: DecodeOptions):
 
 export const encodePaymentPayload = (value: PaymentPayload): string =>
   encodeWith(PaymentPayloadSchema, 'PaymentPayload', value)
-export const decodePaymentPayload = (header: unknown, options?: DecodeOptions): PaymentPayload =>
-  decodeWith(PaymentPayloadSchema, 'payment', header, options, checkedPaymentPayload)
+/**
+ * Decodes a `payment` header. A client in steady state sends the same header on every call (its
+ * credential and price ceiling), so the last headers decoded with the default options are
+ * remembered: a repeat costs a Map lookup, not base64, JSON and the checks. Each call still gets
+ * an object of its own; only headers that decoded are remembered, and only short ones.
+ */
+export const decodePaymentPayload = (header: unknown, options?: DecodeOptions): PaymentPayload => {
+  const remembered =
+    options === undefined && typeof header === 'string' && header.length <= REMEMBERED_HEADER_MAX
+  if (remembered) {
+    const known = recentPayloads.get(header)
+    if (known !== undefined) return { ...known }
+  }
+  const payload = decodeWith(
+    PaymentPayloadSchema,
+    'payment',
+    header,
+    options,
+    checkedPaymentPayload,
+  )
+  if (remembered) {
+    if (recentPayloads.size >= RECENT_PAYLOADS) {
+      const oldest = recentPayloads.keys().next()
+      if (!oldest.done) recentPayloads.delete(oldest.value)
+    }
+    recentPayloads.set(header, Object.freeze({ ...payload }))
+  }
+  return payload
+}
+
+const recentPayloads = new Map<string, Readonly<PaymentPayload>>()
+const RECENT_PAYLOADS = 1024
+/** A credential header is about 200 characters; a long one (a big idempotency key) is decoded each time. */
+const REMEMBERED_HEADER_MAX = 512
 
 export const encodePaymentResponse = (value: PaymentResponse): string => {
   const checked = checkedPaymentResponse(value)
