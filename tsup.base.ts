@@ -9,5 +9,7 @@ export function packageBuild(...entries: string[]) {
     clean: true,
     sourcemap: true,
     target: 'es2022',
+    // Keep `node:sqlite` as written: stripped, it becomes `sqlite`, a package on npm that is not Node's.
+    removeNodeProtocol: false,
   })
 }
