@@ -21,6 +21,8 @@ export interface SweepResult {
 
 /** Most settlements waiting for the ledger; beyond it the oldest confirmations are let go (their debits come back by sweep). */
 const MAX_QUEUED = 100_000
+/** A batch this large is written at once rather than at the next tick. */
+const FLUSH_AT = 1_000
 /** Most held debits one sweep call takes. */
 const SWEEP_BATCH = 500
 const MAX_RETRY_MS = 30_000
@@ -204,7 +206,9 @@ export class HeldDebitSettler {
       if (index >= 0) this.queued.splice(index, 1)
     }
     this.queued.push(item)
-    this.wake(this.timing.flushMs)
+    // Under load a batch fills before the tick: written now, so the queue stays short.
+    if (this.queued.length === FLUSH_AT && this.retryMs === this.timing.flushMs) void this.flush()
+    else this.wake(this.timing.flushMs)
   }
 
   private async write(): Promise<void> {
