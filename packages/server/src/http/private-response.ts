@@ -29,24 +29,25 @@ export interface NodeResponseLike {
  * be overwritten by a handler that marks its answer `public`. Headers passed to `writeHead`
  * itself win over set ones in Node, so the caching ones are taken out of them.
  */
-export function keepNodeResponsePrivate(
-  res: NodeResponseLike,
-  /** Told the status of the head once it is written (one wrapper for both jobs: a paid answer needs both). */
-  onHead?: (status: number) => void,
-): void {
+export function keepNodeResponsePrivate(res: NodeResponseLike): void {
   const writeHead = res.writeHead as (...args: unknown[]) => unknown
-  res.writeHead = ((...args: unknown[]) => {
-    // writeHead(status, headers?) or writeHead(status, reason, headers?).
-    const at = typeof args[1] === 'string' ? 2 : 1
-    const passed = withoutCaching(args[at])
-    if (passed) args[at] = passed.rest
-    const vary = passed?.vary ?? headerText(res.getHeader('vary'))
-    res.setHeader('cache-control', PAID_CACHE_CONTROL)
-    res.setHeader('vary', varyOnPayment(vary))
-    const written = writeHead.apply(res, args)
-    onHead?.((res as { statusCode?: number }).statusCode as number)
-    return written
-  }) as NodeResponseLike['writeHead']
+  res.writeHead = ((...args: unknown[]) =>
+    writeHead.apply(res, makeHeadPrivate(res, args))) as NodeResponseLike['writeHead']
+}
+
+/**
+ * What `keepNodeResponsePrivate`'s `writeHead` does before the real one: sets `Cache-Control` and
+ * `Vary` and takes them out of the arguments, which it returns, for the real `writeHead`.
+ */
+export function makeHeadPrivate(res: NodeResponseLike, args: unknown[]): unknown[] {
+  // writeHead(status, headers?) or writeHead(status, reason, headers?).
+  const at = typeof args[1] === 'string' ? 2 : 1
+  const passed = withoutCaching(args[at])
+  if (passed) args[at] = passed.rest
+  const vary = passed?.vary ?? headerText(res.getHeader('vary'))
+  res.setHeader('cache-control', PAID_CACHE_CONTROL)
+  res.setHeader('vary', varyOnPayment(vary))
+  return args
 }
 
 /**
