@@ -64,6 +64,32 @@ it('with STRIPE_SECRET_KEY set, uses that Stripe account (not an emulator of its
   }
 })
 
+it('shows a top-up the server never confirmed (a 503 after Stripe charged) as unconfirmed, never as a charge (issue 17)', async () => {
+  const stripe = await startStripeEmulator({ port: 0 })
+  try {
+    const account = `lost${Date.now().toString(36)}`
+    const keys = stripe.keys(account)
+    // Stripe charges, and the server never hears so: the agent's top-up gets a 503 and no receipt.
+    stripe.inject({ path: '/v1/payment_intents', afterResponse: true, drop: true, times: 10 })
+    const summary = await demoWith({
+      STRIPE_SECRET_KEY: keys.secretKey,
+      STRIPE_PUBLISHABLE_KEY: keys.publishableKey,
+      STRIPE_API_BASE: stripe.url,
+    })
+    expect(summary.refused).toMatchObject({ call: 1, reason: 'HTTP 503' })
+    expect(summary).toMatchObject({ charges: 0, chargedUnits: 0 })
+    expect(summary).toMatchObject({ unconfirmedTopUps: 1, unconfirmedUnits: 50_000 })
+    const text = summaryLines(summary).join('\n')
+    expect(text).toMatch(/charged to the card\s+\$0\.00 in 0 top-ups/)
+    expect(text).toMatch(
+      /unconfirmed\s+\$5\.00 in 1 top-up: charged\? unknown, the server never said/,
+    )
+    expect(text).not.toMatch(/\$5\.00 in 1 top-up\n.*credits used/)
+  } finally {
+    await stripe.close()
+  }
+})
+
 it('says per route what was called and what it cost, the dynamically priced /api/report too, and which call was refused and why (issue 17)', async () => {
   const summary = await demoWith({})
   const report = summary.routes.find((r) => r.route === 'GET /api/report?days=30')
@@ -109,6 +135,8 @@ it('explains the round trips from what happened, not as fixed text', () => {
     refused: { call: 1, route: 'GET /api/joke', reason: 'HTTP 500', message: '' },
     charges: 0,
     chargedUnits: 0,
+    unconfirmedTopUps: 0,
+    unconfirmedUnits: 0,
     usedUnits: 0,
     creditsLeft: 0,
     roundTrips: 0,

@@ -32,9 +32,12 @@ export interface DemoSummary {
   refusedBy: string
   /** The call that stopped the agent: its number (1-based), route, and why. */
   refused?: { call: number; route: string; reason: string; message: string }
-  /** Top-ups charged to the card. */
+  /** Top-ups charged to the card, as the server confirmed them. */
   charges: number
   chargedUnits: number
+  /** Top-ups the server never confirmed (a 503, a lost answer): charged? unknown. */
+  unconfirmedTopUps: number
+  unconfirmedUnits: number
   usedUnits: number
   creditsLeft: number
   roundTrips: number
@@ -176,8 +179,11 @@ export async function runDemo(options: { quiet?: boolean } = {}): Promise<DemoSu
       routes,
       refusedBy: refused ? `${refused.reason}: ${refused.message}`.trim() : '',
       ...(refused && { refused }),
-      charges: wallet?.topUps ?? 0,
-      chargedUnits: wallet?.spent ?? 0,
+      // Charged means confirmed: a top-up the server never answered for is shown apart.
+      charges: (wallet?.topUps ?? 0) - (wallet?.unconfirmedTopUps ?? 0),
+      chargedUnits: (wallet?.spent ?? 0) - (wallet?.unconfirmed ?? 0),
+      unconfirmedTopUps: wallet?.unconfirmedTopUps ?? 0,
+      unconfirmedUnits: wallet?.unconfirmed ?? 0,
       usedUnits: wallet?.used ?? 0,
       creditsLeft,
       roundTrips: servedTrips,
@@ -204,6 +210,11 @@ export function summaryLines(summary: DemoSummary): string[] {
   const width = Math.max(5, ...summary.routes.map((r) => r.route.length))
   const lines = [
     `      charged to the card   ${usd(summary.chargedUnits)} in ${plural(summary.charges, 'top-up')}`,
+    ...(summary.unconfirmedTopUps > 0
+      ? [
+          `      unconfirmed           ${usd(summary.unconfirmedUnits)} in ${plural(summary.unconfirmedTopUps, 'top-up')}: charged? unknown, the server never said`,
+        ]
+      : []),
     `      credits used          ${usd(summary.usedUnits)} on ${plural(summary.calls, 'call')}`,
     `      credits left          ${usd(summary.creditsLeft)}`,
     '',

@@ -244,7 +244,9 @@ describe('stripe402 wallet', () => {
     const run = await cli(['wallet', '--wallet', join(dir, 'wallet.json')])
     expect(run.code).toBe(0)
     const lines = run.stdout.split('\n')
-    expect(lines[0]).toMatch(/^ORIGIN\s+CURRENCY\s+CREDITS LEFT\s+SPENT\s+USED\s+TOP-UPS\s+CALLS$/)
+    expect(lines[0]).toMatch(
+      /^ORIGIN\s+CURRENCY\s+CREDITS LEFT\s+CHARGED\s+USED\s+TOP-UPS\s+CALLS$/,
+    )
     expect(lines[1]).toMatch(
       new RegExp(
         `^${stack.api.url.replace(/\./g, '\\.')}\\s+USD\\s+\\$4\\.90\\s+\\$5\\.00\\s+\\$0\\.10\\s+1\\s+2$`,
@@ -258,6 +260,48 @@ describe('stripe402 wallet', () => {
     expect(JSON.parse(json.stdout)).toMatchObject({
       origins: [{ creditsRemaining: 49_000, spent: 50_000, calls: 2 }],
     })
+  })
+
+  it('shows a top-up the server never confirmed as unconfirmed, never as charged, until a replay settles it (issue 17)', async () => {
+    // Stripe charges, then the server never hears so (its retry too): it answers 503, no receipt.
+    stack.emulator.inject({
+      path: '/v1/payment_intents',
+      afterResponse: true,
+      drop: true,
+      times: 2,
+    })
+    const lost = await cli(fetchArgs('/api/joke'))
+    expect(lost.code).toBe(4)
+    expect(lost.stderr).toMatch(/^stripe402: 503 Service Unavailable · no payment · /)
+    expect(lost.stderr).toContain(
+      'top-up of $5.00 unconfirmed (the server never said whether the card was charged; budgets count it)',
+    )
+    expect(lost.stderr).not.toContain('topped up')
+
+    const wallet = join(dir, 'wallet.json')
+    const unsure = await cli(['wallet', '--wallet', wallet])
+    const row = unsure.stdout.split('\n')[1] ?? ''
+    // CREDITS LEFT, CHARGED, USED, TOP-UPS, CALLS: nothing confirmed as charged.
+    expect(row).toMatch(/\s+USD\s+\$0\.00\s+\$0\.00\s+\$0\.00\s+1\s+0$/)
+    expect(unsure.stdout).toContain(
+      `Unconfirmed at ${stack.api.url}: 1 top-up of $5.00; charged? unknown (the server never said). Budgets count it.`,
+    )
+    expect(unsure.stdout).toContain('Charged to the card or unconfirmed in USD: today $5.00')
+    const json = JSON.parse((await cli(['wallet', '--wallet', wallet, '--json'])).stdout)
+    expect(json.origins[0]).toMatchObject({
+      spent: 50_000,
+      unconfirmed: 50_000,
+      unconfirmedTopUps: 1,
+    })
+
+    // The next top-up replays the same key: Stripe answers for the one charge, now confirmed.
+    const replayed = await cli(fetchArgs('/api/joke'))
+    expect(replayed.code).toBe(0)
+    expect(replayed.stderr).toMatch(/topped up \$5\.00 \(pi_\w+\)/)
+    expect(stack.emulator.charges()).toHaveLength(1)
+    const sure = await cli(['wallet', '--wallet', wallet])
+    expect(sure.stdout.split('\n')[1]).toMatch(/\s+\$4\.95\s+\$5\.00\s+\$0\.05\s+1\s+1$/)
+    expect(sure.stdout).not.toContain('nconfirmed')
   })
 
   it('says so when nothing was paid yet', async () => {

@@ -1,4 +1,4 @@
-/** The `stripe402` command: `fetch` pays for one request like curl would send it; `wallet` shows what was spent. Node only. */
+/** The `stripe402` command: `fetch` pays for one request like curl would send it; `wallet` shows what was charged, used and is left. Node only. */
 import { realpathSync } from 'node:fs'
 import { isClientError } from './errors'
 import { FETCH_USAGE } from './cli/args'
@@ -10,7 +10,7 @@ import { WALLET_USAGE, walletCommand } from './cli/wallet-command'
 const USAGE = `Usage: stripe402 <command>
 
   fetch <url> [options]   fetch a URL, paying its stripe402 price within a policy
-  wallet [--wallet FILE]  show credits left and spend per origin
+  wallet [--wallet FILE]  show credits left, charged and used per origin
 
 Run "stripe402 <command> --help" for the options of a command.`
 

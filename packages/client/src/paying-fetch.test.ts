@@ -56,6 +56,8 @@ describe('one round trip per paid call in steady state', () => {
         used: 3_000,
         topUps: 1,
         calls: 6,
+        unconfirmed: 0,
+        unconfirmedTopUps: 0,
       },
     ])
   })

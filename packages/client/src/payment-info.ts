@@ -21,8 +21,12 @@ export interface PaymentInfo {
   amount?: number
   /** Credits left at this origin after the call, in units. */
   creditsRemaining?: number
-  /** The card charge made during this call. */
-  topUp?: { units: number; chargeId?: string }
+  /**
+   * The card charge made during this call. `unconfirmed`: the server never said whether the card
+   * was charged (a 503, a lost answer); it counts against budgets, and the next top-up at the
+   * origin replays it where the server honours `idempotencyKey`.
+   */
+  topUp?: { units: number; chargeId?: string; unconfirmed?: true }
   /** Refusal reason or failure code (a server or Stripe code). */
   reason?: RefusalReason | string
   message?: string

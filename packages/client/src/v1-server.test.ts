@@ -58,6 +58,8 @@ describe('against a v1 server that does not honour maxAmount', () => {
         used: 1_700,
         topUps: 1,
         calls: 3,
+        unconfirmed: 0,
+        unconfirmedTopUps: 0,
       },
     ])
     expect(wallet.spent.usd).toEqual({ daily: 50_000, monthly: 50_000, total: 50_000 })

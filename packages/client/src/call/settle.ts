@@ -118,7 +118,8 @@ function closeTopUp(
   })
   return {
     outcome: 'none',
-    topUp: { units: topUp.units, ...(charged ? { chargeId: charged } : {}) },
+    // No charge id: the server never said whether the card was charged (a 503, a lost answer).
+    topUp: { units: topUp.units, ...(charged ? { chargeId: charged } : { unconfirmed: true }) },
   }
 }
 

@@ -24,10 +24,7 @@ export function summaryLine(response: Response, info: PaymentInfo | undefined): 
   switch (info?.outcome) {
     case 'paid':
       parts.push(`paid ${money(info.amount ?? 0, currency)}`)
-      if (info.topUp)
-        parts.push(
-          `topped up ${money(info.topUp.units, currency)}${info.topUp.chargeId ? ` (${info.topUp.chargeId})` : ''}`,
-        )
+      if (info.topUp) parts.push(topUpPart(info.topUp, currency))
       if (info.creditsRemaining !== undefined)
         parts.push(`${money(info.creditsRemaining, currency)} left at ${info.origin}`)
       break
@@ -46,7 +43,17 @@ export function summaryLine(response: Response, info: PaymentInfo | undefined): 
       break
     default:
       parts.push('no payment')
+      // A top-up sent, then a 5xx or a lost answer: the card may have been charged.
+      if (info?.topUp) parts.push(topUpPart(info.topUp, currency))
   }
   if (info) parts.push(`${info.requests} request${info.requests === 1 ? '' : 's'}`)
   return `stripe402: ${parts.join(' · ')}`
+}
+
+/** A confirmed top-up names its charge; an unconfirmed one says the card may have been charged. */
+function topUpPart(topUp: NonNullable<PaymentInfo['topUp']>, currency: string | undefined): string {
+  const units = money(topUp.units, currency)
+  if (topUp.unconfirmed)
+    return `top-up of ${units} unconfirmed (the server never said whether the card was charged; budgets count it)`
+  return `topped up ${units}${topUp.chargeId ? ` (${topUp.chargeId})` : ''}`
 }

@@ -1,4 +1,4 @@
-/** `stripe402 wallet`: credits left and spend per origin as a table, then spend per currency. */
+/** `stripe402 wallet`: credits left, charged and used per origin as a table, then charges per currency. */
 import { parseArgs } from 'node:util'
 import { createFileStore } from '../file-store'
 import { createPayingFetch } from '../paying-fetch'
@@ -10,7 +10,8 @@ import { walletPath } from './wallet-path'
 
 export const WALLET_USAGE = `Usage: stripe402 wallet [--wallet FILE] [--json]
 
-Shows credits left and money spent per origin, and spend per currency today, this month and ever.`
+Shows per origin the credits left, the money charged to the card and the credits used, and per
+currency what was charged today, this month and ever.`
 
 const options = { wallet: { type: 'string' }, json: { type: 'boolean' } } as const
 
@@ -31,12 +32,13 @@ export async function walletCommand(argv: string[], io: Io): Promise<number> {
 export function renderWallet(view: WalletView): string {
   if (view.origins.length === 0) return 'The wallet is empty: nothing paid yet.\n'
   const rows = [
-    ['ORIGIN', 'CURRENCY', 'CREDITS LEFT', 'SPENT', 'USED', 'TOP-UPS', 'CALLS'],
+    ['ORIGIN', 'CURRENCY', 'CREDITS LEFT', 'CHARGED', 'USED', 'TOP-UPS', 'CALLS'],
     ...view.origins.map((o) => [
       o.origin,
       o.currency.toUpperCase(),
       money(o.creditsRemaining, o.currency),
-      money(o.spent, o.currency),
+      // Charged means confirmed: an unconfirmed top-up is listed below the table, not counted here.
+      money(Math.max(0, o.spent - o.unconfirmed), o.currency),
       money(o.used, o.currency),
       String(o.topUps),
       String(o.calls),
@@ -50,9 +52,17 @@ export function renderWallet(view: WalletView): string {
       .trimEnd(),
   )
   lines.push('')
-  for (const [currency, spent] of Object.entries(view.spent)) {
+  for (const o of view.origins) {
+    if (o.unconfirmedTopUps === 0) continue
+    const count = `${o.unconfirmedTopUps} top-up${o.unconfirmedTopUps === 1 ? '' : 's'}`
     lines.push(
-      `Charged to the card in ${currency.toUpperCase()}: today ${money(spent.daily, currency)}, this month ${money(spent.monthly, currency)}, total ${money(spent.total, currency)}`,
+      `Unconfirmed at ${o.origin}: ${count} of ${money(o.unconfirmed, o.currency)}; charged? unknown (the server never said). Budgets count it.`,
+    )
+  }
+  for (const [currency, spent] of Object.entries(view.spent)) {
+    const unsure = view.origins.some((o) => o.currency === currency && o.unconfirmed > 0)
+    lines.push(
+      `${unsure ? 'Charged to the card or unconfirmed' : 'Charged to the card'} in ${currency.toUpperCase()}: today ${money(spent.daily, currency)}, this month ${money(spent.monthly, currency)}, total ${money(spent.total, currency)}`,
     )
   }
   return `${lines.join('\n')}\n`
