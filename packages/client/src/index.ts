@@ -1,6 +1,14 @@
 /** @stripe402/client: a fetch that pays stripe402 APIs by itself, inside a budget. Runs in Node 20, browsers and edge runtimes. */
 export { createPayingFetch, type PayingFetch } from './paying-fetch'
 export { getPaymentInfo, type PaymentInfo, type PaymentOutcome } from './payment-info'
+export {
+  createTreasuryFetch,
+  getTreasuryInfo,
+  type TreasuryAccount,
+  type TreasuryFetch,
+  type TreasuryFetchOptions,
+  type TreasuryInfo,
+} from './treasury'
 export { type ClientErrorCode, Stripe402ClientError } from './errors'
 export type {
   ChallengeEvent,

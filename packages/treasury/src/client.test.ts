@@ -1,6 +1,7 @@
 // An agent's code with createTreasuryFetch: fetch's signature, the treasury pays, the agent reads cost and refusals.
 import { describe, expect, it } from 'vitest'
 import { useStack } from '../test/support/stack'
+import { getPaymentInfo } from '@stripe402/client'
 import { createTreasuryFetch, getTreasuryInfo } from './client'
 
 const stack = useStack()
@@ -34,6 +35,31 @@ describe('createTreasuryFetch', () => {
     expect(received?.headers['content-type']).toBe('application/octet-stream')
     expect(getTreasuryInfo(echo)).toMatchObject({ outcome: 'paid', cost: 500 })
     expect(getTreasuryInfo(new Response('x'))).toBeUndefined()
+  })
+
+  it('answers getPaymentInfo as a paying fetch does, and tells the agent its account', async () => {
+    const agent = await stack.agent()
+    const pay = createTreasuryFetch({ url: stack.url, handle: agent.handle })
+    const res = await pay(`${stack.api.url}/api/joke`)
+    expect(getPaymentInfo(res)).toEqual({
+      outcome: 'paid',
+      origin: new URL(stack.api.url).origin,
+      route: 'GET /api/joke',
+      requests: 1,
+      currency: 'usd',
+      amount: 500,
+      topUp: { units: 50_000 },
+    })
+    const refused = await pay('https://example.com/')
+    expect(getPaymentInfo(refused)).toMatchObject({
+      outcome: 'refused',
+      reason: 'origin_not_allowed',
+    })
+    const account = await pay.account()
+    expect(account.spent.usd).toMatchObject({ daily: 500, total: 500 })
+    expect(account.remaining.usd?.daily).toBe(9_500)
+    const wrong = createTreasuryFetch({ url: stack.url, handle: `${agent.handle}x` })
+    await expect(wrong.account()).rejects.toThrow(/401/)
   })
 
   it('hands back refusals as answers with the reason, never as exceptions', async () => {
