@@ -28,6 +28,9 @@ export async function startServerProcess(options: {
   timeoutMs?: number
   /** The bench app of another checkout (its apps/bench folder), to run that code's server: how `ab.ts` compares two trees. */
   appDir?: string
+  /** More Node flags for the server (e.g. `--cpu-prof`), and environment variables. */
+  nodeFlags?: string[]
+  env?: Record<string, string>
 }): Promise<ServerProcess | string> {
   const args = [
     `--adapter=${options.adapter}`,
@@ -37,7 +40,8 @@ export async function startServerProcess(options: {
   const appDir = options.appDir ?? APP_DIR
   const child = fork(join(appDir, 'src', 'server.ts'), args, {
     cwd: appDir,
-    execArgv: ['--import', 'tsx'],
+    execArgv: ['--import', 'tsx', ...(options.nodeFlags ?? [])],
+    ...(options.env && { env: { ...process.env, ...options.env } }),
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   })
   const exited = new Promise<number | null>((resolve) =>
