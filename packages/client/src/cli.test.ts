@@ -1,5 +1,7 @@
 // The `stripe402` CLI end to end: a real process against the real API and the emulator, with a wallet file.
 import { execFile } from 'node:child_process'
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
@@ -234,6 +236,60 @@ describe('stripe402 usage (issue 17)', () => {
     expect(run.stderr).toContain(`STRIPE402_CARD: ${says}`)
     expect(run.stderr).not.toMatch(/5555|4444/)
     expect(stack.api.requests).toEqual([])
+  })
+})
+
+describe('a 402 that is not stripe402 (issue 17)', () => {
+  /** A server answering every request with the 402 a test gives it. */
+  async function serve402(headers: Record<string, string>, body: string): Promise<Server> {
+    const server = createServer((_req, res) => {
+      res.writeHead(402, headers)
+      res.end(body)
+    })
+    await new Promise<void>((done) => server.listen(0, '127.0.0.1', done))
+    return server
+  }
+
+  it.each([
+    [
+      'a plain 402',
+      {},
+      'Payment Required',
+      'no payment-required header, and a body that is not JSON',
+    ],
+    [
+      'an x402 challenge',
+      { 'content-type': 'application/json' },
+      JSON.stringify({ x402Version: 1, error: 'X-PAYMENT header is required', accepts: [] }),
+      'it is an x402 challenge, another payment scheme',
+    ],
+    [
+      'a malformed payment-required header',
+      { 'payment-required': 'not-base64-json!' },
+      '',
+      'its payment-required header is malformed',
+    ],
+  ])('%s: the summary and --json say why nothing was paid', async (_name, headers, body, why) => {
+    const server = await serve402(headers, body)
+    try {
+      const { port } = server.address() as AddressInfo
+      const url = `http://127.0.0.1:${port}/api/thing`
+      const wallet = join(dir, 'wallet.json')
+      const run = await cli(['fetch', url, '--wallet', wallet])
+      expect(run.code).toBe(4)
+      expect(run.stderr).toBe(
+        `stripe402: 402 Payment Required · no payment (not_stripe402): A 402 that is not a stripe402 challenge: ${why}. · 1 request\n`,
+      )
+      const json = await cli(['fetch', url, '--wallet', wallet, '--json'])
+      expect(JSON.parse(json.stdout).payment).toMatchObject({
+        outcome: 'none',
+        reason: 'not_stripe402',
+        message: `A 402 that is not a stripe402 challenge: ${why}.`,
+      })
+    } finally {
+      server.closeAllConnections()
+      await new Promise((done) => server.close(done))
+    }
   })
 })
 

@@ -27,7 +27,10 @@ export interface PaymentInfo {
    * origin replays it where the server honours `idempotencyKey`.
    */
   topUp?: { units: number; chargeId?: string; unconfirmed?: true }
-  /** Refusal reason or failure code (a server or Stripe code). */
+  /**
+   * Refusal reason or failure code (a server or Stripe code); with `none`, `not_stripe402` for a
+   * 402 that is no stripe402 challenge (a plain 402, x402, a malformed header), `message` says which.
+   */
   reason?: RefusalReason | string
   message?: string
   declineCode?: string

@@ -1,11 +1,11 @@
 /** One paying call from start to end: up front when possible, at most one answer to a 402 of each kind, never a loop. */
 import { settledWithin } from '../abort'
-import { read402 } from '../challenge/read'
+import { type Read402, read402 } from '../challenge/read'
 import { discard } from '../request/redirects'
 import type { ReplayableRequest } from '../request/replayable'
 import { upFrontPayload } from './up-front'
 import { answerChallenge } from './answer'
-import { type CallState, type Engine, finishWith, MAX_SENDS, send } from './engine'
+import { type CallInfo, type CallState, type Engine, finishWith, MAX_SENDS, send } from './engine'
 import { settleAnswer } from './settle'
 import { paymentRefused, topUpLost, topUpRefused } from './top-up'
 
@@ -50,7 +50,7 @@ export async function runCall(engine: Engine, request: ReplayableRequest): Promi
       if (call.topUp) return await topUpRefused(call, response, read)
       if (read.kind === 'refusal' && call.sent !== undefined)
         return paymentRefused(call, response, read.code, read.message)
-      if (read.kind !== 'challenge') return finishWith(call, response, { outcome: 'none' })
+      if (read.kind !== 'challenge') return finishWith(call, response, notStripe402(read))
       if (call.requests >= MAX_SENDS) {
         // Unreachable by construction (each kind of retry happens once); kept so a bug cannot become a loop.
         return finishWith(call, response, {
@@ -72,6 +72,15 @@ export async function runCall(engine: Engine, request: ReplayableRequest): Promi
     await topUpLost(call)
     throw error
   }
+}
+
+/** A 402 this client cannot pay: `outcome: 'none'`, with what was found instead. */
+function notStripe402(read: Exclude<Read402, { kind: 'challenge' }>): CallInfo {
+  const message =
+    read.kind === 'other'
+      ? `A 402 that is not a stripe402 challenge: ${read.why}.`
+      : `A 402 refusing a payment this call did not send (${read.code}).`
+  return { outcome: 'none', reason: 'not_stripe402', message }
 }
 
 /** The response came, through redirects fetch followed, from another origin than the one asked. */

@@ -19,8 +19,8 @@ export type Read402 =
    * `payment-required` header (spec 13.3). `code` is its `errorCode`, `message` its `error`.
    */
   | { kind: 'refusal'; code: string; message: string | undefined }
-  /** Not stripe402's: another payment scheme, a plain error page. */
-  | { kind: 'other' }
+  /** Not stripe402's: another payment scheme, a plain error page. `why` says what was found instead. */
+  | { kind: 'other'; why: string }
 
 /** The body is read from a clone, so the caller still gets it intact. */
 export async function read402(response: Response): Promise<Read402> {
@@ -32,15 +32,30 @@ export async function read402(response: Response): Promise<Read402> {
       // A broken header may still come with a good body: v1 servers send both.
     }
   }
-  const other = { kind: 'other' } as const
-  if (response.body === null) return other
+  const other = (found: string): Read402 => ({
+    kind: 'other',
+    why:
+      header !== null
+        ? `its ${HEADERS.PAYMENT_REQUIRED} header is malformed`
+        : `no ${HEADERS.PAYMENT_REQUIRED} header, and ${found}`,
+  })
+  if (response.body === null) return other('no body')
   const text = await readCapped(response.clone(), MAX_BODY_BYTES)
-  if (text === undefined) return other
+  if (text === undefined) return other('a body that is not a challenge')
   const parsed = parseJsonSafely(text)
-  if (!parsed.ok) return other
+  if (!parsed.ok) return other('a body that is not JSON')
   const result = PaymentRequiredSchema.safeParse(parsed.value)
   if (result.success) return { kind: 'challenge', challenge: result.data }
-  return readRefusal(parsed.value) ?? other
+  const refusal = readRefusal(parsed.value)
+  if (refusal) return refusal
+  if (isX402(parsed.value))
+    return { kind: 'other', why: 'it is an x402 challenge, another payment scheme' }
+  return other('a JSON body that is not a stripe402 challenge')
+}
+
+/** x402 (Coinbase's crypto payments over 402) names its version in every challenge body. */
+function isX402(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && 'x402Version' in value
 }
 
 /**

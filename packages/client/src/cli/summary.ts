@@ -42,7 +42,8 @@ export function summaryLine(response: Response, info: PaymentInfo | undefined): 
       )
       break
     default:
-      parts.push('no payment')
+      // A 402 the client could not read as stripe402's says why (x402, a malformed header…).
+      parts.push(info?.reason ? `no payment (${info.reason}): ${info.message}` : 'no payment')
       // A top-up sent, then a 5xx or a lost answer: the card may have been charged.
       if (info?.topUp) parts.push(topUpPart(info.topUp, currency))
   }
