@@ -5,7 +5,9 @@ import type { AddressInfo } from 'node:net'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
+import { Writable } from 'node:stream'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { main } from './cli'
 import { CARDS, useStack } from '../test/support/stack'
 
 const stack = useStack()
@@ -236,6 +238,41 @@ describe('stripe402 usage (issue 17)', () => {
     expect(run.stderr).toContain(`STRIPE402_CARD: ${says}`)
     expect(run.stderr).not.toMatch(/5555|4444/)
     expect(stack.api.requests).toEqual([])
+  })
+})
+
+describe('on a terminal (issue 17)', () => {
+  /** stdout and stderr as one terminal: what a person sees, in order. */
+  function terminal(isTTY: boolean) {
+    const screen: string[] = []
+    const sink = (tty: boolean) =>
+      Object.assign(
+        new Writable({
+          write(chunk, _encoding, done) {
+            screen.push(String(chunk))
+            done()
+          },
+        }),
+        { isTTY: tty },
+      )
+    const env = { STRIPE402_CARD: cardEnv(CARDS.visa) }
+    const io = { stdout: sink(isTTY), stderr: sink(isTTY), stdin: process.stdin, env }
+    return { io, screen }
+  }
+
+  it('ends a body without a trailing newline before the summary, so they never share a line', async () => {
+    const args = fetchArgs('/api/joke')
+    const tty = terminal(true)
+    await main(args, tty.io)
+    const lines = tty.screen.join('').split('\n')
+    expect(lines[0]).toBe(JSON.stringify({ joke: 'A 402 walks into a bar.' }))
+    expect(lines[1]).toMatch(/^stripe402: 200 OK · paid \$0\.05/)
+
+    // Piped, the body is passed on byte for byte, as curl does.
+    const piped = terminal(false)
+    await main(args, piped.io)
+    expect(piped.screen[0]).toBe(JSON.stringify({ joke: 'A 402 walks into a bar.' }))
+    expect(piped.screen[1]).toMatch(/^stripe402: 200 OK/)
   })
 })
 

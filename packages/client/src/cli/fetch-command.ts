@@ -57,6 +57,9 @@ export async function fetchCommand(argv: string[], io: Io): Promise<number> {
     )
   } else {
     io.stdout.write(bytes)
+    // On a terminal the summary that follows on stderr would share the body's last line.
+    if (isTerminal(io.stdout) && bytes.length > 0 && bytes[bytes.length - 1] !== 0x0a)
+      io.stdout.write('\n')
   }
   io.stderr.write(`${summaryLine(response, info)}\n`)
   return exitCodeFor(response, info)
@@ -72,4 +75,8 @@ async function readData(data: string, io: Io): Promise<string | Uint8Array<Array
   }
   if (data.startsWith('@')) return new Uint8Array(await readFile(data.slice(1)))
   return data
+}
+
+function isTerminal(stream: NodeJS.WritableStream): boolean {
+  return (stream as { isTTY?: boolean }).isTTY === true
 }
