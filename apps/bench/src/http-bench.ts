@@ -32,6 +32,8 @@ export interface RoundStats {
   p99Ms: number
   /** CPU the server process spent per request (user + system), in microseconds: immune to how busy the other core was. */
   serverCpuMicrosPerRequest: number
+  /** Bytes the server's JavaScript allocated per request (V8's total_allocated_bytes): load on the machine barely moves it. */
+  serverBytesPerRequest?: number
   /**
    * Redis cells only: CPU redis-server spent per request, in microseconds. It includes whatever other
    * clients made it do meanwhile; the free route, which never touches Redis, shows that background.
@@ -109,6 +111,7 @@ function median(values: number[]): number {
 /** A burst and the CPU it cost the server (and redis-server, in Redis cells). */
 interface Burst extends LoadResult {
   cpuMicros: number
+  allocatedBytes: number
   storeCpuMicros?: number
 }
 
@@ -122,6 +125,7 @@ function summarize(bursts: Burst[]): RouteSummary {
       p50Ms: quantile(sorted, 0.5),
       p99Ms: quantile(sorted, 0.99),
       serverCpuMicrosPerRequest: b.cpuMicros / b.responses,
+      serverBytesPerRequest: b.allocatedBytes / b.responses,
       ...(b.storeCpuMicros !== undefined && {
         storeCpuMicrosPerRequest: b.storeCpuMicros / b.responses,
       }),
@@ -137,6 +141,7 @@ function summarize(bursts: Burst[]): RouteSummary {
     p50Ms: quantile(all, 0.5),
     p99Ms: quantile(all, 0.99),
     serverCpuMicrosPerRequest: sum((b) => b.cpuMicros) / responses,
+    serverBytesPerRequest: sum((b) => b.allocatedBytes) / responses,
     ...(bursts.every((b) => b.storeCpuMicros !== undefined) && {
       storeCpuMicrosPerRequest: sum((b) => b.storeCpuMicros ?? 0) / responses,
     }),
@@ -192,6 +197,7 @@ export async function benchCell(
 
     const bursts: Record<'free' | 'paid', Burst[]> = { free: [], paid: [] }
     let cpuMark = statsBefore.cpuMicros
+    let bytesMark = statsBefore.allocatedBytes
     for (let round = 0; round < settings.rounds; round++) {
       // ABBA order, so a drift in machine load does not favour one route.
       const order = round % 2 === 0 ? (['free', 'paid'] as const) : (['paid', 'free'] as const)
@@ -201,23 +207,27 @@ export async function benchCell(
         const storeBefore = await store?.read()
         const result = await runLoad({ ...target[route], connections, amount })
         const storeAfter = await store?.read()
-        const cpuNow = (await server.stats()).cpuMicros
+        const now = await server.stats()
+        const cpuNow = now.cpuMicros
         bursts[route].push({
           ...result,
           cpuMicros: cpuNow - cpuMark,
+          allocatedBytes: now.allocatedBytes - bytesMark,
           ...(storeBefore !== undefined &&
             storeAfter !== undefined && { storeCpuMicros: storeAfter - storeBefore }),
         })
         cpuMark = cpuNow
+        bytesMark = now.allocatedBytes
         rate[route] = (result.responses / result.elapsedMs) * 1000
       }
       const free = bursts.free[round] as Burst
       const paid = bursts.paid[round] as Burst
       const freeRps = (free.responses / free.elapsedMs) * 1000
       const paidRps = (paid.responses / paid.elapsedMs) * 1000
-      const cpu = (b: Burst) => (b.cpuMicros / b.responses).toFixed(0)
+      const cpu = (b: Burst) =>
+        `${(b.cpuMicros / b.responses).toFixed(0)} µs CPU, ${(b.allocatedBytes / b.responses / 1024).toFixed(1)} KB/req`
       log(
-        `  round ${round + 1}/${settings.rounds}: free ${Math.round(freeRps)} req/s (${cpu(free)} µs CPU/req), paid ${Math.round(paidRps)} req/s (${cpu(paid)} µs CPU/req), paid/free ${(paidRps / freeRps).toFixed(3)}`,
+        `  round ${round + 1}/${settings.rounds}: free ${Math.round(freeRps)} req/s (${cpu(free)}), paid ${Math.round(paidRps)} req/s (${cpu(paid)}), paid/free ${(paidRps / freeRps).toFixed(3)}`,
       )
     }
 

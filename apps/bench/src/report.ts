@@ -13,13 +13,17 @@ export interface TargetResult {
   ledger: LedgerName
   /** Lowest acceptable paid/free requests/s. */
   target: number
+  /** Most server CPU the paywall may add per paid request, in µs (null: no such target on this cell). */
+  maxAddedMicros: number | null
   /** Measured paid/free requests/s; null when the cell did not run. */
   measured: number | null
   /** Free over paid server CPU per request: what a server with a core to itself would reach. */
   cpuRatio: number | null
   met: boolean | null
-  /** Target minus measured, when missed. */
+  /** Target minus measured, when the ratio missed. */
   shortBy: number | null
+  /** Whether the paywall added at most `maxAddedMicros`; null without that target or without the cell. */
+  addedMet: boolean | null
   /** Server CPU per request on the free and paid routes, and what the paywall adds, in µs. */
   serverCpu: { free: number; paid: number; added: number } | null
   /** The most the paywall could add to this free route's CPU and still meet the target, in µs. */
@@ -42,16 +46,21 @@ export interface BenchReport {
   durationSeconds: number
 }
 
-export const TARGETS: ReadonlyArray<{ adapter: AdapterName; ledger: LedgerName; target: number }> =
-  [
-    { adapter: 'express', ledger: 'memory', target: 0.95 },
-    { adapter: 'express', ledger: 'redis', target: 0.85 },
-    { adapter: 'express', ledger: 'sqlite', target: 0.6 },
-  ]
+/** Issue 16's targets: paid/free in the side-by-side rounds, and on Express × memory at most 10 µs of CPU added. */
+export const TARGETS: ReadonlyArray<{
+  adapter: AdapterName
+  ledger: LedgerName
+  target: number
+  maxAddedMicros?: number
+}> = [
+  { adapter: 'express', ledger: 'memory', target: 0.88, maxAddedMicros: 10 },
+  { adapter: 'express', ledger: 'redis', target: 0.85 },
+  { adapter: 'express', ledger: 'sqlite', target: 0.6 },
+]
 
 export function judgeTargets(http: HttpResult[]): TargetResult[] {
-  return TARGETS.map(({ adapter, ledger, target }) => {
-    const name = `paid/free ≥ ${target} on ${adapter} × ${ledger}`
+  return TARGETS.map(({ adapter, ledger, target, maxAddedMicros }) => {
+    const name = `paid/free ≥ ${target}${maxAddedMicros === undefined ? '' : ` and paywall adds ≤ ${maxAddedMicros} µs`} on ${adapter} × ${ledger}`
     const cell = http.filter(isMeasured).find((r) => r.adapter === adapter && r.ledger === ledger)
     if (!cell)
       return {
@@ -59,26 +68,31 @@ export function judgeTargets(http: HttpResult[]): TargetResult[] {
         adapter,
         ledger,
         target,
+        maxAddedMicros: maxAddedMicros ?? null,
         measured: null,
         cpuRatio: null,
         met: null,
         shortBy: null,
+        addedMet: null,
         serverCpu: null,
         allowedAddedMicros: null,
         breakEvenHandlerMicros: null,
       }
     const free = cell.free.serverCpuMicrosPerRequest
     const paid = cell.paid.serverCpuMicrosPerRequest
-    const met = cell.ratio >= target
+    const ratioMet = cell.ratio >= target
+    const addedMet = maxAddedMicros === undefined ? null : paid - free <= maxAddedMicros
     return {
       name,
       adapter,
       ledger,
       target,
+      maxAddedMicros: maxAddedMicros ?? null,
       measured: cell.ratio,
       cpuRatio: cell.cpuRatio,
-      met,
-      shortBy: met ? null : target - cell.ratio,
+      met: ratioMet && addedMet !== false,
+      shortBy: ratioMet ? null : target - cell.ratio,
+      addedMet,
       serverCpu: { free, paid, added: paid - free },
       allowedAddedMicros: free / target - free,
       // (free + H) / (paid + H) ≥ target  ⇔  H ≥ (target·paid − free) / (1 − target)
@@ -164,24 +178,33 @@ export function renderMarkdown(report: BenchReport): string {
         'Target',
         'Measured paid/free (req/s, median of rounds)',
         'Server CPU ratio (free µs / paid µs)',
+        'Paywall adds µs/req (at most)',
         'Met',
-        'Short by',
+        'Ratio short by',
       ],
       report.targets.map((t) => [
         t.name,
         fixed(t.measured, 3),
         fixed(t.cpuRatio, 3),
+        `${fixed(t.serverCpu?.added, 1)}${t.maxAddedMicros === null ? '' : ` (${t.maxAddedMicros})`}`,
         t.met === null ? 'not run' : t.met ? 'yes' : '**no**',
         t.shortBy === null
           ? '–'
           : `${fixed(t.shortBy, 3)} (${fixed((t.shortBy / t.target) * 100, 1)} %)`,
       ]),
-      ['---', '---:', '---:', '---', '---:'],
+      ['---', '---:', '---:', '---:', '---', '---:'],
     ),
     '',
   )
   for (const t of report.targets) {
     if (t.met !== false || !t.serverCpu) continue
+    if (t.shortBy === null) {
+      push(
+        `**${t.name}: the ratio is met, the CPU is not**: the paywall adds ${fixed(t.serverCpu.added, 1)} µs of server CPU per paid request, above ${t.maxAddedMicros} µs.`,
+        '',
+      )
+      continue
+    }
     push(
       `**${t.name}: missed by ${fixed(t.shortBy, 3)}** (${fixed(((t.shortBy ?? 0) / t.target) * 100, 1)} % below the target). ` +
         `On this app the free route costs ${fixed(t.serverCpu.free, 0)} µs of server CPU per request and the paid route ${fixed(t.serverCpu.paid, 0)} µs: ` +
@@ -200,6 +223,7 @@ export function renderMarkdown(report: BenchReport): string {
     `autocannon, ${settings.connections} connections, loopback; the server in its own process. ${settings.rounds} rounds of about ${settings.seconds} s per route after ${settings.warmupSeconds} s of warm-up each, interleaved free/paid (ABBA order).`,
     'Paid/free is the median of the rounds\' ratios ("Per round": each round\'s paid burst over its free burst, to show the noise); requests/s are pooled over the rounds; latencies are percentiles of every response.',
     '"Server CPU" is CPU time of the server process per request: the cost of each route independent of how busy the other core was, and the cleanest view of what the paywall adds.',
+    "\"KB allocated\" is what the server's JavaScript allocated per request (V8's `total_allocated_bytes`): garbage the collector pays for later, and a figure the machine's load barely moves.",
     'Where a free route answers faster than one autocannon process can ask (Koa and fetch, well above 10,000 req/s here), requests/s measure the load generator as much as the server, which flatters paid/free: read the CPU columns there.',
     '',
     table(
@@ -214,6 +238,7 @@ export function renderMarkdown(report: BenchReport): string {
         'Paid p50 / p99 ms',
         'Server CPU µs/req free → paid (ratio)',
         'Paywall adds µs/req',
+        'KB allocated/req free → paid',
         'Correct',
       ],
       cells.map((c) => [
@@ -227,9 +252,10 @@ export function renderMarkdown(report: BenchReport): string {
         `${fixed(c.paid.p50Ms)} / ${fixed(c.paid.p99Ms)}`,
         `${fixed(c.free.serverCpuMicrosPerRequest, 0)} → ${fixed(c.paid.serverCpuMicrosPerRequest, 0)} (${fixed(c.cpuRatio, 2)})`,
         fixed(c.paid.serverCpuMicrosPerRequest - c.free.serverCpuMicrosPerRequest, 0),
+        `${fixed((c.free.serverBytesPerRequest ?? Number.NaN) / 1024, 1)} → ${fixed((c.paid.serverBytesPerRequest ?? Number.NaN) / 1024, 1)}`,
         c.correctness.ok ? 'yes' : '**NO**',
       ]),
-      ['---', '---', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---'],
+      ['---', '---', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---'],
     ),
     '',
   )
@@ -408,31 +434,38 @@ function findings(report: BenchReport): string[] {
   const free = step('paywall.begin, free')
   if (begin !== undefined && free !== undefined) {
     const encode = step('encodePaymentResponse')
-    const base64 = step('of which base64EncodeUtf8')
-    const buffer = step('Buffer.from')
-    const decode = step('decodePaymentPayload')
+    const decodeAgain = step('decodePaymentPayload, a header sent again')
+    const decodeFirst = step('decodePaymentPayload, a header not seen')
+    const parseAgain = step('parseClientId, a credential sent again')
     const hash = step('hashCredential')
     const pieces = [
-      { what: 'decoding the payment header', micros: decode },
       {
-        what: `encoding the payment-response header (base64 ${fixed(base64, 2)} µs of it, against ${fixed(buffer, 2)} µs for Buffer)`,
-        micros: encode,
+        what: `decoding the payment header (${fixed(decodeFirst, 2)} µs the first time it is seen)`,
+        micros: decodeAgain,
       },
-      { what: 'hashing the credential', micros: hash },
+      {
+        what: `reading the credential (${fixed(hash, 2)} µs to hash one not seen before)`,
+        micros: parseAgain,
+      },
+      { what: 'encoding the payment-response header', micros: encode },
     ]
       .filter((piece): piece is { what: string; micros: number } => piece.micros !== undefined)
       .sort((a, b) => b.micros - a.micros)
-      .map((piece) => `${piece.what} ${fixed(piece.micros, 1)} µs`)
+      .map((piece) => `${piece.what} ${fixed(piece.micros, 2)} µs`)
     notes.push(
       `- **The engine** (in process, no HTTP) spends ${fixed(begin, 1)} µs on a paid call against ${fixed(free, 1)} µs on a free one. ` +
-        `By size: ${pieces.join(', ')}; the memory ledger's debit is below a microsecond.`,
+        `Of the pieces measured alone: ${pieces.join(', ')}. An agent sends the same header and credential on every call, and both are remembered; the rest is the request path itself (the debit, its held-debit bookkeeping, the receipt).`,
     )
   }
   const express = cell('express', 'memory')
   if (express && begin !== undefined && free !== undefined) {
+    const kb = (route: 'free' | 'paid') =>
+      (express[route].serverBytesPerRequest ?? Number.NaN) / 1024
     notes.push(
-      `- **Over HTTP** the paid route costs ${fixed(added(express), 0)} µs more server CPU than the free one on Express × memory, more than the engine's ${fixed(begin - free, 0)} µs in process: ` +
-        "the adapter's extra work per paid response (two more headers to set, a listener that settles the debit when the response ends), a few hundred more bytes of headers to parse and write each way, and a hotter garbage collector with many requests in flight.",
+      `- **Over HTTP** the paid route costs ${fixed(added(express), 0)} µs more server CPU than the free one on Express × memory, more than the engine's ${fixed(begin - free, 0)} µs in process, ` +
+        `and allocates ${fixed(kb('paid') - kb('free'), 1)} KB more per request (${fixed(kb('free'), 1)} → ${fixed(kb('paid'), 1)} KB): the collector's work grows with it. ` +
+        'The memory ledger keeps every journal entry for the life of the process, so the heap grows with each debit and every collection has more to mark; each paid response sets four more headers (the receipt, the expose list, `Cache-Control`, `Vary`) and carries a few hundred more bytes each way. ' +
+        '`tsx src/profile.ts` (apps/bench) profiles both routes under this load and prints paid minus free by area of the code and by function, CPU and bytes.',
     )
   }
   const fetchCell = cell('fetch', 'memory')
