@@ -2,7 +2,15 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { type Ledger, MemoryLedger, PostgresLedger, SqliteLedger } from '@stripe402/server'
+import {
+  type Ledger,
+  MemoryLedger,
+  PostgresLedger,
+  RedisLedger,
+  SqliteLedger,
+} from '@stripe402/server'
+import { Redis } from 'ioredis'
+import pg from 'pg'
 import { openLedger } from '../../../packages/server/bench/ledgers'
 import type { LedgerName } from './ipc'
 
@@ -11,6 +19,77 @@ export interface OpenedLedger {
   /** How it is set up, for the report. */
   description: string
   close(): Promise<void>
+}
+
+/** How several server processes share one ledger (`scale.ts`): a namespace the caller creates and drops. */
+export interface SharedLedger {
+  /** Redis key prefix, PostgreSQL schema, or SQLite file. */
+  namespace: string
+  /** PostgreSQL pool size (default 16). */
+  poolSize?: number
+  /** PostgreSQL `synchronous_commit` for this pool's sessions (default: the server's, `on`). */
+  synchronousCommit?: 'on' | 'off'
+}
+
+/**
+ * One ledger in a namespace several processes share: nothing is created or dropped here but the
+ * PostgreSQL schema's migration (idempotent), so the caller decides when the namespace goes.
+ */
+export async function openSharedLedger(
+  name: LedgerName,
+  shared: SharedLedger,
+): Promise<OpenedLedger | string> {
+  if (name === 'sqlite') {
+    const ledger = await SqliteLedger.open(shared.namespace)
+    return {
+      ledger,
+      description: `SqliteLedger.open(file), one file shared by every process`,
+      close: () => ledger.close(),
+    }
+  }
+  if (name === 'postgres') {
+    const pool = new pg.Pool({
+      connectionString: process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test',
+      max: shared.poolSize ?? 16,
+      connectionTimeoutMillis: 2_000,
+      ...(shared.synchronousCommit && {
+        options: `-c synchronous_commit=${shared.synchronousCommit}`,
+      }),
+    })
+    pool.on('error', () => {})
+    const ledger = new PostgresLedger(pool, { schema: shared.namespace })
+    try {
+      await ledger.migrate()
+    } catch (error) {
+      await pool.end()
+      return `PostgreSQL: ${(error as Error).message}`
+    }
+    return {
+      ledger,
+      description: `PostgresLedger on a pg Pool (${shared.poolSize ?? 16} connections${shared.synchronousCommit ? `, synchronous_commit ${shared.synchronousCommit}` : ''}), one schema shared by every process`,
+      close: () => pool.end(),
+    }
+  }
+  if (name === 'redis') {
+    const client = new Redis(process.env.REDIS_URL || 'redis://127.0.0.1:6379', {
+      ...RedisLedger.clientOptions,
+      lazyConnect: true,
+      retryStrategy: () => null,
+    })
+    client.on('error', () => {})
+    try {
+      await client.connect()
+    } catch (error) {
+      client.disconnect()
+      return `Redis: ${(error as Error).message}`
+    }
+    return {
+      ledger: new RedisLedger(client, { prefix: shared.namespace }),
+      description: 'RedisLedger on ioredis, one key prefix shared by every process',
+      close: async () => client.disconnect(),
+    }
+  }
+  return `${name} cannot be shared between processes`
 }
 
 /** A ledger ready to use, or the reason it cannot run here (a service is down). */

@@ -6,9 +6,26 @@ import { PAID_PATH, TOP_UP_UNITS } from './ipc'
 export const VISA = { number: '4242424242424242', exp_month: 12, exp_year: 2034, cvc: '123' }
 
 /** Tokenizes the card with the publishable key, as Stripe.js or the client would. */
+/**
+ * A card number the emulator accepts (Luhn-valid, not in its table of special cards) for payer
+ * `n`: each is another card, so another fingerprint and another account.
+ */
+export function cardNumber(n: number): string {
+  const body = `4000${String(n).padStart(11, '0')}`
+  let sum = 0
+  for (let i = 0; i < body.length; i++) {
+    // Doubling starts at the digit left of the check digit.
+    let digit = Number(body[body.length - 1 - i])
+    if (i % 2 === 0) digit = digit * 2 > 9 ? digit * 2 - 9 : digit * 2
+    sum += digit
+  }
+  return `${body}${(10 - (sum % 10)) % 10}`
+}
+
 export async function createPaymentMethod(
   stripeApiBase: string,
   publishableKey: string,
+  number = VISA.number,
 ): Promise<string> {
   const response = await fetch(`${stripeApiBase}/v1/payment_methods`, {
     method: 'POST',
@@ -18,7 +35,7 @@ export async function createPaymentMethod(
     },
     body: new URLSearchParams({
       type: 'card',
-      'card[number]': VISA.number,
+      'card[number]': number,
       'card[exp_month]': String(VISA.exp_month),
       'card[exp_year]': String(VISA.exp_year),
       'card[cvc]': VISA.cvc,

@@ -31,11 +31,14 @@ export async function startServerProcess(options: {
   /** More Node flags for the server (e.g. `--cpu-prof`), and environment variables. */
   nodeFlags?: string[]
   env?: Record<string, string>
+  /** More arguments for server.ts (`--shared=…`, `--pool=…`). */
+  serverArgs?: string[]
 }): Promise<ServerProcess | string> {
   const args = [
     `--adapter=${options.adapter}`,
     `--ledger=${options.ledger}`,
     `--stripe-api=${options.stripeApiBase}`,
+    ...(options.serverArgs ?? []),
   ]
   const appDir = options.appDir ?? APP_DIR
   const child = fork(join(appDir, 'src', 'server.ts'), args, {

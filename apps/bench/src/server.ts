@@ -21,7 +21,7 @@ import {
   type ServerStats,
   TOP_UP_UNITS,
 } from './ipc'
-import { type OpenedLedger, openServerLedger } from './ledgers'
+import { type OpenedLedger, openServerLedger, openSharedLedger } from './ledgers'
 
 const { values } = parseArgs({
   options: {
@@ -30,6 +30,10 @@ const { values } = parseArgs({
     'stripe-api': { type: 'string' },
     'secret-key': { type: 'string', default: 'sk_test_emulator' },
     'publishable-key': { type: 'string', default: 'pk_test_emulator' },
+    /** A namespace shared with other server processes (scale.ts): Redis prefix, PostgreSQL schema or SQLite file. */
+    shared: { type: 'string' },
+    pool: { type: 'string' },
+    'synchronous-commit': { type: 'string' },
   },
 })
 const adapter = values.adapter as AdapterName
@@ -53,7 +57,15 @@ function unavailable(reason: string): Promise<never> {
   return new Promise<never>(() => {})
 }
 
-const openedOrReason = await openServerLedger(ledgerName)
+const openedOrReason = values.shared
+  ? await openSharedLedger(ledgerName, {
+      namespace: values.shared,
+      ...(values.pool && { poolSize: Number(values.pool) }),
+      ...(values['synchronous-commit'] && {
+        synchronousCommit: values['synchronous-commit'] as 'on' | 'off',
+      }),
+    })
+  : await openServerLedger(ledgerName)
 const opened: OpenedLedger =
   typeof openedOrReason === 'string' ? await unavailable(openedOrReason) : openedOrReason
 
