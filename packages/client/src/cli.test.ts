@@ -8,6 +8,7 @@ import { join, resolve } from 'node:path'
 import { Writable } from 'node:stream'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { main } from './cli'
+import { startPaidApi } from '../test/support/paid-api'
 import { CARDS, useStack } from '../test/support/stack'
 
 const stack = useStack()
@@ -180,6 +181,25 @@ describe('stripe402 fetch', () => {
     const run = await cli(fetchArgs('/api/joke', '--payment-method', id), { STRIPE402_CARD: '' })
     expect(run.code).toBe(0)
     expect(stack.api.requests.at(-1)?.payment?.paymentMethodId).toBe(id)
+  })
+
+  it('says when the credits the wallet held vanished from the server (a wiped ledger) before topping up again (issue 17)', async () => {
+    expect((await cli(fetchArgs('/api/joke'))).code).toBe(0)
+    // The API restarts at the same origin on an empty ledger: the $4.95 of credits are gone.
+    const port = Number(new URL(stack.api.url).port)
+    await stack.api.close()
+    stack.api = await startPaidApi(stack.emulator, { port })
+
+    const again = await cli(fetchArgs('/api/joke'))
+    expect(again.code).toBe(0)
+    expect(again.stderr).toContain(
+      `$4.95 of credits held at ${stack.api.url} vanished: its server no longer knows this wallet's credential`,
+    )
+    expect(again.stderr).toMatch(/topped up \$5\.00 \(pi_\w+\) · \$4\.95 left/)
+    expect(stack.emulator.charges()).toHaveLength(2)
+    const json = await cli(fetchArgs('/api/joke', '--json'))
+    expect(JSON.parse(json.stdout).payment.creditsVanished).toBeUndefined()
+    expect(json.stderr).not.toContain('vanished')
   })
 
   it('exits 1 on usage errors, without echoing a malformed card', async () => {

@@ -34,6 +34,11 @@ export interface PaymentInfo {
   reason?: RefusalReason | string
   message?: string
   declineCode?: string
+  /**
+   * Credits the wallet held at this origin (in `currency` units) on a credential its server no
+   * longer knows, as after a wiped ledger: gone from the server, so this call paid anew.
+   */
+  creditsVanished?: number
   /** The price the server asked, when it asked. */
   requirements?: PaymentRequirements
 }

@@ -26,6 +26,7 @@ export async function answerChallenge(
   const { engine, request } = call
   const { origin, route } = request
   const state = engine.wallet.current
+  noteVanishedCredits(call, challenge, response)
   noteFailureReceipt(call, response)
 
   if (!engine.originAllowed(origin)) {
@@ -149,6 +150,26 @@ function checkPublishableKey(call: CallState, requirements: PaymentRequirements)
   }
   record.publishableKey = current
   return undefined
+}
+
+/**
+ * The credential the call sent holds credits in the wallet, and the server answers
+ * `insufficient_credits` with a receipt for no credential at all: it no longer knows it (its
+ * ledger was wiped or lost). Those credits are gone; the call says so, and the wallet stops
+ * counting them.
+ */
+function noteVanishedCredits(
+  call: CallState,
+  challenge: PaymentRequired,
+  response: Response,
+): void {
+  const sentId = call.sent?.clientId
+  const credential = call.engine.wallet.current.origins[call.request.origin]?.credential
+  if (sentId === undefined || credential?.clientId !== sentId) return
+  if (credential.creditsRemaining === 0 || challenge.error !== 'insufficient_credits') return
+  if (readReceipt(response)?.clientId !== '') return
+  call.creditsVanished = credential.creditsRemaining
+  credential.creditsRemaining = 0
 }
 
 /** A 402 may carry a `payment-response` with the real balance behind our credential: believe it over the wallet. */

@@ -60,6 +60,8 @@ export interface CallState {
    */
   creditsOffered: { upTo: number; credential: Credential } | undefined
   topUp: TopUpInFlight | undefined
+  /** Credits the wallet held on a credential the server no longer knows (a wiped ledger). */
+  creditsVanished?: number
 }
 
 /** Hard cap on sends per call: plain or up front, credits after a 402, top-up. Never a loop. */
@@ -82,6 +84,7 @@ export function finishWith(call: CallState, response: Response, info: CallInfo):
     origin: call.request.origin,
     route: call.request.route,
     requests: call.requests,
+    ...(call.creditsVanished !== undefined && { creditsVanished: call.creditsVanished }),
     ...info,
   })
 }

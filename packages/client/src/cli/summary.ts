@@ -47,6 +47,10 @@ export function summaryLine(response: Response, info: PaymentInfo | undefined): 
       // A top-up sent, then a 5xx or a lost answer: the card may have been charged.
       if (info?.topUp) parts.push(topUpPart(info.topUp, currency))
   }
+  if (info?.creditsVanished)
+    parts.push(
+      `${money(info.creditsVanished, currency)} of credits held at ${info.origin} vanished: its server no longer knows this wallet's credential`,
+    )
   if (info) parts.push(`${info.requests} request${info.requests === 1 ? '' : 's'}`)
   return `stripe402: ${parts.join(' · ')}`
 }

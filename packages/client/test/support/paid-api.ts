@@ -40,6 +40,8 @@ export async function startPaidApi(
     routes?: Record<string, RouteConfig>
     /** Other origins clients reach it by (a name a test's fetch rewrites to it, as a proxy would), listed in its `origins`. */
     aliases?: string[]
+    /** Listen on this port: a restart with a fresh ledger at the same origin (a wiped ledger). */
+    port?: number
   } = {},
 ): Promise<PaidApi> {
   const keys = emulator.keys()
@@ -48,7 +50,7 @@ export async function startPaidApi(
   const redirect: PaidApi['redirect'] = {}
   // Listen first: the paywall binds PaymentMethods to the origin clients reach it by (spec §7.4).
   const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve))
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
   const paywall = createPaywall({
     stripe: {
