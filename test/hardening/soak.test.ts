@@ -15,7 +15,6 @@ import {
   type StripeEmulator,
 } from '@stripe402/stripe-emulator'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { findLeaks } from './support/leak-scan'
 import { auditAccount, auditCharges } from './support/ledger-audit'
 import { errorCodeOf, paying, paymentResponseOf, tokenize } from './support/payments'
 import {
@@ -25,7 +24,8 @@ import {
   startServerProcess,
 } from './support/processes'
 import { report } from './support/report'
-import { type SharedLedger, sharedLedgers } from './support/shared-ledger'
+import { useProcessFixture } from './support/process-fixture'
+import { sharedLedgers } from './support/shared-ledger'
 
 const variants = await sharedLedgers('soak')
 
@@ -84,22 +84,8 @@ interface Payer {
 }
 
 describe.each(variants)('soak, ledger on $name', ({ name, available, open }) => {
-  let shared: SharedLedger
-  const started: ServerProcess[] = []
-
-  beforeAll(async () => {
-    if (available) shared = await open()
-  })
-  afterAll(async () => {
-    await Promise.all(started.map((server) => server.stop()))
-    const leaks = started.flatMap((server, i) =>
-      findLeaks(`process ${i} output`, server.output(), {
-        exact: [{ what: 'server secret', value: SECRET }],
-      }),
-    )
-    expect(leaks).toEqual([])
-    await shared?.cleanup()
-  })
+  const fixture = useProcessFixture({ available, open }, [{ what: 'server secret', value: SECRET }])
+  const { started } = fixture
 
   it.skipIf(!available)(
     'several processes, many payers, Stripe faults, a ledger outage and a kill -9: every account balances',
@@ -115,7 +101,7 @@ describe.each(variants)('soak, ledger on $name', ({ name, available, open }) => 
           timeoutMs: 2_000,
         },
         secret: SECRET,
-        ledger: shared.config,
+        ledger: fixture.shared.config,
         routes: {
           'GET /api/unit': { amount: PRICE, minTopUp: TOP_UP },
           'GET /api/fail': { amount: PRICE, minTopUp: TOP_UP },
@@ -249,7 +235,7 @@ describe.each(variants)('soak, ledger on $name', ({ name, available, open }) => 
       const charges = await auditCharges(
         emulator,
         account,
-        shared.ledger,
+        fixture.shared.ledger,
         payers.map((p) => p.accountId),
       )
       // The operator's bounded loss: calls the killed process answered in its last batches before dying.
@@ -270,7 +256,7 @@ describe.each(variants)('soak, ledger on $name', ({ name, available, open }) => 
       let reversals = 0
       let beliefGap = 0
       for (const payer of payers) {
-        const audit = await auditAccount(shared.ledger, payer.accountId)
+        const audit = await auditAccount(fixture.shared.ledger, payer.accountId)
         const debits = audit.entries.filter((e: JournalEntry) => e.kind === 'debit').length
         const back = audit.entries.filter((e: JournalEntry) => e.kind === 'reversal').length
         // Each reversal gives back one of this account's debits, once.
@@ -290,7 +276,7 @@ describe.each(variants)('soak, ledger on $name', ({ name, available, open }) => 
           beliefGap += audit.balance - payer.belief
         }
       }
-      const held = shared.ledger.holds ? await shared.ledger.holds.count() : 0
+      const held = fixture.shared.ledger.holds ? await fixture.shared.ledger.holds.count() : 0
       const expired = started
         .map((server) => server.output().match(/"outcome":"expired"/g)?.length ?? 0)
         .reduce((a, b) => a + b, 0)

@@ -18,12 +18,12 @@ import {
   type StripeEmulator,
 } from '@stripe402/stripe-emulator'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { findLeaks } from './support/leak-scan'
 import { auditAccount } from './support/ledger-audit'
 import { CARDS, errorCodeOf, paying, paymentResponseOf, tokenize } from './support/payments'
 import { type PaidServerOptions, type ServerProcess, startServerProcess } from './support/processes'
 import { report } from './support/report'
-import { type SharedLedger, sharedLedgers } from './support/shared-ledger'
+import { useProcessFixture } from './support/process-fixture'
+import { sharedLedgers } from './support/shared-ledger'
 
 const variants = await sharedLedgers('unsettled')
 
@@ -60,29 +60,15 @@ async function eventually<T>(read: () => Promise<T>, expected: T, ms = 15_000): 
 const reversalsOf = (entries: JournalEntry[]) => entries.filter((e) => e.kind === 'reversal')
 
 describe.each(variants)('unsettled debits, ledger on $name', ({ name, available, open }) => {
-  let shared: SharedLedger
-  const started: ServerProcess[] = []
-
-  beforeAll(async () => {
-    if (available) shared = await open()
-  })
-  afterAll(async () => {
-    await Promise.all(started.map((server) => server.stop()))
-    const leaks = started.flatMap((server, i) =>
-      findLeaks(`process ${i} output`, server.output(), {
-        exact: [{ what: 'server secret', value: SECRET }],
-      }),
-    )
-    expect(leaks).toEqual([])
-    await shared?.cleanup()
-  })
+  const fixture = useProcessFixture({ available, open }, [{ what: 'server secret', value: SECRET }])
+  const { started } = fixture
 
   const start = async (account: string, extra: Partial<PaidServerOptions> = {}) => {
     const server = await startServerProcess({
       adapter: 'express',
       stripe: { ...emulator.keys(account), apiBase: emulator.url, maxNetworkRetries: 0 },
       secret: SECRET,
-      ledger: shared.config,
+      ledger: fixture.shared.config,
       routes: ROUTES,
       holdMs: HOLD_MS,
       settleBatchMs: 50,
@@ -102,7 +88,7 @@ describe.each(variants)('unsettled debits, ledger on $name', ({ name, available,
     expect(res.status).toBe(200)
     const clientId = paymentResponseOf(res.headers)?.clientId
     if (!clientId) throw new Error('no credential came back')
-    expect(await shared.ledger.balance(accountId, 'usd')).toBe(TOP_UP - PRICE)
+    expect(await fixture.shared.ledger.balance(accountId, 'usd')).toBe(TOP_UP - PRICE)
     // Its confirmation is written in the next batch: a crash before that gives the operator's call back
     // (the bounded loss docs/reliability.md states). These tests are about the payer, so they wait for it.
     expect(await eventually(() => held(), 0)).toBe(0)
@@ -110,9 +96,7 @@ describe.each(variants)('unsettled debits, ledger on $name', ({ name, available,
   }
 
   /** Debits still held in the shared ledger (every test settles its own before the next starts). */
-  const held = async () => (shared.ledger.holds ? shared.ledger.holds.count() : 0)
-  /** Everything every process of this store printed: any of them may be the one that sweeps. */
-  const everyOutput = () => started.map((server) => server.output()).join('\n')
+  const held = async () => (fixture.shared.ledger.holds ? fixture.shared.ledger.holds.count() : 0)
 
   it.skipIf(!available)(
     'a paid 5xx whose reversal meets a ledger outage is given back once the ledger answers',
@@ -127,17 +111,17 @@ describe.each(variants)('unsettled debits, ledger on $name', ({ name, available,
       // The receipt said the call was debited; the client adds the price back on a paid 5xx.
       const receipt = paymentResponseOf(failed.headers)
       expect(receipt?.creditsRemaining).toBe(TOP_UP - 2 * PRICE)
-      expect(await shared.ledger.balance(accountId, 'usd')).toBe(TOP_UP - 2 * PRICE)
+      expect(await fixture.shared.ledger.balance(accountId, 'usd')).toBe(TOP_UP - 2 * PRICE)
 
       await server.ledger('up')
       const balance = await eventually(
-        () => shared.ledger.balance(accountId, 'usd'),
+        () => fixture.shared.ledger.balance(accountId, 'usd'),
         TOP_UP - PRICE,
       )
       expect(balance, 'the debit of the failed answer was kept').toBe(TOP_UP - PRICE)
       // What the client believes it has (receipt + price) is what the server holds.
       expect((receipt?.creditsRemaining ?? 0) + PRICE).toBe(balance)
-      const audit = await auditAccount(shared.ledger, accountId)
+      const audit = await auditAccount(fixture.shared.ledger, accountId)
       expect(audit.count).toMatchObject({ top_up: 1, debit: 2, reversal: 1 })
       expect(await server.hits()).toBe(2)
       expect(server.output()).toMatch(/could not reverse a debit after a failed response/)
@@ -156,18 +140,18 @@ describe.each(variants)('unsettled debits, ledger on $name', ({ name, available,
       expect(failed.status).toBe(500)
       // The only memory of the reversal to make dies with the process.
       await doomed.kill()
-      expect(await shared.ledger.balance(accountId, 'usd')).toBe(TOP_UP - 2 * PRICE)
+      expect(await fixture.shared.ledger.balance(accountId, 'usd')).toBe(TOP_UP - 2 * PRICE)
 
       const successor = await start(account)
       const balance = await eventually(
-        () => shared.ledger.balance(accountId, 'usd'),
+        () => fixture.shared.ledger.balance(accountId, 'usd'),
         TOP_UP - PRICE,
       )
       expect(balance, 'the debit of the failed answer was kept after the crash').toBe(
         TOP_UP - PRICE,
       )
-      expect(everyOutput()).toMatch(/"outcome":"expired"/)
-      const audit = await auditAccount(shared.ledger, accountId)
+      expect(fixture.output()).toMatch(/"outcome":"expired"/)
+      const audit = await auditAccount(fixture.shared.ledger, accountId)
       expect(audit.count).toMatchObject({ top_up: 1, debit: 2, reversal: 1 })
       // The credential still spends: the account was neither lost nor double-credited.
       const again = await fetch(`${successor.url}/api/unit`, { headers: paying({ clientId }) })
@@ -203,11 +187,11 @@ describe.each(variants)('unsettled debits, ledger on $name', ({ name, available,
       expect(emulator.charges({ account, status: 'succeeded' })).toHaveLength(1)
 
       const balance = await eventually(
-        () => shared.ledger.balance(accountId, 'usd'),
+        () => fixture.shared.ledger.balance(accountId, 'usd'),
         TOP_UP - PRICE,
       )
       expect(balance, 'one call served, so one debit kept').toBe(TOP_UP - PRICE)
-      const audit = await auditAccount(shared.ledger, accountId)
+      const audit = await auditAccount(fixture.shared.ledger, accountId)
       expect(audit.count).toMatchObject({ top_up: 1, debit: 2, reversal: 1 })
       expect(reversalsOf(audit.entries)).toHaveLength(1)
       expect(await server.hits()).toBe(1)
@@ -230,23 +214,23 @@ describe.each(variants)('unsettled debits, ledger on $name', ({ name, available,
       while (!/HANDLER hang/.test(doomed.output()) && Date.now() < deadline)
         await new Promise((resolve) => setTimeout(resolve, 20))
       expect(doomed.output()).toMatch(/HANDLER hang/)
-      expect(await shared.ledger.balance(accountId, 'usd')).toBe(TOP_UP - 2 * PRICE)
+      expect(await fixture.shared.ledger.balance(accountId, 'usd')).toBe(TOP_UP - 2 * PRICE)
       await doomed.kill()
       expect(await call).toBe('no answer')
 
       const successors = [await start(account), await start(account)]
       const balance = await eventually(
-        () => shared.ledger.balance(accountId, 'usd'),
+        () => fixture.shared.ledger.balance(accountId, 'usd'),
         TOP_UP - PRICE,
       )
       expect(balance, 'the debit of the unanswered call was kept').toBe(TOP_UP - PRICE)
       // Two instances sweep: the debit still comes back once.
       await new Promise((resolve) => setTimeout(resolve, HOLD_MS))
-      const audit = await auditAccount(shared.ledger, accountId)
+      const audit = await auditAccount(fixture.shared.ledger, accountId)
       expect(audit.balance).toBe(TOP_UP - PRICE)
       expect(audit.count).toMatchObject({ top_up: 1, debit: 2, reversal: 1 })
       expect(successors).toHaveLength(2)
-      expect(everyOutput()).toMatch(/"outcome":"expired"/)
+      expect(fixture.output()).toMatch(/"outcome":"expired"/)
       expect(await held()).toBe(0)
     },
     60_000,
