@@ -152,7 +152,7 @@ describe("the README's first hour", () => {
       const paid = await run(process.execPath, [clientBin, ...fetchLine.args], fetchLine.vars)
       expect(paid.code, paid.stderr).toBe(0)
       expect(paid.stderr).toMatch(
-        /^stripe402: 200 OK · paid \$0\.05 · topped up \$5\.00 \(pi_\w+\) · \$4\.95 left at http:\/\/127\.0\.0\.1:\d+ · 2 requests\n$/,
+        /^stripe402: 200 OK · used \$0\.05 of credits · charged \$5\.00 to the card \(pi_\w+\) · \$4\.95 of credits left at http:\/\/127\.0\.0\.1:\d+ · 2 requests\n$/,
       )
       const walletLine = clientCommand(readmeLine('stripe402 wallet', example))
       const shown = await run(process.execPath, [clientBin, ...walletLine.args])
@@ -190,7 +190,9 @@ describe("the README's first hour", () => {
       expect(again.stderr).toContain(
         `$4.95 of credits held at ${fresh.api} vanished: its server no longer knows this wallet's credential`,
       )
-      expect(again.stderr).toMatch(/topped up \$5\.00 \(pi_\w+\) · \$4\.95 left/)
+      expect(again.stderr).toMatch(
+        /charged \$5\.00 to the card \(pi_\w+\) · \$4\.95 of credits left/,
+      )
     } finally {
       quiet(await fresh.stop())
     }

@@ -70,7 +70,7 @@ describe('stripe402 fetch', () => {
     })
     expect(first.stderr.trimEnd().split('\n')).toHaveLength(1)
     expect(first.stderr).toMatch(
-      /^stripe402: 200 OK · paid \$0\.05 · topped up \$5\.00 \(pi_\w+\) · \$4\.95 left at http:\/\/127\.0\.0\.1:\d+ · 2 requests\n$/,
+      /^stripe402: 200 OK · used \$0\.05 of credits · charged \$5\.00 to the card \(pi_\w+\) · \$4\.95 of credits left at http:\/\/127\.0\.0\.1:\d+ · 2 requests\n$/,
     )
     expect(first.stderr).not.toContain(CARDS.visa.number)
 
@@ -195,7 +195,7 @@ describe('stripe402 fetch', () => {
     expect(again.stderr).toContain(
       `$4.95 of credits held at ${stack.api.url} vanished: its server no longer knows this wallet's credential`,
     )
-    expect(again.stderr).toMatch(/topped up \$5\.00 \(pi_\w+\) · \$4\.95 left/)
+    expect(again.stderr).toMatch(/charged \$5\.00 to the card \(pi_\w+\) · \$4\.95 of credits left/)
     expect(stack.emulator.charges()).toHaveLength(2)
     const json = await cli(fetchArgs('/api/joke', '--json'))
     expect(JSON.parse(json.stdout).payment.creditsVanished).toBeUndefined()
@@ -286,7 +286,7 @@ describe('on a terminal (issue 17)', () => {
     await main(args, tty.io)
     const lines = tty.screen.join('').split('\n')
     expect(lines[0]).toBe(JSON.stringify({ joke: 'A 402 walks into a bar.' }))
-    expect(lines[1]).toMatch(/^stripe402: 200 OK · paid \$0\.05/)
+    expect(lines[1]).toMatch(/^stripe402: 200 OK · used \$0\.05 of credits/)
 
     // Piped, the body is passed on byte for byte, as curl does.
     const piped = terminal(false)
@@ -389,7 +389,7 @@ describe('stripe402 wallet', () => {
     expect(lost.stderr).toContain(
       'top-up of $5.00 unconfirmed (the server never said whether the card was charged; budgets count it)',
     )
-    expect(lost.stderr).not.toContain('topped up')
+    expect(lost.stderr).not.toContain('charged $5.00 to the card')
 
     const wallet = join(dir, 'wallet.json')
     const unsure = await cli(['wallet', '--wallet', wallet])
@@ -410,7 +410,7 @@ describe('stripe402 wallet', () => {
     // The next top-up replays the same key: Stripe answers for the one charge, now confirmed.
     const replayed = await cli(fetchArgs('/api/joke'))
     expect(replayed.code).toBe(0)
-    expect(replayed.stderr).toMatch(/topped up \$5\.00 \(pi_\w+\)/)
+    expect(replayed.stderr).toMatch(/charged \$5\.00 to the card \(pi_\w+\)/)
     expect(stack.emulator.charges()).toHaveLength(1)
     const sure = await cli(['wallet', '--wallet', wallet])
     expect(sure.stdout.split('\n')[1]).toMatch(/\s+\$4\.95\s+\$5\.00\s+\$0\.05\s+1\s+1$/)

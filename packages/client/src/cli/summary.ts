@@ -1,4 +1,7 @@
-/** The one-line payment summary on stderr, and the exit code that goes with it. */
+/**
+ * The one-line payment summary on stderr, and the exit code that goes with it. One vocabulary with
+ * the wallet: credits are **used** by calls, the card is **charged** for top-ups, **credits left**.
+ */
 import { formatUnits } from '@stripe402/protocol'
 import type { PaymentInfo } from '../payment-info'
 import { EXIT } from './exit-codes'
@@ -23,10 +26,10 @@ export function summaryLine(response: Response, info: PaymentInfo | undefined): 
   const currency = info?.currency ?? info?.requirements?.currency
   switch (info?.outcome) {
     case 'paid':
-      parts.push(`paid ${money(info.amount ?? 0, currency)}`)
+      parts.push(`used ${money(info.amount ?? 0, currency)} of credits`)
       if (info.topUp) parts.push(topUpPart(info.topUp, currency))
       if (info.creditsRemaining !== undefined)
-        parts.push(`${money(info.creditsRemaining, currency)} left at ${info.origin}`)
+        parts.push(`${money(info.creditsRemaining, currency)} of credits left at ${info.origin}`)
       break
     case 'refused':
       // The CLI's only way to pay without a card is --payment-method: say so, not the library's option names.
@@ -60,5 +63,5 @@ function topUpPart(topUp: NonNullable<PaymentInfo['topUp']>, currency: string | 
   const units = money(topUp.units, currency)
   if (topUp.unconfirmed)
     return `top-up of ${units} unconfirmed (the server never said whether the card was charged; budgets count it)`
-  return `topped up ${units}${topUp.chargeId ? ` (${topUp.chargeId})` : ''}`
+  return `charged ${units} to the card${topUp.chargeId ? ` (${topUp.chargeId})` : ''}`
 }
