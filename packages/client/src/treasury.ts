@@ -13,6 +13,11 @@ export interface TreasuryFetchOptions {
   handle: string
   /** The `fetch` that reaches the treasury; default `globalThis.fetch`. */
   fetch?: typeof fetch
+  /**
+   * Read at each call: the most that call may cost, in units, below the agent's caps (a tool's
+   * `maxPrice`). The treasury refuses a price above it before anything is paid.
+   */
+  maxPrice?: () => number | undefined
 }
 
 /** What the treasury said about one call, read from its answer's headers. */
@@ -73,6 +78,7 @@ export function createTreasuryFetch(options: TreasuryFetchOptions): TreasuryFetc
     })
     const bytes = request.body === null ? undefined : new Uint8Array(await request.arrayBuffer())
     const body = bytes === undefined ? undefined : encodeBody(bytes)
+    const maxPrice = options.maxPrice?.()
     const response = await send(`${base}/v1/fetch`, {
       method: 'POST',
       headers: { authorization, 'content-type': 'application/json' },
@@ -81,6 +87,7 @@ export function createTreasuryFetch(options: TreasuryFetchOptions): TreasuryFetc
         url: request.url,
         headers,
         ...(body ? { body: body.text, bodyEncoding: body.encoding } : {}),
+        ...(maxPrice !== undefined && { maxPrice }),
       }),
       ...(init?.signal ? { signal: init.signal } : {}),
     })

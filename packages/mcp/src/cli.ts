@@ -23,13 +23,13 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
     process.stderr.write(`stripe402-mcp: ${error.message}\n`)
     return 1
   }
-  if (!config.policy.budget) {
+  if (!config.treasury && !config.policy.budget) {
     process.stderr.write(
       'stripe402-mcp: no --budget-daily, --budget-monthly or --budget-total: the card is not capped.\n',
     )
   }
   const agent = createPayingAgent({
-    card: config.card,
+    ...(config.treasury ? { treasury: config.treasury } : { card: config.card }),
     policy: config.policy,
     store: createFileStore(config.wallet ?? join(homedir(), '.stripe402', 'wallet.json')),
     ...(config.stripeApi !== undefined && { stripeApiBase: config.stripeApi }),

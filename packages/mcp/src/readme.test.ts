@@ -9,7 +9,10 @@ const packageDir = resolve(import.meta.dirname, '..')
 it('every ts snippet in README.md typechecks, and the mcpServers JSON parses', () => {
   const readme = readFileSync(resolve(packageDir, 'README.md'), 'utf8')
   const json = [...readme.matchAll(/```json\n([\s\S]*?)```/g)].map((m) => m[1] as string)
-  expect(json.map((text) => Object.keys(JSON.parse(text)))).toEqual([['mcpServers']])
+  expect(json.map((text) => Object.keys(JSON.parse(text)))).toEqual([
+    ['mcpServers'],
+    ['mcpServers'],
+  ])
   const snippets = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1] as string)
   expect(snippets.length).toBeGreaterThanOrEqual(2)
 

@@ -6,13 +6,15 @@ import type { Client } from '@modelcontextprotocol/sdk/client/index.js'
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js'
 import {
   createPayingFetch,
+  createTreasuryFetch,
   getPaymentInfo,
   type PayingFetch,
   type PayingFetchOptions,
   type PaymentInfo,
   type Policy,
+  type TreasuryFetch,
 } from '@stripe402/client'
-import { cappedPolicy, withCallCap } from './call-cap'
+import { cappedPolicy, currentCallCap, withCallCap } from './call-cap'
 import { mcpToolFetch, toolCallUrl } from './mcp-fetch'
 import { McpUpstreams } from './upstreams'
 
@@ -23,6 +25,12 @@ export interface PayingAgentOptions extends PayingFetchOptions {
    * holds no card; `card`, `policy`, `store` and per-call `maxPrice` are then that fetch's business.
    */
   payingFetch?: (transport: typeof fetch) => PayingFetch
+  /**
+   * Pay through a treasury (`@stripe402/treasury`) with this agent's handle: the agent holds no
+   * card, its caps and allowed origins are the treasury's, and a tool's `maxPrice` travels with each
+   * call. The recommended setup. Paid MCP tools (`callTool`) need a local card: a treasury pays HTTP.
+   */
+  treasury?: { url: string; handle: string }
   /** MCP servers reached by the caller's own transports (stdio…), by the origin the caller names for each (spec §16.3). */
   mcpServers?: Readonly<Record<string, Client>>
 }
@@ -42,6 +50,8 @@ export interface PayingAgent {
   readonly fetch: PayingFetch
   /** The policy as configured (budgets, caps), for reports. */
   readonly policy: Policy
+  /** The treasury this agent pays through, when it holds no card. */
+  readonly treasury?: TreasuryFetch
   /** A fetch that never pays (price lookups). */
   readonly plainFetch: typeof fetch
   /** Runs `call` with `maxPrice` (units) as the most any payment in it may cost. */
@@ -62,23 +72,31 @@ export interface PayingAgent {
 }
 
 export function createPayingAgent(options: PayingAgentOptions = {}): PayingAgent {
-  const { payingFetch, mcpServers, fetch: base, ...rest } = options
+  const { payingFetch, mcpServers, treasury: handle, fetch: base, ...rest } = options
   const plainFetch: typeof fetch =
     base ?? ((input: RequestInfo | URL, init?: RequestInit) => globalThis.fetch(input, init))
   const upstreams = new McpUpstreams()
   for (const [origin, client] of Object.entries(mcpServers ?? {})) upstreams.add(origin, client)
   const transport = mcpToolFetch((origin) => upstreams.get(origin), plainFetch)
   const policy = options.policy ?? {}
+  const treasury =
+    handle && createTreasuryFetch({ ...handle, fetch: plainFetch, maxPrice: currentCallCap })
   const pay =
+    (treasury && throughTreasury(treasury)) ??
     payingFetch?.(transport) ??
     createPayingFetch({ ...rest, policy: cappedPolicy(policy), fetch: transport })
 
   return {
     fetch: pay,
     policy,
+    ...(treasury && { treasury }),
     plainFetch,
     withMaxPrice: withCallCap,
     async callTool(server, name, args = {}, { maxPrice } = {}) {
+      if (treasury)
+        throw new Error(
+          'paid MCP tools are paid with a local card; this agent pays through a treasury, which pays HTTP APIs only',
+        )
       const origin = upstreams.get(new URL(server).origin)
         ? new URL(server).origin
         : await upstreams.connect(server)
@@ -102,4 +120,14 @@ export function createPayingAgent(options: PayingAgentOptions = {}): PayingAgent
     addMcpServer: (origin, client) => upstreams.add(origin, client),
     close: () => upstreams.close(),
   }
+}
+
+/** A treasury fetch where a paying fetch is expected: the wallet is the treasury's (see `treasury.account()`). */
+function throughTreasury(treasury: TreasuryFetch): PayingFetch {
+  const elsewhere = () =>
+    Promise.reject(new Error('this agent pays through a treasury: its account there is the wallet'))
+  return Object.assign((input: RequestInfo | URL, init?: RequestInit) => treasury(input, init), {
+    wallet: elsewhere,
+    journal: elsewhere,
+  })
 }

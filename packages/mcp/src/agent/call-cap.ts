@@ -14,6 +14,11 @@ export function withCallCap<T>(maxPrice: number | undefined, call: () => Promise
   return maxPrice === undefined ? call() : current.run(maxPrice, call)
 }
 
+/** The running call's `maxPrice`, if any (a treasury enforces it on its side). */
+export function currentCallCap(): number | undefined {
+  return current.getStore()
+}
+
 /** The policy with its per-call ceiling lowered to the running call's `maxPrice`, if any. */
 export function cappedPolicy(policy: Policy = {}): Policy {
   const base = policy.maxAmountPerRequest

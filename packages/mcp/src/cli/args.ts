@@ -6,9 +6,13 @@ import { AGENT_TOOLS, type AgentToolName } from '../tools/definitions'
 export const USAGE = `Usage: stripe402-mcp [options]
 
 An MCP server whose tools pay stripe402 APIs for an agent: fetch_paid, price_of, wallet and
-call_paid_tool. It pays from the card in STRIPE402_CARD (number|mm|yyyy|cvc) within the limits
-below, and keeps credentials and spend in a wallet file. Serves stdio unless --http is given.
+call_paid_tool. With --treasury (recommended) it pays through a treasury with the agent's handle
+in STRIPE402_TREASURY_HANDLE, and holds no card: the caps are the treasury's. Otherwise it pays
+from the card in STRIPE402_CARD (number|mm|yyyy|cvc) within the limits below, and keeps
+credentials and spend in a wallet file. Serves stdio unless --http is given.
 Amounts are in units: 1 unit = 1/10,000 of the major currency unit (500 = $0.05).
+
+      --treasury URL       pay through this treasury (or STRIPE402_TREASURY_URL)
 
       --max-amount N       highest price accepted per call (a tool's maxPrice can only lower it)
       --max-top-up N       largest single charge to the card
@@ -28,7 +32,9 @@ Amounts are in units: 1 unit = 1/10,000 of the major currency unit (500 = $0.05)
                            the bearer token every request must then carry`
 
 export interface CliConfig {
-  card: Card
+  /** Undefined when paying through a treasury. */
+  card: Card | undefined
+  treasury: { url: string; handle: string } | undefined
   policy: Policy
   wallet: string | undefined
   stripeApi: string | undefined
@@ -43,6 +49,7 @@ export class UsageError extends Error {
 }
 
 const OPTIONS = {
+  treasury: { type: 'string' },
   'max-amount': { type: 'string' },
   'max-top-up': { type: 'string' },
   'top-up': { type: 'string' },
@@ -108,8 +115,10 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv): CliConfig {
   const port = values.port === undefined ? 3402 : Number(values.port)
   if (!Number.isInteger(port) || port < 0 || port > 65_535)
     throw new UsageError('--port must be a port number.')
+  const treasury = parseTreasury(values.treasury ?? env.STRIPE402_TREASURY_URL, env)
   return {
-    card: parseCard(env.STRIPE402_CARD),
+    card: treasury ? undefined : parseCard(env.STRIPE402_CARD),
+    treasury,
     policy,
     wallet: values.wallet ?? env.STRIPE402_WALLET,
     stripeApi: values['stripe-api'],
@@ -123,6 +132,24 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv): CliConfig {
 
 function parse(argv: string[]) {
   return parseArgs({ args: argv, allowPositionals: false, strict: true, options: OPTIONS })
+}
+
+/** The treasury and the agent's handle, which only the environment carries (a flag shows in `ps`). */
+function parseTreasury(
+  url: string | undefined,
+  env: NodeJS.ProcessEnv,
+): { url: string; handle: string } | undefined {
+  if (url === undefined || url === '') return undefined
+  if (!/^https?:\/\/[^\s]+$/i.test(url))
+    throw new UsageError("--treasury must be the treasury's http(s) URL.")
+  const handle = env.STRIPE402_TREASURY_HANDLE
+  if (!handle)
+    throw new UsageError(
+      'STRIPE402_TREASURY_HANDLE is not set: the agent handle (s402a_…) the treasury admin created for this agent.',
+    )
+  if (!/^s402a_\S+$/.test(handle))
+    throw new UsageError('STRIPE402_TREASURY_HANDLE must be an agent handle (s402a_…).')
+  return { url, handle }
 }
 
 /** STRIPE402_CARD is `number|mm|yyyy|cvc`; messages name the field at fault, never its value. */

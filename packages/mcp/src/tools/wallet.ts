@@ -1,5 +1,5 @@
 /** `wallet`: what was charged to the card, what the budgets leave, and the credits held per server. */
-import type { PerCurrency, Policy } from '@stripe402/client'
+import type { PerCurrency, Policy, TreasuryFetch } from '@stripe402/client'
 import type { PayingAgent } from '../agent/agent'
 import { messageOf, money, type ToolAnswer } from './answer'
 
@@ -12,6 +12,7 @@ const PERIOD_WORDS: Record<Period, string> = {
 }
 
 export async function wallet(agent: PayingAgent): Promise<ToolAnswer> {
+  if (agent.treasury) return treasuryWallet(agent.treasury)
   let view: Awaited<ReturnType<PayingAgent['fetch']['wallet']>>
   try {
     view = await agent.fetch.wallet()
@@ -64,4 +65,41 @@ function budgetFor(budget: Policy['budget'], period: Period, currency: string): 
   if (limit === undefined) return undefined
   if (typeof limit === 'number') return currency === budgetCurrency(budget) ? limit : 0
   return Object.hasOwn(limit, currency) ? limit[currency] : 0
+}
+
+/** The agent's account at its treasury: what it spent against its caps, and what is left. */
+async function treasuryWallet(treasury: TreasuryFetch): Promise<ToolAnswer> {
+  let account: Awaited<ReturnType<TreasuryFetch['account']>>
+  try {
+    account = await treasury.account()
+  } catch (error) {
+    return {
+      isError: true,
+      text: `The treasury's account could not be read: ${messageOf(error)}.`,
+      data: {},
+    }
+  }
+  const lines = [
+    `Paying through a treasury as agent "${account.name}" (${account.status}); the treasury holds the card.`,
+  ]
+  for (const [currency, spent] of Object.entries(account.spent)) {
+    const left = account.remaining[currency]
+    const parts = PERIODS.map((period) => {
+      const words = `${money(spent[period], currency)} ${PERIOD_WORDS[period]}`
+      const rest = left?.[period]
+      return rest === undefined ? words : `${words} (${money(rest, currency)} left)`
+    })
+    lines.push(`Spent in ${currency.toUpperCase()}: ${parts.join('; ')}.`)
+    if (left) lines.push(`The next call may cost at most ${money(left.next, currency)}.`)
+  }
+  return {
+    isError: false,
+    text: lines.join('\n'),
+    data: {
+      treasury: { name: account.name, status: account.status },
+      spent: account.spent,
+      remaining: account.remaining,
+      caps: account.caps,
+    },
+  }
 }

@@ -130,6 +130,8 @@ export const FetchRequestSchema = z
     body: z.string().optional(),
     /** How `body` is written; `base64` for bytes. Default `utf8`. */
     bodyEncoding: z.enum(['utf8', 'base64']).optional(),
+    /** The most this call may cost, in units of any currency: lowers the agent's caps for this call only. */
+    maxPrice: z.number().int().min(0).max(9_007_199_254_740_991).optional(),
   })
   .refine((r) => r.body === undefined || (r.method !== 'GET' && r.method !== 'HEAD'), {
     message: 'a GET or HEAD request has no body',

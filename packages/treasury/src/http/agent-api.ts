@@ -86,6 +86,7 @@ export async function postFetch(request: Request, deps: AgentApiDeps): Promise<R
     url: input.url,
     headers,
     body,
+    ...(input.maxPrice !== undefined && { maxPrice: input.maxPrice }),
   })
 
   const out = new Headers()

@@ -21,6 +21,8 @@ export interface RelayRequest {
   url: string
   headers: Headers
   body: Uint8Array<ArrayBuffer> | undefined
+  /** The most this call may cost (units, any currency): below the caps, it is what the call may spend. */
+  maxPrice?: number
 }
 
 export interface CallDeps {
@@ -82,7 +84,16 @@ export async function relayCall(
       `This agent is ${reserved.reason === 'agent_revoked' ? 'revoked' : 'expired'}.`,
     )
   }
-  call.hold(reserved.held)
+  call.hold(
+    request.maxPrice === undefined
+      ? reserved.held
+      : Object.fromEntries(
+          Object.entries(reserved.held).map(([currency, units]) => [
+            currency,
+            Math.min(units, request.maxPrice as number),
+          ]),
+        ),
+  )
   let response: Response
   try {
     response = await call.follow(request)
