@@ -1,5 +1,5 @@
 /** The settler of held debits on a memory ledger: batches, retries, extensions and sweeps, seen in balances and holds. */
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import type { PaywallEvent } from '../events'
 import { MemoryLedger } from '../ledger/memory'
 import type { HeldDebits, HeldSettlement } from '../ledger/types'
@@ -142,6 +142,31 @@ describe('HeldDebitSettler', () => {
       expect.objectContaining({ type: 'debit_repair', outcome: 'expired', units: 300 }),
     )
     await settler.close()
+  })
+
+  it('starts its sweeps at the first priced request where the runtime allows no timer at construction (workerd)', async () => {
+    const refuse = vi.spyOn(globalThis, 'setInterval').mockImplementation(() => {
+      throw new Error('Disallowed operation called within global scope')
+    })
+    let settler: HeldDebitSettler
+    try {
+      settler = new HeldDebitSettler(
+        { ledger: new MemoryLedger(), emit: () => {}, logger: quiet },
+        { holdMs: 60_000, flushMs: 10 },
+      )
+    } finally {
+      refuse.mockRestore()
+    }
+    const started = vi.spyOn(globalThis, 'setInterval')
+    try {
+      expect(settler.holdUntil()).toBeGreaterThan(Date.now())
+      expect(started).toHaveBeenCalledTimes(1)
+      settler.holdUntil()
+      expect(started).toHaveBeenCalledTimes(1)
+    } finally {
+      started.mockRestore()
+      await settler.close()
+    }
   })
 
   it('writes queued confirmations on close', async () => {

@@ -60,14 +60,8 @@ export class HeldDebitSettler {
     private readonly timing: HoldTiming,
   ) {
     this.retryMs = timing.flushMs
-    // From the start, not from the first paid call: a restarted instance gives back what its predecessor left held.
-    if (this.durable) {
-      this.sweepTimer = setInterval(
-        () => void this.sweep(),
-        Math.max(this.timing.holdMs / 4, 1_000),
-      )
-      unref(this.sweepTimer)
-    }
+    // From the start where the runtime allows it: a restarted instance gives back what its predecessor left held.
+    this.startSweeps()
   }
 
   /** True when the ledger holds debits (every built-in ledger does). */
@@ -77,7 +71,9 @@ export class HeldDebitSettler {
 
   /** The deadline of a debit taken now, or undefined when the ledger holds no debits. */
   holdUntil(): number | undefined {
-    return this.durable ? Date.now() + this.timing.holdMs : undefined
+    if (!this.durable) return undefined
+    this.startSweeps()
+    return Date.now() + this.timing.holdMs
   }
 
   /** A debit was taken and its handler runs: its hold is extended until it is settled. */
@@ -258,6 +254,24 @@ export class HeldDebitSettler {
   private emitReversal(debit: HeldDebit, status: number): void {
     const { accountId, currency, units } = debit
     this.engine.emit({ type: 'reversal', accountId, currency, units, status })
+  }
+
+  /**
+   * At construction, or, where the runtime allows no timer there (workerd refuses one in global
+   * scope, where a paywall is built), at the first priced request. On such runtimes, run
+   * `paywall.repair()` on a schedule too: it sweeps.
+   */
+  private startSweeps(): void {
+    if (this.closed || this.sweepTimer !== undefined || !this.durable) return
+    try {
+      this.sweepTimer = setInterval(
+        () => void this.sweep(),
+        Math.max(this.timing.holdMs / 4, 1_000),
+      )
+      unref(this.sweepTimer)
+    } catch {
+      // Not here: the next priced request tries again.
+    }
   }
 
   /** Ticks while anything is queued or in flight. */
