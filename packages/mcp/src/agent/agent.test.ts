@@ -51,6 +51,28 @@ describe('refusals a model can act on', () => {
     }
   })
 
+  it('a top-up whose charge Stripe never confirmed is told as such, and a retry charges once', async () => {
+    const agent = createPayingAgent({ card: CARDS.visa, stripeApiBase: stack.emulator.url })
+    // Stripe charges, and its answer to the server is lost (twice: the SDK's retry too).
+    stack.emulator.inject({
+      method: 'POST',
+      path: '/v1/payment_intents',
+      afterResponse: true,
+      drop: true,
+      times: 2,
+    })
+    const lost = await fetchPaid(agent, { url: `${api.url}/api/joke` })
+    expect(lost.text, JSON.stringify(lost.data)).toMatch(/never said whether the card was charged/)
+    expect(lost.data).toMatchObject({ payment: { unconfirmed: 50_000 } })
+    expect(JSON.stringify(lost.data)).not.toMatch(/"charged"/)
+    const { wallet } = await import('../tools/wallet')
+    expect((await wallet(agent)).text).toMatch(/unconfirmed/)
+    // The retry replays that top-up: one charge, and now it is confirmed.
+    const again = await fetchPaid(agent, { url: `${api.url}/api/joke` })
+    expect(again.isError).toBe(false)
+    expect(succeeded(stack.emulator)).toHaveLength(1)
+  })
+
   it('never sends a POST just to learn its price', async () => {
     const agent = createPayingAgent({ card: CARDS.visa, stripeApiBase: stack.emulator.url })
     const answer = await priceOf(agent, { url: `${api.url}/unlisted`, method: 'POST' })

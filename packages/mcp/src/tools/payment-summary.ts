@@ -9,6 +9,8 @@ export interface PaymentSummary {
   amount?: number
   /** Units charged to the card for a top-up during this call. */
   charged?: number
+  /** A top-up whose charge the server never confirmed (a 503 or a lost answer): it may have been charged. */
+  unconfirmed?: number
   /** Credits left at the origin afterwards, in units. */
   creditsRemaining?: number
   reason?: string
@@ -20,7 +22,8 @@ export function summarize(info: PaymentInfo | undefined): PaymentSummary {
     outcome: info.outcome,
     ...(info.currency !== undefined && { currency: info.currency }),
     ...(info.amount !== undefined && { amount: info.amount }),
-    ...(info.topUp && { charged: info.topUp.units }),
+    ...(info.topUp &&
+      (info.topUp.unconfirmed ? { unconfirmed: info.topUp.units } : { charged: info.topUp.units })),
     ...(info.creditsRemaining !== undefined && { creditsRemaining: info.creditsRemaining }),
     ...(info.reason !== undefined && { reason: info.reason }),
   }
@@ -29,6 +32,11 @@ export function summarize(info: PaymentInfo | undefined): PaymentSummary {
 /** `Paid $0.05 (500 units) from prepaid credits; …` or `Nothing was paid (free).` */
 export function costSentence(info: PaymentInfo | undefined): string {
   if (info?.outcome !== 'paid') {
+    if (info?.topUp?.unconfirmed) {
+      const currency = info.currency ?? info.requirements?.currency
+      const amount = currency ? ` of ${money(info.topUp.units, currency)}` : ''
+      return `A top-up${amount} was sent, and ${info.origin} never said whether the card was charged (a retry replays it, never charging twice); the call itself was not charged.`
+    }
     if (info?.topUp && info.currency)
       return `The card was charged ${money(info.topUp.units, info.currency)} for a top-up, kept as credits at ${info.origin}; the call itself was not charged.`
     return 'Nothing was paid (free).'

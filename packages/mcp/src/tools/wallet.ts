@@ -43,8 +43,12 @@ export async function wallet(agent: PayingAgent): Promise<ToolAnswer> {
       lines.push(`Charged to the card in ${currency.toUpperCase()}: ${parts.join('; ')}.`)
   }
   for (const o of view.origins) {
+    const unsure =
+      o.unconfirmedTopUps > 0
+        ? ` (${o.unconfirmedTopUps} of them, ${money(o.unconfirmed, o.currency)}, unconfirmed: the server never said whether the card was charged)`
+        : ''
     lines.push(
-      `${o.origin}: ${money(o.creditsRemaining, o.currency)} of credits left; ${o.calls} paid calls used ${money(o.used, o.currency)}; ${o.topUps} top-ups charged ${money(o.spent, o.currency)}.`,
+      `${o.origin}: ${money(o.creditsRemaining, o.currency)} of credits left; ${o.calls} paid calls used ${money(o.used, o.currency)}; ${o.topUps} top-ups charged ${money(o.spent, o.currency)}${unsure}.`,
     )
   }
   if (lines.length === 0) lines.push('Nothing was paid yet, and no budget is set.')
