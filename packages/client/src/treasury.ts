@@ -126,7 +126,23 @@ function paymentInfoOf(request: Request, info: TreasuryInfo): PaymentInfo {
     ...(outcome === 'paid' && info.cost !== undefined && { amount: info.cost }),
     ...(info.topUp !== undefined && { topUp: { units: info.topUp } }),
     ...(info.reason !== undefined && { reason: info.reason }),
+    ...((outcome === 'refused' || outcome === 'failed') && {
+      message:
+        TREASURY_REASONS[info.reason ?? ''] ?? `the treasury answered ${info.reason ?? outcome}`,
+    }),
   }
+}
+
+/** The treasury's refusals in words an agent (or its model) can act on. */
+const TREASURY_REASONS: Record<string, string> = {
+  cap_reached:
+    "the treasury refused it: above what this agent's caps (or this call's maxPrice) leave",
+  agent_revoked:
+    "the treasury refused it: this agent's handle was revoked; ask the treasury's admin",
+  agent_expired: "the treasury refused it: this agent's handle expired; ask the treasury's admin",
+  origin_not_allowed: 'the treasury refused it: this agent may not reach this origin',
+  address_not_allowed: 'the treasury refused it: this address is private to the treasury',
+  unauthorized: 'the treasury does not know this handle (STRIPE402_TREASURY_HANDLE)',
 }
 
 /** The treasury's account of a call, from a response a treasury fetch returned; `undefined` for any other response. */

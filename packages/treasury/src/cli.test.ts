@@ -1,4 +1,8 @@
-// The CLI against a running treasury: create an agent (its handle printed once), report, revoke.
+// The CLI against a running treasury: create an agent (its handle printed once), report, revoke;
+// and the agent's side, `stripe402 fetch --treasury`, from @stripe402/client.
+import { execFile } from 'node:child_process'
+import { createRequire } from 'node:module'
+import { dirname, join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { ADMIN_TOKEN, useStack } from '../test/support/stack'
 import { main } from './cli'
@@ -18,6 +22,67 @@ async function cli(argv: string[], env: Record<string, string> = {}) {
   const code = await main(argv, io)
   return { code, stdout, stderr }
 }
+
+/** The client's `stripe402` command, run from its source as a shell would run it. */
+const clientDir = dirname(createRequire(import.meta.url).resolve('@stripe402/client/package.json'))
+const tsx = join(clientDir, '..', '..', 'node_modules', '.bin', 'tsx')
+function agentCli(args: string[], env: Record<string, string>) {
+  return new Promise<{ code: number; stdout: string; stderr: string }>((done) => {
+    execFile(
+      tsx,
+      ['src/cli.ts', ...args],
+      { cwd: clientDir, env: { PATH: process.env.PATH ?? '', HOME: clientDir, ...env } },
+      (error, stdout, stderr) =>
+        done({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
+    )
+  })
+}
+
+describe('stripe402 fetch --treasury (the agent, from @stripe402/client)', () => {
+  it('pays through the treasury with the handle from the environment, within maxPrice and the caps', async () => {
+    const agent = await stack.agent()
+    const env = { STRIPE402_TREASURY_HANDLE: agent.handle }
+    const paid = await agentCli(
+      ['fetch', `${stack.api.url}/api/joke`, '--treasury', stack.url],
+      env,
+    )
+    expect(paid.code).toBe(0)
+    expect(JSON.parse(paid.stdout)).toEqual({ joke: 'A 402 walks into a bar.' })
+    expect(paid.stderr).toMatch(/used \$0\.05 of credits · charged \$5\.00 to the card/)
+    expect(paid.stderr).toMatch(/left under this agent's caps/)
+
+    const capped = await agentCli(['fetch', `${stack.api.url}/api/joke`, '--max-amount', '100'], {
+      ...env,
+      STRIPE402_TREASURY_URL: stack.url,
+    })
+    expect(capped.code).toBe(2)
+    expect(capped.stderr).toMatch(/cap_reached/)
+
+    const revoke = await stack.admin(`agents/${agent.id}/revoke`, { method: 'POST' })
+    expect(revoke.status).toBe(200)
+    const revoked = await agentCli(
+      ['fetch', `${stack.api.url}/api/joke`, '--treasury', stack.url],
+      env,
+    )
+    expect(revoked.code).not.toBe(0)
+    expect(revoked.stderr).toMatch(/revoked/)
+    const noHandle = await agentCli(
+      ['fetch', `${stack.api.url}/api/joke`, '--treasury', stack.url],
+      {},
+    )
+    expect(noHandle).toMatchObject({
+      code: 1,
+      stderr: expect.stringContaining('STRIPE402_TREASURY_HANDLE'),
+    })
+    const mixed = await agentCli(
+      ['fetch', `${stack.api.url}/api/joke`, '--treasury', stack.url, '--budget-daily', '5'],
+      env,
+    )
+    expect(mixed).toMatchObject({ code: 1, stderr: expect.stringContaining('drop --budget-daily') })
+    for (const run of [paid, capped, revoked, noHandle, mixed])
+      expect(run.stdout + run.stderr).not.toContain(agent.handle)
+  })
+})
 
 describe('stripe402-treasury', () => {
   it('creates an agent, reports its spend against its caps, and revokes it', async () => {

@@ -14,12 +14,16 @@ export interface FetchArgs {
   json: boolean
   stripeApi?: string
   paymentMethod?: string
+  /** Pay through this treasury, with the handle in STRIPE402_TREASURY_HANDLE. */
+  treasury?: string
 }
 
 export const FETCH_USAGE = `Usage: stripe402 fetch <url> [options]
 
 Fetches a URL and pays its stripe402 price from the card in STRIPE402_CARD (number|mm|yyyy|cvc)
-or with --payment-method. The body goes to stdout, a one-line payment summary to stderr.
+or with --payment-method, or through a treasury with --treasury (the agent's handle in
+STRIPE402_TREASURY_HANDLE: no card here, the caps are the treasury's). The body goes to stdout,
+a one-line payment summary to stderr.
 Amounts are in units: 1 unit = 1/10,000 of the major currency unit (500 = $0.05).
 
   -X, --request METHOD     HTTP method (default GET, or POST with -d)
@@ -35,6 +39,8 @@ Amounts are in units: 1 unit = 1/10,000 of the major currency unit (500 = $0.05)
       --allow-origin O     only pay this origin (repeatable; https://*.example.com allowed)
       --wallet FILE        wallet file (default $STRIPE402_WALLET or ~/.stripe402/wallet.json)
       --payment-method ID  pay with this Stripe PaymentMethod (pm_…) instead of a card
+      --treasury URL       pay through this treasury (or STRIPE402_TREASURY_URL); with it only
+                           --max-amount applies, as this call's maxPrice
       --stripe-api URL     Stripe API base (default https://api.stripe.com)
       --json               print {status, headers, body, payment} as JSON on stdout
 
@@ -96,6 +102,29 @@ export function parseFetchArgs(argv: string[]): FetchArgs {
   const paymentMethod = values['payment-method']
   if (paymentMethod !== undefined && !/^pm_[A-Za-z0-9_]+$/.test(paymentMethod))
     throw new UsageError('--payment-method must be a Stripe PaymentMethod id (pm_…).')
+  const treasury = values.treasury
+  if (treasury !== undefined) {
+    if (!/^https?:\/\/\S+$/i.test(treasury))
+      throw new UsageError("--treasury must be the treasury's http(s) URL.")
+    // The treasury holds the card and the caps: a local card, wallet or budget would say otherwise.
+    const local = [
+      'payment-method',
+      'max-top-up',
+      'top-up',
+      'budget-daily',
+      'budget-monthly',
+      'budget-total',
+      'budget-currency',
+      'allow-origin',
+      'wallet',
+      'stripe-api',
+    ] as const
+    const given = local.filter((name) => values[name] !== undefined)
+    if (given.length > 0)
+      throw new UsageError(
+        `--treasury pays with the treasury's card within the agent's caps: drop ${given.map((n) => `--${n}`).join(', ')}.`,
+      )
+  }
   return {
     url,
     method: (values.request ?? (data !== undefined ? 'POST' : 'GET')).toUpperCase(),
@@ -106,6 +135,7 @@ export function parseFetchArgs(argv: string[]): FetchArgs {
     json: values.json === true,
     ...(values['stripe-api'] !== undefined && { stripeApi: values['stripe-api'] }),
     ...(paymentMethod !== undefined && { paymentMethod }),
+    ...(treasury !== undefined && { treasury }),
   }
 }
 
@@ -123,6 +153,7 @@ const FETCH_OPTIONS = {
   'allow-origin': { type: 'string', multiple: true },
   wallet: { type: 'string' },
   'payment-method': { type: 'string' },
+  treasury: { type: 'string' },
   'stripe-api': { type: 'string' },
   json: { type: 'boolean' },
 } as const

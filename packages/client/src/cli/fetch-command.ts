@@ -4,10 +4,11 @@ import { createFileStore } from '../file-store'
 import { getPaymentInfo } from '../payment-info'
 import { createPayingFetch } from '../paying-fetch'
 import type { PayingFetchOptions } from '../options'
-import { parseFetchArgs } from './args'
-import { parseCardEnv } from './card'
+import { createTreasuryFetch, getTreasuryInfo } from '../treasury'
+import { type FetchArgs, parseFetchArgs } from './args'
+import { parseCardEnv, UsageError } from './card'
 import { printableHeaders } from './redact'
-import { exitCodeFor, summaryLine } from './summary'
+import { exitCodeFor, money, summaryLine } from './summary'
 import { walletPath } from './wallet-path'
 
 export interface Io {
@@ -19,18 +20,8 @@ export interface Io {
 
 export async function fetchCommand(argv: string[], io: Io): Promise<number> {
   const args = parseFetchArgs(argv)
-  const options: PayingFetchOptions = {
-    policy: args.policy,
-    store: createFileStore(walletPath(args.wallet, io.env)),
-    ...(args.stripeApi !== undefined && { stripeApiBase: args.stripeApi }),
-  }
-  if (args.paymentMethod !== undefined) {
-    const id = args.paymentMethod
-    options.paymentMethod = async () => id
-  } else if (io.env.STRIPE402_CARD) {
-    options.card = parseCardEnv(io.env.STRIPE402_CARD)
-  }
-  const pay = createPayingFetch(options)
+  const treasuryUrl = args.treasury ?? (io.env.STRIPE402_TREASURY_URL || undefined)
+  const pay = treasuryUrl ? treasuryFetch(treasuryUrl, args, io.env) : localFetch(args, io.env)
   const headers = new Headers(args.headers)
   const body = args.data === undefined ? undefined : await readData(args.data, io)
   if (body !== undefined && !headers.has('content-type'))
@@ -61,8 +52,44 @@ export async function fetchCommand(argv: string[], io: Io): Promise<number> {
     if (isTerminal(io.stdout) && bytes.length > 0 && bytes[bytes.length - 1] !== 0x0a)
       io.stdout.write('\n')
   }
-  io.stderr.write(`${summaryLine(response, info)}\n`)
+  const left = getTreasuryInfo(response)?.remaining
+  const capsLeft =
+    left === undefined ? '' : ` · ${money(left, info?.currency)} left under this agent's caps`
+  io.stderr.write(`${summaryLine(response, info)}${capsLeft}\n`)
   return exitCodeFor(response, info)
+}
+
+/** The local paying fetch: the card in STRIPE402_CARD or --payment-method, the wallet file, the policy. */
+function localFetch(args: FetchArgs, env: NodeJS.ProcessEnv): typeof fetch {
+  const options: PayingFetchOptions = {
+    policy: args.policy,
+    store: createFileStore(walletPath(args.wallet, env)),
+    ...(args.stripeApi !== undefined && { stripeApiBase: args.stripeApi }),
+  }
+  if (args.paymentMethod !== undefined) {
+    const id = args.paymentMethod
+    options.paymentMethod = async () => id
+  } else if (env.STRIPE402_CARD) {
+    options.card = parseCardEnv(env.STRIPE402_CARD)
+  }
+  return createPayingFetch(options)
+}
+
+/** Through a treasury: the handle only from the environment (a flag would show in `ps` and shell history). */
+function treasuryFetch(url: string, args: FetchArgs, env: NodeJS.ProcessEnv): typeof fetch {
+  const handle = env.STRIPE402_TREASURY_HANDLE
+  if (!handle)
+    throw new UsageError(
+      'STRIPE402_TREASURY_HANDLE is not set: the agent handle (s402a_…) the treasury admin created for this agent.',
+    )
+  if (!/^s402a_\S+$/.test(handle))
+    throw new UsageError('STRIPE402_TREASURY_HANDLE must be an agent handle (s402a_…).')
+  const maxPrice = args.policy.maxAmountPerRequest
+  return createTreasuryFetch({
+    url,
+    handle,
+    ...(typeof maxPrice === 'number' && { maxPrice: () => maxPrice }),
+  })
 }
 
 /** curl's -d: `@file` reads a file, `@-` reads stdin, anything else is sent as is. */
