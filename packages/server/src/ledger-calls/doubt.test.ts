@@ -107,7 +107,7 @@ describe('a debit whose answer was lost', () => {
       ['reversal', 500],
     ])
     expect(lostDebit!.ref).toMatch(
-      /^GET \/api\/joke#[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
+      /^GET \/api\/joke#[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}\.[0-9]+$/,
     )
     expect(served!.ref).not.toBe(lostDebit!.ref)
     // Keyed by the debit's own ref, as every reversal of it is: given back once, whoever gives it back.

@@ -27,14 +27,24 @@ const FLUSH_AT = 1_000
 const SWEEP_BATCH = 500
 const MAX_RETRY_MS = 30_000
 
-interface InFlight extends HeldDebit {
-  until: number
-}
-
-/** A settlement waiting for the ledger, with the status a reversal is reported with. */
-interface Queued extends HeldSettlement {
+/**
+ * A settlement waiting for the ledger: the debit as the request path handed it (no copy on that
+ * path), whether to give it back, and the status a reversal is reported with.
+ */
+interface Queued {
+  debit: HeldDebit
+  reverse: boolean
   status: number
 }
+
+/** The ledger's view of a queued settlement: its four fields, whatever else the debit object carries. */
+const settlementOf = ({ debit, reverse }: Queued): HeldSettlement => ({
+  accountId: debit.accountId,
+  currency: debit.currency,
+  units: debit.units,
+  ref: debit.ref,
+  reverse,
+})
 
 /**
  * One per paywall. `holdUntil()` gives a debit's deadline; `begin(debit)` marks it in flight (its
@@ -47,7 +57,8 @@ interface Queued extends HeldSettlement {
  * before: a debit whose process dies before its reversal is kept.
  */
 export class HeldDebitSettler {
-  private readonly inFlight = new Map<string, InFlight>()
+  /** Debits whose handler runs, by identity (the object `begin` and `settle` are both given), with their deadline. */
+  private readonly inFlight = new Map<HeldDebit, number>()
   private queued: Queued[] = []
   private tickTimer: ReturnType<typeof setTimeout> | undefined
   private sweepTimer: ReturnType<typeof setInterval> | undefined
@@ -79,7 +90,7 @@ export class HeldDebitSettler {
   /** A debit was taken and its handler runs: its hold is extended until it is settled. */
   begin(debit: HeldDebit, until: number): void {
     if (!this.durable) return
-    this.inFlight.set(keyOf(debit), { ...debit, until })
+    this.inFlight.set(debit, until)
     this.wake(this.timing.flushMs)
   }
 
@@ -89,15 +100,15 @@ export class HeldDebitSettler {
    * Never rejects.
    */
   async settle(debit: HeldDebit, reverse: boolean, status: number): Promise<boolean> {
-    this.inFlight.delete(keyOf(debit))
+    this.inFlight.delete(debit)
     const { holds } = this.engine.ledger
     if (!reverse) {
-      if (holds) this.enqueue({ ...debit, reverse: false, status })
+      if (holds) this.enqueue({ debit, reverse: false, status })
       return false
     }
     try {
       const reversed = holds
-        ? (await holds.settle([{ ...debit, reverse: true }])) > 0
+        ? (await holds.settle([settlementOf({ debit, reverse: true, status })])) > 0
         : (
             await this.engine.ledger.credit({
               accountId: debit.accountId,
@@ -112,7 +123,7 @@ export class HeldDebitSettler {
     } catch (error) {
       const message = errorMessage(error)
       if (holds) {
-        this.enqueue({ ...debit, reverse: true, status })
+        this.enqueue({ debit, reverse: true, status })
         // Held in the ledger: retried from here, and swept back by any instance if this one dies.
         this.log('warn', 'could not reverse a debit after a failed response', {
           accountId: debit.accountId,
@@ -215,21 +226,22 @@ export class HeldDebitSettler {
     const extend = this.due()
     try {
       if (batch.length > 0) {
-        await holds.settle(
-          batch.map(({ accountId, currency, units, ref, reverse }) => ({
+        await holds.settle(batch.map(settlementOf))
+        for (const item of batch) if (item.reverse) this.emitReversal(item.debit, item.status)
+      }
+      if (extend.length > 0) {
+        const until = Date.now() + this.timing.holdMs
+        await holds.extend(
+          extend.map(({ accountId, currency, units, ref }) => ({
             accountId,
             currency,
             units,
             ref,
-            reverse,
           })),
+          until,
         )
-        for (const item of batch) if (item.reverse) this.emitReversal(item, item.status)
-      }
-      if (extend.length > 0) {
-        const until = Date.now() + this.timing.holdMs
-        await holds.extend(extend, until)
-        for (const debit of extend) debit.until = until
+        // Only those still in flight: one settled meanwhile is the batch's business now.
+        for (const debit of extend) if (this.inFlight.has(debit)) this.inFlight.set(debit, until)
       }
       this.retryMs = this.timing.flushMs
     } catch (error) {
@@ -246,9 +258,11 @@ export class HeldDebitSettler {
   }
 
   /** Debits in flight whose deadline is less than half a hold away. */
-  private due(): InFlight[] {
+  private due(): HeldDebit[] {
     const soon = Date.now() + this.timing.holdMs / 2
-    return [...this.inFlight.values()].filter((debit) => debit.until <= soon)
+    const due: HeldDebit[] = []
+    for (const [debit, until] of this.inFlight) if (until <= soon) due.push(debit)
+    return due
   }
 
   private emitReversal(debit: HeldDebit, status: number): void {
@@ -296,8 +310,6 @@ export class HeldDebitSettler {
     }
   }
 }
-
-const keyOf = (debit: HeldDebit) => `${debit.accountId}\u0000${debit.ref}`
 
 /** Node: never keep the process alive for these timers. Other runtimes return a number. */
 function unref(timer: unknown): void {

@@ -20,7 +20,8 @@ import { MAX_LOOKUP_FAILURES } from './doubt'
 
 const h = useEmulator()
 
-const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}'
+/** A debit ref's suffix: this process's random id and its counter. */
+const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}\\.[0-9]+'
 const ROUTES = { 'GET /users/:id': { amount: 500 }, '/api/report': { amount: 500 } }
 
 /** What PostgreSQL answers to NUL in a text value (as PGlite and node-postgres throw it). */
@@ -74,6 +75,7 @@ describe('the debit reference on PGlite', () => {
       expect(refs[0]).toMatch(new RegExp(`^GET /users/:id#${UUID}$`))
       expect(refs[1]).toMatch(new RegExp(`^GET\\? /api/report#${UUID}$`))
       expect(refs[2]).toMatch(new RegExp(`^GET /users/:id#${UUID}$`))
+      expect(new Set(refs).size).toBe(refs.length)
       expect(await ledger.balance(accountId, 'usd')).toBe(first.payment.creditsRemaining - 1_000)
     } finally {
       await ledger.close()

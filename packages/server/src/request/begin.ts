@@ -26,6 +26,9 @@ import { payWithCard } from './card'
 import { debitRef, type PricedRequest } from './priced'
 
 const FREE: PaywallOutcome = Object.freeze({ type: 'free' })
+/** What a fixed-price candidate carries for the query, which nothing reads. */
+const NO_QUERY = new URLSearchParams()
+const NO_PARSED_QUERY: Readonly<Record<string, unknown>> = Object.freeze({})
 
 /** A control character (`%00`–`%1F`, `%7F`) in a path, once decoded: no resource is named so, and stores refuse some. */
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it finds.
@@ -139,6 +142,8 @@ async function decide(
     const refused = refusePath(engine, where, matched, spelling.path, read)
     if (refused) return refused
     for (const { route: found, params } of matches) {
+      // A fixed price reads nothing of the request: its query is parsed only for a price function.
+      const priced = typeof found.value.amount !== 'number'
       candidates.push({
         route: found.value,
         request: {
@@ -146,8 +151,10 @@ async function decide(
           url: spelling.url,
           path: read.normalized.path,
           params,
-          query: new URLSearchParams(spelling.query),
-          parsedQuery: request.parsedQuery ?? queryRecord(new URLSearchParams(spelling.query)),
+          query: priced ? new URLSearchParams(spelling.query) : NO_QUERY,
+          parsedQuery: priced
+            ? (request.parsedQuery ?? queryRecord(new URLSearchParams(spelling.query)))
+            : NO_PARSED_QUERY,
           headers: request.headers,
         },
       })

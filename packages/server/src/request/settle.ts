@@ -40,7 +40,8 @@ async function decide(engine: Engine, debit: Debit, status: number): Promise<voi
     })
     reverse = false
   }
-  await engine.settler.settle(heldOf(debit), reverse, final)
+  // The same object `begin` was given: the settler finds it by identity, and copies nothing.
+  await engine.settler.settle(debit, reverse, final)
 }
 
 /**
@@ -48,7 +49,5 @@ async function decide(engine: Engine, debit: Debit, status: number): Promise<voi
  * the ledger did not answer, and it is retried and, failing that, swept back. Never throws.
  */
 export function giveBack(engine: Engine, debit: Debit, status: number): Promise<boolean> {
-  return engine.settler.settle(heldOf(debit), true, status)
+  return engine.settler.settle(debit, true, status)
 }
-
-const heldOf = ({ accountId, currency, units, ref }: Debit) => ({ accountId, currency, units, ref })
