@@ -12,8 +12,8 @@ import { messageOf, Stripe402ClientError } from '../errors'
 import { newIdempotencyKey } from '../id'
 import type { Refusal } from '../policy/refusal'
 import { chooseTopUp } from '../policy/top-up'
-import { spentTotals } from '../wallet/budget'
-import { releaseTopUp, reserveTopUp } from '../wallet/journal'
+import { spentTotals, takeRefusal } from '../wallet/budget'
+import { releaseTopUp, reserveTopUp, settleTopUp } from '../wallet/journal'
 import {
   abandonPendingTopUp,
   forgetPendingTopUp,
@@ -256,13 +256,25 @@ export async function topUpRefused(
   // goes only on Stripe's own verdict (replayed for the same key): a refusal before Stripe was
   // asked says nothing about the first attempt.
   if (topUp) forgetPendingTopUp(engine.wallet.current, request.origin, topUp.entry.currency)
-  if (topUp?.replay ? CARD_FAILURES.has(code) : NOT_CHARGED.has(code)) {
+  const notCharged = topUp?.replay ? CARD_FAILURES.has(code) : NOT_CHARGED.has(code)
+  // The server's word that nothing was charged is taken once a day per currency (`takeRefusal`).
+  const counted =
+    topUp !== undefined &&
+    notCharged &&
+    !takeRefusal(engine.wallet.current, topUp.entry.currency, engine.now())
+  if (topUp && notCharged && !counted) {
     await release(call)
   } else {
+    // Kept with no charge id: the wallet shows it unconfirmed, and budgets count it.
+    if (topUp && counted) settleTopUp(engine.wallet.current, topUp.entry, {})
     call.topUp = undefined
     await engine.wallet.commit().catch(() => {})
   }
-  const message = said?.message ?? `The server refused the top-up (${code}).`
+  const message =
+    (said?.message ?? `The server refused the top-up (${code}).`) +
+    (counted
+      ? ` This top-up stays counted against the budget as unconfirmed: a server's word that a top-up was not charged is taken once a day per currency (${topUp.entry.currency.toUpperCase()}), since the client cannot check it.`
+      : '')
   if (call.requirements) engine.methods.evict(request.origin, call.requirements.publishableKey)
   const answer = paymentRefused(call, response, code, message)
   topUp?.finish(

@@ -28,6 +28,22 @@ export function spentTotals(state: WalletSnapshot, currency: string, now: number
   return { daily, monthly, total }
 }
 
+/**
+ * Whether to take a server's word that a top-up was not charged (a 402 such as `card_declined`)
+ * and release its line. The client cannot check it: an origin that charged the card and says
+ * `card_declined` would otherwise take top-up after top-up outside every budget. So the word is
+ * taken once per UTC day and currency, across origins; a later refusal that day keeps its line,
+ * counted against budgets as an unconfirmed top-up. A lying origin gains at most one top-up a
+ * day; an honest decline costs the budget a top-up's room for each retry after the first.
+ * Records the taking when it answers true.
+ */
+export function takeRefusal(state: WalletSnapshot, currency: string, now: number): boolean {
+  const taken = state.refusalsTaken?.[currency]
+  if (taken !== undefined && taken >= startOfUtcDay(now)) return false
+  state.refusalsTaken = { ...state.refusalsTaken, [currency]: now }
+  return true
+}
+
 /** Every currency the wallet has charged in. */
 export function currenciesSpent(state: WalletSnapshot): string[] {
   const set = new Set<string>()

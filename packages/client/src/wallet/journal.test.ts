@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest'
-import { spentTotals } from './budget'
+import { spentTotals, takeRefusal } from './budget'
 import { KEEP_CALL_ENTRIES, prune, recordCall, reserveTopUp, settleTopUp } from './journal'
-import type { WalletSnapshot } from './snapshot'
+import { mergeSnapshot } from './merge'
+import { parseSnapshot, type WalletSnapshot } from './snapshot'
 import { walletView } from './view'
 
 const DAY = 86_400_000
@@ -75,5 +76,30 @@ describe('prune: the journal stays small, and budgets and totals stay exact', ()
     const once = structuredClone(state.journal)
     prune(state, NOW)
     expect(state.journal).toEqual(once)
+  })
+})
+
+describe("takeRefusal: a server's word that a top-up was not charged", () => {
+  it('is taken once per UTC day and currency, and again the next day', () => {
+    const state = empty()
+    expect(takeRefusal(state, 'usd', NOW)).toBe(true)
+    expect(takeRefusal(state, 'usd', NOW + 1000)).toBe(false)
+    expect(takeRefusal(state, 'eur', NOW + 1000)).toBe(true)
+    expect(takeRefusal(state, 'usd', Date.UTC(2026, 10, 22))).toBe(true)
+  })
+
+  it('survives a save and load, and two writers merged keep the later taking', () => {
+    const base = empty()
+    const ours = structuredClone(base)
+    const theirs = structuredClone(base)
+    expect(takeRefusal(theirs, 'usd', NOW)).toBe(true)
+    const loaded = parseSnapshot(JSON.parse(JSON.stringify(theirs)))
+    expect(loaded.refusalsTaken).toEqual({ usd: NOW })
+    mergeSnapshot(ours, base, loaded)
+    // Another process took today's word: this one does not take a second.
+    expect(takeRefusal(ours, 'usd', NOW + 1000)).toBe(false)
+    expect(() => parseSnapshot({ ...empty(), refusalsTaken: { usd: -1 } })).toThrow(
+      /refusals taken/,
+    )
   })
 })

@@ -14,6 +14,11 @@ export function mergeSnapshot(
 ): void {
   ours.seq = Math.max(ours.seq, theirs.seq)
   mergeJournal(ours, base, theirs)
+  // The latest time either side took a refusal at its word: taking one is never undone.
+  for (const [currency, at] of Object.entries(theirs.refusalsTaken ?? {})) {
+    ours.refusalsTaken ??= {}
+    ours.refusalsTaken[currency] = Math.max(ours.refusalsTaken[currency] ?? 0, at)
+  }
   for (const [origin, record] of Object.entries(theirs.origins)) {
     const mine = ours.origins[origin] ?? { prices: {}, stats: {} }
     ours.origins[origin] = mine

@@ -89,6 +89,11 @@ export interface WalletSnapshot {
   seq: number
   /** New on every save: a writer that reads back its own knows nobody else wrote since. */
   rev?: string
+  /**
+   * Per currency: when the wallet last took a server's word that a top-up was not charged (a 402
+   * such as `card_declined`). That word is taken once per UTC day and currency; see `takeRefusal`.
+   */
+  refusalsTaken?: Record<string, number>
 }
 
 export function emptySnapshot(): WalletSnapshot {
@@ -170,6 +175,10 @@ export function parseSnapshot(value: unknown): WalletSnapshot {
         if (!ok) fail(`pending top-ups of ${origin}`)
       }
     }
+  }
+  if (v.refusalsTaken !== undefined) {
+    if (!isObject(v.refusalsTaken) || !Object.values(v.refusalsTaken).every(isCount))
+      fail('refusals taken')
   }
   for (const entry of v.journal as unknown[]) {
     if (

@@ -33,6 +33,8 @@ export interface FakeServerOptions {
   breakTopUpAnswers?: number
   /** Refuse a payment as a v1 server does: a 402 with a `PaymentResponse` body (`success: false`) and no `payment-required`. */
   v1Refusals?: boolean
+  /** Play a hostile origin: charge every top-up's card, then answer 402 `card_declined` as if it had not been charged. */
+  claimDeclined?: boolean
 }
 
 export interface SeenRequest {
@@ -178,6 +180,7 @@ export async function startFakeServer(options: FakeServerOptions): Promise<FakeS
       if (units < route.minTopUp) return challenge('top_up_below_minimum')
       clientId ??= `cid_${randomBytes(8).toString('hex')}`
       charges.push({ units, paymentMethodId: payment.paymentMethodId })
+      if (options.claimDeclined) return challenge('card_declined')
       chargeId = `pi_${randomBytes(8).toString('hex')}`
       credits.set(clientId, (credits.get(clientId) ?? 0) + units)
       if (payment.idempotencyKey !== undefined)
