@@ -5,7 +5,7 @@ import { viaDebit } from '../ledger-calls/via-debit'
 import { viaLedger } from '../ledger-calls/via-ledger'
 import type { PaywallOutcome } from '../outcome'
 import { creditTopUpAndSpend } from '../top-up/apply'
-import { chargeTopUp } from '../top-up/charge'
+import { chargeTopUp, isOwnAttempt } from '../top-up/charge'
 import { forgetTopUp, type PendingTopUp, pendingTopUp } from '../top-up/pending'
 import { type Charged, sendTopUp } from '../top-up/send'
 import { rateLimited } from './abuse'
@@ -56,8 +56,10 @@ export async function topUpAndSpend(
       )
     }
     if (settled.kind === 'charged') {
-      // The earlier attempt charged: it pays for this request if it covers it; the chargeId is its.
-      const spent = await creditAndSpend(engine, request, owner, earlier, settled)
+      // The earlier attempt charged: it pays for this request if it covers it. Its chargeId is
+      // named only to the payment that sent it (a retry); to another, it is credits already there.
+      const own = isOwnAttempt(earlier, accountId, route.currency, payload)
+      const spent = await creditAndSpend(engine, request, owner, earlier, settled, own)
       if (spent === null) {
         // Only if the paywall id changed since: the charge stays for reconcile under the old id.
         engine.logger.error("a replayed top-up is not this paywall's; it was not credited", {
@@ -113,7 +115,7 @@ export async function topUpAndSpend(
   })
   if (charged.kind !== 'charged')
     return topUpRefused(engine, request, accountId, charged, balance, owed)
-  const spent = await creditAndSpend(engine, request, owner, charged.pending, charged)
+  const spent = await creditAndSpend(engine, request, owner, charged.pending, charged, true)
   if (spent === null)
     return refuse(
       engine,
@@ -150,6 +152,8 @@ async function creditAndSpend(
   payer: CardPayer,
   pending: PendingTopUp,
   charged: Charged,
+  /** Whether this request's receipt names the charge (it made it, or it retries the payment that did). */
+  own: boolean,
 ): Promise<CardSpend | null> {
   const { paymentIntent, facts } = charged
   const credited = await viaDebit(engine, debitOf(request, payer.accountId), () =>
@@ -157,5 +161,5 @@ async function creditAndSpend(
   )
   await forgetTopUp(engine, pending)
   if (!credited) return null
-  return afterCardSpend(engine, request, payer, credited.spend, paymentIntent.id)
+  return afterCardSpend(engine, request, payer, credited.spend, own ? paymentIntent.id : undefined)
 }

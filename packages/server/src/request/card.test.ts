@@ -493,6 +493,75 @@ describe('a charge whose answer is lost', () => {
     })
   })
 
+  it("a request that settles another payment's top-up does not name its charge: one receipt per charge", async () => {
+    const memory = new MemoryLedger()
+    const ledger = new Proxy(memory, {
+      get(target, property) {
+        if (property === 'acquireLock') return (key: string) => target.acquireLock(key, 50)
+        const value = Reflect.get(target, property) as unknown
+        return typeof value === 'function' ? value.bind(target) : value
+      },
+    }) as Ledger
+    const { paywall } = h.paywall({
+      ledger,
+      stripe: { ...h.emu.keys(), apiBase: h.emu.url, maxNetworkRetries: 0, timeoutMs: 1_000 },
+    })
+    // Two payers on one card (two processes of one treasury, say): each its PaymentMethod and key.
+    const [a, b] = [await h.card(), await h.card()]
+    h.emu.inject({ path: '/v1/payment_intents', afterResponse: true, hang: true })
+    const first = paywall.begin(
+      req('/api/joke', { payment: pay({ paymentMethodId: a, idempotencyKey: 'key-of-a' }) }),
+    )
+    await vi.waitFor(() => expect(h.emu.charges()).toHaveLength(1))
+    const second = expectPaid(
+      await paywall.begin(
+        req('/api/joke', { payment: pay({ paymentMethodId: b, idempotencyKey: 'key-of-b' }) }),
+      ),
+    )
+    expect(expectDeny(await first).status).toBe(503)
+    // b was served from a's charge: credits already there, not a charge of its own.
+    expect(paymentResponse(second).creditsRemaining).toBe(4_500)
+    expect(paymentResponse(second).chargeId).toBeUndefined()
+    // a's retry, same key: served from the credits, charged nothing more. a's client keeps its
+    // top-up counted as unconfirmed, b's released it: the one charge is counted once.
+    const retried = expectPaid(
+      await paywall.begin(
+        req('/api/joke', { payment: pay({ paymentMethodId: a, idempotencyKey: 'key-of-a' }) }),
+      ),
+    )
+    expect(h.emu.charges()).toHaveLength(1)
+    expect(paymentResponse(retried).creditsRemaining).toBe(4_000)
+    expect(paymentResponse(retried).chargeId).toBeUndefined()
+  })
+
+  it('a retry that settles its own earlier top-up names that charge (spec: the original chargeId)', async () => {
+    const memory = new MemoryLedger()
+    const ledger = new Proxy(memory, {
+      get(target, property) {
+        if (property === 'acquireLock') return (key: string) => target.acquireLock(key, 50)
+        const value = Reflect.get(target, property) as unknown
+        return typeof value === 'function' ? value.bind(target) : value
+      },
+    }) as Ledger
+    const { paywall } = h.paywall({
+      ledger,
+      stripe: { ...h.emu.keys(), apiBase: h.emu.url, maxNetworkRetries: 0, timeoutMs: 1_000 },
+    })
+    const a = await h.card()
+    h.emu.inject({ path: '/v1/payment_intents', afterResponse: true, hang: true })
+    const payment = pay({ paymentMethodId: a, idempotencyKey: 'key-of-a' })
+    const first = paywall.begin(req('/api/joke', { payment }))
+    await vi.waitFor(() => expect(h.emu.charges()).toHaveLength(1))
+    // The retry comes while the first is still waiting on Stripe, its lock expired: it settles the record.
+    const retried = expectPaid(await paywall.begin(req('/api/joke', { payment })))
+    expect(expectDeny(await first).status).toBe(503)
+    expect(h.emu.charges()).toHaveLength(1)
+    expect(paymentResponse(retried)).toMatchObject({
+      creditsRemaining: 4_500,
+      chargeId: h.emu.charges()[0]!.payment_intent,
+    })
+  })
+
   it('a top-up that outlasts the lock lifetime is charged once: the lock is renewed while held', async () => {
     const ledger = new MemoryLedger()
     const { first, second } = await slowTopUpRace(h, ledger)

@@ -68,6 +68,27 @@ export async function chargeTopUp(engine: Engine, order: TopUpOrder): Promise<To
   }
 }
 
+/**
+ * Whether a recorded top-up is this payment's own earlier attempt, so that its charge is this
+ * request's to name in the receipt (`chargeId`, spec: "present only when this request charged a
+ * top-up"): sent under the payload's `idempotencyKey`, or, for a payload without one (a v1 client
+ * retrying), with the same PaymentMethod. Another client's top-up, settled by this request, is
+ * not: two receipts naming one charge make two wallets count it.
+ */
+export function isOwnAttempt(
+  pending: PendingTopUp,
+  accountId: string,
+  currency: string,
+  payload: { idempotencyKey?: string | undefined; paymentMethodId: string },
+): boolean {
+  if (payload.idempotencyKey === undefined)
+    return pending.request.paymentMethodId === payload.paymentMethodId
+  let key = idempotencyKey(accountId, currency, `client:${payload.idempotencyKey}`)
+  for (let tried = 1; tried <= MAX_KEYS_PER_REQUEST; tried++, key = nextKey(key))
+    if (key === pending.request.idempotencyKey) return true
+  return false
+}
+
 /** Stripe idempotency key: the same client key (or the same lock) for the same account charges once. */
 function idempotencyKey(accountId: string, currency: string, scope: string): string {
   return `stripe402-${createHash('sha256').update(`${accountId}\n${currency}\n${scope}`).digest('hex')}`
