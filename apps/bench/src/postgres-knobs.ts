@@ -1,8 +1,9 @@
 /**
  * What an operator can tune on PostgresLedger, measured: `tsx src/postgres-knobs.ts [--pools=4,8,16,32]
  * [--concurrency=64] [--seconds=3]`. Debits per second straight on the ledger for each pool size,
- * with `synchronous_commit` on (PostgreSQL's default) and off for the pool's sessions, on one
- * account per caller and on one hot account; and the Node CPU each debit costs the calling process.
+ * with `synchronous_commit` on (PostgreSQL's default), off for the pool's sessions, and off for the
+ * debits alone (`debitCommit: 'async'`, the option an operator sets), on one account per caller and
+ * on one hot account; and the Node CPU each debit costs the calling process.
  */
 import { parseArgs } from 'node:util'
 import { PostgresLedger } from '@stripe402/server'
@@ -11,7 +12,8 @@ import { runFor } from '../../../packages/server/bench/ledgers'
 
 export interface KnobResult {
   poolSize: number
-  synchronousCommit: 'on' | 'off'
+  /** `debits`: the sessions keep the server's default, and the ledger's `debitCommit: 'async'` sets it per debit. */
+  synchronousCommit: 'on' | 'off' | 'debits'
   accounts: 'own' | 'hot'
   debitsPerSecond: number
   /** CPU of the calling Node process per debit (the pg client's share), in µs. */
@@ -24,7 +26,7 @@ const FUNDS = 1_000_000_000_000
 
 export async function measureKnob(options: {
   poolSize: number
-  synchronousCommit: 'on' | 'off'
+  synchronousCommit: 'on' | 'off' | 'debits'
   accounts: 'own' | 'hot'
   concurrency: number
   seconds: number
@@ -32,11 +34,16 @@ export async function measureKnob(options: {
   const pool = new pg.Pool({
     connectionString: DATABASE_URL,
     max: options.poolSize,
-    options: `-c synchronous_commit=${options.synchronousCommit}`,
+    ...(options.synchronousCommit !== 'debits' && {
+      options: `-c synchronous_commit=${options.synchronousCommit}`,
+    }),
   })
   pool.on('error', () => {})
   const schema = `s402_knobs_${process.pid}_${Math.random().toString(36).slice(2, 8)}`
-  const ledger = new PostgresLedger(pool, { schema })
+  const ledger = new PostgresLedger(pool, {
+    schema,
+    ...(options.synchronousCommit === 'debits' && { debitCommit: 'async' as const }),
+  })
   try {
     await ledger.migrate()
     const count = options.accounts === 'hot' ? 1 : options.concurrency
@@ -92,11 +99,12 @@ async function main(): Promise<void> {
       concurrency: { type: 'string', default: '64' },
       seconds: { type: 'string', default: '3' },
       json: { type: 'boolean', default: false },
+      commits: { type: 'string', default: 'on,off,debits' },
     },
   })
   const results: KnobResult[] = []
   for (const accounts of ['own', 'hot'] as const)
-    for (const synchronousCommit of ['on', 'off'] as const)
+    for (const synchronousCommit of values.commits.split(',') as Array<'on' | 'off' | 'debits'>)
       for (const poolSize of values.pools.split(',').map(Number)) {
         const result = await measureKnob({
           poolSize,

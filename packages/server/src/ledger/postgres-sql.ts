@@ -363,15 +363,23 @@ $fn$;
 `
 }
 
-/** One statement per ledger method: each is a single round trip. */
-export function statements(schema: string) {
+/**
+ * One statement per ledger method: each is a single round trip. With `asyncDebits`, a credential's
+ * debit (`spend`, `spendHeld`) sets `synchronous_commit = off` for its own transaction: the setting
+ * is read at commit, so where it is set in the statement does not matter, and `set_config(…, true)`
+ * lasts to the end of the transaction (a function's `SET` clause would be undone before it).
+ */
+export function statements(schema: string, options: { asyncDebits?: boolean } = {}) {
   const s = `"${checkSchemaName(schema)}"`
+  const debit = options.asyncDebits
+    ? ", set_config('synchronous_commit', 'off', true) as async_commit"
+    : ''
   return {
-    spend: `select ok, reason, balance, entry_id from ${s}.spend($1, $2, $3, $4, $5)`,
+    spend: `select ok, reason, balance, entry_id from ${s}.spend($1, $2, $3, $4, $5)${debit}`,
     credit: `select applied, balance from ${s}.credit($1, $2, $3, $4, $5)`,
     clawback: `select applied, taken, balance from ${s}.clawback($1, $2, $3, $4, $5)`,
     creditAndSpend: `select applied, ok, reason, balance, entry_id from ${s}.credit_and_spend($1, $2, $3, $4, $5, $6, $7, $8)`,
-    spendHeld: `select ok, reason, balance, entry_id from ${s}.spend_held($1, $2, $3, $4, $5, $6)`,
+    spendHeld: `select ok, reason, balance, entry_id from ${s}.spend_held($1, $2, $3, $4, $5, $6)${debit}`,
     creditAndSpendHeld: `select applied, ok, reason, balance, entry_id from ${s}.credit_and_spend_held($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
     settleHeld: `select ${s}.settle_held($1::text[], $2::text[], $3::bigint[], $4::text[], $5::boolean[]) as reversed`,
     extendHeld: `update ${s}.held_debits h set hold_until = greatest(h.hold_until, $3::bigint)

@@ -39,6 +39,83 @@ describe.skipIf(!svc.available)('PostgresLedger on PostgreSQL', () => {
     }
   })
 
+  // The whole contract again with debits committed asynchronously: the same answers, to the unit.
+  runLedgerContract('PostgreSQL, debitCommit async', async () => {
+    const pool = new pg.Pool({ connectionString: svc.url, max: 10 })
+    const schema = schemaName('async')
+    const ledger = new PostgresLedger(pool, { schema, debitCommit: 'async' })
+    await ledger.migrate()
+    return {
+      ledger,
+      teardown: async () => {
+        await dropSchema(pool, schema)
+        await pool.end()
+      },
+    }
+  })
+
+  describe("debitCommit: 'async'", () => {
+    const schema = schemaName('commit')
+    const pool = new pg.Pool({ connectionString: svc.url, max: 2 })
+    let client: pg.PoolClient
+    beforeAll(async () => {
+      client = await pool.connect()
+      await new PostgresLedger(pool, { schema }).migrate()
+    })
+    afterAll(async () => {
+      client.release()
+      await dropSchema(pool, schema)
+      await pool.end()
+    })
+    const setting = async () =>
+      (await client.query('show synchronous_commit')).rows[0]?.synchronous_commit as string
+    const fund = (ledger: PostgresLedger, ref: string) =>
+      ledger.credit({ accountId: 'acct', currency: 'usd', units: 1_000, kind: 'top_up', ref })
+
+    it("turns synchronous_commit off for a debit's own transaction only, never for the session or a credit", async () => {
+      const ledger = new PostgresLedger(client, { schema, debitCommit: 'async' })
+      await fund(ledger, 'pi_a')
+      expect(await setting()).toBe('on')
+      await client.query('begin')
+      await ledger.credit({
+        accountId: 'acct',
+        currency: 'usd',
+        units: 1,
+        kind: 'top_up',
+        ref: 'pi_b',
+      })
+      expect(await setting()).toBe('on') // money in stays synchronous
+      await ledger.spend({ accountId: 'acct', currency: 'usd', units: 100, ref: 'r1' })
+      expect(await setting()).toBe('off')
+      await client.query('commit')
+      // The session, which the pool hands to the next caller (a top-up credit), is as it was.
+      expect(await setting()).toBe('on')
+      await ledger.spend({
+        accountId: 'acct',
+        currency: 'usd',
+        units: 100,
+        ref: 'r2',
+        holdUntil: Date.now() + 60_000,
+      })
+      expect(await setting()).toBe('on')
+      expect(await ledger.balance('acct', 'usd')).toBe(1_000 + 1 - 200)
+    })
+
+    it('leaves the default as PostgreSQL has it', async () => {
+      const ledger = new PostgresLedger(client, { schema })
+      await client.query('begin')
+      await ledger.spend({ accountId: 'acct', currency: 'usd', units: 1, ref: 'r3' })
+      expect(await setting()).toBe('on')
+      await client.query('rollback')
+    })
+
+    it('refuses a setting it does not know', () => {
+      expect(
+        () => new PostgresLedger(client, { schema, debitCommit: 'off' as unknown as 'async' }),
+      ).toThrow(/debitCommit must be 'sync' or 'async'/)
+    })
+  })
+
   describe('migrate()', () => {
     const pools: pg.Pool[] = []
     const schema = schemaName('migrate')

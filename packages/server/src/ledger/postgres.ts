@@ -40,6 +40,17 @@ export interface SqlClient {
 export interface PostgresLedgerOptions {
   /** Schema holding the ledger's tables and functions. Default `stripe402`. */
   schema?: string
+  /**
+   * How a credential's debit (`spend`) commits. `sync` (default): PostgreSQL's own setting, on
+   * by default, so the commit waits for its WAL flush. `async`: `synchronous_commit = off` for
+   * that one transaction (`set_config(…, true)`), so the balance row's lock is released at commit,
+   * not after the flush: far more debits a second on a hot account. The exact risk: if the
+   * PostgreSQL server crashes, the debits committed in its last ~600 ms (three `wal_writer_delay`)
+   * are lost whole, balance and journal together; those calls were served, so the operator loses
+   * their price. Nothing else changes: top-up credits, reversals, confirmations and every other
+   * write stay synchronous, so a payer never loses money. See docs/scaling.md.
+   */
+  debitCommit?: 'sync' | 'async'
 }
 
 // node-postgres returns int8 as a string and PGlite as a number; both must come back exact.
@@ -161,7 +172,15 @@ export class PostgresLedger implements Ledger {
     options: PostgresLedgerOptions = {},
   ) {
     this.schema = options.schema ?? 'stripe402'
-    this.sql = statements(this.schema)
+    if (
+      options.debitCommit !== undefined &&
+      options.debitCommit !== 'sync' &&
+      options.debitCommit !== 'async'
+    )
+      throw new TypeError(
+        `stripe402 ledger: debitCommit must be 'sync' or 'async', not ${String(options.debitCommit)}`,
+      )
+    this.sql = statements(this.schema, { asyncDebits: options.debitCommit === 'async' })
   }
 
   /**
