@@ -1,6 +1,6 @@
 // Issue 15 acceptance, end to end with the SDK's own Client over stdio and Streamable HTTP: the
-// stripe402-mcp bin (a local card, a wallet file) pays a paid HTTP API and paid MCP tools, both
-// charging through the Stripe emulator.
+// stripe402-mcp bin (a local card, a wallet file) pays the example API (apps/example) and paid MCP
+// tools, both charging through the Stripe emulator.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import {
   type AgentProcess,
@@ -9,7 +9,12 @@ import {
   type TransportName,
   textOf,
 } from '../test/agent-process'
-import { type RunningApi, type RunningTools, startPaidApi, startPaidTools } from '../test/servers'
+import {
+  type RunningApi,
+  type RunningTools,
+  startExampleApi,
+  startPaidTools,
+} from '../test/servers'
 import { succeeded, useEmulator } from '../test/stack'
 
 const stack = useEmulator()
@@ -20,7 +25,7 @@ describe.each<TransportName>(['stdio', 'http'])('stripe402-mcp over %s', (transp
   let agent: AgentProcess
 
   beforeEach(async () => {
-    api = await startPaidApi(stack.emulator)
+    api = await startExampleApi(stack.emulator)
     tools = await startPaidTools(stack.emulator)
     // One top-up of $5 is the whole budget.
     agent = await startAgent(transport, [
@@ -40,7 +45,7 @@ describe.each<TransportName>(['stdio', 'http'])('stripe402-mcp over %s', (transp
     const joke = `${api.url}/api/joke`
     const first = await agent.call('fetch_paid', { url: joke })
     expect(first.isError).toBeFalsy()
-    expect(textOf(first)).toContain('A 402 walks into a bar.')
+    expect(textOf(first)).toContain('"joke"')
     expect(paymentOf(first)).toMatchObject({ outcome: 'paid', amount: 500, charged: 50_000 })
     for (const left of [49_000, 48_500]) {
       const next = await agent.call('fetch_paid', { url: joke })
@@ -54,18 +59,28 @@ describe.each<TransportName>(['stdio', 'http'])('stripe402-mcp over %s', (transp
     expect(capped.isError).toBe(true)
     expect(textOf(capped)).toMatch(/price_above_max.*Nothing was paid.*higher maxPrice/s)
 
-    // Credits no longer cover 50,000, and another top-up would pass the total budget.
-    const dear = await agent.call('fetch_paid', { url: `${api.url}/api/whole` })
+    // The example's dynamically priced report: a year costs 36,500 units, paid from credits.
+    const year = `${api.url}/api/report?days=365`
+    const report = await agent.call('fetch_paid', { url: year })
+    expect(textOf(report)).toContain('"days":365')
+    expect(paymentOf(report)).toMatchObject({
+      outcome: 'paid',
+      amount: 36_500,
+      creditsRemaining: 12_000,
+    })
+
+    // Credits no longer cover another year, and another top-up would pass the total budget.
+    const dear = await agent.call('fetch_paid', { url: year })
     expect(dear.isError).toBe(true)
     expect(textOf(dear)).toMatch(/budget_exceeded.*ask the user to raise the budget/s)
 
     const after = await agent.call('fetch_paid', { url: joke })
-    expect(paymentOf(after)?.creditsRemaining).toBe(48_000)
+    expect(paymentOf(after)?.creditsRemaining).toBe(11_500)
     expect(succeeded(stack.emulator)).toHaveLength(1)
     expect(succeeded(stack.emulator)[0]).toMatchObject({ amount: 500, currency: 'usd' })
 
     const wallet = await agent.call('wallet')
-    expect(textOf(wallet)).toContain(`${api.url}: $4.80 (48000 units) of credits left`)
+    expect(textOf(wallet)).toContain(`${api.url}: $1.15 (11500 units) of credits left`)
     expect(wallet.structuredContent).toMatchObject({
       budgets: { usd: { total: { limit: 50_000, left: 0 } } },
     })
@@ -81,7 +96,7 @@ describe.each<TransportName>(['stdio', 'http'])('stripe402-mcp over %s', (transp
       source: 'price list',
     })
     expect(textOf(priced)).toContain('$0.05 (500 units)')
-    const free = await agent.call('price_of', { url: `${api.url}/free` })
+    const free = await agent.call('price_of', { url: `${api.url}/health` })
     expect(free.structuredContent).toMatchObject({ priced: false })
     expect(stack.emulator.charges()).toHaveLength(0)
   })

@@ -1,4 +1,5 @@
 /** Test-only: a paid HTTP API (fetch adapter on @hono/node-server) and a paid MCP tool server (Streamable HTTP), both on listen(0). */
+import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { serve } from '@hono/node-server'
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js'
@@ -9,11 +10,35 @@ import { z } from 'zod'
 import { serveMcpHttp } from '../src/http/serve'
 import { paidTool, toolRoutes } from '../src/operator/paid-tool'
 import { paywallFor } from './stack'
+// The repository's example API (apps/example): the acceptance runs against it, not a look-alike.
+import { createApp, ROUTES } from '../../../apps/example/src/app'
 
 export interface RunningApi {
   url: string
   paywall: Paywall
   close(): Promise<void>
+}
+
+/**
+ * The example API (apps/example, Express) on listen(0) with its own ROUTES: `GET /api/joke` 500
+ * units, `GET /api/report?days=N` 100 per day, top-ups from 50,000 ($5); `GET /health` free.
+ */
+export async function startExampleApi(emulator: StripeEmulator): Promise<RunningApi> {
+  // The paywall binds PaymentMethods to the origin, known once the port is: the app comes after.
+  let app: ReturnType<typeof createApp> | undefined
+  const server = createServer((req, res) => {
+    if (app) app(req, res)
+    else res.writeHead(503).end('starting')
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  const paywall = paywallFor(emulator, ROUTES, [url])
+  app = createApp(paywall)
+  return {
+    url,
+    paywall,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  }
 }
 
 /** `GET /api/joke` 500 units, `GET /api/whole` 50,000, top-ups from 50,000 ($5); `GET /free` free. */
