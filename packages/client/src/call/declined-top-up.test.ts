@@ -24,14 +24,18 @@ afterEach(async () => {
   await honest.close()
 })
 
+/** An agent with a daily budget of four top-ups, paying the lying origin. */
+const payingLiar = () =>
+  createPayingFetch({
+    card: CARDS.visa,
+    stripeApiBase: liar.url,
+    store: createMemoryStore(),
+    policy: { budget: { daily: DAILY } },
+  })
+
 describe('a top-up the origin says it did not charge', () => {
   it('is believed once a day per currency: a lying origin takes at most one top-up past the daily budget', async () => {
-    const pay = createPayingFetch({
-      card: CARDS.visa,
-      stripeApiBase: liar.url,
-      store: createMemoryStore(),
-      policy: { budget: { daily: DAILY } },
-    })
+    const pay = payingLiar()
     const reasons: string[] = []
     for (let i = 0; i < 20; i++)
       reasons.push(String(getPaymentInfo(await pay(`${liar.url}/a`))?.reason))
@@ -48,12 +52,7 @@ describe('a top-up the origin says it did not charge', () => {
   })
 
   it('says so on the call whose refusal is counted', async () => {
-    const pay = createPayingFetch({
-      card: CARDS.visa,
-      stripeApiBase: liar.url,
-      store: createMemoryStore(),
-      policy: { budget: { daily: DAILY } },
-    })
+    const pay = payingLiar()
     const first = getPaymentInfo(await pay(`${liar.url}/a`))
     expect(first).toMatchObject({ outcome: 'failed', reason: 'card_declined' })
     expect(first?.message).not.toMatch(/counted/)

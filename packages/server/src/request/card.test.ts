@@ -20,6 +20,21 @@ import { slowTopUpRace } from '../../test/support/slow-top-up'
 
 const h = useEmulator()
 
+/** A paywall whose top-up locks all expire after 50 ms, with Stripe calls of up to 1 s and no SDK retry. */
+function shortLockPaywall() {
+  const ledger = new Proxy(new MemoryLedger(), {
+    get(target, property) {
+      if (property === 'acquireLock') return (key: string) => target.acquireLock(key, 50)
+      const value = Reflect.get(target, property) as unknown
+      return typeof value === 'function' ? value.bind(target) : value
+    },
+  }) as Ledger
+  return h.paywall({
+    ledger,
+    stripe: { ...h.emu.keys(), apiBase: h.emu.url, maxNetworkRetries: 0, timeoutMs: 1_000 },
+  })
+}
+
 describe('paying with a PaymentMethod', () => {
   it('charges minTopUp once, credits it, debits the price and issues a credential', async () => {
     const { paywall, ledger, events } = h.paywall()
@@ -464,19 +479,8 @@ describe('a charge whose answer is lost', () => {
   })
 
   it('a lock that expires while Stripe is still charging lets no second charge through', async () => {
-    const memory = new MemoryLedger()
     // The first holder outlives its lock: every lock expires after 50 ms.
-    const ledger = new Proxy(memory, {
-      get(target, property) {
-        if (property === 'acquireLock') return (key: string) => target.acquireLock(key, 50)
-        const value = Reflect.get(target, property) as unknown
-        return typeof value === 'function' ? value.bind(target) : value
-      },
-    }) as Ledger
-    const { paywall } = h.paywall({
-      ledger,
-      stripe: { ...h.emu.keys(), apiBase: h.emu.url, maxNetworkRetries: 0, timeoutMs: 1_000 },
-    })
+    const { paywall } = shortLockPaywall()
     const paymentMethodId = await h.card()
     // Stripe charges, then its answer to the first holder never comes.
     h.emu.inject({ path: '/v1/payment_intents', afterResponse: true, hang: true })
@@ -494,18 +498,8 @@ describe('a charge whose answer is lost', () => {
   })
 
   it("a request that settles another payment's top-up does not name its charge: one receipt per charge", async () => {
-    const memory = new MemoryLedger()
-    const ledger = new Proxy(memory, {
-      get(target, property) {
-        if (property === 'acquireLock') return (key: string) => target.acquireLock(key, 50)
-        const value = Reflect.get(target, property) as unknown
-        return typeof value === 'function' ? value.bind(target) : value
-      },
-    }) as Ledger
-    const { paywall } = h.paywall({
-      ledger,
-      stripe: { ...h.emu.keys(), apiBase: h.emu.url, maxNetworkRetries: 0, timeoutMs: 1_000 },
-    })
+    // The first holder outlives its lock: every lock expires after 50 ms.
+    const { paywall } = shortLockPaywall()
     // Two payers on one card (two processes of one treasury, say): each its PaymentMethod and key.
     const [a, b] = [await h.card(), await h.card()]
     h.emu.inject({ path: '/v1/payment_intents', afterResponse: true, hang: true })
@@ -535,18 +529,8 @@ describe('a charge whose answer is lost', () => {
   })
 
   it('a retry that settles its own earlier top-up names that charge (spec: the original chargeId)', async () => {
-    const memory = new MemoryLedger()
-    const ledger = new Proxy(memory, {
-      get(target, property) {
-        if (property === 'acquireLock') return (key: string) => target.acquireLock(key, 50)
-        const value = Reflect.get(target, property) as unknown
-        return typeof value === 'function' ? value.bind(target) : value
-      },
-    }) as Ledger
-    const { paywall } = h.paywall({
-      ledger,
-      stripe: { ...h.emu.keys(), apiBase: h.emu.url, maxNetworkRetries: 0, timeoutMs: 1_000 },
-    })
+    // The first holder outlives its lock: every lock expires after 50 ms.
+    const { paywall } = shortLockPaywall()
     const a = await h.card()
     h.emu.inject({ path: '/v1/payment_intents', afterResponse: true, hang: true })
     const payment = pay({ paymentMethodId: a, idempotencyKey: 'key-of-a' })
