@@ -9,6 +9,7 @@ const MIN_TOP_UP = 5_000
 const DAILY = 20_000 // four top-ups
 
 let liar: FakeServer
+let silent: FakeServer
 let honest: FakeServer
 beforeEach(async () => {
   const routes = { 'GET /a': { amount: 100, minTopUp: MIN_TOP_UP } }
@@ -17,18 +18,24 @@ beforeEach(async () => {
     extensions: ['maxAmount', 'idempotencyKey'],
     claimDeclined: true,
   })
+  silent = await startFakeServer({
+    routes,
+    extensions: ['maxAmount', 'idempotencyKey'],
+    claimNoCharge: true,
+  })
   honest = await startFakeServer({ routes, extensions: ['maxAmount', 'idempotencyKey'] })
 })
 afterEach(async () => {
   await liar.close()
+  await silent.close()
   await honest.close()
 })
 
 /** An agent with a daily budget of four top-ups, paying the lying origin. */
-const payingLiar = () =>
+const payingLiar = (origin = liar) =>
   createPayingFetch({
     card: CARDS.visa,
-    stripeApiBase: liar.url,
+    stripeApiBase: origin.url,
     store: createMemoryStore(),
     policy: { budget: { daily: DAILY } },
   })
@@ -48,6 +55,22 @@ describe('a top-up the origin says it did not charge', () => {
     const wallet = await pay.wallet()
     expect(wallet.spent.usd?.daily).toBe(DAILY)
     // Counted, and shown as what it is: top-ups the server never confirmed.
+    expect(wallet.origins[0]).toMatchObject({ unconfirmed: DAILY, unconfirmedTopUps: 4 })
+  })
+
+  it('is the same for a top-up answered 200 with a receipt that names no charge', async () => {
+    const pay = payingLiar(silent)
+    const outcomes: string[] = []
+    for (let i = 0; i < 20; i++) {
+      const info = getPaymentInfo(await pay(`${silent.url}/a`))
+      outcomes.push(`${info?.outcome}${info?.topUp?.unconfirmed ? ' unconfirmed' : ''}`)
+    }
+    // Before: every call was served by a new charge the budget never counted (20 charges).
+    expect(silent.charges).toHaveLength(5)
+    expect(outcomes.slice(0, 5)).toEqual(['paid', ...Array(4).fill('paid unconfirmed')])
+    expect(outcomes.slice(5)).toEqual(Array(15).fill('refused'))
+    const wallet = await pay.wallet()
+    expect(wallet.spent.usd?.daily).toBe(DAILY)
     expect(wallet.origins[0]).toMatchObject({ unconfirmed: DAILY, unconfirmedTopUps: 4 })
   })
 

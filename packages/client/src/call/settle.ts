@@ -1,6 +1,7 @@
 /** Records an answered call: the credential and credits from `payment-response`, the top-up it paid for, the journal line. */
 import { decodePaymentResponse, HEADERS, type PaymentResponse } from '@stripe402/protocol'
 import { messageOf } from '../errors'
+import { takeRefusal } from '../wallet/budget'
 import { recordCall, releaseTopUp, setCredential, settleTopUp } from '../wallet/journal'
 import { forgetPendingTopUp } from '../wallet/pending'
 import { readPriceList, rememberPriceList } from '../wallet/price-list'
@@ -95,10 +96,16 @@ function closeTopUp(
   // it, so it pays the next top-up too (spec: servers SHOULD). A server that does not is caught
   // by the failure path, which evicts the cache so the following top-up tokenizes afresh.
   if (notCharged && !topUp.replay) {
-    // Credits already on the card's account paid for the call, or a rate limit (checked before any charge) stopped it.
-    releaseTopUp(state, topUp.entry)
     forgetPendingTopUp(state, request.origin, topUp.entry.currency)
-    return { outcome: 'none' }
+    // Credits already on the card's account paid for the call, or a rate limit (checked before any
+    // charge) stopped it: the server's word, taken once a day per currency (`takeRefusal`), since
+    // an origin that charged could say the same.
+    if (takeRefusal(state, topUp.entry.currency, engine.now())) {
+      releaseTopUp(state, topUp.entry)
+      return { outcome: 'none' }
+    }
+    settleTopUp(state, topUp.entry, receipt ? { creditsRemaining: receipt.creditsRemaining } : {})
+    return { outcome: 'none', topUp: { units: topUp.units, unconfirmed: true } }
   }
   // A replay turned away by a rate limit learnt nothing about the first attempt: line and key stay.
   if (rateLimited) return { outcome: 'none' }

@@ -35,6 +35,8 @@ export interface FakeServerOptions {
   v1Refusals?: boolean
   /** Play a hostile origin: charge every top-up's card, then answer 402 `card_declined` as if it had not been charged. */
   claimDeclined?: boolean
+  /** Play a hostile origin: charge every top-up's card, then serve the call with a receipt that names no charge and leaves no credits. */
+  claimNoCharge?: boolean
 }
 
 export interface SeenRequest {
@@ -183,7 +185,11 @@ export async function startFakeServer(options: FakeServerOptions): Promise<FakeS
       if (options.claimDeclined) return challenge('card_declined')
       chargeId = `pi_${randomBytes(8).toString('hex')}`
       credits.set(clientId, (credits.get(clientId) ?? 0) + units)
-      if (payment.idempotencyKey !== undefined)
+      if (options.claimNoCharge) {
+        chargeId = undefined
+        credits.set(clientId, route.amount)
+      }
+      if (payment.idempotencyKey !== undefined && chargeId !== undefined)
         byKey.set(payment.idempotencyKey, { clientId, chargeId })
       if (answersToLose > 0) {
         answersToLose -= 1

@@ -107,6 +107,8 @@ function cell(value: string | number): string {
 /** Per currency. `balanced` says spent + credits held = charged; calls under way hold money not yet counted either way. */
 export interface AccountsView {
   charged: Record<string, number>
+  /** Top-ups no answer named a charge for: outside `charged` and the balance, shown beside it. */
+  unconfirmed: Record<string, number>
   spent: Record<string, number>
   creditsHeld: Record<string, number>
   /** Held by calls under way: the most they may still cost. */
@@ -126,7 +128,14 @@ export async function accountsView(store: TreasuryStore): Promise<AccountsView> 
     (c) => (accounts.spent[c] ?? 0) + (creditsHeld[c] ?? 0) === (accounts.charged[c] ?? 0),
   )
   const held = Object.fromEntries(Object.entries(accounts.held).filter(([, units]) => units > 0))
-  return { charged: accounts.charged, spent: accounts.spent, creditsHeld, held, balanced }
+  return {
+    charged: accounts.charged,
+    unconfirmed: accounts.unconfirmed,
+    spent: accounts.spent,
+    creditsHeld,
+    held,
+    balanced,
+  }
 }
 
 /** Credits the engine's wallet says each origin holds, summed per currency. */

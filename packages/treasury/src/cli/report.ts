@@ -101,6 +101,9 @@ export function renderReport(
   })) {
     out += `${currency}: card charged ${money(accounts.charged[currency] ?? 0, currency)} = agents spent ${money(accounts.spent[currency] ?? 0, currency)} + credits held ${money(accounts.creditsHeld[currency] ?? 0, currency)}`
     out += accounts.balanced ? '\n' : '  (does not add up: calls under way, or an answer lost)\n'
+    const unsure = accounts.unconfirmed[currency]
+    if (unsure)
+      out += `${currency}: top-ups unconfirmed ${money(unsure, currency)} (no answer named a charge; budgets count them)\n`
   }
   if (byRoute) {
     const groups = new Map<string, { calls: number; cost: Record<string, number> }>()

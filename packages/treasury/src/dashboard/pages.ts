@@ -58,6 +58,7 @@ function accountsCards(accounts: AccountsView): string {
 <div class="card"><small>Agents spent</small><b data-testid="spent-${esc(c)}">${esc(money(accounts.spent[c] ?? 0, c))}</b></div>
 <div class="card"><small>Credits held at APIs</small><b data-testid="credits-${esc(c)}">${esc(money(accounts.creditsHeld[c] ?? 0, c))}</b></div>
 ${accounts.held[c] ? `<div class="card"><small>Held by calls under way</small><b>${esc(money(accounts.held[c], c))}</b></div>` : ''}
+${accounts.unconfirmed[c] ? `<div class="card"><small>Top-ups unconfirmed (charged? unknown)</small><b data-testid="unconfirmed-${esc(c)}">${esc(money(accounts.unconfirmed[c], c))}</b></div>` : ''}
 </div>`,
     )
     .join('')

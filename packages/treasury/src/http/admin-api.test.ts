@@ -187,6 +187,7 @@ describe('spend log and accounts', () => {
     ])
     expect(await (await stack.admin('accounts')).json()).toEqual({
       charged: { usd: 50_000 },
+      unconfirmed: {},
       spent: { usd: 1_000 },
       creditsHeld: { usd: 49_000 },
       held: {},

@@ -106,6 +106,7 @@ describe('caps', () => {
     // The credential was not offered up front to the third call: the server debited twice.
     expect(await accounts()).toEqual({
       charged: { usd: 50_000 },
+      unconfirmed: {},
       spent: { usd: 1_000 },
       creditsHeld: { usd: 49_000 },
       held: {},

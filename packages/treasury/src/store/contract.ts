@@ -318,13 +318,20 @@ export function runStoreContract(name: string, factory: () => Promise<StoreHarne
           c1.callId,
           settled(
             { usd: 450 },
-            { topUps: [{ origin: c1.origin, currency: 'usd', units: 50_000 }] },
+            {
+              topUps: [
+                { origin: c1.origin, currency: 'usd', units: 50_000, chargeId: 'pi_named' },
+                // No answer named its charge: kept apart from what the card was charged.
+                { origin: c1.origin, currency: 'usd', units: 5_000 },
+              ],
+            },
           ),
         )
         const after = await store.accounts()
-        const delta = (side: 'charged' | 'spent' | 'held', currency: string) =>
+        const delta = (side: 'charged' | 'unconfirmed' | 'spent' | 'held', currency: string) =>
           (after[side][currency] ?? 0) - (before[side][currency] ?? 0)
         expect(delta('charged', 'usd')).toBe(50_000)
+        expect(delta('unconfirmed', 'usd')).toBe(5_000)
         expect(delta('spent', 'usd')).toBe(450)
         expect(delta('held', 'usd')).toBe(300)
         expect(delta('held', 'eur')).toBe(50)

@@ -64,11 +64,14 @@ export function groupTotals(rows: Row[]): Record<string, Record<string, AgentTot
 
 /** Rows of `spentQuery` and `chargedQuery` as the accounts. */
 export function accountsFrom(spentRows: Row[], chargedRows: Row[]): Accounts {
-  const accounts: Accounts = { charged: {}, spent: {}, held: {} }
+  const accounts: Accounts = { charged: {}, unconfirmed: {}, spent: {}, held: {} }
   for (const row of spentRows) {
     accounts.spent[text(row.currency)] = int(row.spent)
     accounts.held[text(row.currency)] = int(row.held)
   }
-  for (const row of chargedRows) accounts.charged[text(row.currency)] = int(row.charged)
+  for (const row of chargedRows) {
+    if (int(row.charged) > 0) accounts.charged[text(row.currency)] = int(row.charged)
+    if (int(row.unconfirmed) > 0) accounts.unconfirmed[text(row.currency)] = int(row.unconfirmed)
+  }
   return accounts
 }

@@ -34,8 +34,12 @@ export const spentQuery = (p = '') =>
   `select currency, coalesce(sum(spent), 0) as spent, coalesce(sum(held), 0) as held
     from ${p}call_amounts group by currency`
 
+/** Top-ups the API named a charge for, and those it did not (a lost answer, or its word that nothing was charged). */
 export const chargedQuery = (p = '') =>
-  `select currency, coalesce(sum(units), 0) as charged from ${p}charges group by currency`
+  `select currency,
+    coalesce(sum(units) filter (where charge_id is not null), 0) as charged,
+    coalesce(sum(units) filter (where charge_id is null), 0) as unconfirmed
+  from ${p}charges group by currency`
 
 export const DEFAULT_LOG_LIMIT = 1000
 export const MAX_LOG_LIMIT = 100_000

@@ -117,7 +117,13 @@ export interface LogFilter {
 }
 
 export interface Accounts {
+  /** Top-ups whose charge the API named (a PaymentIntent id). */
   charged: Record<string, number>
+  /**
+   * Top-ups sent whose charge no answer named: a lost answer (it may have been charged), or an
+   * API's word that it charged nothing, taken once a day and counted against budgets after that.
+   */
+  unconfirmed: Record<string, number>
   spent: Record<string, number>
   held: Record<string, number>
 }
