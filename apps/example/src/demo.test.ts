@@ -82,7 +82,7 @@ it('shows a top-up the server never confirmed (a 503 after Stripe charged) as un
     const text = summaryLines(summary).join('\n')
     expect(text).toMatch(/charged to the card\s+\$0\.00 in 0 top-ups/)
     expect(text).toMatch(
-      /unconfirmed\s+\$5\.00 in 1 top-up: charged\? unknown, the server never said/,
+      /unconfirmed\s+\$5\.00 in 1 top-up: charged\? unknown, no answer named a charge/,
     )
     expect(text).not.toMatch(/\$5\.00 in 1 top-up\n.*credits used/)
   } finally {

@@ -212,7 +212,7 @@ export function summaryLines(summary: DemoSummary): string[] {
     `      charged to the card   ${usd(summary.chargedUnits)} in ${plural(summary.charges, 'top-up')}`,
     ...(summary.unconfirmedTopUps > 0
       ? [
-          `      unconfirmed           ${usd(summary.unconfirmedUnits)} in ${plural(summary.unconfirmedTopUps, 'top-up')}: charged? unknown, the server never said`,
+          `      unconfirmed           ${usd(summary.unconfirmedUnits)} in ${plural(summary.unconfirmedTopUps, 'top-up')}: charged? unknown, no answer named a charge`,
         ]
       : []),
     `      credits used          ${usd(summary.usedUnits)} on ${plural(summary.calls, 'call')}`,

@@ -387,7 +387,7 @@ describe('stripe402 wallet', () => {
     expect(lost.code).toBe(4)
     expect(lost.stderr).toMatch(/^stripe402: 503 Service Unavailable · no payment · /)
     expect(lost.stderr).toContain(
-      'top-up of $5.00 unconfirmed (the server never said whether the card was charged; budgets count it)',
+      'top-up of $5.00 unconfirmed (no answer named a charge, so the card may or may not have been charged; budgets count it)',
     )
     expect(lost.stderr).not.toContain('charged $5.00 to the card')
 
@@ -397,7 +397,7 @@ describe('stripe402 wallet', () => {
     // CREDITS LEFT, CHARGED, USED, TOP-UPS, CALLS: nothing confirmed as charged.
     expect(row).toMatch(/\s+USD\s+\$0\.00\s+\$0\.00\s+\$0\.00\s+1\s+0$/)
     expect(unsure.stdout).toContain(
-      `Unconfirmed at ${stack.api.url}: 1 top-up of $5.00; charged? unknown (the server never said). Budgets count it.`,
+      `Unconfirmed at ${stack.api.url}: 1 top-up of $5.00; charged? unknown (no answer named a charge). Budgets count it.`,
     )
     expect(unsure.stdout).toContain('Charged to the card or unconfirmed in USD: today $5.00')
     const json = JSON.parse((await cli(['wallet', '--wallet', wallet, '--json'])).stdout)

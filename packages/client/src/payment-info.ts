@@ -22,7 +22,7 @@ export interface PaymentInfo {
   /** Credits left at this origin after the call, in units. */
   creditsRemaining?: number
   /**
-   * The card charge made during this call. `unconfirmed`: the server never said whether the card
+   * The card charge made during this call. `unconfirmed`: no answer named a charge, so the server never confirmed whether the card
    * was charged (a 503, a lost answer); it counts against budgets, and the next top-up at the
    * origin replays it where the server honours `idempotencyKey`.
    */

@@ -62,6 +62,6 @@ export function summaryLine(response: Response, info: PaymentInfo | undefined): 
 function topUpPart(topUp: NonNullable<PaymentInfo['topUp']>, currency: string | undefined): string {
   const units = money(topUp.units, currency)
   if (topUp.unconfirmed)
-    return `top-up of ${units} unconfirmed (the server never said whether the card was charged; budgets count it)`
+    return `top-up of ${units} unconfirmed (no answer named a charge, so the card may or may not have been charged; budgets count it)`
   return `charged ${units} to the card${topUp.chargeId ? ` (${topUp.chargeId})` : ''}`
 }

@@ -56,7 +56,7 @@ export function renderWallet(view: WalletView): string {
     if (o.unconfirmedTopUps === 0) continue
     const count = `${o.unconfirmedTopUps} top-up${o.unconfirmedTopUps === 1 ? '' : 's'}`
     lines.push(
-      `Unconfirmed at ${o.origin}: ${count} of ${money(o.unconfirmed, o.currency)}; charged? unknown (the server never said). Budgets count it.`,
+      `Unconfirmed at ${o.origin}: ${count} of ${money(o.unconfirmed, o.currency)}; charged? unknown (no answer named a charge). Budgets count it.`,
     )
   }
   for (const [currency, spent] of Object.entries(view.spent)) {

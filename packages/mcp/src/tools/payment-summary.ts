@@ -43,7 +43,11 @@ export function costSentence(info: PaymentInfo | undefined): string {
   }
   const { currency } = info
   const parts = [`Paid ${money(info.amount ?? 0, currency)} from prepaid credits`]
-  if (info.topUp)
+  if (info.topUp?.unconfirmed)
+    parts.push(
+      `after a top-up of ${money(info.topUp.units, currency)} that no answer named a charge for (budgets count it)`,
+    )
+  else if (info.topUp)
     parts.push(`after charging the card ${money(info.topUp.units, currency)} for a top-up`)
   const left =
     info.creditsRemaining !== undefined

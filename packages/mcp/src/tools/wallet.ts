@@ -45,7 +45,7 @@ export async function wallet(agent: PayingAgent): Promise<ToolAnswer> {
   for (const o of view.origins) {
     const unsure =
       o.unconfirmedTopUps > 0
-        ? ` (${o.unconfirmedTopUps} of them, ${money(o.unconfirmed, o.currency)}, unconfirmed: the server never said whether the card was charged)`
+        ? ` (${o.unconfirmedTopUps} of them, ${money(o.unconfirmed, o.currency)}, unconfirmed: no answer named a charge, so the card may or may not have been charged)`
         : ''
     lines.push(
       `${o.origin}: ${money(o.creditsRemaining, o.currency)} of credits left; ${o.calls} paid calls used ${money(o.used, o.currency)}; ${o.topUps} top-ups charged ${money(o.spent, o.currency)}${unsure}.`,
