@@ -22,9 +22,10 @@ export interface PaymentInfo {
   /** Credits left at this origin after the call, in units. */
   creditsRemaining?: number
   /**
-   * The card charge made during this call. `unconfirmed`: no answer named a charge, so the server never confirmed whether the card
-   * was charged (a 503, a lost answer); it counts against budgets, and the next top-up at the
-   * origin replays it where the server honours `idempotencyKey`.
+   * The card charge made during this call. `unconfirmed`: no answer named a charge, so whether the
+   * card was charged is unknown (a 503, a lost answer, or a server's word that nothing was charged
+   * beyond the one taken each day); it counts against budgets, and a lost one is replayed by the
+   * next top-up at the origin where the server honours `idempotencyKey`.
    */
   topUp?: { units: number; chargeId?: string; unconfirmed?: true }
   /**

@@ -1,8 +1,7 @@
 /** Records an answered call: the credential and credits from `payment-response`, the top-up it paid for, the journal line. */
 import { decodePaymentResponse, HEADERS, type PaymentResponse } from '@stripe402/protocol'
 import { messageOf } from '../errors'
-import { takeRefusal } from '../wallet/budget'
-import { recordCall, releaseTopUp, setCredential, settleTopUp } from '../wallet/journal'
+import { recordCall, releaseOnServersWord, setCredential, settleTopUp } from '../wallet/journal'
 import { forgetPendingTopUp } from '../wallet/pending'
 import { readPriceList, rememberPriceList } from '../wallet/price-list'
 import { type CallInfo, type CallState, finishWith, type TopUpInFlight } from './engine'
@@ -98,14 +97,16 @@ function closeTopUp(
   if (notCharged && !topUp.replay) {
     forgetPendingTopUp(state, request.origin, topUp.entry.currency)
     // Credits already on the card's account paid for the call, or a rate limit (checked before any
-    // charge) stopped it: the server's word, taken once a day per currency (`takeRefusal`), since
-    // an origin that charged could say the same.
-    if (takeRefusal(state, topUp.entry.currency, engine.now())) {
-      releaseTopUp(state, topUp.entry)
-      return { outcome: 'none' }
-    }
-    settleTopUp(state, topUp.entry, receipt ? { creditsRemaining: receipt.creditsRemaining } : {})
-    return { outcome: 'none', topUp: { units: topUp.units, unconfirmed: true } }
+    // charge) stopped it: the server's word, which an origin that charged could say as well.
+    const released = releaseOnServersWord(
+      state,
+      topUp.entry,
+      engine.now(),
+      receipt ? { creditsRemaining: receipt.creditsRemaining } : {},
+    )
+    return released
+      ? { outcome: 'none' }
+      : { outcome: 'none', topUp: { units: topUp.units, unconfirmed: true } }
   }
   // A replay turned away by a rate limit learnt nothing about the first attempt: line and key stay.
   if (rateLimited) return { outcome: 'none' }

@@ -12,8 +12,8 @@ import { messageOf, Stripe402ClientError } from '../errors'
 import { newIdempotencyKey } from '../id'
 import type { Refusal } from '../policy/refusal'
 import { chooseTopUp } from '../policy/top-up'
-import { spentTotals, takeRefusal } from '../wallet/budget'
-import { releaseTopUp, reserveTopUp, settleTopUp } from '../wallet/journal'
+import { spentTotals } from '../wallet/budget'
+import { releaseOnServersWord, releaseTopUp, reserveTopUp } from '../wallet/journal'
 import {
   abandonPendingTopUp,
   forgetPendingTopUp,
@@ -257,19 +257,13 @@ export async function topUpRefused(
   // asked says nothing about the first attempt.
   if (topUp) forgetPendingTopUp(engine.wallet.current, request.origin, topUp.entry.currency)
   const notCharged = topUp?.replay ? CARD_FAILURES.has(code) : NOT_CHARGED.has(code)
-  // The server's word that nothing was charged is taken once a day per currency (`takeRefusal`).
+  // The server's word that nothing was charged: taken once a day per currency, else kept counted.
   const counted =
     topUp !== undefined &&
     notCharged &&
-    !takeRefusal(engine.wallet.current, topUp.entry.currency, engine.now())
-  if (topUp && notCharged && !counted) {
-    await release(call)
-  } else {
-    // Kept with no charge id: the wallet shows it unconfirmed, and budgets count it.
-    if (topUp && counted) settleTopUp(engine.wallet.current, topUp.entry, {})
-    call.topUp = undefined
-    await engine.wallet.commit().catch(() => {})
-  }
+    !releaseOnServersWord(engine.wallet.current, topUp.entry, engine.now())
+  call.topUp = undefined
+  await engine.wallet.commit().catch(() => {})
   const message =
     (said?.message ?? `The server refused the top-up (${code}).`) +
     (counted

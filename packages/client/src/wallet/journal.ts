@@ -1,5 +1,6 @@
 /** Changes to the wallet: top-ups reserved before money moves, paid calls, credentials and prices seen. */
 import { newEntryId } from '../id'
+import { takeRefusal } from './budget'
 import type {
   Credential,
   JournalEntry,
@@ -77,6 +78,24 @@ export function releaseTopUp(state: WalletSnapshot, entry: JournalEntry): void {
   if (stats.spent === 0 && stats.used === 0 && stats.topUps === 0 && stats.calls === 0) {
     delete originRecord(state, entry.origin).stats[entry.currency]
   }
+}
+
+/**
+ * The server said a top-up was not charged: its line goes if that word is taken today
+ * (`takeRefusal`), else it stays counted against budgets, unconfirmed (no charge id). True when released.
+ */
+export function releaseOnServersWord(
+  state: WalletSnapshot,
+  entry: JournalEntry,
+  now: number,
+  result: { creditsRemaining?: number } = {},
+): boolean {
+  if (takeRefusal(state, entry.currency, now)) {
+    releaseTopUp(state, entry)
+    return true
+  }
+  settleTopUp(state, entry, result)
+  return false
 }
 
 export function recordCall(

@@ -5,7 +5,7 @@ import { viaDebit } from '../ledger-calls/via-debit'
 import { viaLedger } from '../ledger-calls/via-ledger'
 import type { PaywallOutcome } from '../outcome'
 import { creditTopUpAndSpend } from '../top-up/apply'
-import { chargeTopUp, isOwnAttempt } from '../top-up/charge'
+import { chargeTopUp, clientScope, isOwnAttempt } from '../top-up/charge'
 import { forgetTopUp, type PendingTopUp, pendingTopUp } from '../top-up/pending'
 import { type Charged, sendTopUp } from '../top-up/send'
 import { rateLimited } from './abuse'
@@ -111,7 +111,7 @@ export async function topUpAndSpend(
     units,
     paymentMethodId: payload.paymentMethodId,
     customerId,
-    scope: payload.idempotencyKey ? `client:${payload.idempotencyKey}` : `lock:${lock}`,
+    scope: clientScope(payload.idempotencyKey) ?? `lock:${lock}`,
   })
   if (charged.kind !== 'charged')
     return topUpRefused(engine, request, accountId, charged, balance, owed)

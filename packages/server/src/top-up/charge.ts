@@ -81,12 +81,17 @@ export function isOwnAttempt(
   currency: string,
   payload: { idempotencyKey?: string | undefined; paymentMethodId: string },
 ): boolean {
-  if (payload.idempotencyKey === undefined)
-    return pending.request.paymentMethodId === payload.paymentMethodId
-  let key = idempotencyKey(accountId, currency, `client:${payload.idempotencyKey}`)
+  const scope = clientScope(payload.idempotencyKey)
+  if (scope === undefined) return pending.request.paymentMethodId === payload.paymentMethodId
+  let key = idempotencyKey(accountId, currency, scope)
   for (let tried = 1; tried <= MAX_KEYS_PER_REQUEST; tried++, key = nextKey(key))
     if (key === pending.request.idempotencyKey) return true
   return false
+}
+
+/** The scope of a top-up's Stripe keys that a client's `idempotencyKey` gives, if it sent one. */
+export function clientScope(clientKey: string | undefined): string | undefined {
+  return clientKey ? `client:${clientKey}` : undefined
 }
 
 /** Stripe idempotency key: the same client key (or the same lock) for the same account charges once. */
