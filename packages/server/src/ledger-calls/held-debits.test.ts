@@ -16,7 +16,11 @@ async function until(check: () => Promise<boolean> | boolean): Promise<void> {
   }
 }
 
-/** A memory ledger whose held-debit calls can be failed, and are counted. */
+/** A memory ledger standing in for one that outlives the process (as SQLite, PostgreSQL and Redis do), so debits are held. */
+const outliving = (memory: MemoryLedger): MemoryLedger =>
+  Object.assign(Object.create(memory) as MemoryLedger, { volatile: false })
+
+/** A memory ledger that outlives the process, whose held-debit calls can be failed, and are counted. */
 function setup(timing = { holdMs: 60_000, flushMs: 10 }) {
   const memory = new MemoryLedger()
   const state = { down: false, settleCalls: 0, settled: 0, extendCalls: 0 }
@@ -35,7 +39,7 @@ function setup(timing = { holdMs: 60_000, flushMs: 10 }) {
     sweep: (now, limit) => memory.holds.sweep(now, limit),
     count: () => memory.holds.count(),
   }
-  const ledger = Object.assign(Object.create(memory) as MemoryLedger, { holds })
+  const ledger = Object.assign(outliving(memory), { holds })
   const events: PaywallEvent[] = []
   const settler = new HeldDebitSettler(
     { ledger, emit: (event) => events.push(event), logger: quiet },
@@ -151,7 +155,7 @@ describe('HeldDebitSettler', () => {
     let settler: HeldDebitSettler
     try {
       settler = new HeldDebitSettler(
-        { ledger: new MemoryLedger(), emit: () => {}, logger: quiet },
+        { ledger: outliving(new MemoryLedger()), emit: () => {}, logger: quiet },
         { holdMs: 60_000, flushMs: 10 },
       )
     } finally {
@@ -184,5 +188,60 @@ describe('HeldDebitSettler', () => {
     expect(settler.pending.queued).toBe(0)
     expect(await memory.holds.count()).toBe(0)
     expect(await memory.balance('acct', 'usd')).toBe(700)
+  })
+
+  it('takes no hold on a ledger that dies with the process (MemoryLedger): a served debit writes nothing, a failed one comes back at once', async () => {
+    const memory = new MemoryLedger()
+    const calls = { settle: 0, extend: 0 }
+    const ledger = Object.assign(Object.create(memory) as MemoryLedger, {
+      holds: {
+        ...memory.holds,
+        settle: (items: ReadonlyArray<HeldSettlement>) => {
+          calls.settle++
+          return memory.holds.settle(items)
+        },
+        extend: (debits: ReadonlyArray<{ ref: string }>, holdUntil: number) => {
+          calls.extend++
+          return memory.holds.extend(debits as never, holdUntil)
+        },
+      } satisfies HeldDebits,
+    })
+    const events: PaywallEvent[] = []
+    const settler = new HeldDebitSettler(
+      { ledger, emit: (event) => events.push(event), logger: quiet },
+      { holdMs: 60_000, flushMs: 10 },
+    )
+    try {
+      expect(settler.holding).toBe(false)
+      expect(settler.holdUntil()).toBeUndefined()
+      await memory.credit({
+        accountId: 'acct',
+        currency: 'usd',
+        units: 1_000,
+        kind: 'top_up',
+        ref: 'pi',
+      })
+      const served = { accountId: 'acct', currency: 'usd', units: 100, ref: 'GET /x#1' }
+      const failed = { accountId: 'acct', currency: 'usd', units: 100, ref: 'GET /x#2' }
+      for (const item of [served, failed]) expect((await memory.spend(item)).ok).toBe(true)
+      expect(await memory.holds.count()).toBe(0)
+      expect(await settler.settle(served, false, 200)).toBe(false)
+      expect(await settler.settle(failed, true, 500)).toBe(true)
+      // Given back once, whoever asks again.
+      expect(await settler.settle(failed, true, 500)).toBe(true)
+      await settler.flush()
+      expect(settler.pending).toEqual({ queued: 0, inFlight: 0 })
+      expect(calls).toEqual({ settle: 2, extend: 0 })
+      expect(await memory.balance('acct', 'usd')).toBe(900)
+      expect(events.filter((event) => event.type === 'reversal')).toHaveLength(1)
+      expect((await memory.journal('acct')).map((entry) => entry.kind)).toEqual([
+        'top_up',
+        'debit',
+        'debit',
+        'reversal',
+      ])
+    } finally {
+      await settler.close()
+    }
   })
 })

@@ -75,21 +75,29 @@ export class HeldDebitSettler {
     this.startSweeps()
   }
 
-  /** True when the ledger holds debits (every built-in ledger does). */
+  /** True when the ledger holds debits (every built-in ledger does): a reversal that fails is retried until it lands. */
   get durable(): boolean {
     return this.engine.ledger.holds !== undefined
   }
 
-  /** The deadline of a debit taken now, or undefined when the ledger holds no debits. */
+  /**
+   * True when debits are taken held: the ledger holds debits and outlives this process. A
+   * `volatile` ledger (`MemoryLedger`) dies with it, so a hold would guard nothing there.
+   */
+  get holding(): boolean {
+    return this.durable && this.engine.ledger.volatile !== true
+  }
+
+  /** The deadline of a debit taken now, or undefined when debits are not held (see `holding`). */
   holdUntil(): number | undefined {
-    if (!this.durable) return undefined
+    if (!this.holding) return undefined
     this.startSweeps()
     return Date.now() + this.timing.holdMs
   }
 
   /** A debit was taken and its handler runs: its hold is extended until it is settled. */
   begin(debit: HeldDebit, until: number): void {
-    if (!this.durable) return
+    if (!this.holding) return
     this.inFlight.set(debit, until)
     this.wake(this.timing.flushMs)
   }
@@ -103,7 +111,8 @@ export class HeldDebitSettler {
     this.inFlight.delete(debit)
     const { holds } = this.engine.ledger
     if (!reverse) {
-      if (holds) this.enqueue({ debit, reverse: false, status })
+      // Unheld (a volatile ledger), a debit that stands needs no write.
+      if (this.holding) this.enqueue({ debit, reverse: false, status })
       return false
     }
     try {
@@ -276,7 +285,7 @@ export class HeldDebitSettler {
    * `paywall.repair()` on a schedule too: it sweeps.
    */
   private startSweeps(): void {
-    if (this.closed || this.sweepTimer !== undefined || !this.durable) return
+    if (this.closed || this.sweepTimer !== undefined || !this.holding) return
     try {
       this.sweepTimer = setInterval(
         () => void this.sweep(),

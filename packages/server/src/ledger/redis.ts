@@ -124,6 +124,7 @@ export class RedisLedger implements Ledger {
     maxRetriesPerRequest: 1,
     commandTimeout: 2_000,
     autoResendUnfulfilledCommands: false,
+    enableAutoPipelining: true,
   } as const
 
   constructor(

@@ -192,6 +192,13 @@ export interface Ledger {
    * Every built-in ledger has them; the contract suite holds them to the same semantics.
    */
   readonly holds?: HeldDebits
+  /**
+   * True when the ledger's state lives and dies with this process (`MemoryLedger`). A hold guards a
+   * debit against its process dying, which would take such a ledger's balances with it: so the
+   * engine takes its debits unheld, writes nothing for an answer that was served, and gives the
+   * debit back at once (retried while the ledger refuses) for one that failed.
+   */
+  readonly volatile?: boolean
 }
 
 /**
