@@ -108,13 +108,12 @@ export class HeldDebitSettler {
    * Never rejects.
    */
   async settle(debit: HeldDebit, reverse: boolean, status: number): Promise<boolean> {
-    this.inFlight.delete(debit)
-    const { holds } = this.engine.ledger
     if (!reverse) {
-      // Unheld (a volatile ledger), a debit that stands needs no write.
-      if (this.holding) this.enqueue({ debit, reverse: false, status })
+      this.keep(debit, status)
       return false
     }
+    this.inFlight.delete(debit)
+    const { holds } = this.engine.ledger
     try {
       const reversed = holds
         ? (await holds.settle([settlementOf({ debit, reverse: true, status })])) > 0
@@ -149,6 +148,13 @@ export class HeldDebitSettler {
       this.engine.emit({ type: 'error', stage: 'settle', code: 'reversal_failed', message })
       return false
     }
+  }
+
+  /** A debit that stands: its hold is released with the next batch (unheld, nothing is written). */
+  keep(debit: HeldDebit, status: number): void {
+    if (!this.holding) return
+    this.inFlight.delete(debit)
+    this.enqueue({ debit, reverse: false, status })
   }
 
   /** Writes what is queued now (after any write already running). Never rejects. */

@@ -1,8 +1,15 @@
 /** Runs a request's debit so that one whose answer is lost is held for repair instead of forgotten. */
 import { isStatementError } from '../ledger/postgres-errors'
 import type { Engine } from '../engine'
-import { type DebitInDoubt, MAX_DOUBTS } from './doubt'
+import { MAX_DOUBTS } from './doubt'
 import { LedgerFailure } from './via-ledger'
+
+/** The request a debit is for: its ref and price, and the route's currency. */
+export interface DebitSource {
+  route: { currency: string }
+  price: number
+  ref: string
+}
 
 /**
  * Runs a ledger call that debits `debit` (possibly with a top-up credit in the same step). If it
@@ -15,7 +22,8 @@ import { LedgerFailure } from './via-ledger'
  */
 export async function viaDebit<T>(
   engine: Engine,
-  debit: DebitInDoubt,
+  request: DebitSource,
+  accountId: string,
   operation: () => Promise<T>,
 ): Promise<T> {
   if (engine.doubts.size >= MAX_DOUBTS) {
@@ -29,7 +37,13 @@ export async function viaDebit<T>(
     return await operation()
   } catch (error) {
     if (isStatementError(error)) throw new LedgerFailure(error, { refused: true })
-    engine.doubts.add(debit)
+    // Built here, not per request: nearly every debit gets its answer.
+    engine.doubts.add({
+      accountId,
+      currency: request.route.currency,
+      units: request.price,
+      ref: request.ref,
+    })
     throw new LedgerFailure(error, { debitInDoubt: true })
   }
 }

@@ -7,7 +7,7 @@ import type { DenyOutcome, PaywallOutcome } from '../outcome'
 import { finishCardPayment } from './card-paid'
 import { refuse, whereOf } from './deny'
 import { unboundRefusal } from './origin-binding'
-import { debitOf, type PricedRequest } from './priced'
+import type { PricedRequest } from './priced'
 
 /** Who pays on the card path. */
 export interface CardPayer {
@@ -135,7 +135,7 @@ async function judge(
 
 /** One ledger call; a failed one is held for repair (`viaDebit`). */
 function debitCard(engine: Engine, request: PricedRequest, payer: CardPayer): Promise<SpendResult> {
-  return viaDebit(engine, debitOf(request, payer.accountId), () =>
+  return viaDebit(engine, request, payer.accountId, () =>
     engine.ledger.spend({
       accountId: payer.accountId,
       ...cardSpend(request, payer),

@@ -17,7 +17,7 @@ import {
   spendByCard,
 } from './card-spend'
 import { challenge, refuse, RETRY_AFTER_SECONDS, stripeUnavailable, whereOf } from './deny'
-import { debitOf, type PricedRequest } from './priced'
+import type { PricedRequest } from './priced'
 import { topUpRefused } from './top-up-refused'
 
 /**
@@ -156,7 +156,7 @@ async function creditAndSpend(
   own: boolean,
 ): Promise<CardSpend | null> {
   const { paymentIntent, facts } = charged
-  const credited = await viaDebit(engine, debitOf(request, payer.accountId), () =>
+  const credited = await viaDebit(engine, request, payer.accountId, () =>
     creditTopUpAndSpend(engine, paymentIntent, cardSpend(request, payer), facts),
   )
   await forgetTopUp(engine, pending)

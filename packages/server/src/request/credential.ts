@@ -5,8 +5,9 @@ import type { Engine } from '../engine'
 import { viaDebit } from '../ledger-calls/via-debit'
 import { viaLedger } from '../ledger-calls/via-ledger'
 import { challenge, refuse, whereOf } from './deny'
-import { paidOutcome } from './paid'
-import { debitOf, type PricedRequest } from './priced'
+import type { SpendInput } from '../ledger/types'
+import { type PaidInput, paidOutcome } from './paid'
+import type { PricedRequest } from './priced'
 
 /**
  * Spends credits for a request. Returns `'try_card'` when credits cannot pay and the
@@ -33,16 +34,16 @@ export async function spendWithCredential(
     )
   }
   const currency = request.route.currency
-  const result = await viaDebit(engine, debitOf(request, parsed.accountId), () =>
-    engine.ledger.spend({
-      accountId: parsed.accountId,
-      ...(parsed.kind === 'token' && { credentialHash: parsed.credentialHash }),
-      currency,
-      units: request.price,
-      ref: request.ref,
-      ...(request.holdUntil !== undefined && { holdUntil: request.holdUntil }),
-    }),
-  )
+  // Built field by field: a spread of a conditional object takes V8's slow path, on every paid call.
+  const spend: SpendInput = {
+    accountId: parsed.accountId,
+    currency,
+    units: request.price,
+    ref: request.ref,
+  }
+  if (parsed.kind === 'token') spend.credentialHash = parsed.credentialHash
+  if (request.holdUntil !== undefined) spend.holdUntil = request.holdUntil
+  const result = await viaDebit(engine, request, parsed.accountId, () => engine.ledger.spend(spend))
   if (result.ok) {
     engine.emit({
       type: 'debit',
@@ -53,15 +54,16 @@ export async function spendWithCredential(
       route: request.route.key,
       via: parsed.kind === 'token' ? 'credential' : 'account',
     })
-    return paidOutcome(engine, {
+    const paid: PaidInput = {
       accountId: result.accountId,
       currency,
       units: request.price,
       ref: request.ref,
-      ...(request.holdUntil !== undefined && { holdUntil: request.holdUntil }),
       balance: result.balance,
       clientId,
-    })
+    }
+    if (request.holdUntil !== undefined) paid.holdUntil = request.holdUntil
+    return paidOutcome(engine, paid)
   }
   if (result.reason === 'account_frozen') {
     return refuse(

@@ -28,7 +28,10 @@ export function createSettle(engine: Engine, debit: Debit): (status: number) => 
   }
 }
 
-async function decide(engine: Engine, debit: Debit, status: number): Promise<void> {
+/** What settling a debit that stands returns: nothing to wait for, and no promise made per request. */
+const KEPT: Promise<void> = Promise.resolve()
+
+function decide(engine: Engine, debit: Debit, status: number): Promise<void> {
   // A status that is not a number means the adapter lost track of the response: treat it as failed.
   const final = Number.isInteger(status) ? status : 500
   let reverse: boolean
@@ -41,8 +44,14 @@ async function decide(engine: Engine, debit: Debit, status: number): Promise<voi
     reverse = false
   }
   // The same object `begin` was given: the settler finds it by identity, and copies nothing.
-  await engine.settler.settle(debit, reverse, final)
+  if (!reverse) {
+    engine.settler.keep(debit, final)
+    return KEPT
+  }
+  return engine.settler.settle(debit, true, final).then(nothing)
 }
+
+function nothing(): void {}
 
 /**
  * Gives a debit back (a `reversal` keyed by its ref, once). True when it is back now; false when
