@@ -466,7 +466,7 @@ function findings(report: BenchReport): string[] {
       .map((piece) => `${piece.what} ${fixed(piece.micros, 2)} µs`)
     notes.push(
       `- **The engine** (in process, no HTTP) spends ${fixed(begin, 1)} µs on a paid call against ${fixed(free, 1)} µs on a free one. ` +
-        `Of the pieces measured alone: ${pieces.join(', ')}. An agent sends the same header and credential on every call, and both are remembered; the rest is the request path itself (the debit, its held-debit bookkeeping, the receipt).`,
+        `Of the pieces measured alone: ${pieces.join(', ')}. An agent sends the same header and credential on every call, and both are remembered; the rest is the request path itself (the debit, the receipt; the memory ledger's debits are not held, see docs/reliability.md).`,
     )
   }
   const express = cell('express', 'memory')
@@ -476,7 +476,7 @@ function findings(report: BenchReport): string[] {
     notes.push(
       `- **Over HTTP** the paid route costs ${fixed(added(express), 0)} µs more server CPU than the free one on Express × memory, more than the engine's ${fixed(begin - free, 0)} µs in process, ` +
         `and allocates ${fixed(kb('paid') - kb('free'), 1)} KB more per request (${fixed(kb('free'), 1)} → ${fixed(kb('paid'), 1)} KB): the collector's work grows with it. ` +
-        'The memory ledger keeps every journal entry for the life of the process, so the heap grows with each debit and every collection has more to mark; each paid response sets four more headers (the receipt, the expose list, `Cache-Control`, `Vary`) and carries a few hundred more bytes each way. ' +
+        'Each paid response sets four more headers (the receipt, the expose list, `Cache-Control`, `Vary`) and carries a few hundred more bytes each way; the memory ledger keeps every journal entry for the life of the process (a few array slots per debit), so its heap grows a little with each debit. ' +
         '`tsx src/profile.ts` (apps/bench) profiles both routes under this load and prints paid minus free by area of the code and by function, CPU and bytes.',
     )
   }
@@ -493,7 +493,7 @@ function findings(report: BenchReport): string[] {
     notes.push(
       `- **Redis**: the paywall adds ${fixed(added(redis), 0)} µs of server CPU per paid request on Express × Redis against ${fixed(added(express), 0)} µs with memory ` +
         `(paid p50 ${fixed(redis.paid.p50Ms)} ms against ${fixed(express.paid.p50Ms)} ms; paid/free ${fixed(redis.ratio, 3)} against ${fixed(express.ratio, 3)}). ` +
-        'The Lua script runs in redis-server, on the same two cores as the server and the load generator: that CPU is spent per paid request too, but in another process, so the server CPU column does not show it' +
+        'The debits of one event-loop turn go to Redis in one write (`RedisLedger.clientOptions` turns on ioredis auto-pipelining). The Lua script runs in redis-server, on the same two cores as the server and the load generator: that CPU is spent per paid request too, but in another process, so the server CPU column does not show it' +
         (redis.paid.storeCpuMicrosPerRequest !== undefined &&
         redis.free.storeCpuMicrosPerRequest !== undefined
           ? ` — redis-server used ${fixed(redis.paid.storeCpuMicrosPerRequest, 0)} µs per paid request (${fixed(redis.free.storeCpuMicrosPerRequest, 1)} µs per free request, which never touch Redis: other clients' background). ` +

@@ -127,13 +127,19 @@ export const consoleLogger: PaywallLogger = {
   error: (message, meta) => console.error(`[stripe402] ${message}`, meta ?? ''),
 }
 
+/**
+ * The emitter of a paywall without `onEvent`: the hot path compares against it and skips building
+ * an event nobody reads.
+ */
+export const SILENT = (_event: PaywallEvent): void => {}
+
 /** Reports events without ever letting a listener's exception break a payment. */
 export function createEmitter(
   onEvent: ((event: PaywallEvent) => void) | undefined,
   logger: PaywallLogger,
-) {
+): (event: PaywallEvent) => void {
+  if (!onEvent) return SILENT
   return (event: PaywallEvent): void => {
-    if (!onEvent) return
     try {
       onEvent(event)
     } catch (error) {

@@ -1,5 +1,6 @@
 /** The credit path: a `clientId` spends existing credits in exactly one ledger call. */
 import { parseClientId } from '../credentials'
+import { SILENT } from '../events'
 import type { PaywallOutcome } from '../outcome'
 import type { Engine } from '../engine'
 import { viaDebit } from '../ledger-calls/via-debit'
@@ -45,15 +46,17 @@ export async function spendWithCredential(
   if (request.holdUntil !== undefined) spend.holdUntil = request.holdUntil
   const result = await viaDebit(engine, request, parsed.accountId, () => engine.ledger.spend(spend))
   if (result.ok) {
-    engine.emit({
-      type: 'debit',
-      accountId: result.accountId,
-      currency,
-      units: request.price,
-      balance: result.balance,
-      route: request.route.key,
-      via: parsed.kind === 'token' ? 'credential' : 'account',
-    })
+    // Built only for a listener: the event is an object per paid call.
+    if (engine.emit !== SILENT)
+      engine.emit({
+        type: 'debit',
+        accountId: result.accountId,
+        currency,
+        units: request.price,
+        balance: result.balance,
+        route: request.route.key,
+        via: parsed.kind === 'token' ? 'credential' : 'account',
+      })
     const paid: PaidInput = {
       accountId: result.accountId,
       currency,
