@@ -63,12 +63,13 @@ export function withPaywall(
  */
 function withHeaders(res: Response, extra: Record<string, string>): Response {
   try {
-    for (const [name, value] of Object.entries(extra)) res.headers.set(name, value)
-    keepHeadersPrivate(res.headers)
+    const headers = res.headers
+    for (const name in extra) headers.set(name, extra[name] as string)
+    keepHeadersPrivate(headers)
     return res
   } catch {
     const headers = new Headers(res.headers)
-    for (const [name, value] of Object.entries(extra)) headers.set(name, value)
+    for (const name in extra) headers.set(name, extra[name] as string)
     keepHeadersPrivate(headers)
     return new Response(res.body, { status: res.status, statusText: res.statusText, headers })
   }
