@@ -57,16 +57,14 @@ function setup(timing = { holdMs: 60_000, flushMs: 10 }) {
   return { memory, state, settler, events, debit }
 }
 
+/** 1,000 units on the account every test debits. */
+const fund = (memory: MemoryLedger) =>
+  memory.credit({ accountId: 'acct', currency: 'usd', units: 1_000, kind: 'top_up', ref: 'pi' })
+
 describe('HeldDebitSettler', () => {
   it('confirms served calls in one batch and keeps their debits', async () => {
     const { memory, state, settler, debit } = setup()
-    await memory.credit({
-      accountId: 'acct',
-      currency: 'usd',
-      units: 1_000,
-      kind: 'top_up',
-      ref: 'pi',
-    })
+    await fund(memory)
     const debits = await Promise.all(Array.from({ length: 5 }, () => debit()))
     for (const item of debits) await settler.settle(item, false, 200)
     await until(async () => (await memory.holds.count()) === 0)
@@ -78,13 +76,7 @@ describe('HeldDebitSettler', () => {
 
   it('gives a failed call back at once, and retries a reversal the ledger refused until it lands, once', async () => {
     const { memory, state, settler, events, debit } = setup()
-    await memory.credit({
-      accountId: 'acct',
-      currency: 'usd',
-      units: 1_000,
-      kind: 'top_up',
-      ref: 'pi',
-    })
+    await fund(memory)
     const first = await debit()
     expect(await settler.settle(first, true, 500)).toBe(true)
     expect(await memory.balance('acct', 'usd')).toBe(1_000)
@@ -105,13 +97,7 @@ describe('HeldDebitSettler', () => {
 
   it('extends the hold of a call still running, so no sweep gives it back', async () => {
     const { memory, state, settler, debit } = setup({ holdMs: 1_000, flushMs: 10 })
-    await memory.credit({
-      accountId: 'acct',
-      currency: 'usd',
-      units: 1_000,
-      kind: 'top_up',
-      ref: 'pi',
-    })
+    await fund(memory)
     const running = await debit(100)
     await until(() => state.extendCalls > 0)
     // Past the first deadline, a sweep finds nothing due: the hold was moved.
@@ -124,13 +110,7 @@ describe('HeldDebitSettler', () => {
 
   it('sweeps back a debit another process left held, and reports it', async () => {
     const { memory, settler, events } = setup({ holdMs: 1_000, flushMs: 10 })
-    await memory.credit({
-      accountId: 'acct',
-      currency: 'usd',
-      units: 1_000,
-      kind: 'top_up',
-      ref: 'pi',
-    })
+    await fund(memory)
     // Taken by a process that died: held, never begun or settled here.
     await memory.spend({
       accountId: 'acct',
@@ -175,13 +155,7 @@ describe('HeldDebitSettler', () => {
 
   it('writes queued confirmations on close', async () => {
     const { memory, settler, debit } = setup({ holdMs: 60_000, flushMs: 60_000 })
-    await memory.credit({
-      accountId: 'acct',
-      currency: 'usd',
-      units: 1_000,
-      kind: 'top_up',
-      ref: 'pi',
-    })
+    await fund(memory)
     for (let i = 0; i < 3; i++) await settler.settle(await debit(), false, 200)
     expect(settler.pending.queued).toBe(3)
     await settler.close()
@@ -214,13 +188,7 @@ describe('HeldDebitSettler', () => {
     try {
       expect(settler.holding).toBe(false)
       expect(settler.holdUntil()).toBeUndefined()
-      await memory.credit({
-        accountId: 'acct',
-        currency: 'usd',
-        units: 1_000,
-        kind: 'top_up',
-        ref: 'pi',
-      })
+      await fund(memory)
       const served = { accountId: 'acct', currency: 'usd', units: 100, ref: 'GET /x#1' }
       const failed = { accountId: 'acct', currency: 'usd', units: 100, ref: 'GET /x#2' }
       for (const item of [served, failed]) expect((await memory.spend(item)).ok).toBe(true)
