@@ -4,8 +4,8 @@
  * one process killed with SIGKILL and restarted, all in one run. Every account ends with:
  * credited = succeeded charges (each credited once, nothing credited without a charge);
  * balance = credited − debits + reversals (its journal); debits kept ≤ answers served, and the
- * difference (the operator's loss) no more than the calls the killed process answered in the last
- * confirmation batches before it died; no debit still held; and no payer holds less than its last
+ * difference (the operator's loss) no more than the calls the killed process answered after the
+ * last batch of confirmations it sent that landed; no debit still held; and no payer holds less than its last
  * receipt said (more only by that gift, or by a top-up whose answer it never got).
  */
 import { accountIdFor, type JournalEntry } from '@stripe402/server'
@@ -152,6 +152,9 @@ describe.each(variants)('soak, ledger on $name', ({ name, available, open }) => 
       const endAt = startAt + RUN_MS
       let outageAt = 0
       let killAt = 0
+      // When the killed process's last confirmation batch that landed was sent, and when its successor took its place.
+      let lastConfirmed = 0
+      let successorAt = 0
       let unanswered = 0
       const statuses: Record<string, number> = {}
 
@@ -223,6 +226,11 @@ describe.each(variants)('soak, ledger on $name', ({ name, available, open }) => 
         const successor = await startServerProcess(options('koa', ports[1]!))
         started.push(successor)
         servers[1] = successor
+        successorAt = Date.now()
+        lastConfirmed = Math.max(
+          0,
+          ...[...victim.output().matchAll(/^CONFIRMED (\d+)$/gm)].map((line) => Number(line[1])),
+        )
       })()
       await Promise.all([load, chaos])
 
@@ -238,16 +246,16 @@ describe.each(variants)('soak, ledger on $name', ({ name, available, open }) => 
         fixture.shared.ledger,
         payers.map((p) => p.accountId),
       )
-      // The operator's bounded loss: calls the killed process answered in its last batches before dying.
+      // The operator's bounded loss: the calls the killed process answered after the last batch of
+      // confirmations it sent that landed (a call is answered before the payer reads it, so every
+      // one of them ends after that batch was sent). Up to the successor: until it took the port,
+      // every answer of that slot came from the killed process, even one read after it died.
       const atRisk = payers.reduce(
         (sum, payer) =>
           sum +
           payer.answers.filter(
             (a) =>
-              a.server === 1 &&
-              a.status === 200 &&
-              a.end >= killAt - 3 * BATCH_MS &&
-              a.end <= killAt,
+              a.server === 1 && a.status === 200 && a.end >= lastConfirmed && a.end < successorAt,
           ).length,
         0,
       )
@@ -297,6 +305,7 @@ describe.each(variants)('soak, ledger on $name', ({ name, available, open }) => 
         expiredHolds: expired,
         operatorLoss: served - kept,
         atRiskAtKill: atRisk,
+        lastConfirmationSentMsBeforeKill: killAt - lastConfirmed,
         beliefGapUnits: beliefGap,
         stillHeld: held,
       })

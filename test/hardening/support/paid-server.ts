@@ -161,6 +161,25 @@ function withCrashHook(inner: Ledger, enabled: boolean): Ledger {
 }
 
 /**
+ * A batch of confirmations (the settler writes its whole queue in one `holds.settle`, and only a
+ * failed answer's reversal is written alone): once it lands, every debit answered before it was
+ * sent is kept. `CONFIRMED <ms>` says when it was sent, so a test can tell what a kill can cost.
+ */
+function isConfirmationBatch(items: unknown): boolean {
+  return (
+    Array.isArray(items) && items.some((item) => (item as { reverse?: unknown }).reverse === false)
+  )
+}
+
+function reportConfirmed(landed: Promise<unknown>): void {
+  const sentAt = Date.now()
+  landed.then(
+    () => process.stdout.write(`CONFIRMED ${sentAt}\n`),
+    () => {},
+  )
+}
+
+/**
  * Every call fails while `outage.down`; with `cutAtIssue`, storing a credential turns the outage on
  * (a store cut the moment a first payment's charge, credit and debit have committed).
  */
@@ -181,7 +200,10 @@ function withOutageSwitch(inner: Ledger, cutAtIssue: boolean): Ledger {
             return Promise.reject(
               new LedgerUnavailableError(`stripe402 ledger: outage (${name}.${String(property)})`),
             )
-          return (value as (...a: unknown[]) => unknown).apply(object, args)
+          const result = (value as (...a: unknown[]) => unknown).apply(object, args)
+          if (name === 'holds' && property === 'settle' && isConfirmationBatch(args[0]))
+            reportConfirmed(result as Promise<unknown>)
+          return result
         }
       },
     })

@@ -27,6 +27,35 @@ runLedgerContract('SQLite', async () => {
 })
 
 describe('SqliteLedger', () => {
+  it('undoes only the call that fails when calls of one turn share a transaction, and journals nothing of it', async () => {
+    const ledger = await SqliteLedger.open(file())
+    try {
+      const top = (accountId: string, units: number, ref: string) =>
+        ledger.credit({ accountId, currency: 'usd', units, kind: 'top_up', ref })
+      await top('b', 1_000, 'pi_b')
+      await top('c', 1_000, 'pi_c')
+      await top('full', Number.MAX_SAFE_INTEGER - 10, 'pi_full')
+      // One turn of the event loop: one transaction. The middle credit would pass 2^53 - 1 units and is refused.
+      const [b, overflow, c] = await Promise.allSettled([
+        ledger.spend({ accountId: 'b', currency: 'usd', units: 100, ref: 'GET /x#1' }),
+        top('full', 100, 'pi_over'),
+        ledger.spend({ accountId: 'c', currency: 'usd', units: 300, ref: 'GET /x#2' }),
+      ])
+      expect(b).toMatchObject({ status: 'fulfilled', value: { ok: true, balance: 900 } })
+      expect(overflow.status).toBe('rejected')
+      expect(c).toMatchObject({ status: 'fulfilled', value: { ok: true, balance: 700 } })
+      expect(await ledger.balance('b', 'usd')).toBe(900)
+      expect(await ledger.balance('c', 'usd')).toBe(700)
+      expect(await ledger.balance('full', 'usd')).toBe(Number.MAX_SAFE_INTEGER - 10)
+      // The refused credit's journal line went with it; the debits' lines stand.
+      expect((await ledger.journal('full')).map((e) => e.ref)).toEqual(['pi_full'])
+      expect((await ledger.journal('b')).map((e) => e.kind)).toEqual(['top_up', 'debit'])
+      expect((await ledger.journal('c')).map((e) => e.kind)).toEqual(['top_up', 'debit'])
+    } finally {
+      await ledger.close()
+    }
+  })
+
   it('keeps balances and the journal in its file across a reopen, in WAL mode', async () => {
     const path = file()
     const first = await SqliteLedger.open(path)

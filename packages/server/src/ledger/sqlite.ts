@@ -175,6 +175,11 @@ interface QueuedWrite {
 /** Most calls one transaction holds the write lock for, so other processes wait little. */
 const MAX_BATCH = 256
 
+interface WriteResult {
+  ok: boolean
+  value: unknown
+}
+
 type Statements = { [K in keyof typeof SQL]: StatementSync }
 type Row = Record<string, unknown>
 
@@ -520,28 +525,13 @@ export class SqliteLedger implements Ledger {
     const batch = this.queue.splice(0, MAX_BATCH)
     if (this.queue.length > 0) setImmediate(() => this.flush())
     const syncThis = !this.syncEveryCommit && batch.some((op) => op.durable)
-    const results: { ok: boolean; value: unknown }[] = []
+    let results: WriteResult[]
     try {
       // Outside the transaction: SQLite reads the setting when it commits. Not a prepared
       // statement: a PRAGMA takes effect when it is prepared, not when it is run again.
       if (syncThis) this.db.exec('pragma synchronous = full')
-      this.sql.begin.run()
       try {
-        for (const op of batch) {
-          this.sql.savepoint.run()
-          try {
-            results.push({ ok: true, value: op.work() })
-          } catch (err) {
-            // Undoes this call's statements only; the others in the batch stand.
-            this.sql.rollbackTo.run()
-            results.push({ ok: false, value: toLedgerError(err) })
-          }
-          this.sql.releaseSavepoint.run()
-        }
-        this.sql.commit.run()
-      } catch (err) {
-        rollback(this.db)
-        throw err
+        results = this.transaction(batch, false) ?? (this.transaction(batch, true) as WriteResult[])
       } finally {
         if (syncThis) restore(this.db)
       }
@@ -551,10 +541,47 @@ export class SqliteLedger implements Ledger {
       return
     }
     batch.forEach((op, i) => {
-      const result = results[i] as { ok: boolean; value: unknown }
+      const result = results[i] as WriteResult
       if (result.ok) op.resolve(result.value)
       else op.reject(result.value)
     })
+  }
+
+  /**
+   * The batch in one transaction. First without savepoints (two statements less per call): if a
+   * call throws, the whole transaction is rolled back and null returned, and the batch runs again
+   * with a savepoint per call, which undoes that call's statements only while the others stand.
+   * Every call is statements on this file alone, so running it again after a rollback is safe.
+   */
+  private transaction(batch: QueuedWrite[], isolated: boolean): WriteResult[] | null {
+    const results: WriteResult[] = []
+    this.sql.begin.run()
+    try {
+      for (const op of batch) {
+        if (!isolated) {
+          try {
+            results.push({ ok: true, value: op.work() })
+          } catch {
+            rollback(this.db)
+            return null
+          }
+          continue
+        }
+        this.sql.savepoint.run()
+        try {
+          results.push({ ok: true, value: op.work() })
+        } catch (err) {
+          this.sql.rollbackTo.run()
+          results.push({ ok: false, value: toLedgerError(err) })
+        }
+        this.sql.releaseSavepoint.run()
+      }
+      this.sql.commit.run()
+      return results
+    } catch (err) {
+      rollback(this.db)
+      throw err
+    }
   }
 
   private read<T>(work: () => T): T {
