@@ -494,7 +494,7 @@ function findings(report: BenchReport): string[] {
     notes.push(
       `- **Redis**: the paywall adds ${fixed(added(redis), 0)} µs of server CPU per paid request on Express × Redis against ${fixed(added(express), 0)} µs with memory ` +
         `(paid p50 ${fixed(redis.paid.p50Ms)} ms against ${fixed(express.paid.p50Ms)} ms; paid/free ${fixed(redis.ratio, 3)} against ${fixed(express.ratio, 3)}). ` +
-        'The debits of one event-loop turn go to Redis in one write (`RedisLedger.clientOptions` turns on ioredis auto-pipelining). The Lua script runs in redis-server, on the same two cores as the server and the load generator: that CPU is spent per paid request too, but in another process, so the server CPU column does not show it' +
+        'The debits of one event-loop turn go to Redis as one script (`SPEND_BATCH`: one command, one reply). The script runs in redis-server, on the same two cores as the server and the load generator: that CPU is spent per paid request too, but in another process, so the server CPU column does not show it' +
         (redis.paid.storeCpuMicrosPerRequest !== undefined &&
         redis.free.storeCpuMicrosPerRequest !== undefined
           ? ` — redis-server used ${fixed(redis.paid.storeCpuMicrosPerRequest, 0)} µs per paid request (${fixed(redis.free.storeCpuMicrosPerRequest, 1)} µs per free request, which never touch Redis: other clients' background). ` +

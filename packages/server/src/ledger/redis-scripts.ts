@@ -14,19 +14,28 @@
 
 export interface LuaScript {
   readonly lua: string
-  readonly keys: number
+  /** How many keys the script is sent; 'variable' for SPEND_BATCH (three per debit, after P:held). */
+  readonly keys: number | 'variable'
 }
 
-// Appends one journal entry. Integers are formatted by hand: cjson would print 14 significant
-// digits and round large balances. The id is unique per ledger: a per-account sequence plus a
-// digest of the account key.
+// The account's keys are upvalues of the functions below, so SPEND_BATCH can point them at each
+// debit's account in turn. Appends one journal entry. Integers are formatted by hand: cjson would
+// print 14 significant digits and round large balances. The id is unique per ledger: a per-account
+// sequence plus a digest of the account key (computed once per key per script run).
 const APPEND = /* lua */ `
+local ACCOUNT, JOURNAL, REFS = KEYS[1], KEYS[2], KEYS[3]
+local digests = {}
 local function append(currency, kind, units, ref, balance, at)
-  local seq = redis.call('HINCRBY', KEYS[1], 'seq', 1)
-  local id = string.format('%d', seq) .. '.' .. string.sub(redis.sha1hex(KEYS[1]), 1, 12)
-  redis.call('RPUSH', KEYS[2], '[' .. cjson.encode(id) .. ',' .. cjson.encode(currency) .. ',' .. cjson.encode(kind) .. ','
+  local seq = redis.call('HINCRBY', ACCOUNT, 'seq', 1)
+  local digest = digests[ACCOUNT]
+  if not digest then
+    digest = string.sub(redis.sha1hex(ACCOUNT), 1, 12)
+    digests[ACCOUNT] = digest
+  end
+  local id = string.format('%d', seq) .. '.' .. digest
+  redis.call('RPUSH', JOURNAL, '[' .. cjson.encode(id) .. ',' .. cjson.encode(currency) .. ',' .. cjson.encode(kind) .. ','
     .. string.format('%d', units) .. ',' .. cjson.encode(ref) .. ',' .. string.format('%d', balance) .. ',' .. at .. ']')
-  redis.call('SADD', KEYS[3], kind .. ':' .. ref)
+  redis.call('SADD', REFS, kind .. ':' .. ref)
   return id
 end
 `
@@ -35,7 +44,7 @@ end
 const SPEND_FN = /* lua */ `
 local function spend(currency, units, ref, credential, at)
   local field = 'b:' .. currency
-  local state = redis.call('HMGET', KEYS[1], field, 'frozen', 'c:' .. credential)
+  local state = redis.call('HMGET', ACCOUNT, field, 'frozen', 'c:' .. credential)
   if credential ~= '' then
     if not state[3] then return {'unknown_credential'} end
     if state[3] ~= '0' then return {'credential_revoked'} end
@@ -43,7 +52,7 @@ local function spend(currency, units, ref, credential, at)
   if state[2] then return {'account_frozen'} end
   local balance = tonumber(state[1] or '0')
   if balance < units then return {'insufficient_credits', balance} end
-  balance = redis.call('HINCRBY', KEYS[1], field, -units)
+  balance = redis.call('HINCRBY', ACCOUNT, field, -units)
   return {'ok', balance, append(currency, 'debit', -units, ref, balance, at)}
 end
 `
@@ -54,18 +63,18 @@ const CREDIT_FN = /* lua */ `
 local function credit(currency, units, kind, ref, at)
   local field = 'b:' .. currency
   local owed_field = 's:' .. currency
-  if redis.call('SISMEMBER', KEYS[3], kind .. ':' .. ref) == 1 then
-    return {0, tonumber(redis.call('HGET', KEYS[1], field) or '0')}
+  if redis.call('SISMEMBER', REFS, kind .. ':' .. ref) == 1 then
+    return {0, tonumber(redis.call('HGET', ACCOUNT, field) or '0')}
   end
-  local before = tonumber(redis.call('HGET', KEYS[1], field) or '0')
+  local before = tonumber(redis.call('HGET', ACCOUNT, field) or '0')
   if before + units > 9007199254740991 then
     return redis.error_reply('stripe402 ledger: balance would exceed 2^53 - 1 units')
   end
-  local paid = math.min(tonumber(redis.call('HGET', KEYS[1], owed_field) or '0'), units)
+  local paid = math.min(tonumber(redis.call('HGET', ACCOUNT, owed_field) or '0'), units)
   append(currency, kind, units, ref, before + units, at)
-  local balance = redis.call('HINCRBY', KEYS[1], field, units - paid)
+  local balance = redis.call('HINCRBY', ACCOUNT, field, units - paid)
   if paid > 0 then
-    redis.call('HINCRBY', KEYS[1], owed_field, -paid)
+    redis.call('HINCRBY', ACCOUNT, owed_field, -paid)
     append(currency, 'shortfall', -paid, kind .. ':' .. ref, balance, at)
   end
   return {1, balance}
@@ -81,15 +90,33 @@ return spend(ARGV[1], tonumber(ARGV[2]), ARGV[3], ARGV[4], ARGV[5])
 }
 
 /**
- * KEYS: account, journal, refs, held. ARGV: currency, units, ref, credentialHash, at, deadline, member.
- * SPEND, and the held record in the same script: standalone Redis only (P:held is in another slot).
+ * The debits of one event-loop turn in one script (standalone Redis only: the accounts are in
+ * different slots). KEYS: held, then account, journal, refs of each debit. ARGV: 7 per debit:
+ * currency, units, ref, credentialHash, at, deadline ('' for a debit not held), member.
+ * Returns 3 values per debit: SPEND's reply padded with 0 and '' ({'ok', balance, id},
+ * {'insufficient_credits', balance, ''}, {reason, 0, ''}), or {'error', 0, message} for a debit whose
+ * commands failed: each debit runs under pcall, so one debit's error fails that debit alone.
  */
-export const SPEND_HELD: LuaScript = {
-  keys: 4,
+export const SPEND_BATCH: LuaScript = {
+  keys: 'variable',
   lua: `${APPEND}${SPEND_FN}
-local reply = spend(ARGV[1], tonumber(ARGV[2]), ARGV[3], ARGV[4], ARGV[5])
-if reply[1] == 'ok' then redis.call('ZADD', KEYS[4], ARGV[6], ARGV[7]) end
-return reply
+local function held_spend(a)
+  local reply = spend(ARGV[a + 1], tonumber(ARGV[a + 2]), ARGV[a + 3], ARGV[a + 4], ARGV[a + 5])
+  if reply[1] == 'ok' and ARGV[a + 6] ~= '' then redis.call('ZADD', KEYS[1], ARGV[a + 6], ARGV[a + 7]) end
+  return reply
+end
+local out = {}
+for i = 0, (#KEYS - 1) / 3 - 1 do
+  ACCOUNT, JOURNAL, REFS = KEYS[i * 3 + 2], KEYS[i * 3 + 3], KEYS[i * 3 + 4]
+  local ok, reply = pcall(held_spend, i * 7)
+  if ok then
+    out[i * 3 + 1], out[i * 3 + 2], out[i * 3 + 3] = reply[1], reply[2] or 0, reply[3] or ''
+  else
+    if type(reply) == 'table' then reply = reply.err or reply.message end
+    out[i * 3 + 1], out[i * 3 + 2], out[i * 3 + 3] = 'error', 0, tostring(reply)
+  end
+end
+return out
 `,
 }
 

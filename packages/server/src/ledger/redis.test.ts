@@ -89,6 +89,66 @@ describe.skipIf(!svc.available)('RedisLedger on Redis', () => {
       expect(sent).toEqual(['evalsha'])
     })
 
+    it('sends the debits asked for in one turn as one command, each with its own answer', async () => {
+      const accounts = ['batch_a', 'batch_b', 'batch_c']
+      for (const accountId of accounts)
+        await ledger.credit({ accountId, currency: 'usd', units: 250, kind: 'top_up', ref: 'pi_1' })
+      const before = await ledger.holds.count()
+      sent.length = 0
+      // Three debits of 100 on each account, held: the third of each finds 50 left.
+      const results = await Promise.all(
+        accounts.flatMap((accountId) =>
+          [1, 2, 3].map((n) =>
+            ledger.spend({
+              accountId,
+              currency: 'usd',
+              units: 100,
+              ref: `${accountId}:${n}`,
+              holdUntil: Date.now() + 60_000,
+            }),
+          ),
+        ),
+      )
+      expect(sent).toEqual(['evalsha'])
+      expect(results.map((r) => (r.ok ? r.balance : r.reason))).toEqual(
+        accounts.flatMap(() => [150, 50, 'insufficient_credits']),
+      )
+      for (const accountId of accounts) {
+        expect(await ledger.balance(accountId, 'usd')).toBe(50)
+        const debits = (await ledger.journal(accountId)).filter((e) => e.kind === 'debit')
+        expect(debits.map((e) => e.units)).toEqual([-100, -100])
+      }
+      // Only the debits that stood are held.
+      expect(await ledger.holds.count()).toBe(before + 6)
+    })
+
+    it("fails only the debit whose commands failed, not the rest of its turn's batch", async () => {
+      await ledger.credit({
+        accountId: 'fine',
+        currency: 'usd',
+        units: 500,
+        kind: 'top_up',
+        ref: 'pi_1',
+      })
+      // Something else wrote a string where the account's hash lives: Redis answers WRONGTYPE.
+      await client.set(`${prefix}:{broken}`, 'not a hash')
+      const holdUntil = Date.now() + 60_000
+      const before = await ledger.holds.count()
+      sent.length = 0
+      const [first, broken, last] = await Promise.allSettled([
+        ledger.spend({ accountId: 'fine', currency: 'usd', units: 100, ref: 'f1', holdUntil }),
+        ledger.spend({ accountId: 'broken', currency: 'usd', units: 100, ref: 'b1', holdUntil }),
+        ledger.spend({ accountId: 'fine', currency: 'usd', units: 100, ref: 'f2', holdUntil }),
+      ])
+      expect(sent).toEqual(['evalsha'])
+      expect(first).toMatchObject({ status: 'fulfilled', value: { ok: true, balance: 400 } })
+      expect(last).toMatchObject({ status: 'fulfilled', value: { ok: true, balance: 300 } })
+      expect(broken.status).toBe('rejected')
+      expect(String((broken as PromiseRejectedResult).reason)).toMatch(/WRONGTYPE/)
+      expect(await ledger.balance('fine', 'usd')).toBe(300)
+      expect(await ledger.holds.count()).toBe(before + 2)
+    })
+
     it('keeps every key of an account under its hash tag, so each script stays in one Cluster slot', async () => {
       const accountId = 'acct_tagged'
       await ledger.credit({ accountId, currency: 'usd', units: 1_000, kind: 'top_up', ref: 'pi_1' })

@@ -46,6 +46,16 @@ export interface RedisLedgerOptions {
 /** How long a sweep's claim on a held debit lasts: one whose sweeper died comes due again after it. */
 const SWEEP_CLAIM_MS = 30_000
 
+/** A spend queued for this turn's SPEND_BATCH. */
+interface QueuedSpend {
+  input: SpendInput
+  resolve: (result: SpendResult) => void
+  reject: (error: unknown) => void
+}
+
+/** Most debits one SPEND_BATCH runs: Redis runs nothing else meanwhile, so a script stays short. */
+const MAX_SPEND_BATCH = 128
+
 /** A held debit's member of P:held: everything needed to give it back, and the same string for the same debit. */
 function heldMember(debit: HeldDebit): string {
   return JSON.stringify([debit.accountId, debit.currency, debit.units, debit.ref])
@@ -95,7 +105,8 @@ function list(value: unknown): unknown[] {
 
 /**
  * Each operation is one Lua script sent with EVALSHA: atomic, one round trip (the first call
- * after a Redis restart or SCRIPT FLUSH costs one more, an EVAL that reloads the script).
+ * after a Redis restart or SCRIPT FLUSH costs one more, an EVAL that reloads the script). On
+ * standalone Redis, the spends of one event-loop turn share one script run (SPEND_BATCH).
  * All keys of an account carry the hash tag `{accountId}`, so each script stays in one slot and
  * the ledger runs on Redis Cluster. See `redis-scripts.ts` for the key layout.
  *
@@ -140,23 +151,81 @@ export class RedisLedger implements Ledger {
     this.cluster = (client as { isCluster?: unknown }).isCluster === true
   }
 
-  async spend(input: SpendInput): Promise<SpendResult> {
-    checkSpend(input)
+  /**
+   * On standalone Redis the debits asked for in one turn of the event loop go to Redis as one
+   * SPEND_BATCH script (one command, one reply), each debit atomic and failing alone. On Cluster
+   * each debit is a command of its own, since a script stays in one slot.
+   */
+  spend(input: SpendInput): Promise<SpendResult> {
+    try {
+      checkSpend(input)
+    } catch (err) {
+      return Promise.reject(err)
+    }
+    if (!this.cluster)
+      return new Promise<SpendResult>((resolve, reject) => {
+        this.spends.push({ input, resolve, reject })
+        if (this.spends.length === 1) setImmediate(this.flushSpends)
+      })
     const { accountId, holdUntil } = input
     const args = [input.currency, input.units, input.ref, input.credentialHash ?? '', Date.now()]
     const parse = (reply: unknown) => spendResult(list(reply), accountId)
-    if (holdUntil === undefined)
-      return parse(await this.run(scripts.SPEND, this.accountKeys(accountId), args))
-    if (!this.cluster)
-      return parse(
-        await this.run(
-          scripts.SPEND_HELD,
-          [...this.accountKeys(accountId), this.heldKey],
-          [...args, holdUntil, heldMember(input)],
-        ),
-      )
     const debit = this.run(scripts.SPEND, this.accountKeys(accountId), args)
+    if (holdUntil === undefined) return debit.then(parse)
     return this.held(input, holdUntil, debit, parse)
+  }
+
+  /** The spends of this turn, waiting for their SPEND_BATCH. */
+  private readonly spends: QueuedSpend[] = []
+
+  private readonly flushSpends = (): void => {
+    while (this.spends.length > 0) this.sendSpends(this.spends.splice(0, MAX_SPEND_BATCH))
+  }
+
+  private sendSpends(batch: QueuedSpend[]): void {
+    const keys = [this.heldKey]
+    const args: (string | number)[] = []
+    const at = Date.now()
+    for (const { input } of batch) {
+      const key = this.accountKey(input.accountId)
+      const { holdUntil } = input
+      keys.push(key, `${key}:j`, `${key}:r`)
+      args.push(
+        input.currency,
+        input.units,
+        input.ref,
+        input.credentialHash ?? '',
+        at,
+        holdUntil ?? '',
+        holdUntil === undefined ? '' : heldMember(input),
+      )
+    }
+    this.run(scripts.SPEND_BATCH, keys, args).then(
+      (reply) => {
+        let values: unknown[]
+        try {
+          values = list(reply)
+        } catch (err) {
+          for (const op of batch) op.reject(err)
+          return
+        }
+        for (let i = 0; i < batch.length; i++) {
+          const op = batch[i] as QueuedSpend
+          const outcome = values[i * 3]
+          try {
+            if (outcome === 'error') throw toLedgerError(new Error(String(values[i * 3 + 2])))
+            op.resolve(
+              spendResult([outcome, values[i * 3 + 1], values[i * 3 + 2]], op.input.accountId),
+            )
+          } catch (err) {
+            op.reject(err)
+          }
+        }
+      },
+      (err: unknown) => {
+        for (const op of batch) op.reject(err)
+      },
+    )
   }
 
   /**
@@ -461,11 +530,11 @@ export class RedisLedger implements Ledger {
     }
     try {
       try {
-        return await this.client.evalsha(sha, script.keys, ...keys, ...args)
+        return await this.client.evalsha(sha, keys.length, ...keys, ...args)
       } catch (err) {
         // Redis restarted or its script cache was flushed: EVAL runs the script and caches it again.
         if (!(err instanceof Error) || !err.message.startsWith('NOSCRIPT')) throw err
-        return await this.client.eval(script.lua, script.keys, ...keys, ...args)
+        return await this.client.eval(script.lua, keys.length, ...keys, ...args)
       }
     } catch (err) {
       throw toLedgerError(err)
