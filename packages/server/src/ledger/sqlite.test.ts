@@ -83,6 +83,43 @@ describe('SqliteLedger', () => {
     db.close()
   })
 
+  it('drops the hold_until index a file of an earlier version has, and still sweeps what is due', async () => {
+    const path = file()
+    const old = new DatabaseSync(path)
+    old.exec(`create table held_debits (account_id text not null, ref text not null, currency text not null,
+      units integer not null check (units > 0), hold_until integer not null, primary key (account_id, ref)) strict, without rowid;
+      create index held_debits_due on held_debits (hold_until);`)
+    old.close()
+    const ledger = await SqliteLedger.open(path)
+    try {
+      const db = new DatabaseSync(path)
+      const indexes = db
+        .prepare("select name from sqlite_master where type = 'index' and tbl_name = 'held_debits'")
+        .all()
+      db.close()
+      expect(indexes.map((row) => row.name)).not.toContain('held_debits_due')
+      await ledger.credit({
+        accountId: 'a',
+        currency: 'usd',
+        units: 500,
+        kind: 'top_up',
+        ref: 'pi_a',
+      })
+      const now = Date.now()
+      for (const [ref, holdUntil] of [
+        ['due', now - 1],
+        ['later', now + 60_000],
+      ] as const)
+        await ledger.spend({ accountId: 'a', currency: 'usd', units: 100, ref, holdUntil })
+      const swept = await ledger.holds.sweep(now, 10)
+      expect(swept.map((debit) => debit.ref)).toEqual(['due'])
+      expect(await ledger.balance('a', 'usd')).toBe(400)
+      expect(await ledger.holds.count()).toBe(1)
+    } finally {
+      await ledger.close()
+    }
+  })
+
   it('keeps the journal append-only', async () => {
     const db = new DatabaseSync(file())
     const ledger = new SqliteLedger(db)
