@@ -528,6 +528,8 @@ export class RedisLedger implements Ledger {
       sha = sha1(script.lua)
       this.shas.set(script, sha)
     }
+    if (script.keys !== 'variable' && script.keys !== keys.length)
+      throw new Error(`stripe402 ledger: a script of ${script.keys} keys was given ${keys.length}`)
     try {
       try {
         return await this.client.evalsha(sha, keys.length, ...keys, ...args)
