@@ -8,10 +8,19 @@ import type { Paywall } from '@stripe402/server'
 import express from 'express'
 import { Hono } from 'hono'
 import Koa from 'koa'
-import { type AdapterName, FREE_PATH, PAID_PATH, type ServerStats } from './ipc'
+import { HEADERS } from '@stripe402/protocol'
+import { type AdapterName, FREE_PATH, PAID_PATH, type ServerStats, WIRE_PATH } from './ipc'
 
 /** The body both routes answer, so the only difference between them is the paywall's work. */
 const BODY = { joke: 'A 402 walks into a bar and asks for credit.' }
+
+/** The headers the paywall adds to a paid answer (the receipt, and what keeps caches and CORS right). */
+export const PAID_ANSWER_HEADERS = [
+  HEADERS.PAYMENT_RESPONSE,
+  'cache-control',
+  'vary',
+  'access-control-expose-headers',
+] as const
 
 /** Builds the app the way its framework's users would, and returns a node:http listener. */
 export function appListener(
@@ -24,12 +33,25 @@ export function appListener(
     case 'express': {
       const app = express()
       app.use(expressPaywall(paywall))
+      // The paywall's headers of the second paid answer, for WIRE_PATH to send again: the first is
+      // the bench's top-up (a longer receipt), the second is the credit path, as under load.
+      let paidHeaders: Array<[string, string]> | undefined
       app.get(FREE_PATH, (_req, res) => {
         served.free++
         res.json(BODY)
       })
       app.get(PAID_PATH, (_req, res) => {
         served.paid++
+        // Once the answer is sent: the paywall sets Cache-Control and Vary as the head is written.
+        if (served.paid === 2)
+          res.once('finish', () => {
+            paidHeaders = PAID_ANSWER_HEADERS.map((name) => [name, String(res.getHeader(name))])
+          })
+        res.json(BODY)
+      })
+      app.get(WIRE_PATH, (_req, res) => {
+        served.wire++
+        if (paidHeaders) for (const [name, value] of paidHeaders) res.setHeader(name, value)
         res.json(BODY)
       })
       return app as unknown as RequestListener
@@ -71,7 +93,7 @@ export function counting(listener: RequestListener, stats: ServerStats): Request
     const url = req.url ?? '/'
     const q = url.indexOf('?')
     const path = q === -1 ? url : url.slice(0, q)
-    const key = path === FREE_PATH || path === PAID_PATH ? path : 'other'
+    const key = path === FREE_PATH || path === PAID_PATH || path === WIRE_PATH ? path : 'other'
     stats.requests[key] = (stats.requests[key] ?? 0) + 1
     listener(req, res)
   }

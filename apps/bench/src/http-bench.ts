@@ -3,7 +3,14 @@
  * (free, paid, paid, free, …) so that noise from other work on the machine hits both alike.
  */
 import { encodePaymentPayload, HEADERS } from '@stripe402/protocol'
-import { type AdapterName, FREE_PATH, type LedgerName, PAID_AMOUNT, PAID_PATH } from './ipc'
+import {
+  type AdapterName,
+  FREE_PATH,
+  type LedgerName,
+  PAID_AMOUNT,
+  PAID_PATH,
+  WIRE_PATH,
+} from './ipc'
 import { type LoadResult, pooled, quantile, runLoad } from './load'
 import { createPaymentMethod, payOnce } from './payer'
 import { startServerProcess } from './server-process'
@@ -70,6 +77,12 @@ export interface HttpCell {
   ledgerSetup: string
   free: RouteSummary
   paid: RouteSummary
+  /**
+   * Express × memory only: the free route sent the paid route's Payment header and answering with
+   * the paywall's headers (WIRE_PATH), in the same rounds. Its CPU over the free route's is what
+   * the protocol's bytes cost on the wire; the paid route's over it, the engine's work.
+   */
+  wire?: RouteSummary
   /** Paid requests/s over free requests/s: the median of the rounds' ratios (one disturbed burst cannot move it much). */
   ratio: number
   /** The same, from requests/s pooled over all rounds. */
@@ -107,6 +120,8 @@ function median(values: number[]): number {
     ? (sorted[mid] as number)
     : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2
 }
+
+type Route = 'free' | 'paid' | 'wire'
 
 /** A burst and the CPU it cost the server (and redis-server, in Redis cells). */
 interface Burst extends LoadResult {
@@ -172,13 +187,16 @@ export async function benchCell(
     const target = {
       free: { url: `${server.url}${FREE_PATH}` },
       paid: { url: `${server.url}${PAID_PATH}`, headers: { [HEADERS.PAYMENT]: payment } },
+      wire: { url: `${server.url}${WIRE_PATH}`, headers: { [HEADERS.PAYMENT]: payment } },
     }
+    const routes: Route[] =
+      adapter === 'express' && ledger === 'memory' ? ['free', 'paid', 'wire'] : ['free', 'paid']
     const { connections } = settings
 
     // Warm-up: a short probe for the rate, then about warmupSeconds. Fixed-size bursts here too, because a
     // timed burst stops with requests in flight that the server would debit after the balance is read.
-    const rate = { free: 0, paid: 0 }
-    for (const route of ['free', 'paid'] as const) {
+    const rate = { free: 0, paid: 0, wire: 0 }
+    for (const route of routes) {
       for (const amount of [connections * 10, undefined]) {
         const warm = await runLoad({
           ...target[route],
@@ -195,12 +213,12 @@ export async function benchCell(
     const balanceBefore = await server.balance(clientId)
     const statsBefore = await server.stats()
 
-    const bursts: Record<'free' | 'paid', Burst[]> = { free: [], paid: [] }
+    const bursts: Record<Route, Burst[]> = { free: [], paid: [], wire: [] }
     let cpuMark = statsBefore.cpuMicros
     let bytesMark = statsBefore.allocatedBytes
     for (let round = 0; round < settings.rounds; round++) {
       // ABBA order, so a drift in machine load does not favour one route.
-      const order = round % 2 === 0 ? (['free', 'paid'] as const) : (['paid', 'free'] as const)
+      const order = round % 2 === 0 ? routes : [...routes].reverse()
       for (const route of order) {
         // A fixed number of requests (sized from the last rate) rather than a timer: every request sent is answered and counted.
         const amount = Math.max(connections, Math.round(rate[route] * settings.seconds))
@@ -226,8 +244,10 @@ export async function benchCell(
       const paidRps = (paid.responses / paid.elapsedMs) * 1000
       const cpu = (b: Burst) =>
         `${(b.cpuMicros / b.responses).toFixed(0)} µs CPU, ${(b.allocatedBytes / b.responses / 1024).toFixed(1)} KB/req`
+      const wire = bursts.wire[round]
       log(
-        `  round ${round + 1}/${settings.rounds}: free ${Math.round(freeRps)} req/s (${cpu(free)}), paid ${Math.round(paidRps)} req/s (${cpu(paid)}), paid/free ${(paidRps / freeRps).toFixed(3)}`,
+        `  round ${round + 1}/${settings.rounds}: free ${Math.round(freeRps)} req/s (${cpu(free)}), paid ${Math.round(paidRps)} req/s (${cpu(paid)}), paid/free ${(paidRps / freeRps).toFixed(3)}` +
+          (wire ? `; free with the protocol's headers ${cpu(wire)}` : ''),
       )
     }
 
@@ -246,8 +266,8 @@ export async function benchCell(
     const correctness: Correctness = {
       paid2xx,
       paidNon2xx: count(bursts.paid, (r) => r.non2xx),
-      freeNon2xx: count(bursts.free, (r) => r.non2xx),
-      errors: count([...bursts.free, ...bursts.paid], (r) => r.errors),
+      freeNon2xx: count([...bursts.free, ...bursts.wire], (r) => r.non2xx),
+      errors: count([...bursts.free, ...bursts.paid, ...bursts.wire], (r) => r.errors),
       unitsDebited,
       callsDebited: unitsDebited / PAID_AMOUNT,
       paidHandlerRuns: statsAfter.served.paid - statsBefore.served.paid,
@@ -282,6 +302,7 @@ export async function benchCell(
       ledgerSetup: server.ledger,
       free,
       paid,
+      ...(bursts.wire.length > 0 && { wire: summarize(bursts.wire) }),
       ratio: median(roundRatios),
       pooledRatio: paid.requestsPerSecond / free.requestsPerSecond,
       cpuRatio: free.serverCpuMicrosPerRequest / paid.serverCpuMicrosPerRequest,

@@ -2,10 +2,16 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { encodePaymentPayload, HEADERS } from '@stripe402/protocol'
+import { startStripeEmulator } from '@stripe402/stripe-emulator'
+import { PAID_ANSWER_HEADERS } from './apps'
 import { isMeasured } from './http-bench'
+import { FREE_PATH, PAID_AMOUNT, PAID_PATH, WIRE_PATH } from './ipc'
 import { DEFAULTS, parseOptions } from './options'
+import { createPaymentMethod, payOnce } from './payer'
 import { runBench } from './pipeline'
 import type { BenchReport } from './report'
+import { startServerProcess } from './server-process'
 
 describe('pnpm bench, smoke mode', () => {
   it('runs the whole pipeline on one cell and proves the paid route was paid for', async () => {
@@ -47,7 +53,9 @@ describe('pnpm bench, smoke mode', () => {
       if (!cell || !isMeasured(cell))
         throw new Error(`the express × memory cell was not measured: ${JSON.stringify(cell)}`)
       expect(cell).toMatchObject({ adapter: 'express', ledger: 'memory' })
-      for (const route of [cell.free, cell.paid]) {
+      // Express × memory measures the protocol's bytes on a free route too, in the same rounds.
+      expect(cell.wire?.rounds).toHaveLength(1)
+      for (const route of [cell.free, cell.paid, cell.wire ?? cell.free]) {
         expect(route.responses).toBeGreaterThan(0)
         expect(route.requestsPerSecond).toBeGreaterThan(0)
         expect(route.p99Ms).toBeGreaterThanOrEqual(route.p50Ms)
@@ -127,6 +135,51 @@ describe('pnpm bench, smoke mode', () => {
       expect(lines.some((l) => l.includes('http 1/1: express × memory'))).toBe(true)
     } finally {
       await rm(outDir, { recursive: true, force: true })
+    }
+  })
+})
+
+describe("the free route with the protocol's bytes (WIRE_PATH)", () => {
+  it("receives a credit-path request's header and answers with that paid answer's paywall headers, byte for byte, unpaid", async () => {
+    const emulator = await startStripeEmulator({ port: 0 })
+    const server = await startServerProcess({
+      adapter: 'express',
+      ledger: 'memory',
+      stripeApiBase: emulator.url,
+    })
+    if (typeof server === 'string') throw new Error(server)
+    try {
+      const { clientId } = await payOnce(
+        server.url,
+        await createPaymentMethod(emulator.url, emulator.keys().publishableKey),
+      )
+      const headers = {
+        [HEADERS.PAYMENT]: encodePaymentPayload({ stripe402Version: 1, clientId, maxAmount: 100 }),
+      }
+      const balance = await server.balance(clientId)
+      const paid = await fetch(`${server.url}${PAID_PATH}`, { headers })
+      const wire = await fetch(`${server.url}${WIRE_PATH}`, { headers })
+      const free = await fetch(`${server.url}${FREE_PATH}`)
+      expect([paid.status, wire.status, free.status]).toEqual([200, 200, 200])
+      const [paidBody, wireBody, freeBody] = await Promise.all([
+        paid.text(),
+        wire.text(),
+        free.text(),
+      ])
+      expect(wireBody).toBe(paidBody)
+      expect(freeBody).toBe(paidBody)
+      for (const name of PAID_ANSWER_HEADERS) {
+        expect(paid.headers.get(name)).toBeTruthy()
+        expect(wire.headers.get(name)).toBe(paid.headers.get(name))
+        expect(free.headers.get(name)).toBeNull()
+      }
+      // Only the paid call was debited: the wire route is free to the paywall.
+      expect(await server.balance(clientId)).toBe((balance ?? 0) - PAID_AMOUNT)
+      const stats = await server.stats()
+      expect(stats.served).toMatchObject({ paid: 2, wire: 1, free: 1 })
+    } finally {
+      await server.stop()
+      await emulator.close()
     }
   })
 })

@@ -2,7 +2,7 @@
 import type { ClientResult } from './client-bench'
 import type { EngineProfile } from './engine-profile'
 import { type HttpCell, type HttpResult, isFailed, isMeasured, isSkipped } from './http-bench'
-import type { AdapterName, LedgerName } from './ipc'
+import { type AdapterName, type LedgerName, WIRE_PATH } from './ipc'
 import type { LedgerBenchResult } from './ledger-bench'
 import type { Machine } from './machine'
 import type { BenchOptions } from './options'
@@ -44,6 +44,21 @@ export interface BenchReport {
   client: ClientResult | null
   engine: EngineProfile | null
   durationSeconds: number
+}
+
+/** For a target whose cell measured WIRE_PATH: how much of the allowance the protocol's bytes alone take. */
+function wireNote(report: BenchReport, t: TargetResult): string {
+  const measured = report.http.filter(isMeasured)
+  const c = measured.find((m) => m.adapter === t.adapter && m.ledger === t.ledger)
+  const allowed = t.allowedAddedMicros
+  if (!c?.wire || allowed === null) return ''
+  const wire = c.wire.serverCpuMicrosPerRequest - c.free.serverCpuMicrosPerRequest
+  return (
+    `The protocol's own bytes (the \`Payment\` header in, the four paywall headers out), sent and received on a free route in the same rounds, cost ${fixed(wire, 1)} µs of that by themselves` +
+    (wire >= allowed
+      ? ', as much as the whole allowance: no engine, however cheap, meets this ratio on a handler this cheap with the v1 wire format. '
+      : `, leaving ${fixed(allowed - wire, 1)} µs for the engine's work. `)
+  )
 }
 
 /** Issue 16's targets: paid/free in the side-by-side rounds, and on Express × memory at most 10 µs of CPU added. */
@@ -222,6 +237,7 @@ export function renderMarkdown(report: BenchReport): string {
         (t.addedMet === false
           ? `The paywall's CPU target (at most ${t.maxAddedMicros} µs) is missed too. `
           : '') +
+        wireNote(report, t) +
         `With the measured cost, an endpoint whose handler spends at least ${int(t.breakEvenHandlerMicros ?? 0)} µs of CPU per request meets the target.`,
       '',
     )
@@ -439,6 +455,8 @@ function findings(report: BenchReport): string[] {
     cells.find((c) => c.adapter === adapter && c.ledger === ledger)
   const added = (c: HttpCell | undefined) =>
     c ? c.paid.serverCpuMicrosPerRequest - c.free.serverCpuMicrosPerRequest : Number.NaN
+  const wireAdded = (c: HttpCell) =>
+    c.wire ? c.wire.serverCpuMicrosPerRequest - c.free.serverCpuMicrosPerRequest : Number.NaN
   const step = (prefix: string) =>
     report.engine?.steps.find((s) => s.step.trim().startsWith(prefix))?.microsPerCall
   const notes: string[] = []
@@ -477,6 +495,9 @@ function findings(report: BenchReport): string[] {
       `- **Over HTTP** the paid route costs ${fixed(added(express), 0)} µs more server CPU than the free one on Express × memory, more than the engine's ${fixed(begin - free, 0)} µs in process, ` +
         `and allocates ${fixed(kb('paid') - kb('free'), 1)} KB more per request (${fixed(kb('free'), 1)} → ${fixed(kb('paid'), 1)} KB): the collector's work grows with it. ` +
         'Each paid response sets four more headers (the receipt, the expose list, `Cache-Control`, `Vary`) and carries a few hundred more bytes each way; the memory ledger keeps every journal entry for the life of the process (a few array slots per debit), so its heap grows a little with each debit. ' +
+        (express.wire
+          ? `Measured in the same rounds, a free route that receives the paid route's \`Payment\` header and answers with the paywall's four headers, byte for byte (\`${WIRE_PATH}\`), costs ${fixed(wireAdded(express), 1)} µs more than the free route: that much of the ${fixed(added(express), 1)} µs is the protocol's bytes on the wire, whatever the engine does; the other ${fixed(added(express) - wireAdded(express), 1)} µs are the engine's work over HTTP. `
+          : '') +
         '`tsx src/profile.ts` (apps/bench) profiles both routes under this load and prints paid minus free by area of the code and by function, CPU and bytes.',
     )
   }

@@ -93,7 +93,7 @@ const paywall = createPaywall({
 
 const stats: ServerStats = {
   requests: {},
-  served: { free: 0, paid: 0 },
+  served: { free: 0, paid: 0, wire: 0 },
   cpuMicros: 0,
   allocatedBytes: 0,
 }
