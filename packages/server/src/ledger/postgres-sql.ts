@@ -263,6 +263,33 @@ begin
 end
 $fn$;
 
+-- The debits of one event-loop turn in one statement, so one transaction and one commit (one WAL
+-- flush) for all of them. Row k answers item k; items come sorted by account, so that concurrent
+-- batches take balance row locks in one order. A null hold_until is a debit not held.
+create or replace function ${s}.spend_batch(p_accounts text[], p_credentials text[], p_currencies text[],
+  p_units bigint[], p_refs text[], p_hold_until bigint[])
+returns table (k integer, ok boolean, reason text, balance bigint, entry_id text)
+language plpgsql as $fn$
+declare
+  r record;
+begin
+  for i in 1 .. coalesce(array_length(p_refs, 1), 0) loop
+    if p_hold_until[i] is null then
+      select * into r from ${s}.spend(p_accounts[i], p_credentials[i], p_currencies[i], p_units[i], p_refs[i]);
+    else
+      select * into r from ${s}.spend_held(p_accounts[i], p_credentials[i], p_currencies[i], p_units[i], p_refs[i],
+        p_hold_until[i]);
+    end if;
+    k := i;
+    ok := r.ok;
+    reason := r.reason;
+    balance := r.balance;
+    entry_id := r.entry_id;
+    return next;
+  end loop;
+end
+$fn$;
+
 create or replace function ${s}.credit_and_spend_held(p_account text, p_currency text, p_units bigint, p_kind text, p_ref text,
   p_credential text, p_spend_units bigint, p_spend_ref text, p_hold_until bigint)
 returns table (applied boolean, ok boolean, reason text, balance bigint, entry_id text)
@@ -365,7 +392,7 @@ $fn$;
 
 /**
  * One statement per ledger method: each is a single round trip. With `asyncDebits`, a credential's
- * debit (`spend`, `spendHeld`) sets `synchronous_commit = off` for its own transaction: the setting
+ * debit (`spend`, `spendHeld`, `spendBatch`) sets `synchronous_commit = off` for its own transaction: the setting
  * is read at commit, so where it is set in the statement does not matter, and `set_config(…, true)`
  * lasts to the end of the transaction (a function's `SET` clause would be undone before it).
  */
@@ -380,6 +407,8 @@ export function statements(schema: string, options: { asyncDebits?: boolean } = 
     clawback: `select applied, taken, balance from ${s}.clawback($1, $2, $3, $4, $5)`,
     creditAndSpend: `select applied, ok, reason, balance, entry_id from ${s}.credit_and_spend($1, $2, $3, $4, $5, $6, $7, $8)`,
     spendHeld: `select ok, reason, balance, entry_id from ${s}.spend_held($1, $2, $3, $4, $5, $6)${debit}`,
+    spendBatch: `select k, ok, reason, balance, entry_id
+      from ${s}.spend_batch($1::text[], $2::text[], $3::text[], $4::bigint[], $5::text[], $6::bigint[])${debit}`,
     creditAndSpendHeld: `select applied, ok, reason, balance, entry_id from ${s}.credit_and_spend_held($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
     settleHeld: `select ${s}.settle_held($1::text[], $2::text[], $3::bigint[], $4::text[], $5::boolean[]) as reversed`,
     extendHeld: `update ${s}.held_debits h set hold_until = greatest(h.hold_until, $3::bigint)

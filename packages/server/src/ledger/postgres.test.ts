@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { requireService } from '../../../../test/services'
 import { runLedgerContract } from './contract'
 import { PostgresLedger } from './postgres'
+import { LedgerUnavailableError } from './types'
 
 const svc = await requireService('postgres')
 // A schema per run: other engineers' tests share this database.
@@ -183,6 +184,103 @@ describe.skipIf(!svc.available)('PostgresLedger on PostgreSQL', () => {
       expect(result).toMatchObject({ ok: true, balance: 900 })
       expect(sent).toHaveLength(1)
       expect(sent[0]).toMatch(/\.spend\(/)
+    })
+
+    it('sends the debits asked for in one turn as one statement, one transaction, each with its own answer', async () => {
+      const accounts = ['batch_b', 'batch_a']
+      for (const accountId of accounts)
+        await ledger.credit({ accountId, currency: 'usd', units: 250, kind: 'top_up', ref: 'pi_1' })
+      const before = await ledger.holds.count()
+      sent.length = 0
+      // Three held debits of 100 on each account: the third of each finds 50 left.
+      const results = await Promise.all(
+        accounts.flatMap((accountId) =>
+          [1, 2, 3].map((n) =>
+            ledger.spend({
+              accountId,
+              currency: 'usd',
+              units: 100,
+              ref: `${accountId}:${n}`,
+              holdUntil: Date.now() + 60_000,
+            }),
+          ),
+        ),
+      )
+      expect(sent).toHaveLength(1)
+      expect(sent[0]).toMatch(/\.spend_batch\(/)
+      // Each answer is its own call's, in the order the calls were made (the batch runs sorted by account).
+      expect(results.map((r) => [r.accountId, r.ok ? r.balance : r.reason])).toEqual(
+        accounts.flatMap((accountId) => [
+          [accountId, 150],
+          [accountId, 50],
+          [accountId, 'insufficient_credits'],
+        ]),
+      )
+      for (const accountId of accounts) {
+        expect(await ledger.balance(accountId, 'usd')).toBe(50)
+        const debits = (await ledger.journal(accountId)).filter((e) => e.kind === 'debit')
+        expect(debits.map((e) => e.ref)).toEqual([`${accountId}:1`, `${accountId}:2`])
+      }
+      expect(await ledger.holds.count()).toBe(before + 4)
+    })
+
+    it('fails every debit of a batch it cannot send as unavailable, and runs none of them again', async () => {
+      const down = new pg.Pool({ host: '127.0.0.1', port: 1, connectionTimeoutMillis: 500 })
+      const queries: unknown[] = []
+      const query = down.query.bind(down) as (...args: unknown[]) => unknown
+      ;(down as { query: unknown }).query = (...args: unknown[]) => {
+        queries.push(args[0])
+        return query(...args)
+      }
+      try {
+        const unreachable = new PostgresLedger(down, { schema })
+        const holdUntil = Date.now() + 60_000
+        const results = await Promise.allSettled(
+          ['d1', 'd2', 'd3'].map((ref) =>
+            unreachable.spend({ accountId: 'acct', currency: 'usd', units: 1, ref, holdUntil }),
+          ),
+        )
+        for (const result of results) {
+          expect(result.status).toBe('rejected')
+          expect((result as PromiseRejectedResult).reason).toBeInstanceOf(LedgerUnavailableError)
+        }
+        // One batch sent, and no debit of it run alone afterwards: its fate was unknown.
+        expect(queries).toHaveLength(1)
+      } finally {
+        await down.end()
+      }
+    })
+
+    it("fails only the debit PostgreSQL refuses, not the rest of its turn's batch", async () => {
+      await ledger.credit({
+        accountId: 'fine',
+        currency: 'usd',
+        units: 500,
+        kind: 'top_up',
+        ref: 'pi_1',
+      })
+      await ledger.credit({
+        accountId: 'bad',
+        currency: 'usd',
+        units: 500,
+        kind: 'top_up',
+        ref: 'pi_1',
+      })
+      const holdUntil = Date.now() + 60_000
+      sent.length = 0
+      // A ref with a NUL byte: PostgreSQL refuses it in text (22021), which fails the batch's statement.
+      const [first, broken, last] = await Promise.allSettled([
+        ledger.spend({ accountId: 'fine', currency: 'usd', units: 100, ref: 'f1', holdUntil }),
+        ledger.spend({ accountId: 'bad', currency: 'usd', units: 100, ref: 'b\u00001', holdUntil }),
+        ledger.spend({ accountId: 'fine', currency: 'usd', units: 100, ref: 'f2', holdUntil }),
+      ])
+      expect(sent[0]).toMatch(/\.spend_batch\(/)
+      expect(first).toMatchObject({ status: 'fulfilled', value: { ok: true, balance: 400 } })
+      expect(last).toMatchObject({ status: 'fulfilled', value: { ok: true, balance: 300 } })
+      expect(broken.status).toBe('rejected')
+      expect(await ledger.balance('fine', 'usd')).toBe(300)
+      expect(await ledger.balance('bad', 'usd')).toBe(500)
+      expect((await ledger.journal('bad')).filter((e) => e.kind === 'debit')).toEqual([])
     })
   })
 })

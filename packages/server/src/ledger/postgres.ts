@@ -92,6 +92,29 @@ function spendResult(row: Record<string, unknown>, accountId: string): SpendResu
   throw new Error(`stripe402 ledger: unexpected spend outcome ${reason}`)
 }
 
+/** A spend queued for this turn's spend_batch. */
+interface QueuedSpend {
+  input: SpendInput
+  resolve: (result: SpendResult) => void
+  reject: (error: unknown) => void
+}
+
+/**
+ * Most debits one spend_batch runs: one transaction holds the row locks of its accounts until it
+ * commits, so other processes' debits on them wait at most one batch.
+ */
+const MAX_SPEND_BATCH = 128
+
+/** After this turn's I/O callbacks (setImmediate on Node, Bun and Deno; a zero timer elsewhere, as with PGlite in a browser). */
+const nextTurn: (run: () => void) => void =
+  typeof setImmediate === 'function' ? (run) => setImmediate(run) : (run) => setTimeout(run, 0)
+
+/** Whether PostgreSQL itself answered with this error (a five-character SQLSTATE). */
+function hasSqlState(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code
+  return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)
+}
+
 const byAccount = (a: HeldDebit, b: HeldDebit) =>
   a.accountId < b.accountId
     ? -1
@@ -225,8 +248,78 @@ export class PostgresLedger implements Ledger {
     }
   }
 
-  async spend(input: SpendInput): Promise<SpendResult> {
-    checkSpend(input)
+  /**
+   * The spends asked for in one turn of the event loop go to PostgreSQL as one statement
+   * (`spend_batch`): one transaction, so one commit and one WAL flush for all of them, and a hot
+   * account's debits no longer queue one flush each on its row lock. Each debit keeps its own
+   * answer. If PostgreSQL refuses the batch with an error (so it rolled back, whole), each debit
+   * runs again alone, so one debit's error fails that debit only; a batch lost with its connection
+   * fails each of its debits as a debit in doubt, as a single call would.
+   */
+  spend(input: SpendInput): Promise<SpendResult> {
+    try {
+      checkSpend(input)
+    } catch (err) {
+      return Promise.reject(err)
+    }
+    return new Promise<SpendResult>((resolve, reject) => {
+      this.spends.push({ input, resolve, reject })
+      if (this.spends.length === 1) nextTurn(this.flushSpends)
+    })
+  }
+
+  /** The spends of this turn, waiting for their spend_batch. */
+  private readonly spends: QueuedSpend[] = []
+
+  private readonly flushSpends = (): void => {
+    while (this.spends.length > 0) void this.sendSpends(this.spends.splice(0, MAX_SPEND_BATCH))
+  }
+
+  private async sendSpends(batch: QueuedSpend[]): Promise<void> {
+    if (batch.length === 1) {
+      const op = batch[0] as QueuedSpend
+      return this.spendAlone(op.input).then(op.resolve, op.reject)
+    }
+    // One order for every batch, so that two batches never wait on each other's balance rows.
+    batch.sort((a, b) => byAccount(a.input, b.input))
+    const inputs = batch.map((op) => op.input)
+    let rows: Record<string, unknown>[]
+    try {
+      rows = (
+        await this.db.query(this.sql.spendBatch, [
+          inputs.map((input) => input.accountId),
+          inputs.map((input) => input.credentialHash ?? null),
+          inputs.map((input) => input.currency),
+          inputs.map((input) => input.units),
+          inputs.map((input) => input.ref),
+          inputs.map((input) => input.holdUntil ?? null),
+        ])
+      ).rows
+    } catch (err) {
+      // An error PostgreSQL sent (a SQLSTATE) means the statement's transaction rolled back: no
+      // debit of the batch stands, and each can run alone. Anything else (the connection lost) leaves
+      // the batch's fate unknown: every debit of it is in doubt, for the engine to repair.
+      if (!hasSqlState(err)) {
+        const error = toLedgerError(err, this.schema)
+        for (const op of batch) op.reject(error)
+        return
+      }
+      for (const op of batch) this.spendAlone(op.input).then(op.resolve, op.reject)
+      return
+    }
+    const answered = new Array<Record<string, unknown> | undefined>(batch.length)
+    for (const row of rows) answered[units(row.k) - 1] = row
+    batch.forEach((op, i) => {
+      try {
+        op.resolve(spendResult(first(answered[i] ? [answered[i]] : []), op.input.accountId))
+      } catch (err) {
+        op.reject(err)
+      }
+    })
+  }
+
+  /** One debit, one statement (`spend` or `spend_held`). */
+  private async spendAlone(input: SpendInput): Promise<SpendResult> {
     const { accountId } = input
     const row = first(
       await this.run(input.holdUntil === undefined ? this.sql.spend : this.sql.spendHeld, [
