@@ -102,6 +102,23 @@ describe.skipIf(!svc.available)('PostgresLedger on PostgreSQL', () => {
       expect(await ledger.balance('acct', 'usd')).toBe(1_000 + 1 - 200)
     })
 
+    it("turns it off for a batch of debits' transaction too, and only for it", async () => {
+      const ledger = new PostgresLedger(client, { schema, debitCommit: 'async' })
+      await fund(ledger, 'pi_batch')
+      const before = await ledger.balance('acct', 'usd')
+      await client.query('begin')
+      // Two debits in one turn: one spend_batch statement.
+      await Promise.all(
+        ['rb1', 'rb2'].map((ref) =>
+          ledger.spend({ accountId: 'acct', currency: 'usd', units: 10, ref }),
+        ),
+      )
+      expect(await setting()).toBe('off')
+      await client.query('commit')
+      expect(await setting()).toBe('on')
+      expect(await ledger.balance('acct', 'usd')).toBe(before - 20)
+    })
+
     it('leaves the default as PostgreSQL has it', async () => {
       const ledger = new PostgresLedger(client, { schema })
       await client.query('begin')
