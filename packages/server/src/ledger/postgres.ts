@@ -304,7 +304,8 @@ export class PostgresLedger implements Ledger {
         for (const op of batch) op.reject(error)
         return
       }
-      for (const op of batch) this.spendAlone(op.input).then(op.resolve, op.reject)
+      // One after the other, in the batch's order: the same row locks in the same order.
+      for (const op of batch) await this.spendAlone(op.input).then(op.resolve, op.reject)
       return
     }
     const answered = new Array<Record<string, unknown> | undefined>(batch.length)

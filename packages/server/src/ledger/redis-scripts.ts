@@ -8,7 +8,7 @@
  * Outside any account: P:credidx:<hash> (credential → account), P:lock:<key>, P:pending:<key>, P:hit:<key>:<window start>,
  * and P:held, a sorted set of held debits (`[account, currency, units, ref]` as JSON, scored by deadline). On
  * standalone Redis the debit's script writes it (one command); on Cluster it is in another slot, so a command of
- * its own goes first in the same round trip. An entry there says "this request may have been debited"; the
+ * its own (HOLD, one for the turn's debits) goes first in the same round trip. An entry there says "this request may have been debited"; the
  * reversal checks that the debit is in the account's refs before it gives anything back.
  */
 
@@ -89,17 +89,29 @@ return spend(ARGV[1], tonumber(ARGV[2]), ARGV[3], ARGV[4], ARGV[5])
 `,
 }
 
+// Each debit of a batch runs under pcall, and its answer goes into `out` as 3 values: SPEND's reply
+// padded with 0 and '' ({'ok', balance, id}, {'insufficient_credits', balance, ''}, {reason, 0, ''}),
+// or {'error', 0, message} when its commands failed: one debit's error fails that debit alone.
+const PACK_FN = /* lua */ `
+local function pack(out, i, ok, reply)
+  if ok then
+    out[i * 3 + 1], out[i * 3 + 2], out[i * 3 + 3] = reply[1], reply[2] or 0, reply[3] or ''
+    return
+  end
+  if type(reply) == 'table' then reply = reply.err or reply.message end
+  out[i * 3 + 1], out[i * 3 + 2], out[i * 3 + 3] = 'error', 0, tostring(reply)
+end
+`
+
 /**
  * The debits of one event-loop turn in one script (standalone Redis only: the accounts are in
  * different slots). KEYS: held, then account, journal, refs of each debit. ARGV: 7 per debit:
  * currency, units, ref, credentialHash, at, deadline ('' for a debit not held), member.
- * Returns 3 values per debit: SPEND's reply padded with 0 and '' ({'ok', balance, id},
- * {'insufficient_credits', balance, ''}, {reason, 0, ''}), or {'error', 0, message} for a debit whose
- * commands failed: each debit runs under pcall, so one debit's error fails that debit alone.
+ * Returns 3 values per debit (PACK_FN).
  */
 export const SPEND_BATCH: LuaScript = {
   keys: 'variable',
-  lua: `${APPEND}${SPEND_FN}
+  lua: `${APPEND}${SPEND_FN}${PACK_FN}
 local function held_spend(a)
   local reply = spend(ARGV[a + 1], tonumber(ARGV[a + 2]), ARGV[a + 3], ARGV[a + 4], ARGV[a + 5])
   if reply[1] == 'ok' and ARGV[a + 6] ~= '' then redis.call('ZADD', KEYS[1], ARGV[a + 6], ARGV[a + 7]) end
@@ -108,13 +120,25 @@ end
 local out = {}
 for i = 0, (#KEYS - 1) / 3 - 1 do
   ACCOUNT, JOURNAL, REFS = KEYS[i * 3 + 2], KEYS[i * 3 + 3], KEYS[i * 3 + 4]
-  local ok, reply = pcall(held_spend, i * 7)
-  if ok then
-    out[i * 3 + 1], out[i * 3 + 2], out[i * 3 + 3] = reply[1], reply[2] or 0, reply[3] or ''
-  else
-    if type(reply) == 'table' then reply = reply.err or reply.message end
-    out[i * 3 + 1], out[i * 3 + 2], out[i * 3 + 3] = 'error', 0, tostring(reply)
-  end
+  pack(out, i, pcall(held_spend, i * 7))
+end
+return out
+`,
+}
+
+/**
+ * The debits of one event-loop turn on one account, in one script: Redis Cluster, where a script
+ * stays in one slot (their holds go to P:held by HOLD, a command of its own). KEYS: account,
+ * journal, refs. ARGV: 5 per debit: currency, units, ref, credentialHash, at. Returns 3 values per
+ * debit (PACK_FN).
+ */
+export const SPEND_ACCOUNT_BATCH: LuaScript = {
+  keys: 3,
+  lua: `${APPEND}${SPEND_FN}${PACK_FN}
+local out = {}
+for i = 0, #ARGV / 5 - 1 do
+  local a = i * 5
+  pack(out, i, pcall(spend, ARGV[a + 1], tonumber(ARGV[a + 2]), ARGV[a + 3], ARGV[a + 4], ARGV[a + 5]))
 end
 return out
 `,
@@ -299,10 +323,10 @@ return count
 `,
 }
 
-/** KEYS: held. ARGV: deadline, member. Records a held debit (before its debit runs, in the same round trip). */
+/** KEYS: held. ARGV: deadline, member, [deadline, member, …]. Records held debits (before their debits run, in the same round trip). */
 export const HOLD: LuaScript = {
   keys: 1,
-  lua: `return redis.call('ZADD', KEYS[1], ARGV[1], ARGV[2])`,
+  lua: `return redis.call('ZADD', KEYS[1], unpack(ARGV))`,
 }
 
 /** KEYS: held. ARGV: members. Releases holds. */

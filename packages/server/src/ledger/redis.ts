@@ -53,6 +53,31 @@ interface QueuedSpend {
   reject: (error: unknown) => void
 }
 
+/** A debit's answer from a batch: its result, or the error that fails it alone. */
+type Answer = { ok: true; result: SpendResult } | { ok: false; error: unknown }
+
+/** The 3 values per debit a batch script returns (PACK_FN), as each debit's answer. */
+function unpack(reply: unknown, batch: QueuedSpend[]): Answer[] {
+  let values: unknown[]
+  try {
+    values = list(reply)
+  } catch (error) {
+    return batch.map(() => ({ ok: false, error }))
+  }
+  return batch.map((op, i): Answer => {
+    const outcome = values[i * 3]
+    try {
+      if (outcome === 'error') throw toLedgerError(new Error(String(values[i * 3 + 2])))
+      return {
+        ok: true,
+        result: spendResult([outcome, values[i * 3 + 1], values[i * 3 + 2]], op.input.accountId),
+      }
+    } catch (error) {
+      return { ok: false, error }
+    }
+  })
+}
+
 /** Most debits one SPEND_BATCH runs: Redis runs nothing else meanwhile, so a script stays short. */
 const MAX_SPEND_BATCH = 128
 
@@ -152,9 +177,10 @@ export class RedisLedger implements Ledger {
   }
 
   /**
-   * On standalone Redis the debits asked for in one turn of the event loop go to Redis as one
-   * SPEND_BATCH script (one command, one reply), each debit atomic and failing alone. On Cluster
-   * each debit is a command of its own, since a script stays in one slot.
+   * The debits asked for in one turn of the event loop go to Redis together. Standalone: one
+   * SPEND_BATCH script (one command, one reply). Cluster, where a script stays in one slot: one
+   * SPEND_ACCOUNT_BATCH per account, and one HOLD for all of the turn's held debits, sent first in
+   * the same round trip. Each debit is atomic with its own answer, and fails alone.
    */
   spend(input: SpendInput): Promise<SpendResult> {
     try {
@@ -162,24 +188,21 @@ export class RedisLedger implements Ledger {
     } catch (err) {
       return Promise.reject(err)
     }
-    if (!this.cluster)
-      return new Promise<SpendResult>((resolve, reject) => {
-        this.spends.push({ input, resolve, reject })
-        if (this.spends.length === 1) setImmediate(this.flushSpends)
-      })
-    const { accountId, holdUntil } = input
-    const args = [input.currency, input.units, input.ref, input.credentialHash ?? '', Date.now()]
-    const parse = (reply: unknown) => spendResult(list(reply), accountId)
-    const debit = this.run(scripts.SPEND, this.accountKeys(accountId), args)
-    if (holdUntil === undefined) return debit.then(parse)
-    return this.held(input, holdUntil, debit, parse)
+    return new Promise<SpendResult>((resolve, reject) => {
+      this.spends.push({ input, resolve, reject })
+      if (this.spends.length === 1) setImmediate(this.flushSpends)
+    })
   }
 
-  /** The spends of this turn, waiting for their SPEND_BATCH. */
+  /** The spends of this turn, waiting for their batch. */
   private readonly spends: QueuedSpend[] = []
 
   private readonly flushSpends = (): void => {
-    while (this.spends.length > 0) this.sendSpends(this.spends.splice(0, MAX_SPEND_BATCH))
+    while (this.spends.length > 0) {
+      const batch = this.spends.splice(0, MAX_SPEND_BATCH)
+      if (this.cluster) void this.sendClusterSpends(batch)
+      else this.sendSpends(batch)
+    }
   }
 
   private sendSpends(batch: QueuedSpend[]): void {
@@ -202,30 +225,90 @@ export class RedisLedger implements Ledger {
     }
     this.run(scripts.SPEND_BATCH, keys, args).then(
       (reply) => {
-        let values: unknown[]
-        try {
-          values = list(reply)
-        } catch (err) {
-          for (const op of batch) op.reject(err)
-          return
-        }
-        for (let i = 0; i < batch.length; i++) {
-          const op = batch[i] as QueuedSpend
-          const outcome = values[i * 3]
-          try {
-            if (outcome === 'error') throw toLedgerError(new Error(String(values[i * 3 + 2])))
-            op.resolve(
-              spendResult([outcome, values[i * 3 + 1], values[i * 3 + 2]], op.input.accountId),
-            )
-          } catch (err) {
-            op.reject(err)
-          }
-        }
+        const answers = unpack(reply, batch)
+        batch.forEach((op, i) => {
+          const answer = answers[i] as Answer
+          if (answer.ok) op.resolve(answer.result)
+          else op.reject(answer.error)
+        })
       },
       (err: unknown) => {
         for (const op of batch) op.reject(err)
       },
     )
+  }
+
+  /**
+   * Cluster: HOLD for the turn's held debits and one script per account, all in one round trip.
+   * As with a single held debit there, a failure of either is the debit's failure (in doubt), and
+   * a held debit refused has its hold released before it is answered.
+   */
+  private async sendClusterSpends(batch: QueuedSpend[]): Promise<void> {
+    const holdArgs: (string | number)[] = []
+    const byAccount = new Map<string, QueuedSpend[]>()
+    for (const op of batch) {
+      const { holdUntil, accountId } = op.input
+      if (holdUntil !== undefined) holdArgs.push(holdUntil, heldMember(op.input))
+      const ops = byAccount.get(accountId)
+      if (ops) ops.push(op)
+      else byAccount.set(accountId, [op])
+    }
+    const hold =
+      holdArgs.length > 0 ? this.run(scripts.HOLD, [this.heldKey], holdArgs) : Promise.resolve()
+    const at = Date.now()
+    const groups = [...byAccount].map(([accountId, ops]) => ({
+      ops,
+      reply: this.run(
+        scripts.SPEND_ACCOUNT_BATCH,
+        this.accountKeys(accountId),
+        ops.flatMap(({ input }) => [
+          input.currency,
+          input.units,
+          input.ref,
+          input.credentialHash ?? '',
+          at,
+        ]),
+      ),
+    }))
+    const [held, ...replies] = await Promise.allSettled([hold, ...groups.map((g) => g.reply)])
+    const answers = new Map<QueuedSpend, Answer>()
+    groups.forEach(({ ops }, g) => {
+      const reply = replies[g] as PromiseSettledResult<unknown>
+      const unpacked =
+        reply.status === 'fulfilled'
+          ? unpack(reply.value, ops)
+          : ops.map((): Answer => ({ ok: false, error: reply.reason }))
+      ops.forEach((op, i) => {
+        const answer = unpacked[i] as Answer
+        // A debit whose hold may be missing is in doubt, even if it was taken.
+        answers.set(
+          op,
+          answer.ok && held.status === 'rejected' && op.input.holdUntil !== undefined
+            ? { ok: false, error: held.reason }
+            : answer,
+        )
+      })
+    })
+    const refused = batch.filter((op) => {
+      const answer = answers.get(op)
+      return op.input.holdUntil !== undefined && answer?.ok === true && !answer.result.ok
+    })
+    if (refused.length > 0) {
+      try {
+        await this.run(
+          scripts.RELEASE_HELD,
+          [this.heldKey],
+          refused.map((op) => heldMember(op.input)),
+        )
+      } catch (error) {
+        for (const op of refused) answers.set(op, { ok: false, error })
+      }
+    }
+    for (const op of batch) {
+      const answer = answers.get(op) as Answer
+      if (answer.ok) op.resolve(answer.result)
+      else op.reject(answer.error)
+    }
   }
 
   /**
