@@ -389,6 +389,40 @@ export function runLedgerContract(name: string, factory: () => Promise<LedgerHar
         return acct
       }
 
+      it("answers each of one turn's held debits on several accounts with its own result, holding those that stood", async () => {
+        const accounts = [await funded(250), await funded(250)]
+        const refs = accounts.map(() => [id('r'), id('r'), id('r')])
+        // Asked in one turn: the ledgers that batch a turn's debits take them together.
+        const results = await Promise.all(
+          accounts.flatMap((accountId, a) =>
+            (refs[a] as string[]).map((ref) =>
+              ledger.spend({ accountId, currency: 'usd', units: 100, ref, holdUntil: FAR }),
+            ),
+          ),
+        )
+        // In the order asked, per account: 150, 50, then refused with 50 left.
+        expect(results.map((r) => [r.accountId, r.ok ? r.balance : r.reason])).toEqual(
+          accounts.flatMap((accountId) => [
+            [accountId, 150],
+            [accountId, 50],
+            [accountId, 'insufficient_credits'],
+          ]),
+        )
+        // Only the two of each account that stood are held: a sweep gives back exactly those, once.
+        const swept = (await holds().sweep(FAR, 10_000)).map((debit) => debit.ref)
+        for (const [a, accountId] of accounts.entries()) {
+          const debits = (await expectJournalMatchesBalances(ledger, accountId)).filter(
+            (entry) => entry.kind === 'debit',
+          )
+          const stood = (refs[a] as string[]).slice(0, 2)
+          expect(debits.map((entry) => entry.ref)).toEqual(stood)
+          expect(swept.filter((ref) => (refs[a] as string[]).includes(ref)).sort()).toEqual(
+            [...stood].sort(),
+          )
+          expect(await ledger.balance(accountId, 'usd')).toBe(250)
+        }
+      })
+
       it('keeps a confirmed debit, and gives back a reversed one once', async () => {
         const acct = await funded(1_000)
         const until = Date.now() + 60_000

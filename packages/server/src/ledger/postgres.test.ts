@@ -1,6 +1,7 @@
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { requireService } from '../../../../test/services'
+import { outcomes, spendInOneTurn } from '../../test/support/turn'
 import { runLedgerContract } from './contract'
 import { PostgresLedger } from './postgres'
 import { LedgerUnavailableError } from './types'
@@ -204,41 +205,32 @@ describe.skipIf(!svc.available)('PostgresLedger on PostgreSQL', () => {
     })
 
     it('sends the debits asked for in one turn as one statement, one transaction, each with its own answer', async () => {
-      const accounts = ['batch_b', 'batch_a']
-      for (const accountId of accounts)
-        await ledger.credit({ accountId, currency: 'usd', units: 250, kind: 'top_up', ref: 'pi_1' })
-      const before = await ledger.holds.count()
+      // Funded first, so that only the turn's own statement is counted.
+      await spendInOneTurn(ledger, ['batch_b', 'batch_a'], { funds: 250, units: [], tag: 'p' })
       sent.length = 0
-      // Three held debits of 100 on each account: the third of each finds 50 left.
-      const results = await Promise.all(
-        accounts.flatMap((accountId) =>
-          [1, 2, 3].map((n) =>
-            ledger.spend({
-              accountId,
-              currency: 'usd',
-              units: 100,
-              ref: `${accountId}:${n}`,
-              holdUntil: Date.now() + 60_000,
-            }),
-          ),
-        ),
-      )
+      const results = await spendInOneTurn(ledger, ['batch_b', 'batch_a'], {
+        units: [100, 100, 100],
+        tag: 'r',
+      })
       expect(sent).toHaveLength(1)
       expect(sent[0]).toMatch(/\.spend_batch\(/)
-      // Each answer is its own call's, in the order the calls were made (the batch runs sorted by account).
-      expect(results.map((r) => [r.accountId, r.ok ? r.balance : r.reason])).toEqual(
-        accounts.flatMap((accountId) => [
-          [accountId, 150],
-          [accountId, 50],
-          [accountId, 'insufficient_credits'],
-        ]),
-      )
-      for (const accountId of accounts) {
-        expect(await ledger.balance(accountId, 'usd')).toBe(50)
-        const debits = (await ledger.journal(accountId)).filter((e) => e.kind === 'debit')
-        expect(debits.map((e) => e.ref)).toEqual([`${accountId}:1`, `${accountId}:2`])
-      }
-      expect(await ledger.holds.count()).toBe(before + 4)
+      // Each answer is its own call's, in the order asked (the batch runs sorted by account).
+      expect(results.map((r) => r.accountId)).toEqual([
+        'batch_b',
+        'batch_b',
+        'batch_b',
+        'batch_a',
+        'batch_a',
+        'batch_a',
+      ])
+      expect(outcomes(results)).toEqual([
+        150,
+        50,
+        'insufficient_credits',
+        150,
+        50,
+        'insufficient_credits',
+      ])
     })
 
     it('fails every debit of a batch it cannot send as unavailable, and runs none of them again', async () => {

@@ -1,6 +1,7 @@
 /** Ledger on PostgreSQL: a node-postgres Pool or Client, or PGlite as the embedded default, with the same SQL. */
 import { migrationSql, statements } from './postgres-sql'
 import { toLedgerError } from './postgres-errors'
+import { type QueuedSpend, SpendBatcher } from './spend-batcher'
 import type {
   ClawbackInput,
   CreditAndSpendInput,
@@ -23,7 +24,6 @@ import {
   checkLimit,
   checkMs,
   checkPendingValue,
-  checkSpend,
   isJournalKind,
 } from './validate'
 
@@ -92,22 +92,11 @@ function spendResult(row: Record<string, unknown>, accountId: string): SpendResu
   throw new Error(`stripe402 ledger: unexpected spend outcome ${reason}`)
 }
 
-/** A spend queued for this turn's spend_batch. */
-interface QueuedSpend {
-  input: SpendInput
-  resolve: (result: SpendResult) => void
-  reject: (error: unknown) => void
-}
-
 /**
  * Most debits one spend_batch runs: one transaction holds the row locks of its accounts until it
  * commits, so other processes' debits on them wait at most one batch.
  */
 const MAX_SPEND_BATCH = 128
-
-/** After this turn's I/O callbacks (setImmediate on Node, Bun and Deno; a zero timer elsewhere, as with PGlite in a browser). */
-const nextTurn: (run: () => void) => void =
-  typeof setImmediate === 'function' ? (run) => setImmediate(run) : (run) => setTimeout(run, 0)
 
 /** Whether PostgreSQL itself answered with this error (a five-character SQLSTATE). */
 function hasSqlState(err: unknown): boolean {
@@ -257,31 +246,25 @@ export class PostgresLedger implements Ledger {
    * fails each of its debits as a debit in doubt, as a single call would.
    */
   spend(input: SpendInput): Promise<SpendResult> {
-    try {
-      checkSpend(input)
-    } catch (err) {
-      return Promise.reject(err)
-    }
-    return new Promise<SpendResult>((resolve, reject) => {
-      this.spends.push({ input, resolve, reject })
-      if (this.spends.length === 1) nextTurn(this.flushSpends)
-    })
+    return this.spends.add(input)
   }
 
   /** The spends of this turn, waiting for their spend_batch. */
-  private readonly spends: QueuedSpend[] = []
-
-  private readonly flushSpends = (): void => {
-    while (this.spends.length > 0) void this.sendSpends(this.spends.splice(0, MAX_SPEND_BATCH))
-  }
+  private readonly spends = new SpendBatcher(
+    (batch) => void this.sendSpends(batch),
+    MAX_SPEND_BATCH,
+  )
 
   private async sendSpends(batch: QueuedSpend[]): Promise<void> {
     if (batch.length === 1) {
       const op = batch[0] as QueuedSpend
       return this.spendAlone(op.input).then(op.resolve, op.reject)
     }
-    // One order for every batch, so that two batches never wait on each other's balance rows.
-    batch.sort((a, b) => byAccount(a.input, b.input))
+    // One order of accounts for every batch, so that two batches never wait on each other's
+    // balance rows; a stable sort keeps one account's debits in the order they were asked.
+    batch.sort((a, b) =>
+      a.input.accountId < b.input.accountId ? -1 : a.input.accountId > b.input.accountId ? 1 : 0,
+    )
     const inputs = batch.map((op) => op.input)
     let rows: Record<string, unknown>[]
     try {

