@@ -260,6 +260,46 @@ describe.skipIf(!svc.available)('PostgresLedger on PostgreSQL', () => {
       }
     })
 
+    it('never runs a batch again when its error leaves open whether it committed', async () => {
+      await ledger.credit({
+        accountId: 'unsure',
+        currency: 'usd',
+        units: 500,
+        kind: 'top_up',
+        ref: 'pi_1',
+      })
+      // PostgreSQL's answers that say nothing of the commit: a statement timeout (an outage-like
+      // cancel), and a FATAL, which can come after the commit.
+      for (const failure of [
+        {
+          code: '57014',
+          severity: 'ERROR',
+          message: 'canceling statement due to statement timeout',
+        },
+        { code: 'XX000', severity: 'FATAL', message: 'terminating connection' },
+      ]) {
+        const queries: string[] = []
+        const flaky = {
+          query: async (text: string, values?: unknown[]) => {
+            queries.push(text)
+            if (text.includes('spend_batch'))
+              throw Object.assign(new Error(failure.message), failure)
+            return pool.query(text, values)
+          },
+        }
+        const unsure = new PostgresLedger(flaky, { schema })
+        const holdUntil = Date.now() + 60_000
+        const results = await Promise.allSettled(
+          ['u1', 'u2'].map((ref) =>
+            unsure.spend({ accountId: 'unsure', currency: 'usd', units: 100, ref, holdUntil }),
+          ),
+        )
+        expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected'])
+        expect(queries).toHaveLength(1)
+      }
+      expect(await ledger.balance('unsure', 'usd')).toBe(500)
+    })
+
     it("fails only the debit PostgreSQL refuses, not the rest of its turn's batch", async () => {
       await ledger.credit({
         accountId: 'fine',

@@ -1,6 +1,6 @@
 /** Ledger on PostgreSQL: a node-postgres Pool or Client, or PGlite as the embedded default, with the same SQL. */
 import { migrationSql, statements } from './postgres-sql'
-import { toLedgerError } from './postgres-errors'
+import { isStatementError, toLedgerError } from './postgres-errors'
 import { type QueuedSpend, SpendBatcher } from './spend-batcher'
 import type {
   ClawbackInput,
@@ -98,10 +98,14 @@ function spendResult(row: Record<string, unknown>, accountId: string): SpendResu
  */
 const MAX_SPEND_BATCH = 128
 
-/** Whether PostgreSQL itself answered with this error (a five-character SQLSTATE). */
-function hasSqlState(err: unknown): boolean {
-  const code = (err as { code?: unknown } | null)?.code
-  return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)
+/**
+ * Whether PostgreSQL refused the statement itself: a statement error (a data or schema error, a
+ * constraint, a bug; not an outage, a cancel, a deadlock or a shutdown) at severity ERROR, which
+ * aborts the statement's transaction before it commits. A FATAL or PANIC can come after a commit,
+ * and an outage's error says nothing of it: those leave the batch's fate unknown.
+ */
+function refusedBeforeCommit(err: unknown): boolean {
+  return isStatementError(err) && (err as { severity?: unknown }).severity === 'ERROR'
 }
 
 const byAccount = (a: HeldDebit, b: HeldDebit) =>
@@ -241,9 +245,10 @@ export class PostgresLedger implements Ledger {
    * The spends asked for in one turn of the event loop go to PostgreSQL as one statement
    * (`spend_batch`): one transaction, so one commit and one WAL flush for all of them, and a hot
    * account's debits no longer queue one flush each on its row lock. Each debit keeps its own
-   * answer. If PostgreSQL refuses the batch with an error (so it rolled back, whole), each debit
-   * runs again alone, so one debit's error fails that debit only; a batch lost with its connection
-   * fails each of its debits as a debit in doubt, as a single call would.
+   * answer. If PostgreSQL refuses the batch's statement (so it rolled back, whole), each debit runs
+   * again alone, so one debit's error fails that debit only; a batch whose fate is unknown (the
+   * connection lost, a timeout, a FATAL) fails each of its debits as a debit in doubt, as a single
+   * call would, and is never run again.
    */
   spend(input: SpendInput): Promise<SpendResult> {
     return this.spends.add(input)
@@ -279,10 +284,10 @@ export class PostgresLedger implements Ledger {
         ])
       ).rows
     } catch (err) {
-      // An error PostgreSQL sent (a SQLSTATE) means the statement's transaction rolled back: no
-      // debit of the batch stands, and each can run alone. Anything else (the connection lost) leaves
-      // the batch's fate unknown: every debit of it is in doubt, for the engine to repair.
-      if (!hasSqlState(err)) {
+      // A statement PostgreSQL refused rolled back: no debit of the batch stands, and each can run
+      // alone. Anything else (the connection lost, a timeout, a shutdown) leaves the batch's fate
+      // unknown: every debit of it is in doubt, for the engine to repair, never run again here.
+      if (!refusedBeforeCommit(err)) {
         const error = toLedgerError(err, this.schema)
         for (const op of batch) op.reject(error)
         return
