@@ -160,6 +160,28 @@ describe('a debit the store refuses with an error', () => {
     )
   })
 
+  it('but a FATAL, which can come after the commit, is a debit in doubt: a 503, and given back once it is found applied', async () => {
+    const { ledger, memory, fail } = failingLedger()
+    const { paywall } = h.paywall({ ledger, routes: ROUTES })
+    const { clientId, outcome: first } = await payWithNewCard(h, paywall, '/users/7')
+    // The debit commits, then the session ends with a FATAL before its answer is read.
+    fail.spend = async (args) => {
+      await memory.spend((args as Parameters<Ledger['spend']>)[0])
+      return Object.assign(new Error('terminating connection due to administrator command'), {
+        code: 'XX000',
+        severity: 'FATAL',
+      })
+    }
+    expect(
+      expectDeny(await paywall.begin(req('/users/7', { payment: pay({ clientId }) }))).status,
+    ).toBe(503)
+    delete fail.spend
+    expect(await paywall.repair()).toMatchObject({ checked: 1, reversed: 1 })
+    expect(await ledger.balance(first.payment.accountId, 'usd')).toBe(
+      first.payment.creditsRemaining,
+    )
+  })
+
   it('while a lost answer (connection reset) still is a 503 whose debit is queued', async () => {
     const { ledger, fail } = failingLedger()
     const { paywall } = h.paywall({ ledger, routes: ROUTES })

@@ -81,9 +81,11 @@ export function toLedgerError(err: unknown, schema: string): unknown {
 
 /**
  * Whether PostgreSQL answered a statement with an error that is not "not now": a data or schema
- * error (`22021`: NUL or invalid UTF-8 in text), a constraint, a bug. The statement's transaction
- * rolled back, so it applied nothing, and running it again fails the same way. Server errors carry
- * a SQLSTATE and a severity; a network error (`EPIPE`) has no severity.
+ * error (`22021`: NUL or invalid UTF-8 in text), a constraint, a bug. At severity `ERROR` the
+ * statement's transaction rolled back before any commit, so it applied nothing, and running it
+ * again fails the same way. Server errors carry a SQLSTATE and a severity; a network error
+ * (`EPIPE`) has no severity. A `FATAL` or `PANIC` ends the session and can come after a commit, so
+ * it says nothing of what was applied: not a statement error.
  */
 export function isStatementError(err: unknown): boolean {
   if (typeof err !== 'object' || err === null) return false
@@ -91,7 +93,7 @@ export function isStatementError(err: unknown): boolean {
   return (
     typeof code === 'string' &&
     /^[0-9A-Z]{5}$/.test(code) &&
-    typeof severity === 'string' &&
+    severity === 'ERROR' &&
     !(toLedgerError(err, '') instanceof LedgerUnavailableError)
   )
 }

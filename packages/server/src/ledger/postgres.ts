@@ -98,16 +98,6 @@ function spendResult(row: Record<string, unknown>, accountId: string): SpendResu
  */
 const MAX_SPEND_BATCH = 128
 
-/**
- * Whether PostgreSQL refused the statement itself: a statement error (a data or schema error, a
- * constraint, a bug; not an outage, a cancel, a deadlock or a shutdown) at severity ERROR, which
- * aborts the statement's transaction before it commits. A FATAL or PANIC can come after a commit,
- * and an outage's error says nothing of it: those leave the batch's fate unknown.
- */
-function refusedBeforeCommit(err: unknown): boolean {
-  return isStatementError(err) && (err as { severity?: unknown }).severity === 'ERROR'
-}
-
 const byAccount = (a: HeldDebit, b: HeldDebit) =>
   a.accountId < b.accountId
     ? -1
@@ -287,7 +277,7 @@ export class PostgresLedger implements Ledger {
       // A statement PostgreSQL refused rolled back: no debit of the batch stands, and each can run
       // alone. Anything else (the connection lost, a timeout, a shutdown) leaves the batch's fate
       // unknown: every debit of it is in doubt, for the engine to repair, never run again here.
-      if (!refusedBeforeCommit(err)) {
+      if (!isStatementError(err)) {
         const error = toLedgerError(err, this.schema)
         for (const op of batch) op.reject(error)
         return
