@@ -89,7 +89,14 @@ describe('pnpm bench, smoke mode', () => {
         met: cell.ratio >= 0.88 && added <= 10,
       })
       expect(cell.paid.serverBytesPerRequest).toBeGreaterThan(0)
-      expect(report.targets[1]).toMatchObject({ measured: null, met: null })
+      // Redis within 4 µs of memory: judged only when both cells ran.
+      expect(report.targets[1]).toMatchObject({
+        measured: null,
+        met: null,
+        maxAddedOverMemoryMicros: 4,
+        addedOverMemory: null,
+        addedMet: null,
+      })
       expect(report.targets[2]).toMatchObject({ measured: null, met: null })
 
       expect(report.ledgers).toHaveLength(1)
@@ -199,5 +206,36 @@ describe('options', () => {
     expect(() => parseOptions(['--adapters=hapi'], {})).toThrow(/not one of express, koa, fetch/)
     expect(() => parseOptions(['--skip'], {})).toThrow(/unknown option skip/)
     expect(() => parseOptions(['--rounds=0'], {})).toThrow(/--rounds must be a number ≥ 1/)
+  })
+})
+
+describe('targets', () => {
+  it('judges Redis against memory on the same adapter: at most 4 µs more CPU added', async () => {
+    const { judgeTargets } = await import('./report')
+    const route = (cpu: number) => ({
+      requestsPerSecond: 1_000_000 / cpu,
+      responses: 1,
+      elapsedMs: 1,
+      p50Ms: 1,
+      p99Ms: 1,
+      serverCpuMicrosPerRequest: cpu,
+      rounds: [],
+    })
+    const cell = (ledger: 'memory' | 'redis', paid: number) => ({
+      adapter: 'express' as const,
+      ledger,
+      ledgerSetup: '',
+      free: route(20),
+      paid: route(paid),
+      ratio: 20 / paid,
+      pooledRatio: 20 / paid,
+      cpuRatio: 20 / paid,
+      roundRatios: [20 / paid],
+      correctness: {} as never,
+    })
+    const redis = (paid: number) =>
+      judgeTargets([cell('memory', 26), cell('redis', paid)]).find((t) => t.ledger === 'redis')
+    expect(redis(29.5)).toMatchObject({ addedOverMemory: 3.5, addedMet: true })
+    expect(redis(31)).toMatchObject({ addedOverMemory: 5, addedMet: false, met: false })
   })
 })

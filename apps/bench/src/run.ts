@@ -3,7 +3,7 @@ import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { parseOptions, USAGE } from './options'
 import { runBench } from './pipeline'
-import { type BenchReport, renderMarkdown } from './report'
+import { type BenchReport, judgeTargets, renderMarkdown } from './report'
 
 const options = parseOptions(process.argv.slice(2))
 if (options === 'help') {
@@ -13,9 +13,12 @@ if (options === 'help') {
   const report = JSON.parse(
     await readFile(join(options.outDir, 'benchmarks.json'), 'utf8'),
   ) as BenchReport
+  // The same measurements, judged by the targets as they are now written.
+  report.targets = judgeTargets(report.http)
+  await writeFile(join(options.outDir, 'benchmarks.json'), `${JSON.stringify(report, null, 2)}\n`)
   await writeFile(join(options.outDir, 'benchmarks.md'), renderMarkdown(report))
   process.stderr.write(
-    `re-rendered ${join(options.outDir, 'benchmarks.md')} from benchmarks.json\n`,
+    `re-rendered ${join(options.outDir, 'benchmarks.md')} from benchmarks.json (targets judged again)\n`,
   )
 } else {
   const report = await runBench(options)
