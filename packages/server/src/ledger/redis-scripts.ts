@@ -81,15 +81,7 @@ local function credit(currency, units, kind, ref, at)
 end
 `
 
-/** KEYS: account, journal, refs. ARGV: currency, units, ref, credentialHash ('' for none), at. */
-export const SPEND: LuaScript = {
-  keys: 3,
-  lua: `${APPEND}${SPEND_FN}
-return spend(ARGV[1], tonumber(ARGV[2]), ARGV[3], ARGV[4], ARGV[5])
-`,
-}
-
-// Each debit of a batch runs under pcall, and its answer goes into `out` as 3 values: SPEND's reply
+// Each debit of a batch runs under pcall, and its answer goes into `out` as 3 values: spend()'s reply
 // padded with 0 and '' ({'ok', balance, id}, {'insufficient_credits', balance, ''}, {reason, 0, ''}),
 // or {'error', 0, message} when its commands failed: one debit's error fails that debit alone.
 const PACK_FN = /* lua */ `
@@ -154,7 +146,7 @@ return credit(ARGV[1], tonumber(ARGV[2]), ARGV[3], ARGV[4], ARGV[5])
 
 /**
  * KEYS: account, journal, refs. ARGV: currency, units, kind, ref, at, spend units, spend ref,
- * credentialHash ('' for none). Returns {applied, ...the reply of SPEND}.
+ * credentialHash ('' for none). Returns {applied, ...the reply of spend()}.
  */
 export const CREDIT_AND_SPEND: LuaScript = {
   keys: 3,

@@ -292,24 +292,24 @@ export class RedisLedger implements Ledger {
   }
 
   /**
-   * A held debit on Cluster: its record goes to P:held by a command sent before the debit's own
-   * script, in the same round trip (they are in different slots). Both are awaited; a failure of either is
-   * the call's failure, which the engine treats as a debit in doubt. A debit refused releases its record.
+   * A credit and held spend on Cluster: the hold goes to P:held by a command sent before the
+   * account's script, in the same round trip (they are in different slots), as for a turn's spends
+   * (sendClusterSpends). A failure of either is the call's failure, which the engine treats as a
+   * debit in doubt. A spend refused releases its hold.
    */
-  private async held<T extends SpendResult | { spend: SpendResult }>(
-    input: Omit<SpendInput, 'holdUntil'>,
+  private async held<T extends { spend: SpendResult }>(
+    debit: HeldDebit,
     holdUntil: number,
-    debit: Promise<unknown>,
+    reply: Promise<unknown>,
     parse: (reply: unknown) => T,
   ): Promise<T> {
-    const member = heldMember(input)
+    const member = heldMember(debit)
     const hold = this.run(scripts.HOLD, [this.heldKey], [holdUntil, member])
-    const [held, reply] = await Promise.allSettled([hold, debit])
-    if (reply.status === 'rejected') throw reply.reason
+    const [held, answer] = await Promise.allSettled([hold, reply])
+    if (answer.status === 'rejected') throw answer.reason
     if (held.status === 'rejected') throw held.reason
-    const result = parse(reply.value)
-    const spent: SpendResult = 'spend' in result ? result.spend : (result as SpendResult)
-    if (!spent.ok) await this.run(scripts.RELEASE_HELD, [this.heldKey], [member])
+    const result = parse(answer.value)
+    if (!result.spend.ok) await this.run(scripts.RELEASE_HELD, [this.heldKey], [member])
     return result
   }
 
