@@ -4,9 +4,9 @@
  * one process killed with SIGKILL and restarted, all in one run. Every account ends with:
  * credited = succeeded charges (each credited once, nothing credited without a charge);
  * balance = credited − debits + reversals (its journal); debits kept ≤ answers served, and the
- * difference (the operator's loss) no more than the calls the killed process answered after the
- * last batch of confirmations it sent that landed; no debit still held; and no payer holds less than its last
- * receipt said (more only by that gift, or by a top-up whose answer it never got).
+ * difference (the operator's loss) no more than the calls the killed process answered that none
+ * of its batches of confirmations that landed confirmed; no debit still held; and no payer holds
+ * less than its last receipt said (more only by that gift, or by a top-up whose answer it never got).
  */
 import { accountIdFor, type JournalEntry } from '@stripe402/server'
 import {
@@ -152,8 +152,10 @@ describe.each(variants)('soak, ledger on $name', ({ name, available, open }) => 
       const endAt = startAt + RUN_MS
       let outageAt = 0
       let killAt = 0
-      // When the killed process's last confirmation batch that landed was sent, and when its successor took its place.
+      // When the killed process's last confirmation batch that landed was sent, how many debits its
+      // landed batches confirmed in all, and when its successor took its place.
       let lastConfirmed = 0
+      let confirmed = 0
       let successorAt = 0
       let unanswered = 0
       const statuses: Record<string, number> = {}
@@ -227,10 +229,10 @@ describe.each(variants)('soak, ledger on $name', ({ name, available, open }) => 
         started.push(successor)
         servers[1] = successor
         successorAt = Date.now()
-        lastConfirmed = Math.max(
-          0,
-          ...[...victim.output().matchAll(/^CONFIRMED (\d+)$/gm)].map((line) => Number(line[1])),
-        )
+        for (const line of victim.output().matchAll(/^CONFIRMED (\d+) (\d+)$/gm)) {
+          lastConfirmed = Math.max(lastConfirmed, Number(line[1]))
+          confirmed = Math.max(confirmed, Number(line[2]))
+        }
       })()
       await Promise.all([load, chaos])
 
@@ -246,19 +248,15 @@ describe.each(variants)('soak, ledger on $name', ({ name, available, open }) => 
         fixture.shared.ledger,
         payers.map((p) => p.accountId),
       )
-      // The operator's bounded loss: the calls the killed process answered after the last batch of
-      // confirmations it sent that landed (a call is answered before the payer reads it, so every
-      // one of them ends after that batch was sent). Up to the successor: until it took the port,
-      // every answer of that slot came from the killed process, even one read after it died.
-      const atRisk = payers.reduce(
-        (sum, payer) =>
-          sum +
-          payer.answers.filter(
-            (a) =>
-              a.server === 1 && a.status === 200 && a.end >= lastConfirmed && a.end < successorAt,
-          ).length,
-        0,
+      // The operator's bounded loss: the calls the killed process answered (read by their payers)
+      // that none of its landed confirmation batches confirmed. Up to the successor: until it took
+      // the port, every answer of that slot came from the killed process, even one read after it
+      // died. By count, not by time: a payer can read its answer a turn of the server's event loop
+      // before the server learns the answer went out, so a batch sent in that turn confirms it later.
+      const killedAnswers = payers.flatMap((payer) =>
+        payer.answers.filter((a) => a.server === 1 && a.status === 200 && a.end < successorAt),
       )
+      const atRisk = killedAnswers.length - confirmed
       let served = 0
       let kept = 0
       let reversals = 0
@@ -305,6 +303,7 @@ describe.each(variants)('soak, ledger on $name', ({ name, available, open }) => 
         expiredHolds: expired,
         operatorLoss: served - kept,
         atRiskAtKill: atRisk,
+        answeredAfterLastConfirmation: killedAnswers.filter((a) => a.end >= lastConfirmed).length,
         lastConfirmationSentMsBeforeKill: killAt - lastConfirmed,
         beliefGapUnits: beliefGap,
         stillHeld: held,
@@ -317,6 +316,8 @@ describe.each(variants)('soak, ledger on $name', ({ name, available, open }) => 
       expect(served).toBeGreaterThan(PAYERS * 5)
       // What the payers were not served, they were not charged for; what the operator gave away is bounded.
       expect(kept).toBeLessThanOrEqual(served)
+      // The killed process confirmed calls before it died (so the count below is read off its output).
+      expect(confirmed).toBeGreaterThan(0)
       expect(served - kept).toBeLessThanOrEqual(atRisk)
       expect(held).toBe(0)
     },

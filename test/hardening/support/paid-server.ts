@@ -162,19 +162,30 @@ function withCrashHook(inner: Ledger, enabled: boolean): Ledger {
 
 /**
  * A batch of confirmations (the settler writes its whole queue in one `holds.settle`, and only a
- * failed answer's reversal is written alone): once it lands, every debit answered before it was
- * sent is kept. `CONFIRMED <ms>` says when it was sent, so a test can tell what a kill can cost.
+ * failed answer's reversal is written alone): once it lands, every debit in it is kept.
+ * `CONFIRMED <ms> <kept>` says when the batch was sent and how many debits this process's landed
+ * batches have confirmed in all, so a test can tell exactly what a kill can cost: the calls the
+ * process answered that no landed batch confirmed. (A call's answer can reach its client a turn
+ * of the event loop before the server learns it went out, so a batch sent in that turn misses it:
+ * when the client read an answer says less than the count does.)
  */
-function isConfirmationBatch(items: unknown): boolean {
-  return (
-    Array.isArray(items) && items.some((item) => (item as { reverse?: unknown }).reverse === false)
-  )
+function confirmationsIn(items: unknown): number {
+  if (!Array.isArray(items)) return 0
+  let kept = 0
+  for (const item of items) if ((item as { reverse?: unknown }).reverse === false) kept++
+  return kept
 }
 
-function reportConfirmed(landed: Promise<unknown>): void {
+let confirmedInAll = 0
+
+function reportConfirmed(landed: Promise<unknown>, kept: number): void {
   const sentAt = Date.now()
   landed.then(
-    () => process.stdout.write(`CONFIRMED ${sentAt}\n`),
+    () => {
+      // Batches are written one after another: the count grows in the order they land.
+      confirmedInAll += kept
+      process.stdout.write(`CONFIRMED ${sentAt} ${confirmedInAll}\n`)
+    },
     () => {},
   )
 }
@@ -201,8 +212,8 @@ function withOutageSwitch(inner: Ledger, cutAtIssue: boolean): Ledger {
               new LedgerUnavailableError(`stripe402 ledger: outage (${name}.${String(property)})`),
             )
           const result = (value as (...a: unknown[]) => unknown).apply(object, args)
-          if (name === 'holds' && property === 'settle' && isConfirmationBatch(args[0]))
-            reportConfirmed(result as Promise<unknown>)
+          const kept = name === 'holds' && property === 'settle' ? confirmationsIn(args[0]) : 0
+          if (kept > 0) reportConfirmed(result as Promise<unknown>, kept)
           return result
         }
       },
