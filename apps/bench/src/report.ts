@@ -1,7 +1,14 @@
 /** The report: its JSON shape, the targets it is judged against, and the Markdown written to docs/benchmarks.md. */
 import type { ClientResult } from './client-bench'
 import type { EngineProfile } from './engine-profile'
-import { type HttpCell, type HttpResult, isFailed, isMeasured, isSkipped } from './http-bench'
+import {
+  type HttpCell,
+  type HttpResult,
+  isFailed,
+  isMeasured,
+  isSkipped,
+  type RouteSummary,
+} from './http-bench'
 import { type AdapterName, type LedgerName, WIRE_PATH } from './ipc'
 import type { LedgerBenchResult } from './ledger-bench'
 import type { Machine } from './machine'
@@ -53,13 +60,46 @@ export interface BenchReport {
   durationSeconds: number
 }
 
+function medianOf(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b)
+  const mid = Math.floor(sorted.length / 2)
+  return sorted.length % 2 === 1
+    ? (sorted[mid] as number)
+    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2
+}
+
+/** A route's server CPU per request: the median of its rounds (pooled when it kept none). */
+export function cpuOf(route: RouteSummary): number {
+  return route.rounds.length > 0
+    ? medianOf(route.rounds.map((r) => r.serverCpuMicrosPerRequest))
+    : route.serverCpuMicrosPerRequest
+}
+
+/**
+ * What `over` costs the server per request beyond `base`, in µs: the median, over the rounds, of
+ * the two bursts of one round side by side (they ran back to back, under the same load), so a
+ * round in which another tenant took the machine moves it little; pooled when no rounds were kept.
+ */
+export function cpuAdded(over: RouteSummary, base: RouteSummary): number {
+  const n = over.rounds.length
+  if (n === 0 || n !== base.rounds.length)
+    return over.serverCpuMicrosPerRequest - base.serverCpuMicrosPerRequest
+  return medianOf(
+    over.rounds.map(
+      (r, i) =>
+        r.serverCpuMicrosPerRequest -
+        (base.rounds[i] as RouteSummary['rounds'][number]).serverCpuMicrosPerRequest,
+    ),
+  )
+}
+
 /** For a target whose cell measured WIRE_PATH: how much of the allowance the protocol's bytes alone take. */
 function wireNote(report: BenchReport, t: TargetResult): string {
   const measured = report.http.filter(isMeasured)
   const c = measured.find((m) => m.adapter === t.adapter && m.ledger === t.ledger)
   const allowed = t.allowedAddedMicros
   if (!c?.wire || allowed === null) return ''
-  const wire = c.wire.serverCpuMicrosPerRequest - c.free.serverCpuMicrosPerRequest
+  const wire = cpuAdded(c.wire, c.free)
   return (
     `The protocol's own bytes (the \`Payment\` header in, the four paywall headers out), sent and received on a free route in the same rounds, cost ${fixed(wire, 1)} µs of that by themselves` +
     (wire >= allowed
@@ -114,17 +154,15 @@ export function judgeTargets(http: HttpResult[]): TargetResult[] {
         allowedAddedMicros: null,
         breakEvenHandlerMicros: null,
       }
-    const free = cell.free.serverCpuMicrosPerRequest
-    const paid = cell.paid.serverCpuMicrosPerRequest
+    // Medians over the rounds, and the paid route's cost as the free one's plus the paired median of what it adds.
+    const free = cpuOf(cell.free)
+    const added = cpuAdded(cell.paid, cell.free)
+    const paid = free + added
     const ratioMet = cell.ratio >= target
-    const addedOverMemory = memory
-      ? paid -
-        free -
-        (memory.paid.serverCpuMicrosPerRequest - memory.free.serverCpuMicrosPerRequest)
-      : null
+    const addedOverMemory = memory ? added - cpuAdded(memory.paid, memory.free) : null
     const addedMet =
       maxAddedMicros !== undefined
-        ? paid - free <= maxAddedMicros
+        ? added <= maxAddedMicros
         : maxAddedOverMemoryMicros !== undefined && addedOverMemory !== null
           ? addedOverMemory <= maxAddedOverMemoryMicros
           : null
@@ -137,11 +175,11 @@ export function judgeTargets(http: HttpResult[]): TargetResult[] {
       maxAddedOverMemoryMicros: maxAddedOverMemoryMicros ?? null,
       addedOverMemory,
       measured: cell.ratio,
-      cpuRatio: cell.cpuRatio,
+      cpuRatio: free / paid,
       met: ratioMet && addedMet !== false,
       shortBy: ratioMet ? null : target - cell.ratio,
       addedMet,
-      serverCpu: { free, paid, added: paid - free },
+      serverCpu: { free, paid, added },
       allowedAddedMicros: free / target - free,
       // (free + H) / (paid + H) ≥ target  ⇔  H ≥ (target·paid − free) / (1 − target)
       breakEvenHandlerMicros: Math.max(0, (target * paid - free) / (1 - target)),
@@ -294,7 +332,7 @@ export function renderMarkdown(report: BenchReport): string {
     '',
     `autocannon, ${settings.connections} connections, loopback; the server in its own process. ${settings.rounds} rounds of about ${settings.seconds} s per route after ${settings.warmupSeconds} s of warm-up each, interleaved free/paid (ABBA order).`,
     'Paid/free is the median of the rounds\' ratios ("Per round": each round\'s paid burst over its free burst, to show the noise); requests/s are pooled over the rounds; latencies are percentiles of every response.',
-    '"Server CPU" is CPU time of the server process per request: the cost of each route independent of how busy the other core was, and the cleanest view of what the paywall adds.',
+    '"Server CPU" is CPU time of the server process per request: the cost of each route independent of how busy the other core was, and the cleanest view of what the paywall adds. "Paywall adds" is the median over the rounds of paid minus free within one round (the two bursts ran back to back), so a round disturbed by other work on the machine moves it little; the targets read it, and the median of each route\'s rounds, the same way.',
     "\"KB allocated\" is what the server's JavaScript allocated per request (V8's `total_allocated_bytes`): garbage the collector pays for later, and a figure the machine's load barely moves.",
     'Where a free route answers faster than one autocannon process can ask (Koa and fetch, well above 10,000 req/s here), requests/s measure the load generator as much as the server, which flatters paid/free: read the CPU columns there.',
     '',
@@ -308,7 +346,7 @@ export function renderMarkdown(report: BenchReport): string {
         'Per round',
         'Free p50 / p99 ms',
         'Paid p50 / p99 ms',
-        'Server CPU µs/req free → paid (ratio)',
+        'Server CPU µs/req free → paid (ratio), median of rounds',
         'Paywall adds µs/req',
         'KB allocated/req free → paid',
         'Correct',
@@ -322,8 +360,8 @@ export function renderMarkdown(report: BenchReport): string {
         c.roundRatios.map((r) => fixed(r, 2)).join(', '),
         `${fixed(c.free.p50Ms)} / ${fixed(c.free.p99Ms)}`,
         `${fixed(c.paid.p50Ms)} / ${fixed(c.paid.p99Ms)}`,
-        `${fixed(c.free.serverCpuMicrosPerRequest, 0)} → ${fixed(c.paid.serverCpuMicrosPerRequest, 0)} (${fixed(c.cpuRatio, 2)})`,
-        fixed(c.paid.serverCpuMicrosPerRequest - c.free.serverCpuMicrosPerRequest, 0),
+        `${fixed(cpuOf(c.free), 0)} → ${fixed(cpuOf(c.paid), 0)} (${fixed(cpuOf(c.free) / cpuOf(c.paid), 2)})`,
+        fixed(cpuAdded(c.paid, c.free), 0),
         `${fixed((c.free.serverBytesPerRequest ?? Number.NaN) / 1024, 1)} → ${fixed((c.paid.serverBytesPerRequest ?? Number.NaN) / 1024, 1)}`,
         c.correctness.ok ? 'yes' : '**NO**',
       ]),
@@ -498,10 +536,8 @@ function findings(report: BenchReport): string[] {
   const cells = report.http.filter(isMeasured)
   const cell = (adapter: AdapterName, ledger: LedgerName) =>
     cells.find((c) => c.adapter === adapter && c.ledger === ledger)
-  const added = (c: HttpCell | undefined) =>
-    c ? c.paid.serverCpuMicrosPerRequest - c.free.serverCpuMicrosPerRequest : Number.NaN
-  const wireAdded = (c: HttpCell) =>
-    c.wire ? c.wire.serverCpuMicrosPerRequest - c.free.serverCpuMicrosPerRequest : Number.NaN
+  const added = (c: HttpCell | undefined) => (c ? cpuAdded(c.paid, c.free) : Number.NaN)
+  const wireAdded = (c: HttpCell) => (c.wire ? cpuAdded(c.wire, c.free) : Number.NaN)
   const step = (prefix: string) =>
     report.engine?.steps.find((s) => s.step.trim().startsWith(prefix))?.microsPerCall
   const notes: string[] = []
