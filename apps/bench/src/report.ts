@@ -575,7 +575,7 @@ function findings(report: BenchReport): string[] {
     notes.push(
       `- **Over HTTP** the paid route costs ${fixed(added(express), 0)} µs more server CPU than the free one on Express × memory, more than the engine's ${fixed(begin - free, 0)} µs in process, ` +
         `and allocates ${fixed(kb('paid') - kb('free'), 1)} KB more per request (${fixed(kb('free'), 1)} → ${fixed(kb('paid'), 1)} KB): the collector's work grows with it. ` +
-        'Each paid response sets four more headers (the receipt, the expose list, `Cache-Control`, `Vary`) and carries a few hundred more bytes each way; the memory ledger keeps every journal entry for the life of the process (a few array slots per debit), so its heap grows a little with each debit. ' +
+        'Each paid response sets four more headers (the receipt, the expose list, `Cache-Control`, `Vary`) and carries a few hundred more bytes each way; the memory ledger keeps every journal entry for the life of the process (a few array slots and the ref per debit, about 140 bytes: `packages/server/bench/memory-ledger.ts`), so its heap grows a little with each debit. ' +
         (express.wire
           ? `Measured in the same rounds, a free route that receives the paid route's \`Payment\` header and answers with the paywall's four headers, byte for byte (\`${WIRE_PATH}\`), costs ${fixed(wireAdded(express), 1)} µs more than the free route: that much of the ${fixed(added(express), 1)} µs is the protocol's bytes on the wire, whatever the engine does; the other ${fixed(added(express) - wireAdded(express), 1)} µs are the engine's work over HTTP. `
           : '') +

@@ -26,21 +26,31 @@ export interface PricedRequest {
  * `hasEntry(account, 'debit', ref)` tells whether this request's debit was applied. Never the path
  * the client sent: a store may refuse its bytes (PostgreSQL refuses NUL in text), and a debit the
  * store refused must not pass for one in doubt. The method and the route key are kept to printable
- * ASCII for the same reason (a method-less route takes any method). The route's part is worked out
- * once per route; a paid request only joins three strings.
+ * ASCII for the same reason (a method-less route takes any method). The part before the counter is
+ * worked out once per method and route, so a paid request joins two strings: a ref is one small
+ * string pair, not a chain of six, which matters where a ledger keeps it (MemoryLedger keeps every
+ * debit's ref for the life of the process).
  */
 export function debitRef(method: string, routeKey: string): string {
-  let route = ROUTE_PARTS.get(routeKey)
-  if (route === undefined) {
-    route = routeKey.replace(LEADING_METHOD, '').replace(UNPRINTABLE, '?').slice(0, 180)
-    if (ROUTE_PARTS.size < 10_000) ROUTE_PARTS.set(routeKey, route)
+  let prefixes = PREFIXES.get(routeKey)
+  if (prefixes === undefined) {
+    prefixes = new Map()
+    if (PREFIXES.size < 10_000) PREFIXES.set(routeKey, prefixes)
   }
-  // Made at the first paid request, not at import: workerd refuses random values in global scope.
-  PROCESS_ID ??= globalThis.crypto.randomUUID()
-  return `${method.replace(UNPRINTABLE, '?').slice(0, 20)} ${route}#${PROCESS_ID}.${++sequence}`
+  let prefix = prefixes.get(method)
+  if (prefix === undefined) {
+    // Made at the first paid request, not at import: workerd refuses random values in global scope.
+    PROCESS_ID ??= globalThis.crypto.randomUUID()
+    const route = routeKey.replace(LEADING_METHOD, '').replace(UNPRINTABLE, '?').slice(0, 180)
+    prefix = `${method.replace(UNPRINTABLE, '?').slice(0, 20)} ${route}#${PROCESS_ID}.`
+    // Bounded: a route that names no method takes any method a client invents.
+    if (prefixes.size < 64) prefixes.set(method, prefix)
+  }
+  return prefix + ++sequence
 }
 
-const ROUTE_PARTS = new Map<string, string>()
+/** Per route key, per method: the ref's part before the counter. */
+const PREFIXES = new Map<string, Map<string, string>>()
 let PROCESS_ID: string | undefined
 let sequence = 0
 
