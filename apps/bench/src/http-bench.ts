@@ -113,7 +113,8 @@ export const isSkipped = (r: HttpResult): r is SkippedCell => 'skipped' in r
 export const isFailed = (r: HttpResult): r is FailedCell => 'error' in r
 export const isMeasured = (r: HttpResult): r is HttpCell => 'correctness' in r
 
-function median(values: number[]): number {
+/** The middle value (the mean of the middle two for an even count). */
+export function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b)
   const mid = Math.floor(sorted.length / 2)
   return sorted.length % 2 === 1

@@ -7,6 +7,7 @@ import {
   isFailed,
   isMeasured,
   isSkipped,
+  median,
   type RouteSummary,
 } from './http-bench'
 import { type AdapterName, type LedgerName, WIRE_PATH } from './ipc'
@@ -60,18 +61,10 @@ export interface BenchReport {
   durationSeconds: number
 }
 
-function medianOf(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b)
-  const mid = Math.floor(sorted.length / 2)
-  return sorted.length % 2 === 1
-    ? (sorted[mid] as number)
-    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2
-}
-
 /** A route's server CPU per request: the median of its rounds (pooled when it kept none). */
 export function cpuOf(route: RouteSummary): number {
   return route.rounds.length > 0
-    ? medianOf(route.rounds.map((r) => r.serverCpuMicrosPerRequest))
+    ? median(route.rounds.map((r) => r.serverCpuMicrosPerRequest))
     : route.serverCpuMicrosPerRequest
 }
 
@@ -84,7 +77,7 @@ export function cpuAdded(over: RouteSummary, base: RouteSummary): number {
   const n = over.rounds.length
   if (n === 0 || n !== base.rounds.length)
     return over.serverCpuMicrosPerRequest - base.serverCpuMicrosPerRequest
-  return medianOf(
+  return median(
     over.rounds.map(
       (r, i) =>
         r.serverCpuMicrosPerRequest -
