@@ -35,7 +35,8 @@ export function priceDearest(
   return priceEach(candidates)
 }
 
-type Dearest = { candidate: PriceCandidate; result: PriceResult }
+/** The dearest candidate and its price (or the refusal or failure that won). */
+export type Dearest = { candidate: PriceCandidate; result: PriceResult }
 
 async function priceEach(
   candidates: readonly [PriceCandidate, ...PriceCandidate[]],

@@ -20,30 +20,47 @@ export interface DebitSource {
  * and it is a bug, answered 500 and never queued (its lookup would fail the same way, for good).
  * Redis error replies stay queued: a Lua script is not rolled back, and the repair pass can tell.
  */
-export async function viaDebit<T>(
+export function viaDebit<T>(
   engine: Engine,
   request: DebitSource,
   accountId: string,
   operation: () => Promise<T>,
 ): Promise<T> {
   if (engine.doubts.size >= MAX_DOUBTS) {
-    throw new LedgerFailure(
-      new Error(
-        `${MAX_DOUBTS} debits are in doubt; no debit is attempted until the ledger answers again`,
+    return Promise.reject(
+      new LedgerFailure(
+        new Error(
+          `${MAX_DOUBTS} debits are in doubt; no debit is attempted until the ledger answers again`,
+        ),
       ),
     )
   }
+  // Not an async function: on the paid path an async frame costs more than the call it guards.
+  let pending: Promise<T>
   try {
-    return await operation()
+    pending = operation()
   } catch (error) {
-    if (isStatementError(error)) throw new LedgerFailure(error, { refused: true })
-    // Built here, not per request: nearly every debit gets its answer.
-    engine.doubts.add({
-      accountId,
-      currency: request.route.currency,
-      units: request.price,
-      ref: request.ref,
-    })
-    throw new LedgerFailure(error, { debitInDoubt: true })
+    return Promise.reject(failedDebit(engine, request, accountId, error))
   }
+  return pending.then(undefined, (error: unknown) => {
+    throw failedDebit(engine, request, accountId, error)
+  })
+}
+
+/** What a debit that threw becomes: refused (nothing applied) or in doubt (queued for repair). */
+function failedDebit(
+  engine: Engine,
+  request: DebitSource,
+  accountId: string,
+  error: unknown,
+): LedgerFailure {
+  if (isStatementError(error)) return new LedgerFailure(error, { refused: true })
+  // Built here, not per request: nearly every debit gets its answer.
+  engine.doubts.add({
+    accountId,
+    currency: request.route.currency,
+    units: request.price,
+    ref: request.ref,
+  })
+  return new LedgerFailure(error, { debitInDoubt: true })
 }

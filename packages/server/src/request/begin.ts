@@ -10,7 +10,7 @@ import type { BeginOptions, PaywallRequest } from '../http/request'
 import { queryRecord, splitUrl } from '../http/request'
 import { errorResponse, jsonResponse } from '../http/responses'
 import type { PaywallOutcome } from '../outcome'
-import { type PriceCandidate, priceDearest } from '../pricing'
+import { type Dearest, type PriceCandidate, priceDearest } from '../pricing'
 import { matchEachReading, matchReadings } from '../routes/match'
 import { type PathReadings, readPath } from '../routes/readings'
 import { spellingsOf } from '../http/spellings'
@@ -78,13 +78,18 @@ export async function begin(
   }
 }
 
-async function decide(
+/**
+ * Not an async function, nor is `pay`: a request that pays with its credential spends in one
+ * promise, its receipt's, and a fixed price is known at once. Only a price function's promise and
+ * a credential-or-card payment wait in frames of their own.
+ */
+function decide(
   engine: Engine,
   request: PaywallRequest,
   options: BeginOptions,
   method: string,
   where: { method: string; path: string },
-): Promise<PaywallOutcome> {
+): PaywallOutcome | Promise<PaywallOutcome> {
   const { config } = engine
   const url = String(request.url ?? '/')
   const { path: rawPath } = splitUrl(url)
@@ -164,7 +169,20 @@ async function decide(
 
   // A fixed price is known at once: no await, so no turn of the event loop is spent on it.
   const pricing = priceDearest(candidates)
-  const dearest = pricing instanceof Promise ? await pricing : pricing
+  return pricing instanceof Promise
+    ? pricing.then((dearest) => pay(engine, request, options, url, where, dearest))
+    : pay(engine, request, options, url, where, pricing)
+}
+
+/** The request priced: refused, free at a price of 0, or paid with what its payment header carries. */
+function pay(
+  engine: Engine,
+  request: PaywallRequest,
+  options: BeginOptions,
+  url: string,
+  where: { method: string; path: string },
+  dearest: Dearest,
+): PaywallOutcome | Promise<PaywallOutcome> {
   const price = dearest.result
   const paidRoute = dearest.candidate.route
   const winner = dearest.candidate.request
@@ -232,18 +250,12 @@ async function decide(
   }
   const paymentMethodId = payload.paymentMethodId
   if (payload.clientId !== undefined) {
-    const spent = await spendWithCredential(
-      engine,
-      priced,
-      payload.clientId,
-      paymentMethodId !== undefined,
-    )
-    if (spent !== 'try_card') return spent
+    // The steady state of every agent: its credential alone.
+    if (paymentMethodId === undefined)
+      return spendWithCredential(engine, priced, payload.clientId, false)
+    return spendOrPayWithCard(engine, priced, payload, payload.clientId, paymentMethodId)
   }
-  if (paymentMethodId !== undefined) {
-    if (priced.clientAddress === undefined) warnNoClientAddress(engine)
-    return payWithCard(engine, priced, { ...payload, paymentMethodId })
-  }
+  if (paymentMethodId !== undefined) return cardPayment(engine, priced, payload, paymentMethodId)
   // Well-formed but nothing to pay with (spec §2.4 step 6): a plain challenge, its code saying so.
   return challenge(
     engine,
@@ -254,6 +266,28 @@ async function decide(
 }
 
 const isNonEmpty = <T>(items: T[]): items is [T, ...T[]] => items.length > 0
+
+/** The credential first; when its credits cannot pay, the card the payload carries too. */
+async function spendOrPayWithCard(
+  engine: Engine,
+  priced: PricedRequest,
+  payload: PaymentPayload,
+  clientId: string,
+  paymentMethodId: string,
+): Promise<PaywallOutcome> {
+  const spent = await spendWithCredential(engine, priced, clientId, true)
+  return spent === 'try_card' ? cardPayment(engine, priced, payload, paymentMethodId) : spent
+}
+
+function cardPayment(
+  engine: Engine,
+  priced: PricedRequest,
+  payload: PaymentPayload,
+  paymentMethodId: string,
+): Promise<PaywallOutcome> {
+  if (priced.clientAddress === undefined) warnNoClientAddress(engine)
+  return payWithCard(engine, priced, { ...payload, paymentMethodId })
+}
 
 /**
  * A paid path whose encoding is malformed, or that holds a control character, is refused rather

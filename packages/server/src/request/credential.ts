@@ -1,12 +1,12 @@
 /** The credit path: a `clientId` spends existing credits in exactly one ledger call. */
-import { parseClientId } from '../credentials'
+import { type ParsedClientId, parseClientId } from '../credentials'
 import { SILENT } from '../events'
 import type { PaywallOutcome } from '../outcome'
 import type { Engine } from '../engine'
 import { viaDebit } from '../ledger-calls/via-debit'
 import { viaLedger } from '../ledger-calls/via-ledger'
 import { challenge, refuse, whereOf } from './deny'
-import type { SpendInput } from '../ledger/types'
+import type { SpendInput, SpendResult } from '../ledger/types'
 import { type PaidInput, paidOutcome } from './paid'
 import type { PricedRequest } from './priced'
 
@@ -19,7 +19,19 @@ import type { PricedRequest } from './priced'
  * debits in one round trip. No other ledger call, no rate-limit counter, happens here. If that
  * call fails, the debit may have been applied: it is queued for repair and the 503 says so.
  */
-export async function spendWithCredential(
+export function spendWithCredential(
+  engine: Engine,
+  request: PricedRequest,
+  clientId: string,
+  hasCard: false,
+): Promise<PaywallOutcome>
+export function spendWithCredential(
+  engine: Engine,
+  request: PricedRequest,
+  clientId: string,
+  hasCard: boolean,
+): Promise<PaywallOutcome | 'try_card'>
+export function spendWithCredential(
   engine: Engine,
   request: PricedRequest,
   clientId: string,
@@ -27,24 +39,41 @@ export async function spendWithCredential(
 ): Promise<PaywallOutcome | 'try_card'> {
   const parsed = parseClientId(clientId, engine.config.credentials)
   if (!parsed) {
-    if (hasCard) return 'try_card'
-    return unknownCredential(
-      engine,
-      request,
-      'This clientId is not a credential issued by this server; pay with a card to get one.',
+    return Promise.resolve(
+      hasCard
+        ? 'try_card'
+        : unknownCredential(
+            engine,
+            request,
+            'This clientId is not a credential issued by this server; pay with a card to get one.',
+          ),
     )
   }
-  const currency = request.route.currency
   // Built field by field: a spread of a conditional object takes V8's slow path, on every paid call.
   const spend: SpendInput = {
     accountId: parsed.accountId,
-    currency,
+    currency: request.route.currency,
     units: request.price,
     ref: request.ref,
   }
   if (parsed.kind === 'token') spend.credentialHash = parsed.credentialHash
   if (request.holdUntil !== undefined) spend.holdUntil = request.holdUntil
-  const result = await viaDebit(engine, request, parsed.accountId, () => engine.ledger.spend(spend))
+  // Not an async function: on the paid path its frame would cost more than the debit it waits for.
+  return viaDebit(engine, request, parsed.accountId, () => engine.ledger.spend(spend)).then(
+    (result) => spent(engine, request, clientId, hasCard, parsed.kind, result),
+  )
+}
+
+/** The debit's answer: the paid outcome, or why not (and, with a card, `'try_card'`). */
+function spent(
+  engine: Engine,
+  request: PricedRequest,
+  clientId: string,
+  hasCard: boolean,
+  via: ParsedClientId['kind'],
+  result: SpendResult,
+): PaywallOutcome | 'try_card' | Promise<PaywallOutcome> {
+  const currency = request.route.currency
   if (result.ok) {
     // Built only for a listener: the event is an object per paid call.
     if (engine.emit !== SILENT)
@@ -55,7 +84,7 @@ export async function spendWithCredential(
         units: request.price,
         balance: result.balance,
         route: request.route.key,
-        via: parsed.kind === 'token' ? 'credential' : 'account',
+        via: via === 'token' ? 'credential' : 'account',
       })
     const paid: PaidInput = {
       accountId: result.accountId,
@@ -80,15 +109,17 @@ export async function spendWithCredential(
   if (hasCard) return 'try_card'
   switch (result.reason) {
     case 'insufficient_credits': {
+      const { balance, accountId } = result
       // A refund or dispute may have left the account owing units: the next top-up pays them first, so minTopUp covers them too.
-      const owed = await viaLedger(() => engine.ledger.shortfall(result.accountId, currency))
-      return challenge(
-        engine,
-        request,
-        'insufficient_credits',
-        `This request costs ${request.price} units (${currency}) and ${result.balance} remain; top up with a card.`,
-        { creditsRemaining: result.balance, clientId },
-        owed,
+      return viaLedger(() => engine.ledger.shortfall(accountId, currency)).then((owed) =>
+        challenge(
+          engine,
+          request,
+          'insufficient_credits',
+          `This request costs ${request.price} units (${currency}) and ${balance} remain; top up with a card.`,
+          { creditsRemaining: balance, clientId },
+          owed,
+        ),
       )
     }
     case 'credential_revoked':
