@@ -79,9 +79,9 @@ export async function begin(
 }
 
 /**
- * Not an async function, nor is `pay`: a request that pays with its credential spends in one
- * promise, its receipt's, and a fixed price is known at once. Only a price function's promise and
- * a credential-or-card payment wait in frames of their own.
+ * Not async, nor is `pay`: on the credit path the only promise is the debit's (a fixed price is
+ * known at once), and an async frame per call costs the paid path more than the work it holds. A
+ * price function's promise, and a credential that may fall back to a card, wait in frames of their own.
  */
 function decide(
   engine: Engine,
