@@ -517,3 +517,41 @@ describe('begin: client address', () => {
     expect(warnings(off.logs)).toEqual([])
   })
 })
+
+describe('begin: never rejects', () => {
+  it('answers 500 internal_error when reading the request throws, and logs it', async () => {
+    const { paywall, logs } = h.paywall()
+    const hostile = {
+      ...req('/api/joke'),
+      method: {
+        toString() {
+          throw new Error('no method here')
+        },
+      } as unknown as string,
+    }
+    const denied = expectDeny(await paywall.begin(hostile))
+    expect(denied.status).toBe(500)
+    expect(JSON.parse(denied.body)).toMatchObject({ error: 'internal_error' })
+    expect(logs).toContainEqual(
+      expect.objectContaining({ level: 'error', message: 'unexpected error in paywall.begin' }),
+    )
+  })
+
+  it('holds a debit whose ledger call throws before it returns a promise as one in doubt: 503, repaired', async () => {
+    const { paywall, ledger } = h.paywall()
+    const { clientId, outcome: first } = await payWithNewCard(h, paywall, '/api/joke')
+    const spend = ledger.spend
+    ledger.spend = () => {
+      throw new Error('socket closed')
+    }
+    const denied = expectDeny(await paywall.begin(req('/api/joke', { payment: pay({ clientId }) })))
+    ledger.spend = spend
+    expect(denied.status).toBe(503)
+    expect(JSON.parse(denied.body)).toMatchObject({ error: 'ledger_unavailable' })
+    // Queued for repair: the pass finds no debit, gives nothing back, and looks again later.
+    expect(await paywall.repair()).toMatchObject({ checked: 1, reversed: 0, pending: 1 })
+    expect(await ledger.balance(first.payment.accountId, 'usd')).toBe(
+      first.payment.creditsRemaining,
+    )
+  })
+})

@@ -26,6 +26,8 @@ import { payWithCard } from './card'
 import { debitRef, type PricedRequest } from './priced'
 
 const FREE: PaywallOutcome = Object.freeze({ type: 'free' })
+/** The answer to most requests, made once: a settled promise can be awaited by any number of callers. */
+const FREE_NOW: Promise<PaywallOutcome> = Promise.resolve(FREE)
 /** What a fixed-price candidate carries for the query, which nothing reads. */
 const NO_QUERY = new URLSearchParams()
 const NO_PARSED_QUERY: Readonly<Record<string, unknown>> = Object.freeze({})
@@ -39,42 +41,62 @@ const CONTROLS = /[\u0000-\u001f\u007f]/g
 /**
  * Never rejects. A ledger failure anywhere is a 503 (a debit the store refused with an error, a
  * 500); an unexpected error is logged and answered 500 — never `free`, so a bug cannot open a paid route.
+ * Not an async function: a free request gets a promise already made, a paid one its debit's.
  */
-export async function begin(
+export function begin(
   engine: Engine,
   request: PaywallRequest,
   options: BeginOptions = {},
 ): Promise<PaywallOutcome> {
-  const { key } = options
-  if (key !== undefined && key !== null && typeof key === 'object') {
-    // Mounted twice (app and router): the first middleware already decided, and debited.
-    if (engine.begun.has(key)) return FREE
-    engine.begun.add(key)
-  }
-  const method = String(request.method ?? '').toUpperCase()
-  const where = { method, path: '' }
+  const where = { method: '', path: '' }
   try {
-    return await decide(engine, request, options, method, where)
-  } catch (error) {
-    if (error instanceof LedgerFailure)
-      return error.refused
-        ? ledgerRefused(engine, where, error)
-        : ledgerUnavailable(engine, where, error)
-    engine.logger.error('unexpected error in paywall.begin', { error: errorMessage(error) })
-    engine.emit({
-      type: 'error',
-      stage: 'internal',
-      code: 'internal_error',
-      message: errorMessage(error),
-    })
-    return {
-      type: 'deny',
-      ...errorResponse(
-        500,
-        'internal_error',
-        'The paywall failed unexpectedly; nothing was charged.',
-      ),
+    const { key } = options
+    if (key !== undefined && key !== null && typeof key === 'object') {
+      // Mounted twice (app and router): the first middleware already decided, and debited.
+      if (engine.begun.has(key)) return FREE_NOW
+      engine.begun.add(key)
     }
+    const method = String(request.method ?? '').toUpperCase()
+    where.method = method
+    const decided = decide(engine, request, options, method, where)
+    if (decided === FREE) return FREE_NOW
+    return decided instanceof Promise
+      ? decided.then(undefined, (error: unknown) => failed(engine, where, error))
+      : Promise.resolve(decided)
+  } catch (error) {
+    try {
+      return Promise.resolve(failed(engine, where, error))
+    } catch (thrown) {
+      // A logger or listener that throws: the caller hears of it, as from any promise.
+      return Promise.reject(thrown)
+    }
+  }
+}
+
+/** What `begin` answers for whatever `decide` threw or rejected with. */
+function failed(
+  engine: Engine,
+  where: { method: string; path: string },
+  error: unknown,
+): PaywallOutcome {
+  if (error instanceof LedgerFailure)
+    return error.refused
+      ? ledgerRefused(engine, where, error)
+      : ledgerUnavailable(engine, where, error)
+  engine.logger.error('unexpected error in paywall.begin', { error: errorMessage(error) })
+  engine.emit({
+    type: 'error',
+    stage: 'internal',
+    code: 'internal_error',
+    message: errorMessage(error),
+  })
+  return {
+    type: 'deny',
+    ...errorResponse(
+      500,
+      'internal_error',
+      'The paywall failed unexpectedly; nothing was charged.',
+    ),
   }
 }
 
