@@ -17,6 +17,7 @@ import {
   type LedgerName,
   PAID_PATH,
 } from './ipc'
+import { median } from './http-bench'
 import { runLoad } from './load'
 import { createPaymentMethod, payOnce } from './payer'
 import { type ServerProcess, startServerProcess } from './server-process'
@@ -32,14 +33,6 @@ export interface TreeRounds {
   /** Bytes the server allocated per request, per round. */
   freeBytes: number[]
   paidBytes: number[]
-}
-
-export function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b)
-  const mid = Math.floor(sorted.length / 2)
-  return sorted.length % 2 === 1
-    ? (sorted[mid] as number)
-    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2
 }
 
 /** The medians a comparison is read from: CPU per route, what the paywall adds, and the ratios. */

@@ -87,8 +87,6 @@ export interface HttpCell {
   ratio: number
   /** The same, from requests/s pooled over all rounds. */
   pooledRatio: number
-  /** Free over paid server CPU per request: the ratio a server with a core to itself would reach. */
-  cpuRatio: number
   /** The same ratio per round (free and paid of one round side by side), to show the noise. */
   roundRatios: number[]
   correctness: Correctness
@@ -114,7 +112,7 @@ export const isFailed = (r: HttpResult): r is FailedCell => 'error' in r
 export const isMeasured = (r: HttpResult): r is HttpCell => 'correctness' in r
 
 /** The middle value (the mean of the middle two for an even count). */
-export function median(values: number[]): number {
+export function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b)
   const mid = Math.floor(sorted.length / 2)
   return sorted.length % 2 === 1
@@ -306,7 +304,6 @@ export async function benchCell(
       ...(bursts.wire.length > 0 && { wire: summarize(bursts.wire) }),
       ratio: median(roundRatios),
       pooledRatio: paid.requestsPerSecond / free.requestsPerSecond,
-      cpuRatio: free.serverCpuMicrosPerRequest / paid.serverCpuMicrosPerRequest,
       roundRatios,
       correctness,
     }

@@ -229,7 +229,6 @@ describe('targets', () => {
       paid: route(paid),
       ratio: 20 / paid,
       pooledRatio: 20 / paid,
-      cpuRatio: 20 / paid,
       roundRatios: [20 / paid],
       correctness: {} as never,
     })
@@ -266,7 +265,6 @@ describe('targets', () => {
         paid: pooled(paid),
         ratio: 0.7,
         pooledRatio: 0.7,
-        cpuRatio: 28 / 28.4,
         roundRatios: [0.7],
         correctness: {} as never,
       },
