@@ -163,28 +163,27 @@ function withCrashHook(inner: Ledger, enabled: boolean): Ledger {
 /**
  * A batch of confirmations (the settler writes its whole queue in one `holds.settle`, and only a
  * failed answer's reversal is written alone): once it lands, every debit in it is kept.
- * `CONFIRMED <ms> <kept>` says when the batch was sent and how many debits this process's landed
- * batches have confirmed in all, so a test can tell exactly what a kill can cost: the calls the
- * process answered that no landed batch confirmed. (A call's answer can reach its client a turn
- * of the event loop before the server learns it went out, so a batch sent in that turn misses it:
- * when the client read an answer says less than the count does.)
+ * `CONFIRMED <ms> <kept in all>` says when the batch was sent and how many debits this process's
+ * landed batches confirmed in all; `KEPT <ref>\t<ref>…` names them, so a test can tell, debit by
+ * debit, that a kill gives back only what no landed batch confirmed.
  */
-function confirmationsIn(items: unknown): number {
-  if (!Array.isArray(items)) return 0
-  let kept = 0
-  for (const item of items) if ((item as { reverse?: unknown }).reverse === false) kept++
-  return kept
+function confirmedRefs(items: unknown): string[] {
+  if (!Array.isArray(items)) return []
+  const refs: string[] = []
+  for (const item of items as Array<{ reverse?: unknown; ref?: unknown }>)
+    if (item.reverse === false && typeof item.ref === 'string') refs.push(item.ref)
+  return refs
 }
 
 let confirmedInAll = 0
 
-function reportConfirmed(landed: Promise<unknown>, kept: number): void {
+function reportConfirmed(landed: Promise<unknown>, refs: string[]): void {
   const sentAt = Date.now()
   landed.then(
     () => {
       // Batches are written one after another: the count grows in the order they land.
-      confirmedInAll += kept
-      process.stdout.write(`CONFIRMED ${sentAt} ${confirmedInAll}\n`)
+      confirmedInAll += refs.length
+      process.stdout.write(`KEPT ${refs.join('\t')}\nCONFIRMED ${sentAt} ${confirmedInAll}\n`)
     },
     () => {},
   )
@@ -212,8 +211,8 @@ function withOutageSwitch(inner: Ledger, cutAtIssue: boolean): Ledger {
               new LedgerUnavailableError(`stripe402 ledger: outage (${name}.${String(property)})`),
             )
           const result = (value as (...a: unknown[]) => unknown).apply(object, args)
-          const kept = name === 'holds' && property === 'settle' ? confirmationsIn(args[0]) : 0
-          if (kept > 0) reportConfirmed(result as Promise<unknown>, kept)
+          const kept = name === 'holds' && property === 'settle' ? confirmedRefs(args[0]) : []
+          if (kept.length > 0) reportConfirmed(result as Promise<unknown>, kept)
           return result
         }
       },
